@@ -1,0 +1,52 @@
+# fabcheck — the two commands of README.md, and the targets behind them.
+#   make run    install missing packages, build, run the default job on this machine
+#   make test   install missing packages, build, run every test (also under ASan/UBSan)
+# Other targets: deps, build, build-asan, bench, clean.
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+CMAKE_GEN  := -G Ninja
+JOBS       ?= $(shell nproc)
+# Debian's interpreter has pybind11 and pytest; the python3 on PATH may not (DESIGN.md).
+PYTHON     ?= /usr/bin/python3
+
+export CCACHE_DIR ?= $(HOME)/.cache/fabcheck-ccache
+
+.PHONY: all deps build build-asan run test test-unit bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFABCHECK_WERROR=ON \
+	  -DPython_EXECUTABLE=$(PYTHON)
+
+$(BUILD_ASAN)/build.ninja: | deps
+	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFABCHECK_WERROR=ON \
+	  -DFABCHECK_SANITIZE=ON -DFABCHECK_BUILD_BENCH=OFF -DPython_EXECUTABLE=$(PYTHON)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps $(BUILD_ASAN)/build.ninja
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+
+run: build
+	@bash scripts/run-default.sh $(BUILD)/fabcheck
+
+# Every test of the normal build, then the unit tests again under ASan/UBSan.
+test: build build-asan
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 300 -L unit
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+bench: build
+	@bash bench/compare-udp $(BUILD)/fabcheck
+	@bash bench/compare-pingpong $(BUILD)/fabcheck
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN)

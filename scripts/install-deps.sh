@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the Debian packages fabcheck needs to build, test and benchmark.
+# Idempotent: checks what is already installed and installs only what is missing.
+# Uses sudo when not root. Set FABCHECK_DEPS_QUIET=1 to silence the "all present" line.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential g++ clang cmake ninja-build ccache pkg-config make
+  # libraries (DESIGN.md "Dependencies")
+  libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
+  libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libibverbs-dev librdmacm-dev
+  # python bindings and tests (Debian's interpreter)
+  python3 python3-dev python3-pybind11 python3-pytest
+  # peer tools for bench/ comparisons and system tools the tests use
+  iperf3 sockperf iproute2 procps
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  # dpkg-query prints "install ok installed" only for fully installed packages.
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  [ "${FABCHECK_DEPS_QUIET:-0}" = 1 ] || echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: not root and no sudo; install these packages: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# iperf3 asks whether to start a daemon; answer no.
+echo "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
