@@ -31,6 +31,7 @@ enum WireFlags : uint8_t {
   kFlagReply = 1 << 1,         // an echo (pingpong response)
   kFlagLastInBurst = 1 << 2,   // last message of a burst (microburst)
   kFlagFinal = 1 << 3,         // last message of the flow (end marker)
+  kFlagWarmup = 1 << 4,        // sent during warm-up: accounted for loss, excluded from rates/latency
 };
 
 struct WireHeader {

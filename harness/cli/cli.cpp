@@ -1,7 +1,44 @@
 #include "harness/cli/cli.h"
 
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "generators/core/version.h"
+#include "harness/cli/gen_command.h"
 
 namespace fabcheck::cli {
-int runCli(int, char**) { std::puts("fabcheck: not yet"); return kExitOk; }
+namespace {
+
+constexpr const char* kUsage =
+    "usage: fabcheck <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  gen       pair tool: run pingpong, stream or microburst traffic between two hosts\n"
+    "            (fabcheck gen --server | fabcheck gen --client HOST ...; see fabcheck gen --help)\n"
+    "  version   print the version\n"
+    "  help      print this text\n";
+
+}  // namespace
+
+int runCli(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string_view cmd = argv[1];
+  if (cmd == "gen") return runGen(argc - 1, argv + 1);
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("fabcheck %s\n", kVersion);
+    return kExitOk;
+  }
+  if (cmd == "help" || cmd == "--help" || cmd == "-h") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: gen, version, help\n", argv[1]);
+  return kExitUsage;
+}
+
 }  // namespace fabcheck::cli

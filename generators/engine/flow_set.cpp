@@ -1,0 +1,154 @@
+#include "generators/engine/flow_set.h"
+
+#include <exception>
+
+#include "generators/engine/pingpong.h"
+#include "generators/engine/stream_sender.h"
+
+namespace fabcheck::engine {
+
+struct FlowSet::Flow {
+  patterns::FlowSpec spec;
+  std::unique_ptr<transport::Connection> conn;
+  std::thread thread;
+  ReceiveControl control;
+  std::optional<SenderResult> sender;
+  std::optional<PingpongResult> pingpong;
+  std::optional<ReceiverResult> receiver;
+  std::optional<ResponderResult> responder;
+};
+
+FlowSet::FlowSet(const transport::TransportProperties& props, const patterns::PatternParams& params,
+                 const patterns::PatternPlan& plan, int me,
+                 std::map<uint32_t, std::unique_ptr<transport::Connection>> connections, FlowSetOptions options)
+    : props_(props), params_(params), me_(me), options_(options) {
+  for (const auto& spec : plan.flows) {
+    if (spec.sender != me && spec.receiver != me) continue;
+    auto it = connections.find(spec.flow_id);
+    if (it == connections.end() || !it->second) continue;
+    auto f = std::make_unique<Flow>();
+    f->spec = spec;
+    f->conn = std::move(it->second);
+    flows_.push_back(std::move(f));
+  }
+}
+
+FlowSet::~FlowSet() {
+  abort();
+  for (auto& f : flows_) {
+    if (f->thread.joinable()) f->thread.join();
+  }
+}
+
+void FlowSet::record(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  errors_.push_back(error);
+}
+
+void FlowSet::startReceivers() {
+  for (auto& fp : flows_) {
+    Flow* f = fp.get();
+    if (f->spec.receiver != me_) continue;
+    f->thread = std::thread([this, f] {
+      try {
+        if (f->spec.role == patterns::FlowRole::kPingpong) {
+          RespondPlan rp{.flow_id = f->spec.flow_id, .size = params_.size_bytes,
+                         .same_clock = options_.same_clock, .busy_poll = options_.busy_poll};
+          f->responder = runPingpongResponder(*f->conn, rp, stop_responders_);
+        } else {
+          ReceivePlan plan{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = options_.same_clock};
+          if (f->spec.role == patterns::FlowRole::kBurst) {
+            plan.msgs_per_burst = std::max<uint64_t>(1, params_.burst_bytes / params_.size_bytes);
+          }
+          f->receiver = runReceiver(*f->conn, props_, plan, f->control);
+        }
+      } catch (const std::exception& e) {
+        record("flow " + std::to_string(f->spec.flow_id) + " receiver: " + e.what());
+      }
+    });
+  }
+}
+
+void FlowSet::startSenders(int64_t start_mono_ns) {
+  for (auto& fp : flows_) {
+    Flow* f = fp.get();
+    if (f->spec.sender != me_) continue;
+    f->thread = std::thread([this, f, start_mono_ns] {
+      try {
+        if (f->spec.role == patterns::FlowRole::kPingpong) {
+          PingPlan pp{.flow_id = f->spec.flow_id, .size = params_.size_bytes,
+                      .warmup_iterations = params_.warmup_iterations, .duration_ns = params_.duration_ns,
+                      .iterations = params_.iterations, .reply_timeout_ns = params_.reply_timeout_ns,
+                      .same_clock = options_.same_clock, .busy_poll = options_.busy_poll};
+          f->pingpong = runPingpongInitiator(*f->conn, pp, abort_);
+        } else {
+          SendPlan sp{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .rate_bps = f->spec.rate_bps,
+                      .rate_pps = f->spec.rate_pps, .start_mono_ns = start_mono_ns, .warmup_ns = params_.warmup_ns,
+                      .duration_ns = params_.duration_ns, .iterations = params_.iterations,
+                      .payload_check = params_.payload_check};
+          if (f->spec.role == patterns::FlowRole::kBurst) {
+            sp.burst_bytes = params_.burst_bytes;
+            sp.burst_interval_ns = params_.burst_interval_ns;
+          }
+          f->sender = runSender(*f->conn, props_, sp, abort_);
+        }
+      } catch (const std::exception& e) {
+        record("flow " + std::to_string(f->spec.flow_id) + " sender: " + e.what());
+      }
+    });
+  }
+}
+
+void FlowSet::waitSenders() {
+  for (auto& f : flows_) {
+    if (f->spec.sender == me_ && f->thread.joinable()) f->thread.join();
+  }
+}
+
+void FlowSet::finishReceivers(const std::map<uint32_t, uint64_t>& sent_by_flow) {
+  stop_responders_.store(true);
+  for (auto& f : flows_) {
+    if (f->spec.receiver != me_) continue;
+    auto it = sent_by_flow.find(f->spec.flow_id);
+    if (it != sent_by_flow.end()) f->control.sender_sent.store(it->second, std::memory_order_release);
+    f->control.stop.store(true, std::memory_order_release);
+  }
+  for (auto& f : flows_) {
+    if (f->spec.receiver == me_ && f->thread.joinable()) f->thread.join();
+  }
+}
+
+void FlowSet::stopSenders() noexcept { abort_.store(true); }
+
+void FlowSet::abort() noexcept {
+  abort_.store(true);
+  stop_responders_.store(true);
+  for (auto& f : flows_) f->control.abort.store(true);
+}
+
+std::vector<SenderResult> FlowSet::senderResults() const {
+  std::vector<SenderResult> out;
+  for (auto& f : flows_) if (f->sender) out.push_back(*f->sender);
+  return out;
+}
+std::vector<PingpongResult> FlowSet::pingpongResults() const {
+  std::vector<PingpongResult> out;
+  for (auto& f : flows_) if (f->pingpong) out.push_back(*f->pingpong);
+  return out;
+}
+std::vector<ReceiverResult> FlowSet::receiverResults() const {
+  std::vector<ReceiverResult> out;
+  for (auto& f : flows_) if (f->receiver) out.push_back(*f->receiver);
+  return out;
+}
+std::vector<ResponderResult> FlowSet::responderResults() const {
+  std::vector<ResponderResult> out;
+  for (auto& f : flows_) if (f->responder) out.push_back(*f->responder);
+  return out;
+}
+std::vector<std::string> FlowSet::errors() const {
+  std::lock_guard lock(mutex_);
+  return errors_;
+}
+
+}  // namespace fabcheck::engine

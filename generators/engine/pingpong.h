@@ -1,0 +1,46 @@
+// Pingpong: round-trip latency, one message in flight per flow.
+//
+// The initiator sends a message, waits for its echo (up to `reply_timeout_ns`; then the ping
+// counts as lost and the next one goes), and records the round trip on CLOCK_MONOTONIC, from
+// just before the send to just after the reply is seen — application to application, as
+// sockperf and perftest measure it. The responder echoes each message back with kFlagReply and
+// its own send timestamp, so each side can record one-way latency where both share a clock.
+//
+// Phases: `warmup_iterations` round trips not recorded, then the measured phase by duration
+// or by iterations. The initiator stops early on `abort`; the responder runs until `stop`.
+// Set-up may throw TransportError; the loops never throw.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "generators/engine/flow_results.h"
+#include "generators/transport/transport.h"
+
+namespace fabcheck::engine {
+
+struct PingPlan {
+  uint32_t flow_id = 0;
+  uint32_t size = 64;
+  uint64_t warmup_iterations = 0;
+  int64_t duration_ns = 0;          // measured phase by time, or ...
+  uint64_t iterations = 0;          // ... by round trips
+  int64_t reply_timeout_ns = 1'000'000'000;
+  bool same_clock = false;
+  bool busy_poll = false;           // spin on poll(0) instead of sleeping in poll(timeout)
+};
+
+PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan& plan,
+                                    const std::atomic<bool>& abort);
+
+struct RespondPlan {
+  uint32_t flow_id = 0;
+  uint32_t size = 64;
+  bool same_clock = false;
+  bool busy_poll = false;
+};
+
+ResponderResult runPingpongResponder(transport::Connection& conn, const RespondPlan& plan,
+                                     const std::atomic<bool>& stop);
+
+}  // namespace fabcheck::engine

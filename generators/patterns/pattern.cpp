@@ -1,0 +1,132 @@
+#include "generators/patterns/pattern.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "generators/core/errors.h"
+#include "generators/measure/wire_header.h"
+
+namespace fabcheck::patterns {
+
+std::string_view toString(PatternKind kind) noexcept {
+  switch (kind) {
+    case PatternKind::kPingpong: return "pingpong";
+    case PatternKind::kStream: return "stream";
+    case PatternKind::kMicroburst: return "microburst";
+  }
+  return "?";
+}
+
+PatternKind parsePatternKind(std::string_view text, std::string_view where) {
+  for (auto k : {PatternKind::kPingpong, PatternKind::kStream, PatternKind::kMicroburst}) {
+    if (text == toString(k)) return k;
+  }
+  throw ConfigError(std::string(where) + " '" + std::string(text) +
+                    "': expected one of pingpong, stream, microburst");
+}
+
+void to_json(nlohmann::json& j, const PatternParams& p) {
+  j = nlohmann::json{{"pattern", toString(p.kind)},
+                     {"size_bytes", p.size_bytes},
+                     {"flows", p.flows},
+                     {"bidirectional", p.bidirectional},
+                     {"rate_bps", p.rate_bps},
+                     {"rate_pps", p.rate_pps},
+                     {"burst_bytes", p.burst_bytes},
+                     {"burst_interval_ns", p.burst_interval_ns},
+                     {"duration_ns", p.duration_ns},
+                     {"iterations", p.iterations},
+                     {"warmup_ns", p.warmup_ns},
+                     {"warmup_iterations", p.warmup_iterations},
+                     {"payload_check", p.payload_check},
+                     {"reply_timeout_ns", p.reply_timeout_ns}};
+}
+
+void from_json(const nlohmann::json& j, PatternParams& p) {
+  try {
+    p.kind = parsePatternKind(j.at("pattern").get<std::string>(), "pattern");
+    j.at("size_bytes").get_to(p.size_bytes);
+    j.at("flows").get_to(p.flows);
+    j.at("bidirectional").get_to(p.bidirectional);
+    j.at("rate_bps").get_to(p.rate_bps);
+    j.at("rate_pps").get_to(p.rate_pps);
+    j.at("burst_bytes").get_to(p.burst_bytes);
+    j.at("burst_interval_ns").get_to(p.burst_interval_ns);
+    j.at("duration_ns").get_to(p.duration_ns);
+    j.at("iterations").get_to(p.iterations);
+    j.at("warmup_ns").get_to(p.warmup_ns);
+    j.at("warmup_iterations").get_to(p.warmup_iterations);
+    j.at("payload_check").get_to(p.payload_check);
+    j.at("reply_timeout_ns").get_to(p.reply_timeout_ns);
+  } catch (const nlohmann::json::exception& e) {
+    throw ProtocolError(std::string("malformed test parameters: ") + e.what());
+  } catch (const ConfigError& e) {
+    throw ProtocolError(std::string("malformed test parameters: ") + e.what());
+  }
+}
+
+void validate(const PatternParams& p, uint32_t max_message_bytes, std::string_view transport,
+              const ParamNames& n) {
+  auto fail = [](const std::string& what) { throw ConfigError(what); };
+  if (p.size_bytes < measure::kWireHeaderSize) {
+    fail(n.size + " " + std::to_string(p.size_bytes) + ": below the minimum of " +
+         std::to_string(measure::kWireHeaderSize) + " bytes (the fabcheck message header)");
+  }
+  if (p.size_bytes > max_message_bytes) {
+    fail(n.size + " " + std::to_string(p.size_bytes) + ": above the " + std::string(transport) +
+         " transport's maximum message of " + std::to_string(max_message_bytes) + " bytes");
+  }
+  if (p.flows < 1 || p.flows > 1024) {
+    fail(n.flows + " " + std::to_string(p.flows) + ": expected 1 to 1024 flows");
+  }
+  if ((p.duration_ns > 0) == (p.iterations > 0)) {
+    fail("give exactly one of " + n.duration + " and " + n.iterations);
+  }
+  if (!std::isfinite(p.rate_bps) || p.rate_bps < 0 || !std::isfinite(p.rate_pps) || p.rate_pps < 0) {
+    fail(n.rate + ": must be a positive finite rate");
+  }
+  if (p.kind == PatternKind::kMicroburst) {
+    if (p.burst_bytes == 0 || p.burst_interval_ns <= 0) {
+      fail("pattern microburst needs " + n.burst + " BYTES and " + n.interval + " TIME");
+    }
+    if (p.burst_bytes < p.size_bytes) {
+      fail(n.burst + " " + std::to_string(p.burst_bytes) + ": smaller than one message (" + n.size +
+           " " + std::to_string(p.size_bytes) + ")");
+    }
+  } else if (p.burst_bytes != 0 || p.burst_interval_ns != 0) {
+    fail(n.burst + "/" + n.interval + " apply only to pattern microburst, not " +
+         std::string(toString(p.kind)));
+  }
+  if (p.kind == PatternKind::kPingpong && (p.rate_bps > 0 || p.rate_pps > 0)) {
+    fail(n.rate + " does not apply to pattern pingpong (one message in flight per flow)");
+  }
+  if (p.bidirectional && p.kind != PatternKind::kStream) {
+    fail("--bidir applies only to pattern stream");
+  }
+}
+
+PatternPlan planPair(const PatternParams& p) {
+  PatternPlan plan;
+  FlowRole role = p.kind == PatternKind::kPingpong   ? FlowRole::kPingpong
+                  : p.kind == PatternKind::kMicroburst ? FlowRole::kBurst
+                                                       : FlowRole::kStream;
+  const double per_bps = p.rate_bps / p.flows;
+  const double per_pps = p.rate_pps / p.flows;
+  const int directions = p.bidirectional ? 2 : 1;
+  uint32_t id = 0;
+  for (int d = 0; d < directions; ++d) {
+    for (uint32_t i = 0; i < p.flows; ++i) {
+      FlowSpec f;
+      f.flow_id = id++;
+      f.role = role;
+      f.sender = d == 0 ? 0 : 1;
+      f.receiver = d == 0 ? 1 : 0;
+      f.rate_bps = per_bps;
+      f.rate_pps = per_pps;
+      plan.flows.push_back(f);
+    }
+  }
+  return plan;
+}
+
+}  // namespace fabcheck::patterns

@@ -1,0 +1,49 @@
+// Probing rdma-core for the "verbs" transport.
+//
+// Contract: createVerbsTransport() never pretends. It lists RDMA devices through a DeviceLister
+// seam (the real one calls ibv_get_device_list(); tests pass a fake) and throws
+// UnsupportedError with the reason when the host cannot run verbs:
+//   - the call failed (NULL):  "verbs: no RDMA device on this host (ibv_get_device_list: <errno text>)"
+//   - an empty list:           "verbs: no RDMA device found (ibv_get_device_list returned 0 devices)"
+//   - built without libibverbs: "verbs: fabcheck was built without libibverbs ..."
+// When devices exist it currently throws UnsupportedError "verbs: the verbs transport is not
+// implemented yet" (naming the devices found).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "generators/transport/transport.h"
+
+namespace fabcheck::transport::verbs {
+
+// What listing the devices gave.
+struct DeviceListResult {
+  bool ok = false;                   // false: the list call itself failed (returned NULL)
+  int error = 0;                     // errno of the failure when !ok
+  std::string unavailable;           // non-empty: verbs cannot be used at all, and why
+  std::vector<std::string> devices;  // device names (ibv_get_device_name) when ok
+};
+
+// The seam: a plain function so tests can substitute it without hardware.
+using DeviceLister = DeviceListResult (*)();
+
+// The lister of this build: ibv_get_device_list() with libibverbs, else one that reports the
+// build lacks it.
+DeviceLister defaultDeviceLister() noexcept;
+
+// Lists devices with `lister` (nullptr = defaultDeviceLister()) and returns their names;
+// throws UnsupportedError (see above) when there is none.
+std::vector<std::string> requireDevices(DeviceLister lister = nullptr);
+
+// What createTransport("verbs") does. Always throws UnsupportedError for now (see above).
+std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
+                                                DeviceLister lister = nullptr);
+
+#if FABCHECK_HAVE_VERBS
+// The real lister (verbs_probe_ibv.cpp): ibv_get_device_list() + ibv_get_device_name().
+DeviceListResult listDevicesIbv();
+#endif
+
+}  // namespace fabcheck::transport::verbs

@@ -1,0 +1,204 @@
+#include "harness/cli/gen_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "generators/core/errors.h"
+#include "generators/core/log.h"
+#include "harness/cli/cli.h"
+#include "harness/cli/signals.h"
+#include "harness/pair/pair_client.h"
+#include "harness/pair/pair_server.h"
+#include "harness/pair/pair_summary.h"
+#include "harness/suite/units.h"
+
+namespace fabcheck::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* kGenUsage =
+    "usage: fabcheck gen --server [--bind ADDR] [--port P] [--once]\n"
+    "       fabcheck gen --client HOST [--port P] --pattern pingpong|stream|microburst\n"
+    "                    [--size BYTES | --sweep MIN:MAX[:FACTOR]] [--flows N] [--bidir] [--rate R]\n"
+    "                    [--burst BYTES --interval T] [--duration T | --iterations N] [--warmup T|N]\n"
+    "                    [--dscp D] [--ecn E] [--json]\n";
+
+po::options_description genOptions() {
+  po::options_description o("options");
+  o.add_options()
+      ("help,h", "print this help")
+      ("server,s", "run as the server (responder)")
+      ("client,c", po::value<std::string>(), "run as the client against server HOST")
+      ("bind,B", po::value<std::string>()->default_value("0.0.0.0"), "server: control address to listen on (:: for IPv6)")
+      ("port,p", po::value<std::string>()->default_value("18515"), "control port (server: 0 = pick one and print it)")
+      ("once", "server: exit after one client session")
+      ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, loop, verbs")
+      ("pattern", po::value<std::string>()->default_value("stream"), "pingpong, stream or microburst")
+      ("size", po::value<std::string>(), "message size in bytes, header included (e.g. 1400, 9000, 4KiB)")
+      ("sweep,a", po::value<std::string>(), "message sizes MIN:MAX[:FACTOR] (factor 2 by default), one test each")
+      ("flows,P", po::value<std::string>()->default_value("1"), "parallel flows (one connection each)")
+      ("bidir", "stream: as many flows back from the server")
+      ("rate,b", po::value<std::string>(), "target rate over all flows: bit/s (10G, 500Mbit/s), bytes/s (1GB/s) or packets/s (1Mpps)")
+      ("burst", po::value<std::string>(), "microburst: bytes per burst")
+      ("interval", po::value<std::string>(), "microburst: one burst every T (e.g. 100us)")
+      ("duration,t", po::value<std::string>(), "measured phase length (e.g. 5s; default 5s, pingpong: 10000 iterations)")
+      ("iterations,n", po::value<std::string>(), "messages per flow (pingpong: round trips) instead of a duration")
+      ("warmup", po::value<std::string>(), "warm-up before measuring: a time (stream) or round trips (pingpong; default 100)")
+      ("dscp", po::value<std::string>()->default_value("0"), "DSCP 0..63 on every data packet (IP TOS / traffic class)")
+      ("ecn", po::value<std::string>()->default_value("0"), "ECN codepoint 0..3 to send (2 = ECT(0))")
+      ("payload-check", "CRC-32C over every payload, verified on receipt")
+      ("no-gso", "do not use UDP segmentation offload")
+      ("no-gro", "do not use UDP receive coalescing")
+      ("busy-poll", "pingpong: spin instead of sleeping while waiting")
+      ("timeout", po::value<std::string>()->default_value("10s"), "every control-channel wait")
+      ("json", "print one JSON object instead of the table")
+      ("log-level", po::value<std::string>()->default_value("warn"), "trace, debug, info, warn, error, off");
+  return o;
+}
+
+// Integers given on the command line, with a message naming the option.
+uint64_t parseCount(const po::variables_map& vm, const char* name, uint64_t lo, uint64_t hi) {
+  const std::string text = vm[name].as<std::string>();
+  size_t used = 0;
+  unsigned long long v = 0;
+  bool ok = !text.empty() && text[0] != '-' && text[0] != '+';
+  if (ok) {
+    try {
+      v = std::stoull(text, &used);
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+  if (!ok || used != text.size() || v < lo || v > hi) {
+    throw ConfigError(std::string("--") + name + " '" + text + "': expected a whole number from " +
+                      std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
+int runServer(const po::variables_map& vm) {
+  pair::ServerConfig cfg;
+  cfg.bind = vm["bind"].as<std::string>();
+  cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 0, 65535));
+  cfg.once = vm.count("once") > 0;
+  cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  const auto& interrupted = installInterruptHandlers();
+  pair::PairServer server(cfg);
+  std::printf("fabcheck gen server listening on %s port %u\n", cfg.bind.c_str(), server.port());
+  std::fflush(stdout);
+  const int failed = server.serve(interrupted);
+  return failed > 0 && cfg.once ? kExitRuntime : kExitOk;
+}
+
+int runClient(const po::variables_map& vm) {
+  pair::ClientConfig cfg;
+  cfg.host = vm["client"].as<std::string>();
+  cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 1, 65535));
+  cfg.transport = vm["transport"].as<std::string>();
+  cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  cfg.busy_poll = vm.count("busy-poll") > 0;
+  auto& to = cfg.transport_options;
+  to.dscp = static_cast<int>(parseCount(vm, "dscp", 0, 63));
+  to.ecn = static_cast<int>(parseCount(vm, "ecn", 0, 3));
+  to.segmentation = vm.count("no-gso") == 0;
+  to.coalescing = vm.count("no-gro") == 0;
+
+  auto& p = cfg.params;
+  p.kind = patterns::parsePatternKind(vm["pattern"].as<std::string>(), "--pattern");
+  p.flows = static_cast<uint32_t>(parseCount(vm, "flows", 1, 1024));
+  p.bidirectional = vm.count("bidir") > 0;
+  p.payload_check = vm.count("payload-check") > 0;
+  if (vm.count("size") && vm.count("sweep")) throw ConfigError("give --size or --sweep, not both");
+  p.size_bytes = p.kind == patterns::PatternKind::kPingpong ? 64 : 1400;
+  if (vm.count("size")) {
+    const uint64_t size = suite::parseSize(vm["size"].as<std::string>(), "--size");
+    if (size > 0xffffffffu) throw ConfigError("--size '" + vm["size"].as<std::string>() + "': too large");
+    p.size_bytes = static_cast<uint32_t>(size);
+  }
+  if (vm.count("sweep")) {
+    for (uint64_t s : suite::expandSweep(suite::parseSweep(vm["sweep"].as<std::string>(), "--sweep"))) {
+      if (s > 0xffffffffu) throw ConfigError("--sweep: size " + std::to_string(s) + " too large");
+      cfg.sizes.push_back(static_cast<uint32_t>(s));
+    }
+  }
+  if (vm.count("rate")) {
+    const suite::Rate r = suite::parseRate(vm["rate"].as<std::string>(), "--rate");
+    p.rate_bps = r.bits_per_second;
+    p.rate_pps = r.packets_per_second;
+  }
+  if (vm.count("burst")) p.burst_bytes = suite::parseSize(vm["burst"].as<std::string>(), "--burst");
+  if (vm.count("interval")) p.burst_interval_ns = suite::parseDurationNs(vm["interval"].as<std::string>(), "--interval");
+  if (vm.count("duration") && vm.count("iterations")) throw ConfigError("give --duration or --iterations, not both");
+  if (vm.count("duration")) p.duration_ns = suite::parseDurationNs(vm["duration"].as<std::string>(), "--duration");
+  if (vm.count("iterations")) p.iterations = parseCount(vm, "iterations", 1, UINT64_MAX / 2);
+  if (p.duration_ns == 0 && p.iterations == 0) {
+    if (p.kind == patterns::PatternKind::kPingpong) p.iterations = 10000;
+    else p.duration_ns = 5'000'000'000;
+  }
+  if (p.kind == patterns::PatternKind::kPingpong) {
+    p.warmup_iterations = vm.count("warmup") ? parseCount(vm, "warmup", 0, UINT64_MAX / 2) : 100;
+  } else if (vm.count("warmup")) {
+    p.warmup_ns = suite::parseDurationNs(vm["warmup"].as<std::string>(), "--warmup");
+  }
+
+  const bool json_out = vm.count("json") > 0;
+  const auto& interrupted = installInterruptHandlers();
+  bool header_done = false;
+  pair::PairRun partial;
+  partial.transport = cfg.transport;
+  auto on_size = [&](const pair::SizeResult& s) {
+    if (json_out) return;
+    if (!header_done) {
+      partial.client_host = "client";
+      partial.server_host = cfg.host;
+      std::fputs(pair::tableHeader(partial, p.kind).c_str(), stdout);
+      header_done = true;
+    }
+    std::fputs(pair::tableRow(s).c_str(), stdout);
+    std::fflush(stdout);
+  };
+  pair::PairRun run = pair::runPairClient(cfg, interrupted, on_size);
+  if (json_out) {
+    std::cout << pair::summarizeRun(run).dump(2) << std::endl;
+  } else if (run.interrupted) {
+    std::fprintf(stderr, "fabcheck gen: interrupted; %zu of %zu sizes finished\n", run.sizes.size(),
+                 cfg.sizes.empty() ? size_t{1} : cfg.sizes.size());
+  }
+  return run.interrupted ? kExitRuntime : kExitOk;
+}
+
+}  // namespace
+
+int runGen(int argc, char** argv) {
+  po::variables_map vm;
+  const po::options_description opts = genOptions();
+  try {
+    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "fabcheck gen: %s (see fabcheck gen --help)\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << kGenUsage << "\n" << opts << std::endl;
+    return kExitOk;
+  }
+  try {
+    log::configure("gen", vm["log-level"].as<std::string>());
+    const bool server = vm.count("server") > 0, client = vm.count("client") > 0;
+    if (server == client) throw ConfigError("give exactly one of --server and --client HOST");
+    return server ? runServer(vm) : runClient(vm);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "fabcheck gen: %s\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fabcheck gen: %s\n", e.what());
+    return kExitRuntime;
+  }
+}
+
+}  // namespace fabcheck::cli

@@ -1,0 +1,53 @@
+// Value types of the pair tool (`fabcheck gen`): what a client asks for and what one test
+// (one message size) produced. Pure data; see pair_client.h / pair_server.h for the session.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "generators/engine/flow_results.h"
+#include "generators/patterns/pattern.h"
+#include "generators/transport/transport.h"
+
+namespace fabcheck::pair {
+
+constexpr uint16_t kDefaultPort = 18515;  // perftest's out-of-band port, as users expect
+
+struct ClientConfig {
+  std::string host;                              // server's name or address
+  uint16_t port = kDefaultPort;
+  std::string transport = "udp";
+  transport::TransportOptions transport_options; // dscp, ecn, gso/gro... (sent to the server too)
+  patterns::PatternParams params;                // size_bytes is overridden per size in `sizes`
+  std::vector<uint32_t> sizes;                   // one test per size (a sweep); empty = params.size_bytes
+  bool busy_poll = false;
+  int64_t control_timeout_ns = 10'000'000'000;   // every control-channel wait
+};
+
+struct ServerConfig {
+  std::string bind = "0.0.0.0";                  // control address ("::" for IPv6)
+  uint16_t port = kDefaultPort;                  // 0 = kernel picks
+  bool once = false;                             // serve one client session, then return
+  int64_t control_timeout_ns = 10'000'000'000;
+  int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this
+};
+
+// Everything measured for one message size.
+struct SizeResult {
+  patterns::PatternParams params;
+  bool same_clock = false;                       // both ends on one kernel: one-way latency valid
+  std::vector<engine::SenderResult> senders;     // client's then server's, by flow id
+  std::vector<engine::ReceiverResult> receivers; // by flow id
+  std::vector<engine::PingpongResult> pingpongs;
+  std::vector<engine::ResponderResult> responders;
+};
+
+struct PairRun {
+  std::string client_host, server_host, transport;
+  transport::TransportProperties properties;     // of the client's transport
+  std::vector<SizeResult> sizes;                 // in the order run
+  bool interrupted = false;                      // stopped by a signal; `sizes` holds what finished
+};
+
+}  // namespace fabcheck::pair

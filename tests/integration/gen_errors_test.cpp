@@ -1,0 +1,132 @@
+// `fabcheck gen` with bad input and misbehaving peers: one clear line, the right exit code,
+// and never a hang.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <regex>
+#include <string>
+
+#include "tests/support/subprocess.h"
+
+namespace fabcheck {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Subprocess;
+
+const std::string kBin = FABCHECK_BIN;
+
+testing::RunResult gen(std::vector<std::string> args) {
+  std::vector<std::string> argv{kBin, "gen"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return testing::run(argv, 30s);
+}
+
+int countLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+// A TCP port that nothing listens on (bound then closed).
+std::string closedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return std::to_string(ntohs(a.sin_port));
+}
+
+struct UsageCase {
+  std::vector<std::string> args;
+  std::string must_mention;
+};
+
+class GenUsageError : public ::testing::TestWithParam<UsageCase> {};
+
+TEST_P(GenUsageError, ExitsTwoWithOneLineNamingTheValue) {
+  auto r = gen(GetParam().args);
+  EXPECT_EQ(r.status.code, 2) << r.out << r.err;
+  EXPECT_EQ(countLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find(GetParam().must_mention), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInput, GenUsageError,
+    ::testing::Values(
+        UsageCase{{"--client", "127.0.0.1", "--bogus"}, "--bogus"},
+        UsageCase{{"--client", "127.0.0.1", "--size", "10Gx"}, "10Gx"},
+        UsageCase{{"--client", "127.0.0.1", "--size", "-5"}, "-5"},
+        UsageCase{{"--client", "127.0.0.1", "--rate", "-5"}, "-5"},
+        UsageCase{{"--client", "127.0.0.1", "--rate", "10Gx"}, "10Gx"},
+        UsageCase{{"--client", "127.0.0.1", "--size", "70000"}, "65507"},
+        UsageCase{{"--client", "127.0.0.1", "--size", "8"}, "minimum"},
+        UsageCase{{"--client", "127.0.0.1", "--pattern", "teleport"}, "teleport"},
+        UsageCase{{"--client", "127.0.0.1", "--flows", "0"}, "--flows"},
+        UsageCase{{"--client", "127.0.0.1", "--dscp", "64"}, "--dscp"},
+        UsageCase{{"--client", "127.0.0.1", "--duration", "1s", "--iterations", "5"}, "--iterations"},
+        UsageCase{{"--client", "127.0.0.1", "--pattern", "microburst"}, "--burst"},
+        UsageCase{{"--client", "127.0.0.1", "--port", "99999"}, "99999"},
+        UsageCase{{"--server", "--client", "127.0.0.1"}, "exactly one"},
+        UsageCase{{"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"}));
+
+TEST(GenErrors, RefusingPeerIsARuntimeErrorNamingThePeer) {
+  const std::string port = closedPort();
+  auto r = gen({"--client", "127.0.0.1", "--port", port, "--duration", "1s"});
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  EXPECT_EQ(countLines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:" + port), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
+}
+
+TEST(GenErrors, UnreachablePeerTimesOutWithinTheTimeout) {
+  // 192.0.2.0/24 (TEST-NET-1) is never routed; with no default route the connect fails at
+  // once, otherwise it times out. Either way: exit 1 within the timeout, naming the address.
+  auto r = gen({"--client", "192.0.2.1", "--port", "18515", "--timeout", "1s", "--duration", "1s"});
+  EXPECT_FALSE(r.status.timed_out);
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  EXPECT_NE(r.err.find("192.0.2.1"), std::string::npos) << r.err;
+}
+
+TEST(GenErrors, ServerPortInUse) {
+  Subprocess first = Subprocess::start({kBin, "gen", "--server", "--bind", "127.0.0.1", "--port", "0"});
+  ASSERT_TRUE(first.waitForStdout("listening on", 10s));
+  std::smatch m;
+  std::string out = first.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("port (\\d+)")));
+  auto r = gen({"--server", "--bind", "127.0.0.1", "--port", m[1]});
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  EXPECT_NE(r.err.find("in use"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(m[1].str()), std::string::npos) << r.err;
+}
+
+TEST(GenErrors, APeerThatStopsAnsweringEndsTheRunWithinTheTimeout) {
+  Subprocess server = Subprocess::start({kBin, "gen", "--server", "--bind", "127.0.0.1", "--port", "0"});
+  ASSERT_TRUE(server.waitForStdout("listening on", 10s));
+  std::smatch m;
+  std::string out = server.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("port (\\d+)")));
+  server.signal(SIGSTOP);  // alive, connected, silent
+  auto r = gen({"--client", "127.0.0.1", "--port", m[1], "--timeout", "2s", "--duration", "1s"});
+  server.signal(SIGCONT);
+  EXPECT_FALSE(r.status.timed_out);
+  EXPECT_EQ(r.status.code, 1) << r.err;
+  EXPECT_NE(r.err.find("within"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1"), std::string::npos) << r.err;
+}
+
+TEST(GenErrors, HelpExitsZero) {
+  auto r = gen({"--help"});
+  EXPECT_EQ(r.status.code, 0);
+  EXPECT_NE(r.out.find("--pattern"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fabcheck
