@@ -78,14 +78,16 @@ TEST_P(HistogramAccuracy, PercentilesWithinConfiguredPrecisionOfExactSortedSampl
   EXPECT_EQ(h.percentile(100), samples.back());
 }
 
+std::string accuracyCaseName(const ::testing::TestParamInfo<HistogramAccuracy::ParamType>& info) {
+  static const char* const kNames[] = {"Uniform", "Lognormal", "Bimodal"};
+  return std::string(kNames[static_cast<int>(std::get<0>(info.param))]) + "Digits" +
+         std::to_string(std::get<1>(info.param));
+}
+
 INSTANTIATE_TEST_SUITE_P(Distributions, HistogramAccuracy,
                          ::testing::Combine(::testing::Values(Dist::kUniform, Dist::kLognormal, Dist::kBimodal),
                                             ::testing::Values(2, 3, 4)),
-                         [](const ::testing::TestParamInfo<std::tuple<Dist, int>>& info) {
-                           static const char* const kNames[] = {"Uniform", "Lognormal", "Bimodal"};
-                           return std::string(kNames[static_cast<int>(std::get<0>(info.param))]) + "Digits" +
-                                  std::to_string(std::get<1>(info.param));
-                         });
+                         accuracyCaseName);
 
 TEST(Histogram, BucketGeometryIsExactBelowTenToTheDigitsAndWithinPrecisionAbove) {
   for (int digits = 1; digits <= 5; ++digits) {
