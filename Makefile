@@ -47,6 +47,8 @@ test-unit: build
 bench: build
 	@bash bench/compare-udp $(BUILD)/fabcheck
 	@bash bench/compare-pingpong $(BUILD)/fabcheck
+	@bash bench/pacer-accuracy $(BUILD)/fabcheck
+	$(BUILD)/bench/histogram_bench --benchmark_min_time=0.2
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -10,7 +10,7 @@ namespace fabcheck::transport::verbs {
 
 namespace {
 
-#if !FABCHECK_HAVE_VERBS
+#ifndef FABCHECK_HAVE_VERBS
 DeviceListResult listDevicesUnavailable() {
   DeviceListResult r;
   r.unavailable =
@@ -22,7 +22,7 @@ DeviceListResult listDevicesUnavailable() {
 }  // namespace
 
 DeviceLister defaultDeviceLister() noexcept {
-#if FABCHECK_HAVE_VERBS
+#ifdef FABCHECK_HAVE_VERBS
   return &listDevicesIbv;
 #else
   return &listDevicesUnavailable;

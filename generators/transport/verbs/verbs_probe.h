@@ -41,7 +41,7 @@ std::vector<std::string> requireDevices(DeviceLister lister = nullptr);
 std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
                                                 DeviceLister lister = nullptr);
 
-#if FABCHECK_HAVE_VERBS
+#ifdef FABCHECK_HAVE_VERBS
 // The real lister (verbs_probe_ibv.cpp): ibv_get_device_list() + ibv_get_device_name().
 DeviceListResult listDevicesIbv();
 #endif
