@@ -104,6 +104,10 @@ class UdpConnection final : public Connection {
   FixedRing<Completion> completions_;
   FixedRing<RecvOp> posted_;
   PartialSend partial_;
+  // The last receive found the socket empty (EAGAIN, or fewer datagrams than asked for). A
+  // waiting poll() then goes straight to ppoll() instead of paying for a receive that would
+  // find nothing; ppoll is level-triggered, so nothing that arrived meanwhile is missed.
+  bool drained_ = false;
 
   // Pre-allocated sendmmsg batch.
   std::vector<mmsghdr> smsgs_;

@@ -116,6 +116,7 @@ size_t UdpConnection::receiveInto(std::span<Completion> out) noexcept {
   }
   int n = recvmmsg(fd_.get(), rmsgs_.data(), static_cast<unsigned>(vlen), MSG_DONTWAIT, nullptr);
   ++stats_.recv_calls;
+  drained_ = n < static_cast<int>(vlen);
   if (n < 0) {
     const int err = errno;
     if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) return 0;
@@ -148,7 +149,10 @@ size_t UdpConnection::poll(std::span<Completion> out, int64_t timeout_ns) noexce
   for (;;) {
     if (partial_.active) sendLoop({});
     size_t n = completions_.drainTo(out);
-    if (n < out.size() && !posted_.empty()) n += receiveInto(out.subspan(n));
+    // Skip a receive that would find nothing: when the socket was drained and we either have
+    // something to return or are about to wait anyway (the wait re-checks readiness).
+    const bool skip_receive = drained_ && (n > 0 || timeout_ns > 0);
+    if (n < out.size() && !posted_.empty() && !skip_receive) n += receiveInto(out.subspan(n));
     if (n > 0 || timeout_ns <= 0) return n;
     if (posted_.empty() && !partial_.active) return 0;  // nothing could complete
     const int64_t now = monoNowNs();
@@ -157,7 +161,7 @@ size_t UdpConnection::poll(std::span<Completion> out, int64_t timeout_ns) noexce
     const int64_t left = deadline - now;
     pollfd p{fd_.get(), static_cast<short>((posted_.empty() ? 0 : POLLIN) | (partial_.active ? POLLOUT : 0)), 0};
     timespec ts{static_cast<time_t>(left / kNsPerSec), static_cast<long>(left % kNsPerSec)};
-    ppoll(&p, 1, &ts, nullptr);
+    if (ppoll(&p, 1, &ts, nullptr) > 0 && (p.revents & (POLLIN | POLLERR))) drained_ = false;
   }
 }
 
