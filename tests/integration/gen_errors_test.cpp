@@ -1,14 +1,13 @@
 // `fabcheck gen` with bad input and misbehaving peers: one clear line, the right exit code,
 // and never a hang.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <regex>
 #include <string>
 
+#include "tests/integration/gen_server.h"
+#include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 
 namespace fabcheck {
@@ -17,7 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Subprocess;
 
-const std::string kBin = FABCHECK_BIN;
+const std::string& kBin = testing::kFabcheckBin;
 
 testing::RunResult gen(std::vector<std::string> args) {
   std::vector<std::string> argv{kBin, "gen"};
@@ -29,19 +28,6 @@ int countLines(const std::string& s) {
   int n = 0;
   for (char c : s) n += c == '\n';
   return n;
-}
-
-// A TCP port that nothing listens on (bound then closed).
-std::string closedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return std::to_string(ntohs(a.sin_port));
 }
 
 struct UsageCase {
@@ -78,7 +64,7 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{{"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"}));
 
 TEST(GenErrors, RefusingPeerIsARuntimeErrorNamingThePeer) {
-  const std::string port = closedPort();
+  const std::string port = std::to_string(testing::unusedLoopbackPort(SOCK_STREAM));
   auto r = gen({"--client", "127.0.0.1", "--port", port, "--duration", "1s"});
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_EQ(countLines(r.err), 1) << r.err;
@@ -96,26 +82,18 @@ TEST(GenErrors, UnreachablePeerTimesOutWithinTheTimeout) {
 }
 
 TEST(GenErrors, ServerPortInUse) {
-  Subprocess first = Subprocess::start({kBin, "gen", "--server", "--bind", "127.0.0.1", "--port", "0"});
-  ASSERT_TRUE(first.waitForStdout("listening on", 10s));
-  std::smatch m;
-  std::string out = first.out();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("port (\\d+)")));
-  auto r = gen({"--server", "--bind", "127.0.0.1", "--port", m[1]});
+  testing::GenServer first;
+  auto r = gen({"--server", "--bind", "127.0.0.1", "--port", first.port()});
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_NE(r.err.find("in use"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find(m[1].str()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(first.port()), std::string::npos) << r.err;
 }
 
 TEST(GenErrors, APeerThatStopsAnsweringEndsTheRunWithinTheTimeout) {
-  Subprocess server = Subprocess::start({kBin, "gen", "--server", "--bind", "127.0.0.1", "--port", "0"});
-  ASSERT_TRUE(server.waitForStdout("listening on", 10s));
-  std::smatch m;
-  std::string out = server.out();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("port (\\d+)")));
-  server.signal(SIGSTOP);  // alive, connected, silent
-  auto r = gen({"--client", "127.0.0.1", "--port", m[1], "--timeout", "2s", "--duration", "1s"});
-  server.signal(SIGCONT);
+  testing::GenServer server;
+  server.process().signal(SIGSTOP);  // alive, connected, silent
+  auto r = gen({"--client", "127.0.0.1", "--port", server.port(), "--timeout", "2s", "--duration", "1s"});
+  server.process().signal(SIGCONT);
   EXPECT_FALSE(r.status.timed_out);
   EXPECT_EQ(r.status.code, 1) << r.err;
   EXPECT_NE(r.err.find("within"), std::string::npos) << r.err;

@@ -3,9 +3,9 @@
 #include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 
+#include "tests/integration/gen_server.h"
 #include "tests/support/subprocess.h"
 
 namespace fabcheck {
@@ -13,35 +13,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::GenServer;
 using testing::Subprocess;
 
-const std::string kBin = FABCHECK_BIN;
-
-// A `fabcheck gen --server` on a free port, stopped (and reaped) when the test ends.
-class GenServer {
- public:
-  explicit GenServer(const std::string& bind = "127.0.0.1", std::vector<std::string> extra = {})
-      : proc_(start(bind, std::move(extra))) {
-    if (!proc_.waitForStdout("listening on", 10s)) {
-      ADD_FAILURE() << "server did not start: " << proc_.out() << proc_.err();
-      return;
-    }
-    std::smatch m;
-    const std::string out = proc_.out();
-    if (std::regex_search(out, m, std::regex("port (\\d+)"))) port_ = m[1];
-  }
-  const std::string& port() const { return port_; }
-  Subprocess& process() { return proc_; }
-
- private:
-  static Subprocess start(const std::string& bind, std::vector<std::string> extra) {
-    std::vector<std::string> argv{kBin, "gen", "--server", "--bind", bind, "--port", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return Subprocess::start(argv);
-  }
-  Subprocess proc_;
-  std::string port_;
-};
+const std::string& kBin = testing::kFabcheckBin;
 
 testing::RunResult client(const GenServer& s, std::vector<std::string> args, const std::string& host = "127.0.0.1") {
   std::vector<std::string> argv{kBin, "gen", "--client", host, "--port", s.port()};

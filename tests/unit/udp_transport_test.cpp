@@ -19,6 +19,7 @@
 #include "generators/transport/udp/udp_connection.h"
 #include "generators/transport/udp/udp_handshake.h"
 #include "generators/transport/udp/udp_socket.h"
+#include "tests/support/ports.h"
 
 namespace fabcheck::transport {
 namespace {
@@ -358,17 +359,7 @@ TEST(UdpTransport, PortInUse) {
   }
 }
 
-uint16_t unusedPort() {
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
+uint16_t unusedPort() { return fabcheck::testing::unusedLoopbackPort(SOCK_DGRAM); }
 
 TEST(UdpTransport, ConnectToClosedPortFails) {
   auto t = createTransport("udp", {});
