@@ -119,7 +119,7 @@ void to_json(json& j, const PingpongResult& r) {
   j = json{{"flow_id", r.flow_id},   {"sent", r.sent},         {"replies", r.replies},
            {"timeouts", r.timeouts}, {"stray", r.stray},       {"measured", r.measured},
            {"measured_ns", r.measured_ns}, {"rtt_ns", r.rtt_ns.toJson()},
-           {"one_way_ns", histOrNull(r.one_way_ns)}};
+           {"one_way_ns", histOrNull(r.one_way_ns)}, {"error", r.error}};
 }
 
 void from_json(const json& j, PingpongResult& r) {
@@ -133,6 +133,7 @@ void from_json(const json& j, PingpongResult& r) {
     j.at("measured_ns").get_to(r.measured_ns);
     r.rtt_ns = measure::LatencyHistogram::fromJson(j.at("rtt_ns"));
     r.one_way_ns = histFrom(j.at("one_way_ns"));
+    j.at("error").get_to(r.error);
   });
 }
 

@@ -73,6 +73,7 @@ struct PingpongResult {
   measure::LatencyHistogram rtt_ns;
   // Reverse direction one-way latency (responder's send → our arrival), one clock only.
   std::optional<measure::LatencyHistogram> one_way_ns;
+  std::string error;               // why the run stopped early ("" if it did not)
 };
 
 struct ResponderResult {

@@ -81,6 +81,7 @@ void FlowSet::startSenders(int64_t start_mono_ns) {
                       .iterations = params_.iterations, .reply_timeout_ns = params_.reply_timeout_ns,
                       .same_clock = options_.same_clock, .busy_poll = options_.busy_poll};
           f->pingpong = runPingpongInitiator(*f->conn, pp, abort_);
+          if (!f->pingpong->error.empty()) record("flow " + std::to_string(f->spec.flow_id) + ": " + f->pingpong->error);
         } else {
           SendPlan sp{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .rate_bps = f->spec.rate_bps,
                       .rate_pps = f->spec.rate_pps, .start_mono_ns = start_mono_ns, .warmup_ns = params_.warmup_ns,

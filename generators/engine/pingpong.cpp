@@ -50,6 +50,7 @@ PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan&
   std::array<Completion, 32> comps{};
   int64_t measured_start = 0;
   uint32_t seq = 0;
+  uint32_t consecutive_timeouts = 0;
   for (;;) {
     if (abort.load(std::memory_order_relaxed)) break;
     const bool warm = r.sent < plan.warmup_iterations;
@@ -101,7 +102,17 @@ PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan&
         conn.postRecv(std::span(&again, 1));
       }
     }
-    if (!got_reply) ++r.timeouts;
+    if (!got_reply) {
+      ++r.timeouts;
+      if (++consecutive_timeouts >= plan.max_consecutive_timeouts) {
+        r.error = "no reply from " + conn.describe() + " to " + std::to_string(consecutive_timeouts) +
+                  " pings in a row (reply timeout " + std::to_string(plan.reply_timeout_ns / 1'000'000) +
+                  " ms): the peer stopped answering";
+        break;
+      }
+    } else {
+      consecutive_timeouts = 0;
+    }
     if (!send_done) {  // a send that never completes would let us overwrite its buffer
       int64_t wait_until = monoNowNs() + plan.reply_timeout_ns;
       while (!send_done && monoNowNs() < wait_until) {

@@ -26,6 +26,9 @@ struct PingPlan {
   int64_t duration_ns = 0;          // measured phase by time, or ...
   uint64_t iterations = 0;          // ... by round trips
   int64_t reply_timeout_ns = 1'000'000'000;
+  // This many pings in a row without a reply means the peer stopped answering: the run ends
+  // with PingpongResult::error set instead of waiting out every remaining ping.
+  uint32_t max_consecutive_timeouts = 5;
   bool same_clock = false;
   bool busy_poll = false;           // spin on poll(0) instead of sleeping in poll(timeout)
 };

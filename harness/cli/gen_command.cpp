@@ -8,6 +8,7 @@
 
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "generators/transport/transport.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/signals.h"
 #include "harness/pair/pair_client.h"
@@ -21,8 +22,8 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kGenUsage =
-    "usage: fabcheck gen --server [--bind ADDR] [--port P] [--once]\n"
-    "       fabcheck gen --client HOST [--port P] --pattern pingpong|stream|microburst\n"
+    "usage: fabcheck gen --server [--bind ADDR] [--port P] [--interface IF] [--once]\n"
+    "       fabcheck gen --client HOST [--port P] [--bind ADDR] [--interface IF] --pattern pingpong|stream|microburst\n"
     "                    [--size BYTES | --sweep MIN:MAX[:FACTOR]] [--flows N] [--bidir] [--rate R]\n"
     "                    [--burst BYTES --interval T] [--duration T | --iterations N] [--warmup T|N]\n"
     "                    [--dscp D] [--ecn E] [--json]\n";
@@ -33,7 +34,8 @@ po::options_description genOptions() {
       ("help,h", "print this help")
       ("server,s", "run as the server (responder)")
       ("client,c", po::value<std::string>(), "run as the client against server HOST")
-      ("bind,B", po::value<std::string>()->default_value("0.0.0.0"), "server: control address to listen on (:: for IPv6)")
+      ("bind,B", po::value<std::string>(), "server: address to listen on, control and data (default 0.0.0.0; :: for IPv6); client: source address of the data flows")
+      ("interface", po::value<std::string>(), "bind the data sockets to this network interface (SO_BINDTODEVICE)")
       ("port,p", po::value<std::string>()->default_value("18515"), "control port (server: 0 = pick one and print it)")
       ("once", "server: exit after one client session")
       ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, loop, verbs")
@@ -82,10 +84,16 @@ uint64_t parseCount(const po::variables_map& vm, const char* name, uint64_t lo, 
 
 int runServer(const po::variables_map& vm) {
   pair::ServerConfig cfg;
-  cfg.bind = vm["bind"].as<std::string>();
+  if (vm.count("bind")) cfg.bind = vm["bind"].as<std::string>();
+  if (vm.count("interface")) cfg.bind_interface = vm["interface"].as<std::string>();
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 0, 65535));
   cfg.once = vm.count("once") > 0;
   cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  if (!cfg.bind_interface.empty()) {  // a missing interface is a usage error now, not per test
+    transport::TransportOptions probe;
+    probe.bind_interface = cfg.bind_interface;
+    transport::createTransport("udp", probe);
+  }
   const auto& interrupted = installInterruptHandlers();
   pair::PairServer server(cfg);
   std::printf("fabcheck gen server listening on %s port %u\n", cfg.bind.c_str(), server.port());
@@ -101,6 +109,8 @@ int runClient(const po::variables_map& vm) {
   cfg.transport = vm["transport"].as<std::string>();
   cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
   cfg.busy_poll = vm.count("busy-poll") > 0;
+  if (vm.count("bind")) cfg.local_address = vm["bind"].as<std::string>();
+  if (vm.count("interface")) cfg.transport_options.bind_interface = vm["interface"].as<std::string>();
   auto& to = cfg.transport_options;
   to.dscp = static_cast<int>(parseCount(vm, "dscp", 0, 63));
   to.ecn = static_cast<int>(parseCount(vm, "ecn", 0, 3));

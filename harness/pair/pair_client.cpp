@@ -50,7 +50,8 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
   for (size_t i = 0; i < plan.flows.size(); ++i) {
     auto desc = transport::EndpointDesc::fromJson(endpoints[i].dump());
-    conns[plan.flows[i].flow_id] = transport.connect(desc, {.timeout_ns = cfg.control_timeout_ns});
+    conns[plan.flows[i].flow_id] =
+        transport.connect(desc, {.local_address = cfg.local_address, .timeout_ns = cfg.control_timeout_ns});
   }
   expectMessage(ch.receive(cfg.control_timeout_ns, "waiting for the server to accept the data connections"),
                 msg::kReady, ch.peer(), "connect");
@@ -62,11 +63,25 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   expectMessage(ch.receive(cfg.control_timeout_ns, "waiting for the server to start"), msg::kStarted, ch.peer(),
                 "start");
 
-  // Senders end by duration/iterations; an interrupt ends them early.
+  // Senders end by duration/iterations; an interrupt ends them early, and so does a server
+  // that goes away (the control connection closes or errs: no point sending into the void).
+  // The watcher alone uses the channel until the senders are done.
   std::atomic<bool> senders_done{false};
+  std::string server_gone;
   std::thread watcher([&] {
     while (!senders_done.load()) {
       if (interrupt.load()) flows.stopSenders();
+      if (server_gone.empty()) {
+        try {
+          if (auto m = ch.tryReceive(0, "running the test")) {
+            server_gone = "sent '" + m->value("type", std::string("?")) + "' in the middle of the test: " +
+                          m->value("message", std::string());
+          }
+        } catch (const Error& e) {
+          server_gone = e.what();
+        }
+        if (!server_gone.empty()) flows.stopSenders();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
@@ -74,6 +89,13 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   flows.waitSenders();
   senders_done = true;
   watcher.join();
+  if (!server_gone.empty()) {
+    throw TransportError(where + " failed during the test (size " + std::to_string(params.size_bytes) +
+                         "): " + server_gone);
+  }
+  if (auto errors = flows.errors(); !errors.empty()) {  // e.g. the peer stopped answering pings
+    throw TransportError(where + ", size " + std::to_string(params.size_bytes) + ": " + errors.front());
+  }
 
   SizeResult out;
   out.params = params;

@@ -94,7 +94,9 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
   try {
     params = request.at("params").get<patterns::PatternParams>();
     tname = request.at("transport").get<std::string>();
-    transport = transport::createTransport(tname, msg::transportOptionsFromJson(request.at("transport_options")));
+    transport::TransportOptions options = msg::transportOptionsFromJson(request.at("transport_options"));
+    options.bind_interface = config.bind_interface;  // the server's own choice, never the client's
+    transport = transport::createTransport(tname, options);
     props = transport->properties();
     patterns::validate(params, props.max_message_bytes, tname);
   } catch (const Error& e) {
@@ -133,6 +135,8 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
   expectMessage(ch.receive(config.control_timeout_ns, "waiting for start"), msg::kStart, ch.peer(), "start");
   flows.startSenders(monoNowNs());
   ch.send(makeMessage(msg::kStarted), config.control_timeout_ns);
+  log::info("client {}: {} test, {} flows of {}-byte messages running", ch.peer(), patterns::toString(params.kind),
+            plan.flows.size(), params.size_bytes);
 
   const int64_t run_ns = params.duration_ns > 0 ? params.warmup_ns + params.duration_ns : config.idle_timeout_ns;
   json stop = ch.receive(run_ns + config.control_timeout_ns, "waiting for the client to finish sending");

@@ -21,6 +21,7 @@ struct ClientConfig {
   transport::TransportOptions transport_options; // dscp, ecn, gso/gro... (sent to the server too)
   patterns::PatternParams params;                // size_bytes is overridden per size in `sizes`
   std::vector<uint32_t> sizes;                   // one test per size (a sweep); empty = params.size_bytes
+  std::string local_address;                     // source address of the data connections ("" = routed)
   bool busy_poll = false;
   int64_t control_timeout_ns = 10'000'000'000;   // every control-channel wait
 };
@@ -29,6 +30,7 @@ struct ServerConfig {
   std::string bind = "0.0.0.0";                  // control address ("::" for IPv6)
   uint16_t port = kDefaultPort;                  // 0 = kernel picks
   bool once = false;                             // serve one client session, then return
+  std::string bind_interface;                    // data sockets bound to this interface ("" = any)
   int64_t control_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this
 };

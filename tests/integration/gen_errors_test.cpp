@@ -108,3 +108,47 @@ TEST(GenErrors, HelpExitsZero) {
 
 }  // namespace
 }  // namespace fabcheck
+
+namespace fabcheck {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The client's run against a server that is killed or frozen once the test is under way.
+testing::ExitStatus runAgainstFailingServer(int sig, std::string& err) {
+  testing::GenServer server("127.0.0.1", {"--log-level", "info"});
+  testing::Subprocess client = testing::Subprocess::start(
+      {testing::kFabcheckBin, "gen", "--client", "127.0.0.1", "--port", server.port(), "--pattern", "pingpong",
+       "--iterations", "100000000", "--timeout", "2s"});
+  EXPECT_TRUE(server.process().waitForStderr("running", 10s)) << server.process().err();
+  server.process().signal(sig);
+  auto st = client.waitExit(30s);
+  err = client.err();
+  server.process().signal(SIGCONT);
+  return st;
+}
+
+TEST(GenErrors, AServerKilledMidRunEndsTheClientWithAnError) {
+  std::string err;
+  auto st = runAgainstFailingServer(SIGKILL, err);
+  EXPECT_FALSE(st.timed_out);
+  EXPECT_EQ(st.code, 1) << err;
+  EXPECT_NE(err.find("server 127.0.0.1:"), std::string::npos) << err;
+}
+
+TEST(GenErrors, AServerFrozenMidRunEndsTheClientWithAnError) {
+  std::string err;
+  auto st = runAgainstFailingServer(SIGSTOP, err);
+  EXPECT_FALSE(st.timed_out);
+  EXPECT_EQ(st.code, 1) << err;
+  EXPECT_NE(err.find("stopped answering"), std::string::npos) << err;
+}
+
+TEST(GenErrors, UnknownInterfaceIsAUsageError) {
+  auto r = testing::run({testing::kFabcheckBin, "gen", "--server", "--interface", "nosuch0"}, 30s);
+  EXPECT_EQ(r.status.code, 2) << r.err;
+  EXPECT_NE(r.err.find("nosuch0"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace fabcheck

@@ -174,3 +174,17 @@ TEST(Gen, InterruptKeepsTheSizesThatFinished) {
 
 }  // namespace
 }  // namespace fabcheck
+
+namespace fabcheck {
+namespace {
+
+TEST(Gen, DataSocketsHonourInterfaceAndSourceAddress) {
+  testing::GenServer s("127.0.0.1", {"--interface", "lo"});
+  json j = parseJson(client(s, {"--pattern", "stream", "--rate", "10M", "--duration", "300ms", "--interface", "lo",
+                                "--bind", "127.0.0.2", "--json"}));
+  expectAccountingBalances(j);
+  EXPECT_EQ(j.at("lost_packets"), 0);
+}
+
+}  // namespace
+}  // namespace fabcheck

@@ -67,8 +67,16 @@ void Subprocess::pump(int timeout_ms) {
 }
 
 bool Subprocess::waitForStdout(const std::string& needle, std::chrono::milliseconds timeout) {
+  return waitFor(out_, needle, timeout);
+}
+
+bool Subprocess::waitForStderr(const std::string& needle, std::chrono::milliseconds timeout) {
+  return waitFor(err_, needle, timeout);
+}
+
+bool Subprocess::waitFor(const std::string& stream, const std::string& needle, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out_.find(needle) == std::string::npos) {
+  while (stream.find(needle) == std::string::npos) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     if (out_fd_ < 0 && err_fd_ < 0) return false;
     pump(20);

@@ -31,6 +31,7 @@ class Subprocess {
   pid_t pid() const { return pid_; }
   // Reads output until `needle` appears in stdout (true) or the timeout passes (false).
   bool waitForStdout(const std::string& needle, std::chrono::milliseconds timeout);
+  bool waitForStderr(const std::string& needle, std::chrono::milliseconds timeout);
   // Waits for exit, collecting output; kills it at the timeout.
   ExitStatus waitExit(std::chrono::milliseconds timeout);
   void signal(int sig);
@@ -40,6 +41,7 @@ class Subprocess {
  private:
   Subprocess() = default;
   void pump(int timeout_ms);  // reads whatever is available within timeout_ms
+  bool waitFor(const std::string& stream, const std::string& needle, std::chrono::milliseconds timeout);
   pid_t pid_ = -1;
   int out_fd_ = -1, err_fd_ = -1;
   std::string out_, err_;
