@@ -1,6 +1,7 @@
 # fabcheck — the two commands of README.md, and the targets behind them.
 #   make run    install missing packages, build, run the default job on this machine
-#   make test   install missing packages, build, run every test (also under ASan/UBSan)
+#   make test   install missing packages, build, run every test (g++), then again under
+#               ASan/UBSan (clang)
 # Other targets: deps, build, build-asan, bench, clean.
 
 BUILD      ?= build
@@ -23,8 +24,9 @@ $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFABCHECK_WERROR=ON \
 	  -DPython_EXECUTABLE=$(PYTHON)
 
+# The sanitizer build uses clang, so every `make test` compiles with both g++ and clang.
 $(BUILD_ASAN)/build.ninja: | deps
-	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFABCHECK_WERROR=ON \
+	cmake -S . -B $(BUILD_ASAN) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug -DFABCHECK_WERROR=ON \
 	  -DFABCHECK_SANITIZE=ON -DFABCHECK_BUILD_BENCH=OFF -DPython_EXECUTABLE=$(PYTHON)
 
 build: deps $(BUILD)/build.ninja
@@ -36,10 +38,10 @@ build-asan: deps $(BUILD_ASAN)/build.ninja
 run: build
 	@bash scripts/run-default.sh $(BUILD)/fabcheck
 
-# Every test of the normal build, then the unit tests again under ASan/UBSan.
+# Every test of the normal build (g++), then every test again under ASan/UBSan (clang).
 test: build build-asan
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
-	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 300 -L unit
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) --timeout 300
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit

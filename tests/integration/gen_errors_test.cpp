@@ -31,9 +31,12 @@ int countLines(const std::string& s) {
 }
 
 struct UsageCase {
+  std::string name;  // the test's name
   std::vector<std::string> args;
   std::string must_mention;
 };
+
+void PrintTo(const UsageCase& c, std::ostream* os) { *os << c.name; }
 
 class GenUsageError : public ::testing::TestWithParam<UsageCase> {};
 
@@ -47,21 +50,22 @@ TEST_P(GenUsageError, ExitsTwoWithOneLineNamingTheValue) {
 INSTANTIATE_TEST_SUITE_P(
     BadInput, GenUsageError,
     ::testing::Values(
-        UsageCase{{"--client", "127.0.0.1", "--bogus"}, "--bogus"},
-        UsageCase{{"--client", "127.0.0.1", "--size", "10Gx"}, "10Gx"},
-        UsageCase{{"--client", "127.0.0.1", "--size", "-5"}, "-5"},
-        UsageCase{{"--client", "127.0.0.1", "--rate", "-5"}, "-5"},
-        UsageCase{{"--client", "127.0.0.1", "--rate", "10Gx"}, "10Gx"},
-        UsageCase{{"--client", "127.0.0.1", "--size", "70000"}, "65507"},
-        UsageCase{{"--client", "127.0.0.1", "--size", "8"}, "minimum"},
-        UsageCase{{"--client", "127.0.0.1", "--pattern", "teleport"}, "teleport"},
-        UsageCase{{"--client", "127.0.0.1", "--flows", "0"}, "--flows"},
-        UsageCase{{"--client", "127.0.0.1", "--dscp", "64"}, "--dscp"},
-        UsageCase{{"--client", "127.0.0.1", "--duration", "1s", "--iterations", "5"}, "--iterations"},
-        UsageCase{{"--client", "127.0.0.1", "--pattern", "microburst"}, "--burst"},
-        UsageCase{{"--client", "127.0.0.1", "--port", "99999"}, "99999"},
-        UsageCase{{"--server", "--client", "127.0.0.1"}, "exactly one"},
-        UsageCase{{"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"}));
+        UsageCase{"UnknownOption", {"--client", "127.0.0.1", "--bogus"}, "--bogus"},
+        UsageCase{"MalformedSize", {"--client", "127.0.0.1", "--size", "10Gx"}, "10Gx"},
+        UsageCase{"NegativeSize", {"--client", "127.0.0.1", "--size", "-5"}, "-5"},
+        UsageCase{"NegativeRate", {"--client", "127.0.0.1", "--rate", "-5"}, "-5"},
+        UsageCase{"MalformedRate", {"--client", "127.0.0.1", "--rate", "10Gx"}, "10Gx"},
+        UsageCase{"SizeAboveTransportMaximum", {"--client", "127.0.0.1", "--size", "70000"}, "65507"},
+        UsageCase{"SizeBelowHeader", {"--client", "127.0.0.1", "--size", "8"}, "minimum"},
+        UsageCase{"UnknownPattern", {"--client", "127.0.0.1", "--pattern", "teleport"}, "teleport"},
+        UsageCase{"ZeroFlows", {"--client", "127.0.0.1", "--flows", "0"}, "--flows"},
+        UsageCase{"DscpOutOfRange", {"--client", "127.0.0.1", "--dscp", "64"}, "--dscp"},
+        UsageCase{"DurationAndIterations", {"--client", "127.0.0.1", "--duration", "1s", "--iterations", "5"}, "--iterations"},
+        UsageCase{"MicroburstWithoutSchedule", {"--client", "127.0.0.1", "--pattern", "microburst"}, "--burst"},
+        UsageCase{"PortOutOfRange", {"--client", "127.0.0.1", "--port", "99999"}, "99999"},
+        UsageCase{"BothRoles", {"--server", "--client", "127.0.0.1"}, "exactly one"},
+        UsageCase{"UnknownTransport", {"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"}),
+    [](const ::testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
 
 TEST(GenErrors, RefusingPeerIsARuntimeErrorNamingThePeer) {
   const std::string port = std::to_string(testing::unusedLoopbackPort(SOCK_STREAM));
