@@ -158,14 +158,10 @@ int runClient(const po::variables_map& vm) {
   const bool json_out = vm.count("json") > 0;
   const auto& interrupted = installInterruptHandlers();
   bool header_done = false;
-  pair::PairRun partial;
-  partial.transport = cfg.transport;
-  auto on_size = [&](const pair::SizeResult& s) {
+  auto on_size = [&](const pair::PairRun& run, const pair::SizeResult& s) {
     if (json_out) return;
     if (!header_done) {
-      partial.client_host = "client";
-      partial.server_host = cfg.host;
-      std::fputs(pair::tableHeader(partial, p.kind).c_str(), stdout);
+      std::fputs(pair::tableHeader(run, p.kind).c_str(), stdout);
       header_done = true;
     }
     std::fputs(pair::tableRow(s).c_str(), stdout);

@@ -162,7 +162,7 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
     patterns::PatternParams p = cfg.params;
     p.size_bytes = size;
     run.sizes.push_back(runSize(ch, cfg, *transport, props, p, same_clock, interrupt));
-    if (on_size) on_size(run.sizes.back());
+    if (on_size) on_size(run, run.sizes.back());
   }
   run.interrupted = interrupt.load();
   try {

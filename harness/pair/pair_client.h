@@ -15,8 +15,8 @@
 
 namespace fabcheck::pair {
 
-// Called after each size finishes (for streaming output).
-using SizeCallback = std::function<void(const SizeResult&)>;
+// Called after each size finishes (for streaming output), with the run so far (hosts, transport).
+using SizeCallback = std::function<void(const PairRun&, const SizeResult&)>;
 
 PairRun runPairClient(const ClientConfig& config, const std::atomic<bool>& interrupt,
                       const SizeCallback& on_size = {});

@@ -214,10 +214,15 @@ std::string tableRow(const SizeResult& s) {
                        j.at("offered_gbps").get<double>());
   }
   if (j.contains("burst_spread_us")) {
-    row += fmt::format("{:>9} bursts sent {} received {} incomplete {}; burst spread p50 {:.1f} us p99 {:.1f} us\n", "",
+    row += fmt::format("{:>9} bursts sent {} received {} incomplete {}; arrival spread p50 {:.1f} us p99 {:.1f} us", "",
                        j.at("bursts_sent").get<uint64_t>(), j.at("bursts_received").get<uint64_t>(),
                        j.at("bursts_incomplete").get<uint64_t>(), j.at("burst_spread_us").at("p50").get<double>(),
                        j.at("burst_spread_us").at("p99").get<double>());
+    if (j.contains("burst_completion_us")) {
+      row += fmt::format("; completion p50 {:.1f} us p99 {:.1f} us", j.at("burst_completion_us").at("p50").get<double>(),
+                         j.at("burst_completion_us").at("p99").get<double>());
+    }
+    row += "\n";
   }
   return row;
 }
