@@ -15,6 +15,8 @@ PACKAGES=(
   python3 python3-dev python3-pybind11 python3-pytest
   # peer tools for bench/ comparisons and system tools the tests use
   iperf3 sockperf iproute2 procps
+  # real engines the launcher tests start themselves
+  openssh-server openssh-client
 )
 
 missing=()

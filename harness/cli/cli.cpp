@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  gen       pair tool: run pingpong, stream or microburst traffic between two hosts\n"
     "            (fabcheck gen --server | fabcheck gen --client HOST ...; see fabcheck gen --help)\n"
+    "  agent     run as an agent of a distributed run (started by launchers)\n"
     "  version   print the version\n"
     "  help      print this text\n";
 
@@ -29,6 +30,7 @@ int runCli(int argc, char** argv) {
   }
   const std::string_view cmd = argv[1];
   if (cmd == "gen") return runGen(argc - 1, argv + 1);
+  if (cmd == "agent") return runAgentCommand(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::printf("fabcheck %s\n", kVersion);
     return kExitOk;
@@ -37,7 +39,7 @@ int runCli(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: gen, version, help\n", argv[1]);
+  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: gen, agent, version, help\n", argv[1]);
   return kExitUsage;
 }
 

@@ -4,5 +4,7 @@
 namespace fabcheck::cli {
 
 int runGen(int argc, char** argv);
+// `fabcheck agent`: argv[0] is "agent".
+int runAgentCommand(int argc, char** argv);
 
 }  // namespace fabcheck::cli

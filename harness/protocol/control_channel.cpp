@@ -249,7 +249,11 @@ void ControlChannel::failClosed(std::string_view detail, std::string_view phase)
 
 void ControlChannel::send(const json& message, int64_t timeout_ns) {
   requireOpen({});
-  const std::string text = message.dump(-1, ' ', false, json::error_handler_t::replace);
+  sendFrame(message.dump(-1, ' ', false, json::error_handler_t::replace), timeout_ns);
+}
+
+void ControlChannel::sendFrame(std::string_view text, int64_t timeout_ns) {
+  requireOpen({});
   if (text.size() > kMaxMessageBytes) {
     throw ProtocolError(fmt::format("message of {} bytes to {} exceeds the 16 MiB limit", text.size(), peer_));
   }
@@ -338,8 +342,26 @@ std::optional<json> ControlChannel::tryReceive(int64_t timeout_ns, std::string_v
   }
 }
 
+std::optional<std::string> ControlChannel::tryReceiveFrame(int64_t timeout_ns, std::string_view phase) {
+  requireOpen(phase);
+  if (!readFrame(deadlineAfter(timeout_ns), phase)) return std::nullopt;
+  std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
+  rx_have_ = 0;
+  rx_in_payload_ = false;
+  return std::string(payload.begin(), payload.end());
+}
+
+std::string ControlChannel::receiveFrame(int64_t timeout_ns, std::string_view phase) {
+  if (auto frame = tryReceiveFrame(timeout_ns, phase)) return std::move(*frame);
+  throwReceiveTimeout(timeout_ns, phase);
+}
+
 json ControlChannel::receive(int64_t timeout_ns, std::string_view phase) {
   if (auto message = tryReceive(timeout_ns, phase)) return std::move(*message);
+  throwReceiveTimeout(timeout_ns, phase);
+}
+
+void ControlChannel::throwReceiveTimeout(int64_t timeout_ns, std::string_view phase) const {
   if (rx_in_payload_ || rx_have_ > 0) {
     throw TimeoutError(fmt::format("incomplete message from {} after {}{} (got {} of {} {} bytes)", peer_,
                                    formatSeconds(timeout_ns), whilePhase(phase), rx_have_, rx_.size(),

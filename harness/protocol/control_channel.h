@@ -73,6 +73,13 @@ class ControlChannel {
   // As receive(), but returns nullopt when the timeout passes without a complete message.
   std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {});
 
+  // Raw frames, for a layer that wraps its own payload (authenticated_channel.h): the same framing,
+  // limits, timeouts and errors as send()/receive()/tryReceive(), but the payload is opaque bytes,
+  // neither produced nor parsed as JSON. Frames and messages may be mixed on one channel.
+  void sendFrame(std::string_view payload, int64_t timeout_ns);
+  std::string receiveFrame(int64_t timeout_ns, std::string_view phase = {});
+  std::optional<std::string> tryReceiveFrame(int64_t timeout_ns, std::string_view phase = {});
+
   // The peer's address and port: "127.0.0.1:5555", "[::1]:5555" (v4-mapped v6 shown as v4).
   const std::string& peer() const { return peer_; }
   // The local IP address of this connection, without port ("10.0.0.5", "::1"), so that a server can
@@ -88,6 +95,8 @@ class ControlChannel {
   // Reads until the current frame is complete or the deadline passes; true when complete.
   bool readFrame(int64_t deadline_ns, std::string_view phase);
   [[noreturn]] void failClosed(std::string_view detail, std::string_view phase);
+  // The TimeoutError receive() throws when tryReceive() found no complete frame.
+  [[noreturn]] void throwReceiveTimeout(int64_t timeout_ns, std::string_view phase) const;
   void requireOpen(std::string_view phase) const;
 
   int fd_ = -1;

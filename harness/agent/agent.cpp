@@ -1,0 +1,276 @@
+#include "harness/agent/agent.h"
+
+#include <unistd.h>
+
+#include <future>
+#include <map>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/host_info.h"
+#include "generators/core/log.h"
+#include "generators/core/version.h"
+#include "generators/engine/flow_set.h"
+#include "generators/pacing/wait.h"
+#include "harness/agent/agent_messages.h"
+#include "harness/pair/pair_messages.h"
+#include "harness/protocol/authenticated_channel.h"
+#include "harness/protocol/run_secret.h"
+
+namespace fabcheck::agent {
+namespace {
+
+using nlohmann::json;
+using protocol::expectMessage;
+using protocol::makeMessage;
+using Channel = protocol::AuthenticatedChannel;
+
+constexpr int64_t kStepTimeoutNs = 30'000'000'000;  // each step of a test set-up
+constexpr int64_t kAcceptSliceNs = 100'000'000;
+
+// The controller aborted the current test (another agent failed).
+struct TestAborted {};
+
+// Refuses plans beyond the agent's launch-time limits. Returns "" when the plan is allowed.
+std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParams& params,
+                        const patterns::PatternPlan& plan, int me, const std::string& interface) {
+  double rate = 0;
+  bool unlimited = false;
+  for (const auto& f : plan.flows) {
+    if (f.sender != me) continue;
+    if (f.role == patterns::FlowRole::kStream && f.rate_bps == 0 && f.rate_pps == 0) unlimited = true;
+    rate += f.rate_bps + f.rate_pps * params.size_bytes * 8;
+  }
+  if (limits.max_rate_bps > 0 && (unlimited || rate > limits.max_rate_bps)) {
+    return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : std::to_string(rate / 1e9) + " Gbit/s") +
+           " from this agent, above its limit of " + std::to_string(limits.max_rate_bps / 1e9) + " Gbit/s";
+  }
+  const int64_t duration = params.warmup_ns + params.duration_ns;
+  if (limits.max_duration_ns > 0 && (params.duration_ns == 0 || duration > limits.max_duration_ns)) {
+    return "the plan runs " + (params.duration_ns == 0 ? std::string("by iterations (unbounded time)")
+                                                       : std::to_string(duration / 1'000'000) + " ms") +
+           ", above this agent's limit of " + std::to_string(limits.max_duration_ns / 1'000'000) + " ms";
+  }
+  if (!limits.allowed_interfaces.empty()) {
+    bool ok = false;
+    for (const auto& i : limits.allowed_interfaces) ok |= i == interface;
+    if (!ok) return "interface '" + interface + "' is not among the interfaces this agent may use";
+  }
+  return "";
+}
+
+class Session {
+ public:
+  Session(Channel& ch, const AgentOptions& o, const std::atomic<bool>& stop) : ch_(ch), o_(o), stop_(stop) {}
+
+  // One test: setup .. results. A refusal or failure is reported to the controller and the
+  // agent stays available for the next test; an abort from the controller ends it quietly.
+  void runTest(const json& setup) {
+    test_id_ = setup.value("test_id", int64_t{0});
+    try {
+      runTestSteps(setup);
+    } catch (const TestAborted&) {
+      log::info("agent {}: test {} aborted by the controller", o_.agent_id, test_id_);
+    } catch (const std::exception& e) {
+      log::error("agent {}: {}", o_.agent_id, e.what());
+      sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + ": " + e.what());
+    }
+  }
+
+  void reply(json m) {
+    m["test_id"] = test_id_;
+    ch_.send(m, kStepTimeoutNs);
+  }
+
+  void sendError(const std::string& message) {
+    json e = makeMessage(msg::kError);
+    e["message"] = message;
+    reply(e);
+  }
+
+  // The next message of this test; skips stale ones, turns an abort into TestAborted.
+  json expect(std::string_view type, int64_t timeout_ns, std::string_view phase) {
+    const int64_t deadline = monoNowNs() + timeout_ns;
+    for (;;) {
+      json m = ch_.receive(std::max<int64_t>(1, deadline - monoNowNs()), phase);
+      if (m.value("test_id", int64_t{-1}) != test_id_) continue;
+      if (m.value("type", "") == "abort") throw TestAborted{};
+      expectMessage(m, type, ch_.peer(), phase);
+      return m;
+    }
+  }
+
+  void runTestSteps(const json& setup) {
+    patterns::PatternParams params;
+    patterns::PatternPlan plan;
+    std::unique_ptr<transport::Transport> transport;
+    transport::TransportProperties props;
+    int me = 0;
+    try {
+      params = setup.at("params").get<patterns::PatternParams>();
+      me = setup.at("me").get<int>();
+      for (const auto& f : setup.at("flows")) {
+        patterns::FlowSpec s;
+        s.flow_id = f.at("flow_id").get<uint32_t>();
+        s.role = static_cast<patterns::FlowRole>(f.at("role").get<int>());
+        s.sender = f.at("sender").get<int>();
+        s.receiver = f.at("receiver").get<int>();
+        s.rate_bps = f.at("rate_bps").get<double>();
+        s.rate_pps = f.at("rate_pps").get<double>();
+        plan.flows.push_back(s);
+      }
+      auto options = pair::msg::transportOptionsFromJson(setup.at("transport_options"));
+      if (std::string why = checkLimits(o_.limits, params, plan, me, options.bind_interface); !why.empty()) {
+        sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " refuses the plan: " + why);
+        return;
+      }
+      transport = transport::createTransport(setup.at("transport").get<std::string>(), options);
+      props = transport->properties();
+    } catch (const std::exception& e) {
+      sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " cannot set up: " + e.what());
+      return;
+    }
+
+    // Listen for the flows this agent receives; accept them concurrently with our own connects,
+    // or two agents connecting to each other would wait on each other forever.
+    std::map<uint32_t, std::unique_ptr<transport::Listener>> listeners;
+    json endpoints = json::object();
+    for (const auto& f : plan.flows) {
+      if (f.receiver != me) continue;
+      listeners[f.flow_id] = transport->listen({.address = ch_.raw().localAddress(), .port = 0});
+      endpoints[std::to_string(f.flow_id)] = json::parse(listeners[f.flow_id]->endpoint().toJson());
+    }
+    json endpoints_msg = makeMessage(msg::kEndpoints);
+    endpoints_msg["flows"] = endpoints;
+    reply(endpoints_msg);
+
+    // Accepts wait in short slices so that leaving this scope early (an abort, an error)
+    // cancels them at once instead of blocking on their futures for the whole timeout.
+    std::atomic<bool> cancel_accepts{false};
+    std::map<uint32_t, std::future<std::unique_ptr<transport::Connection>>> accepting;
+    struct CancelOnExit {
+      std::atomic<bool>& flag;
+      ~CancelOnExit() { flag = true; }
+    } cancel_guard{cancel_accepts};
+    for (auto& [id, l] : listeners) {
+      transport::Listener* lp = l.get();
+      accepting[id] = std::async(std::launch::async, [lp, &cancel_accepts] {
+        const int64_t deadline = monoNowNs() + kStepTimeoutNs;
+        for (;;) {
+          try {
+            return lp->accept(kAcceptSliceNs);
+          } catch (const TimeoutError&) {
+            if (cancel_accepts.load()) throw Error("accept cancelled");
+            if (monoNowNs() >= deadline) throw;
+          }
+        }
+      });
+    }
+    json connect = expect(msg::kConnect, kStepTimeoutNs, "waiting for peers' endpoints");
+    std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
+    for (const auto& [id, desc] : connect.at("flows").items()) {
+      conns[static_cast<uint32_t>(std::stoul(id))] =
+          transport->connect(transport::EndpointDesc::fromJson(desc.dump()), {.timeout_ns = kStepTimeoutNs});
+    }
+    for (auto& [id, fut] : accepting) conns[id] = fut.get();
+
+    engine::FlowSet flows(props, params, plan, me, std::move(conns), {});
+    flows.startReceivers();
+    reply(makeMessage(msg::kReady));
+
+    json start = expect(msg::kStart, kStepTimeoutNs, "waiting for the start");
+    const int64_t start_wall = start.at("start_wall_ns").get<int64_t>();
+    const int64_t start_mono = monoNowNs() + (start_wall - wallNowNs());
+    flows.startSenders(start_mono);
+    flows.waitSenders();
+    json sent = makeMessage(msg::kSent);
+    sent["senders"] = flows.senderResults();
+    sent["pingpongs"] = flows.pingpongResults();
+    reply(sent);
+
+    const int64_t drain = 5'000'000'000;
+    json finish = expect(msg::kFinish, kStepTimeoutNs + drain, "waiting for the other agents to finish sending");
+    std::map<uint32_t, uint64_t> sent_by_flow;
+    for (const auto& [id, n] : finish.at("sent").items()) sent_by_flow[static_cast<uint32_t>(std::stoul(id))] = n.get<uint64_t>();
+    flows.finishReceivers(sent_by_flow);
+    json results = makeMessage(msg::kResults);
+    results["receivers"] = flows.receiverResults();
+    results["responders"] = flows.responderResults();
+    results["errors"] = flows.errors();
+    reply(results);
+  }
+
+  int serve() {
+    while (!stop_.load()) {
+      std::optional<json> m = ch_.tryReceive(200'000'000, "waiting for the controller");
+      if (!m) {
+        if ((idle_ += 200'000'000) > o_.idle_timeout_ns) {
+          log::error("no word from the controller {} for {} s; exiting", ch_.peer(), o_.idle_timeout_ns / 1'000'000'000);
+          return 1;
+        }
+        continue;
+      }
+      idle_ = 0;
+      const std::string type = m->value("type", "");
+      if (type == msg::kBye) return 0;
+      if (type == msg::kTime) {
+        json r = makeMessage(msg::kTime);
+        r["seq"] = m->value("seq", 0);
+        r["agent_wall_ns"] = wallNowNs();
+        r["test_id"] = m->value("test_id", int64_t{0});
+        ch_.send(r, kStepTimeoutNs);
+      } else if (type == msg::kSetup) {
+        expectMessage(*m, msg::kSetup, ch_.peer(), "setup");
+        runTest(*m);
+      } else {
+        // A late message of a test that was aborted: nothing to do.
+        log::debug("agent {}: ignoring '{}' outside a test", o_.agent_id, type);
+      }
+    }
+    return 0;
+  }
+
+ private:
+  Channel& ch_;
+  const AgentOptions& o_;
+  const std::atomic<bool>& stop_;
+  int64_t idle_ = 0;
+  int64_t test_id_ = 0;
+};
+
+}  // namespace
+
+int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
+  protocol::RunSecret secret;
+  try {
+    secret = protocol::loadRunSecret(o.secret_file);
+  } catch (const ConfigError& e) {
+    log::error("agent {}: {}", o.agent_id, e.what());
+    return 2;
+  }
+  std::optional<Channel> ch;
+  try {
+    ch.emplace(protocol::ControlChannel::connect(o.controller_host, o.controller_port, o.connect_timeout_ns,
+                                                 "is the controller still running?"),
+               secret, Channel::Role::kConnector);
+  } catch (const std::exception& e) {
+    log::error("agent {}: {}", o.agent_id, e.what());
+    return 3;
+  }
+  try {
+    json reg = makeMessage(msg::kRegister);
+    reg["agent_id"] = o.agent_id;
+    reg["host"] = hostName();
+    reg["boot_id"] = bootId();
+    reg["fabcheck_version"] = kVersion;
+    reg["pid"] = static_cast<int>(getpid());
+    reg["transports"] = transport::transportNames();
+    ch->send(reg, o.connect_timeout_ns);
+    return Session(*ch, o, stop).serve();
+  } catch (const std::exception& e) {
+    log::error("agent {}: {}", o.agent_id, e.what());
+    return 1;
+  }
+}
+
+}  // namespace fabcheck::agent

@@ -1,0 +1,41 @@
+// `fabcheck agent`: executes its part of the plan on one node.
+//
+// The agent opens no listening control port: it connects back to the controller, registers
+// (agent id, host facts), answers clock probes, and for each test: sets up its data endpoints,
+// reports them, connects to its peers' endpoints, runs its flows through engine::FlowSet at the
+// controller's absolute start time, and returns its results. It refuses plans beyond the safety
+// limits it was launched with, so a mistaken suite cannot flood a production fabric.
+//
+// Messages (controller → agent / agent → controller), see agent_messages.h:
+//   register → (time ↔ time)* → { setup → endpoints → connect → ready → start → sent →
+//   finish → results }* → bye
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fabcheck::agent {
+
+struct SafetyLimits {
+  double max_rate_bps = 0;          // per agent, over its sending flows; 0 = no limit
+  int64_t max_duration_ns = 0;      // per test (warm-up included); 0 = no limit
+  std::vector<std::string> allowed_interfaces;  // empty = any
+};
+
+struct AgentOptions {
+  std::string controller_host = "127.0.0.1";
+  uint16_t controller_port = 0;
+  int agent_id = 0;
+  std::string secret_file;          // else FABCHECK_RUN_SECRET(_FILE) from the environment
+  SafetyLimits limits;
+  int64_t connect_timeout_ns = 10'000'000'000;
+  int64_t idle_timeout_ns = 600'000'000'000;  // no word from the controller for this long: exit
+};
+
+// Runs until the controller says bye, the connection ends, or `stop`. Returns the exit code:
+// 0 after bye, 1 on a runtime error (logged), 3 when the controller cannot be reached.
+int runAgent(const AgentOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace fabcheck::agent

@@ -1,0 +1,64 @@
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "generators/core/errors.h"
+#include "generators/core/log.h"
+#include "harness/agent/agent.h"
+#include "harness/cli/cli.h"
+#include "harness/cli/signals.h"
+#include "harness/suite/units.h"
+
+namespace fabcheck::cli {
+
+int runAgentCommand(int argc, char** argv) {
+  namespace po = boost::program_options;
+  po::options_description o("fabcheck agent (started by a launcher; not usually run by hand)");
+  o.add_options()("help,h", "print this help")(
+      "controller", po::value<std::string>(), "HOST:PORT of the controller to connect back to")(
+      "agent-id", po::value<int>(), "this agent's index in the run")(
+      "secret-file", po::value<std::string>(), "file (mode 0600) with the run secret; else FABCHECK_RUN_SECRET")(
+      "max-rate", po::value<std::string>(), "refuse plans sending faster than this from this agent")(
+      "max-duration", po::value<std::string>(), "refuse tests longer than this")(
+      "allow-interface", po::value<std::vector<std::string>>(), "only these interfaces (repeatable)")(
+      "log-level", po::value<std::string>()->default_value("warn"), "trace, debug, info, warn, error, off");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(o).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::fprintf(stderr, "fabcheck agent: %s (see fabcheck agent --help)\n", e.what());
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << o << std::endl;
+    return kExitOk;
+  }
+  try {
+    agent::AgentOptions a;
+    if (!vm.count("controller") || !vm.count("agent-id")) throw ConfigError("--controller HOST:PORT and --agent-id N are required");
+    const std::string c = vm["controller"].as<std::string>();
+    const auto colon = c.rfind(':');
+    if (colon == std::string::npos) throw ConfigError("--controller '" + c + "': expected HOST:PORT");
+    a.controller_host = c.substr(0, colon);
+    if (a.controller_host.size() > 2 && a.controller_host.front() == '[') a.controller_host = a.controller_host.substr(1, a.controller_host.size() - 2);
+    try {
+      a.controller_port = static_cast<uint16_t>(std::stoul(c.substr(colon + 1)));
+    } catch (const std::exception&) {
+      throw ConfigError("--controller '" + c + "': expected HOST:PORT");
+    }
+    a.agent_id = vm["agent-id"].as<int>();
+    if (vm.count("secret-file")) a.secret_file = vm["secret-file"].as<std::string>();
+    if (vm.count("max-rate")) a.limits.max_rate_bps = suite::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
+    if (vm.count("max-duration")) a.limits.max_duration_ns = suite::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
+    if (vm.count("allow-interface")) a.limits.allowed_interfaces = vm["allow-interface"].as<std::vector<std::string>>();
+    log::configure("agent" + std::to_string(a.agent_id), vm["log-level"].as<std::string>());
+    return agent::runAgent(a, installInterruptHandlers());
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "fabcheck agent: %s\n", e.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace fabcheck::cli

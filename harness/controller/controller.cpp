@@ -1,0 +1,297 @@
+#include "harness/controller/controller.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/log.h"
+#include "harness/agent/agent_messages.h"
+#include "harness/pair/pair_messages.h"
+#include "harness/protocol/authenticated_channel.h"
+
+namespace fabcheck::controller {
+
+using nlohmann::json;
+using protocol::makeMessage;
+namespace msg = agent::msg;
+using Channel = protocol::AuthenticatedChannel;
+
+struct Controller::Impl {
+  protocol::ControlListener listener;
+  protocol::RunSecret secret;
+  ControllerOptions options;
+  std::vector<AgentInfo> agents;
+  std::vector<std::optional<Channel>> channels;
+  int64_t test_id = 0;
+
+  std::string who(int a) const {
+    return "agent " + std::to_string(a) + " (" + agents[a].host + ", " + agents[a].peer + ")";
+  }
+
+  void send(int a, json m, const std::string& phase) {
+    m["test_id"] = test_id;
+    try {
+      channels[a]->send(m, options.step_timeout_ns);
+    } catch (const Error& e) {
+      throw TransportError(who(a) + " during " + phase + ": " + e.what());
+    }
+  }
+
+  // The next reply of `type` for the current test; discards replies to aborted tests; an
+  // "error" reply becomes an Error with the agent's own message.
+  json receive(int a, std::string_view type, const std::string& phase, int64_t timeout_ns) {
+    const int64_t deadline = monoNowNs() + timeout_ns;
+    for (;;) {
+      const int64_t left = deadline - monoNowNs();
+      if (left <= 0) {
+        throw TimeoutError(who(a) + " sent no '" + std::string(type) + "' within " +
+                           std::to_string(timeout_ns / 1'000'000) + " ms during " + phase);
+      }
+      json m;
+      try {
+        auto got = channels[a]->tryReceive(left, phase);
+        if (!got) continue;
+        m = std::move(*got);
+      } catch (const TimeoutError&) {
+        continue;
+      } catch (const Error& e) {
+        throw TransportError(who(a) + " during " + phase + ": " + e.what());
+      }
+      if (m.value("test_id", int64_t{-1}) != test_id) continue;  // stale: from an aborted test
+      const std::string t = m.value("type", "");
+      if (t == msg::kError) throw Error(m.value("message", std::string("agent error")));
+      if (t != type) {
+        throw ProtocolError(who(a) + " sent '" + t + "' during " + phase + "; expected '" + std::string(type) + "'");
+      }
+      return m;
+    }
+  }
+
+  void markLost(int a, const std::string& why) {
+    agents[a].lost = true;
+    agents[a].lost_reason = why;
+    if (channels[a]) channels[a]->close();
+  }
+};
+
+Controller::Controller(protocol::ControlListener listener, const protocol::RunSecret& secret,
+                       ControllerOptions options)
+    : impl_(new Impl{std::move(listener), secret, options, {}, {}, 0}) {}
+
+Controller::~Controller() { shutdown(); }
+
+const std::vector<AgentInfo>& Controller::agents() const { return impl_->agents; }
+
+void Controller::acceptAgents(int count, const std::function<std::string()>& problem) {
+  auto& I = *impl_;
+  I.agents.assign(static_cast<size_t>(count), AgentInfo{});
+  I.channels.clear();
+  I.channels.resize(static_cast<size_t>(count));
+  std::set<int> missing;
+  for (int i = 0; i < count; ++i) missing.insert(i);
+  const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
+  while (!missing.empty()) {
+    if (problem) {
+      if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
+    }
+    if (monoNowNs() > deadline) {
+      std::string ids;
+      for (int i : missing) ids += (ids.empty() ? "" : ", ") + std::to_string(i);
+      throw TimeoutError("agents " + ids + " did not register within " +
+                         std::to_string(I.options.register_timeout_ns / 1'000'000'000) + " s");
+    }
+    std::optional<Channel> ch;
+    try {
+      ch.emplace(I.listener.accept(100'000'000), I.secret, Channel::Role::kAcceptor);
+    } catch (const TimeoutError&) {
+      continue;
+    }
+    try {
+      json reg = ch->receive(I.options.step_timeout_ns, "registration");
+      protocol::expectMessage(reg, msg::kRegister, ch->peer(), "registration");
+      const int id = reg.at("agent_id").get<int>();
+      if (id < 0 || id >= count || !missing.count(id)) {
+        log::warn("refused registration of agent id {} from {}: not expected", id, ch->peer());
+        continue;
+      }
+      AgentInfo& a = I.agents[static_cast<size_t>(id)];
+      a.id = id;
+      a.host = reg.value("host", "?");
+      a.boot_id = reg.value("boot_id", "");
+      a.version = reg.value("fabcheck_version", "?");
+      a.pid = reg.value("pid", 0);
+      a.peer = ch->peer();
+      I.channels[static_cast<size_t>(id)] = std::move(ch);
+      missing.erase(id);
+    } catch (const std::exception& e) {
+      log::warn("refused a connection from {}: {}", ch->peer(), e.what());  // keep serving the others
+    }
+  }
+}
+
+void Controller::measureClocks() {
+  auto& I = *impl_;
+  for (int a = 0; a < static_cast<int>(I.agents.size()); ++a) {
+    if (I.agents[a].lost) continue;
+    int64_t best_rtt = INT64_MAX, best_offset = 0;
+    for (int s = 0; s < I.options.clock_samples; ++s) {
+      json t = makeMessage(msg::kTime);
+      t["seq"] = s;
+      const int64_t t0 = wallNowNs();
+      I.send(a, t, "clock measurement");
+      json r = I.receive(a, msg::kTime, "clock measurement", I.options.step_timeout_ns);
+      const int64_t t2 = wallNowNs();
+      const int64_t t1 = r.at("agent_wall_ns").get<int64_t>();
+      if (t2 - t0 < best_rtt) {  // the fastest exchange bounds the error best
+        best_rtt = t2 - t0;
+        best_offset = t1 - (t0 + t2) / 2;
+      }
+    }
+    I.agents[a].clock_offset_ns = best_offset;
+    I.agents[a].offset_bound_ns = best_rtt / 2;
+  }
+}
+
+TestOutcome Controller::runTest(const TestSpec& spec) {
+  auto& I = *impl_;
+  ++I.test_id;
+  TestOutcome out;
+  out.name = spec.name;
+  out.spec = spec;
+  const int n = static_cast<int>(I.agents.size());
+  try {
+    patterns::validate(spec.params, 65507, spec.transport);
+    out.plan = plan::place(spec.params, spec.placement, n);
+  } catch (const ConfigError& e) {
+    out.error = e.what();
+    return out;
+  }
+  std::set<int> parts;
+  for (const auto& f : out.plan.flows) {
+    parts.insert(f.sender);
+    parts.insert(f.receiver);
+  }
+  out.participants.assign(parts.begin(), parts.end());
+  for (int a : parts) {
+    if (I.agents[a].lost) {
+      out.error = I.who(a) + " was lost earlier (" + I.agents[a].lost_reason + ")";
+      return out;
+    }
+  }
+
+  int current = -1;  // the agent being talked to, for error attribution
+  std::string phase;
+  try {
+    json flows = json::array();
+    for (const auto& f : out.plan.flows) {
+      flows.push_back({{"flow_id", f.flow_id}, {"role", static_cast<int>(f.role)}, {"sender", f.sender},
+                       {"receiver", f.receiver}, {"rate_bps", f.rate_bps}, {"rate_pps", f.rate_pps}});
+    }
+    phase = "setup";
+    for (int a : parts) {
+      current = a;
+      json m = makeMessage(msg::kSetup);
+      m["test"] = spec.name;
+      m["params"] = spec.params;
+      m["transport"] = spec.transport;
+      m["transport_options"] = pair::msg::transportOptionsToJson(spec.transport_options);
+      m["flows"] = flows;
+      m["me"] = a;
+      I.send(a, m, phase);
+    }
+    std::map<uint32_t, json> endpoint_of;
+    for (int a : parts) {
+      current = a;
+      json e = I.receive(a, msg::kEndpoints, phase, I.options.step_timeout_ns);
+      for (const auto& [id, d] : e.at("flows").items()) endpoint_of[static_cast<uint32_t>(std::stoul(id))] = d;
+    }
+    phase = "endpoint exchange";
+    for (int a : parts) {
+      current = a;
+      json c = makeMessage(msg::kConnect);
+      c["flows"] = json::object();
+      for (const auto& f : out.plan.flows) {
+        if (f.sender == a) c["flows"][std::to_string(f.flow_id)] = endpoint_of.at(f.flow_id);
+      }
+      I.send(a, c, phase);
+    }
+    phase = "barrier";
+    for (int a : parts) {
+      current = a;
+      I.receive(a, msg::kReady, phase, I.options.step_timeout_ns);
+    }
+    phase = "start";
+    const int64_t start_wall = wallNowNs() + I.options.start_delay_ns;
+    for (int a : parts) {
+      current = a;
+      json s = makeMessage(msg::kStart);
+      s["start_wall_ns"] = start_wall + I.agents[a].clock_offset_ns;  // on the agent's clock
+      I.send(a, s, phase);
+    }
+    phase = "run";
+    const int64_t run_ns = spec.params.duration_ns > 0 ? spec.params.warmup_ns + spec.params.duration_ns
+                                                        : 600'000'000'000;  // iterations: bounded generously
+    std::map<std::string, uint64_t> sent;
+    for (int a : parts) {
+      current = a;
+      json r = I.receive(a, msg::kSent, phase, I.options.start_delay_ns + run_ns + I.options.step_timeout_ns);
+      for (auto s : r.at("senders").get<std::vector<engine::SenderResult>>()) {
+        sent[std::to_string(s.flow_id)] = s.packets;
+        out.senders.push_back(s);
+      }
+      for (auto p : r.at("pingpongs").get<std::vector<engine::PingpongResult>>()) out.pingpongs.push_back(p);
+    }
+    phase = "results";
+    for (int a : parts) {
+      current = a;
+      json f = makeMessage(msg::kFinish);
+      f["sent"] = sent;
+      I.send(a, f, phase);
+    }
+    std::vector<std::string> errors;
+    for (int a : parts) {
+      current = a;
+      json r = I.receive(a, msg::kResults, phase, I.options.step_timeout_ns + 5'000'000'000);
+      for (auto x : r.at("receivers").get<std::vector<engine::ReceiverResult>>()) out.receivers.push_back(x);
+      for (auto x : r.at("responders").get<std::vector<engine::ResponderResult>>()) out.responders.push_back(x);
+      for (const auto& e : r.at("errors")) errors.push_back(I.who(a) + ": " + e.get<std::string>());
+    }
+    if (!errors.empty()) out.error = errors.front();
+  } catch (const std::exception& e) {
+    out.error = e.what();
+    const bool agent_fault = dynamic_cast<const TransportError*>(&e) || dynamic_cast<const TimeoutError*>(&e) ||
+                             dynamic_cast<const ProtocolError*>(&e);
+    if (current >= 0 && agent_fault) I.markLost(current, phase + ": " + e.what());
+    // Everyone else: abort this test and stay available for the next.
+    for (int a : parts) {
+      if (I.agents[a].lost) continue;
+      try {
+        I.send(a, makeMessage("abort"), "abort");
+      } catch (const Error& ee) {
+        I.markLost(a, ee.what());
+      }
+    }
+  }
+  auto byFlow = [](const auto& x, const auto& y) { return x.flow_id < y.flow_id; };
+  std::sort(out.senders.begin(), out.senders.end(), byFlow);
+  std::sort(out.receivers.begin(), out.receivers.end(), byFlow);
+  return out;
+}
+
+void Controller::shutdown() noexcept {
+  auto& I = *impl_;
+  for (size_t a = 0; a < I.channels.size(); ++a) {
+    if (!I.channels[a] || I.agents[a].lost) continue;
+    try {
+      json b = makeMessage(msg::kBye);
+      b["test_id"] = I.test_id;
+      I.channels[a]->send(b, 1'000'000'000);
+    } catch (...) {
+    }
+    I.channels[a].reset();
+  }
+}
+
+}  // namespace fabcheck::controller

@@ -1,0 +1,89 @@
+// The controller's side of a distributed run: registers agents, measures their clocks, and
+// drives each test through its phases (setup → endpoints → connect → ready → start at an
+// absolute time → sent → finish → results), relaying endpoints between agents.
+//
+// Every wait has a timeout. An agent that dies, hangs or disconnects turns the test into an
+// error naming the agent, its host and the phase; the agent is marked lost (later tests that
+// need it are errors too) and the other agents are told to abort the test and stay available.
+// Messages carry the test id; replies from an aborted test are discarded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/engine/flow_results.h"
+#include "generators/patterns/pattern.h"
+#include "generators/transport/transport.h"
+#include "harness/plan/placement.h"
+#include "harness/protocol/control_channel.h"
+#include "harness/protocol/run_secret.h"
+
+namespace fabcheck::controller {
+
+struct TestSpec {
+  std::string name;
+  patterns::PatternParams params;
+  plan::Placement placement = plan::Placement::kPairs;
+  std::string transport = "udp";
+  transport::TransportOptions transport_options;
+};
+
+struct AgentInfo {
+  int id = 0;
+  std::string host, boot_id, version;
+  int pid = 0;
+  std::string peer;                 // control connection's remote address
+  int64_t clock_offset_ns = 0;      // agent clock − controller clock (CLOCK_REALTIME)
+  int64_t offset_bound_ns = -1;     // |error| ≤ this (half the best round trip); −1 = unmeasured
+  bool lost = false;
+  std::string lost_reason;
+};
+
+struct TestOutcome {
+  std::string name;
+  TestSpec spec;
+  patterns::PatternPlan plan;
+  std::string error;                // empty: the test ran; else infrastructure error (agent, host, phase)
+  std::vector<engine::SenderResult> senders;
+  std::vector<engine::ReceiverResult> receivers;
+  std::vector<engine::PingpongResult> pingpongs;
+  std::vector<engine::ResponderResult> responders;
+  std::vector<int> participants;    // agent ids
+};
+
+struct ControllerOptions {
+  int64_t register_timeout_ns = 30'000'000'000;
+  int64_t step_timeout_ns = 30'000'000'000;   // each set-up step and each reply
+  int64_t start_delay_ns = 200'000'000;       // start this far in the future, on every agent's clock
+  int clock_samples = 8;
+};
+
+class Controller {
+ public:
+  // Agents must authenticate every message with `secret` (HMAC-SHA256); connections that do
+  // not, or that send garbage, oversized or wrong-version frames, are refused and logged with
+  // their address while the controller keeps serving the others.
+  Controller(protocol::ControlListener listener, const protocol::RunSecret& secret, ControllerOptions options);
+  ~Controller();
+
+  // Waits until `count` agents registered (ids 0..count-1, each once). `problem` is polled
+  // about every 100 ms and returns a non-empty reason when launching failed (an agent exited):
+  // then LaunchError-like TransportError is thrown with that reason. TimeoutError names the
+  // agents that never registered.
+  void acceptAgents(int count, const std::function<std::string()>& problem);
+  void measureClocks();
+  TestOutcome runTest(const TestSpec& spec);
+  void shutdown() noexcept;   // bye to every agent still connected
+
+  const std::vector<AgentInfo>& agents() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fabcheck::controller

@@ -1,0 +1,64 @@
+// Launchers start `fabcheck agent` on a set of hosts and stop it. They never run anything else.
+//
+// Contract:
+// - launch() starts one agent per slot: `<binary> agent <agent_args...> --agent-id <i>` with
+//   the environment in `env` added. The per-run secret reaches agents out of band only: the
+//   launcher passes it in the environment (local), or on the agent's standard input / a 0600
+//   file (ssh), never on a command line (visible in `ps`).
+// - launch() returns once every agent process has been started (not once they registered: the
+//   controller waits for registration with its own timeout). It throws LaunchError naming the
+//   host and what failed (e.g. "ssh to node07: Permission denied (publickey)").
+// - stop() ends every agent it started: SIGTERM, then SIGKILL after `grace_ns`; waits (bounded)
+//   for them to exit. Idempotent; the destructor calls it.
+// - exited() reports agents that have already ended, with their exit status and the last lines
+//   of their stderr, so the controller can name a lost agent's host and why it died.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/core/errors.h"
+#include "harness/launch/hosts.h"
+
+namespace fabcheck::launch {
+
+// A launcher could not start or reach agents. CLI exit code 3 (infrastructure).
+class LaunchError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct LaunchSpec {
+  std::string binary;                        // path to fabcheck on the target hosts
+  std::vector<std::string> agent_args;       // after "agent", before "--agent-id N"
+  std::map<std::string, std::string> env;    // added to the agents' environment (secret included)
+  std::vector<HostEntry> hosts;              // where; one agent per slot, in order
+  int64_t start_timeout_ns = 30'000'000'000; // per host, for the launch itself
+};
+
+struct AgentExit {
+  int agent_id = 0;
+  std::string host;
+  int exit_code = -1;       // -1 when killed by a signal
+  int signal = 0;
+  std::string stderr_tail;  // last lines of its stderr, for error messages
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  virtual std::string name() const = 0;
+  virtual void launch(const LaunchSpec& spec) = 0;
+  virtual std::vector<AgentExit> exited() = 0;
+  virtual void stop(int64_t grace_ns = 2'000'000'000) noexcept = 0;
+};
+
+// "local", "ssh" (and later "slurm", "mpirun", "emulated"). Throws ConfigError for an unknown name.
+std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options);
+
+}  // namespace fabcheck::launch

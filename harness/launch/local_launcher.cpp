@@ -1,0 +1,64 @@
+#include "harness/launch/local_launcher.h"
+
+namespace fabcheck::launch {
+
+std::vector<std::string> agentArgv(const LaunchSpec& spec, int agent_id) {
+  std::vector<std::string> argv{spec.binary, "agent"};
+  argv.insert(argv.end(), spec.agent_args.begin(), spec.agent_args.end());
+  argv.push_back("--agent-id");
+  argv.push_back(std::to_string(agent_id));
+  return argv;
+}
+
+void checkEnv(const std::map<std::string, std::string>& env, bool single_line) {
+  for (const auto& [k, v] : env) {
+    if (!isEnvName(k)) {
+      throw LaunchError("launch: environment name '" + k + "' is not valid; expected [A-Za-z_][A-Za-z0-9_]*");
+    }
+    if (single_line && v.find('\n') != std::string::npos) {
+      throw LaunchError("launch: environment value of '" + k + "' holds a newline; expected one line");
+    }
+  }
+}
+
+LocalLauncher::~LocalLauncher() { stop(); }
+
+void LocalLauncher::launch(const LaunchSpec& spec) {
+  if (children_) throw LaunchError("local launcher: launch() called twice; expected one launch per launcher");
+  if (spec.binary.empty()) throw LaunchError("local launcher: no agent binary given");
+  if (totalSlots(spec.hosts) <= 0) throw LaunchError("local launcher: no hosts (slots) to launch on");
+  checkEnv(spec.env, false);
+  children_ = std::make_unique<ChildSet>();
+  int id = 0;
+  try {
+    for (const auto& host : spec.hosts) {
+      for (int s = 0; s < host.slots; ++s, ++id) {
+        SpawnRequest req;
+        req.argv = agentArgv(spec, id);
+        req.env = spec.env;
+        const size_t child = children_->spawn(req);
+        agents_.push_back({id, host.name, child});
+      }
+    }
+  } catch (const LaunchError& e) {
+    children_->stop(0, 0);
+    throw LaunchError("local launcher: agent " + std::to_string(id) + ": " + e.what());
+  }
+}
+
+std::vector<AgentExit> LocalLauncher::exited() {
+  std::vector<AgentExit> out;
+  if (!children_) return out;
+  for (const auto& a : agents_) {
+    const auto e = children_->poll(a.child);
+    if (!e) continue;
+    out.push_back({a.id, a.host, e->code, e->signal, children_->stderrTail(a.child)});
+  }
+  return out;
+}
+
+void LocalLauncher::stop(int64_t grace_ns) noexcept {
+  if (children_) children_->stop(0, grace_ns);
+}
+
+}  // namespace fabcheck::launch

@@ -1,0 +1,32 @@
+// Placement: which agents a test's flows run between (pure, no I/O).
+//
+// The result is a patterns::PatternPlan whose FlowSpec sender/receiver are agent indexes
+// (0..agents-1), so each agent runs its side with engine::FlowSet(me = its index).
+//   pairs        (0→1), (2→3), ... ; an odd last agent sits out
+//   ring         i → (i+1) mod n, every agent sends and receives once
+//   permutation  a random derangement (seeded): every agent sends to one other, receives from one
+//   incast       every agent but 0 → agent 0 (fan-in n−1), the microburst/incast shape
+// Each link carries params.flows parallel flows; rates are per link split over its flows. With
+// params.bidirectional, every link also runs the other way.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "generators/patterns/pattern.h"
+
+namespace fabcheck::plan {
+
+enum class Placement : uint8_t { kPairs, kRing, kPermutation, kIncast };
+
+std::string_view toString(Placement p) noexcept;
+// Throws ConfigError "<where> 'x': expected one of pairs, ring, permutation, incast".
+Placement parsePlacement(std::string_view text, std::string_view where);
+
+// Throws ConfigError when the placement needs more agents than given ("placement ring needs at
+// least 2 agents; the run has 1").
+patterns::PatternPlan place(const patterns::PatternParams& params, Placement placement, int agents,
+                            uint32_t seed = 1);
+
+}  // namespace fabcheck::plan

@@ -1,0 +1,86 @@
+// A control connection whose every message is authenticated with the per-run secret
+// (run_secret.h): the controller<->agent link of the distributed runner.
+//
+// Contract:
+// - Wire format, one ControlChannel frame per message:
+//     [u32 big-endian length][32-byte MAC][JSON text]
+//   where length counts the MAC and the JSON, and is at most kMaxMessageBytes, and
+//     MAC = HMAC-SHA256(secret, direction || u64 big-endian counter || JSON text).
+//   direction is 'A' for messages from the connecting side (the agent) and 'C' for messages from the
+//   accepting side (the controller); counter is 0 for the first message in that direction, then 1, 2...
+//   Nothing secret is sent. A replayed, reordered, dropped or reflected frame, a frame made with another
+//   secret, or a tampered byte anywhere after the length, all fail authentication.
+//   This layout must stay fixed across protocol versions so that a peer of another version is still
+//   authenticated, then refused with both versions named.
+// - receive() verifies the MAC (CRYPTO_memcmp, constant time) before it parses anything, then parses
+//   the JSON, then checks that it is an object whose integer "version" equals kProtocolVersion.
+//   It does not check "type": use expectMessage() (control_channel.h) for that.
+// - Refusals throw ProtocolError (AuthenticationError for a bad MAC), one line naming the peer:
+//   "message from 127.0.0.1:5555 failed authentication (wrong run secret, or tampered)",
+//   "protocol version 2 from 127.0.0.1:5555 does not match ours (1)", the channel's oversize and
+//   not-JSON errors. Each refusal is also logged (warn) with the peer address, so a server loop need
+//   only drop the connection and go on serving the others. After an authentication failure, a frame
+//   too short to carry a MAC, or an oversize frame, the channel is closed (the stream cannot be
+//   trusted); after a not-JSON or wrong-version message from an authenticated peer it stays open.
+// - Timeouts, transport errors, thread-safety and moves are as for ControlChannel.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "generators/core/errors.h"
+#include "harness/protocol/control_channel.h"
+#include "harness/protocol/run_secret.h"
+
+namespace fabcheck::protocol {
+
+constexpr size_t kMacBytes = 32;  // HMAC-SHA256
+
+// A message whose MAC does not verify: wrong secret, tampering, replay, reordering or reflection.
+class AuthenticationError : public ProtocolError {
+ public:
+  using ProtocolError::ProtocolError;
+};
+
+class AuthenticatedChannel {
+ public:
+  enum class Role { kConnector, kAcceptor };  // agent, controller
+
+  AuthenticatedChannel(ControlChannel channel, const RunSecret& secret, Role role);
+
+  // Sends one message (compact JSON). ProtocolError if the MAC and the JSON together exceed
+  // kMaxMessageBytes; otherwise as ControlChannel::send(). The counter advances only when the frame
+  // was sent.
+  void send(const nlohmann::json& msg, int64_t timeout_ns);
+
+  // The next message, authenticated and of our protocol version (see the contract above).
+  // TimeoutError / TransportError as ControlChannel::receive(); `phase` is named in errors.
+  nlohmann::json receive(int64_t timeout_ns, std::string_view phase = {});
+
+  // As receive(), but nullopt when no complete frame arrived within the timeout.
+  std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {});
+
+  const std::string& peer() const { return channel_.peer(); }
+  bool isOpen() const { return channel_.isOpen(); }
+  void close() noexcept { channel_.close(); }
+
+  // The underlying channel, for tests that send hand-made frames. Frames sent or received through it
+  // bypass the counters.
+  ControlChannel& raw() { return channel_; }
+
+ private:
+  nlohmann::json acceptFrame(std::string frame, std::string_view phase);
+
+  ControlChannel channel_;
+  RunSecret secret_;
+  char tx_direction_;
+  char rx_direction_;
+  uint64_t tx_counter_ = 0;
+  uint64_t rx_counter_ = 0;
+};
+
+}  // namespace fabcheck::protocol

@@ -1,0 +1,76 @@
+#include "harness/runner/runner.h"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "generators/core/errors.h"
+#include "generators/core/log.h"
+#include "harness/launch/launcher.h"
+#include "harness/protocol/run_secret.h"
+
+namespace fabcheck {
+namespace {
+
+std::string selfExecutable() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw Error("cannot find this executable (/proc/self/exe) to run agents with; give RunOptions.binary");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+Runner::Runner(RunOptions options) : options_(std::move(options)) {}
+
+RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt,
+                      const std::function<void(const controller::TestOutcome&)>& on_test) {
+  std::vector<launch::HostEntry> hosts = options_.hosts;
+  if (hosts.empty()) hosts.push_back(launch::HostEntry{"localhost", options_.agents, {}});
+  const int count = launch::totalSlots(hosts);
+
+  auto listener = protocol::ControlListener::listen(options_.controller_address, 0);
+  const uint16_t port = listener.port();
+  const protocol::RunSecret secret = protocol::generateRunSecret();
+  controller::Controller ctl(std::move(listener), secret, options_.controller);
+
+  auto launcher = launch::createLauncher(options_.launcher, options_.launcher_options);
+  launch::LaunchSpec spec;
+  spec.binary = options_.binary.empty() ? selfExecutable() : options_.binary;
+  spec.agent_args = {"--controller", options_.controller_address + ":" + std::to_string(port)};
+  spec.agent_args.insert(spec.agent_args.end(), options_.agent_args.begin(), options_.agent_args.end());
+  spec.hosts = hosts;
+  spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
+  launcher->launch(spec);
+
+  RunResult result;
+  try {
+    ctl.acceptAgents(count, [&]() -> std::string {
+      for (const auto& x : launcher->exited()) {
+        return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " +
+               (x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code)) +
+               (x.stderr_tail.empty() ? "" : ": " + x.stderr_tail);
+      }
+      return "";
+    });
+    ctl.measureClocks();
+    for (const auto& t : tests) {
+      if (interrupt && interrupt->load()) {
+        result.interrupted = true;
+        break;
+      }
+      result.tests.push_back(ctl.runTest(t));
+      if (on_test) on_test(result.tests.back());
+    }
+  } catch (...) {
+    ctl.shutdown();
+    launcher->stop();
+    throw;
+  }
+  result.agents = ctl.agents();
+  ctl.shutdown();
+  launcher->stop();
+  return result;
+}
+
+}  // namespace fabcheck

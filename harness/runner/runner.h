@@ -1,0 +1,51 @@
+// fabcheck::Runner — the library entry point of a distributed run: tests + cluster → results.
+// The CLI (`fabcheck run`) and the Python bindings are thin layers over it.
+//
+// run(): starts a control listener, launches one agent per slot with the chosen launcher
+// (the per-run secret travels out of band), waits for registration (naming agents that died
+// or never came), measures clock offsets, runs each test in order — an infrastructure problem
+// makes that test an error and the run goes on — and tears everything down, also on an
+// exception or interrupt. Results of tests that finished are always returned.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/controller/controller.h"
+#include "harness/launch/hosts.h"
+
+namespace fabcheck {
+
+struct RunOptions {
+  std::string launcher = "local";
+  std::vector<launch::HostEntry> hosts;       // empty: this host with `agents` slots
+  int agents = 2;                             // used when hosts is empty
+  std::string binary;                         // fabcheck on the agents' hosts; default: this executable
+  std::string controller_address = "127.0.0.1";  // where agents connect back to
+  std::map<std::string, std::string> launcher_options;
+  std::vector<std::string> agent_args;        // extra agent options (safety limits, log level)
+  controller::ControllerOptions controller;
+};
+
+struct RunResult {
+  std::vector<controller::AgentInfo> agents;
+  std::vector<controller::TestOutcome> tests;
+  bool interrupted = false;
+};
+
+class Runner {
+ public:
+  explicit Runner(RunOptions options);
+  // Throws LaunchError/TimeoutError when agents cannot be started or never register (no test
+  // ran); per-test problems are reported in the outcomes instead.
+  RunResult run(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt = nullptr,
+                const std::function<void(const controller::TestOutcome&)>& on_test = {});
+
+ private:
+  RunOptions options_;
+};
+
+}  // namespace fabcheck

@@ -1,0 +1,148 @@
+// fabcheck::Runner with the local launcher: real agent processes of the real binary, real
+// sockets on loopback.
+#include "harness/runner/runner.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "generators/core/errors.h"
+#include "tests/integration/gen_server.h"
+
+namespace fabcheck {
+namespace {
+
+controller::TestSpec streamTest(const std::string& name, plan::Placement placement, double rate_bps) {
+  controller::TestSpec t;
+  t.name = name;
+  t.placement = placement;
+  t.params.kind = patterns::PatternKind::kStream;
+  t.params.size_bytes = 1000;
+  t.params.rate_bps = rate_bps;
+  t.params.duration_ns = 300'000'000;
+  return t;
+}
+
+RunOptions localRun(int agents, std::vector<std::string> agent_args = {}) {
+  RunOptions o;
+  o.agents = agents;
+  o.binary = testing::kFabcheckBin;
+  o.agent_args = std::move(agent_args);
+  o.controller.register_timeout_ns = 20'000'000'000;
+  o.controller.step_timeout_ns = 5'000'000'000;
+  return o;
+}
+
+void expectEveryFlowDelivered(const controller::TestOutcome& t, size_t flows) {
+  EXPECT_EQ(t.error, "") << t.name;
+  ASSERT_EQ(t.senders.size(), flows) << t.name;
+  ASSERT_EQ(t.receivers.size(), flows) << t.name;
+  for (size_t i = 0; i < flows; ++i) {
+    EXPECT_EQ(t.receivers[i].flow_id, t.senders[i].flow_id);
+    EXPECT_GT(t.senders[i].packets, 0u);
+    EXPECT_EQ(t.receivers[i].sequence.received + t.receivers[i].sequence.lost, t.senders[i].packets);
+    EXPECT_EQ(t.receivers[i].sequence.lost, 0u) << "flow " << i;
+  }
+}
+
+TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
+  Runner runner(localRun(4));
+  auto ring = streamTest("ring", plan::Placement::kRing, 20e6);
+  auto incast = streamTest("incast", plan::Placement::kIncast, 10e6);
+  incast.params.kind = patterns::PatternKind::kMicroburst;
+  incast.params.burst_bytes = 10'000;
+  incast.params.burst_interval_ns = 10'000'000;
+  incast.params.rate_bps = 0;
+  controller::TestSpec ping;
+  ping.name = "pingpong pairs";
+  ping.placement = plan::Placement::kPairs;
+  ping.params.kind = patterns::PatternKind::kPingpong;
+  ping.params.size_bytes = 64;
+  ping.params.iterations = 200;
+  RunResult r = runner.run({ring, incast, ping});
+  ASSERT_EQ(r.agents.size(), 4u);
+  for (const auto& a : r.agents) {
+    EXPECT_FALSE(a.lost) << a.lost_reason;
+    EXPECT_GE(a.offset_bound_ns, 0) << "clock offset measured";
+    EXPECT_LT(std::llabs(a.clock_offset_ns), 5'000'000) << "same host: offsets near zero";
+  }
+  ASSERT_EQ(r.tests.size(), 3u);
+  expectEveryFlowDelivered(r.tests[0], 4);
+  for (const auto& f : r.tests[0].plan.flows) EXPECT_EQ(f.receiver, (f.sender + 1) % 4);
+  expectEveryFlowDelivered(r.tests[1], 3);
+  for (const auto& f : r.tests[1].plan.flows) EXPECT_EQ(f.receiver, 0);
+  for (const auto& rx : r.tests[1].receivers) EXPECT_GT(rx.bursts_seen, 20u);
+  EXPECT_EQ(r.tests[2].error, "");
+  ASSERT_EQ(r.tests[2].pingpongs.size(), 2u);
+  for (const auto& p : r.tests[2].pingpongs) EXPECT_EQ(p.measured, 200u);
+}
+
+TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {
+  Runner runner(localRun(2, {"--max-rate", "100M"}));
+  auto flood = streamTest("flood", plan::Placement::kPairs, 0);  // unlimited
+  auto polite = streamTest("polite", plan::Placement::kPairs, 50e6);
+  RunResult r = runner.run({flood, polite});
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_NE(r.tests[0].error.find("refuses the plan"), std::string::npos) << r.tests[0].error;
+  EXPECT_NE(r.tests[0].error.find("agent 0"), std::string::npos) << r.tests[0].error;
+  expectEveryFlowDelivered(r.tests[1], 1);
+}
+
+// The pid of the local agent with this id that connects to our run (by its command line).
+pid_t findAgent(int id) {
+  DIR* d = opendir("/proc");
+  pid_t found = 0;
+  while (dirent* e = readdir(d)) {
+    const pid_t pid = static_cast<pid_t>(atoi(e->d_name));
+    if (pid <= 0) continue;
+    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline");
+    std::string cmd((std::istreambuf_iterator<char>(in)), {});
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.rfind(testing::kFabcheckBin + " agent ", 0) == 0 && cmd.find("--agent-id " + std::to_string(id) + " ") != std::string::npos &&
+        getppid() != pid) {
+      found = pid;
+    }
+  }
+  closedir(d);
+  return found;
+}
+
+TEST(Runner, ALostAgentIsNamedWithItsPhaseAndLaterTestsSayItWasLost) {
+  Runner runner(localRun(2));
+  bool killed = false;
+  RunResult r = runner.run({streamTest("first", plan::Placement::kPairs, 10e6),
+                            streamTest("second", plan::Placement::kPairs, 10e6),
+                            streamTest("third", plan::Placement::kPairs, 10e6)},
+                           nullptr, [&](const controller::TestOutcome& t) {
+                             if (t.name != "first") return;
+                             const pid_t pid = findAgent(1);
+                             ASSERT_GT(pid, 0);
+                             killed = kill(pid, SIGKILL) == 0;
+                           });
+  ASSERT_TRUE(killed);
+  ASSERT_EQ(r.tests.size(), 3u);
+  EXPECT_EQ(r.tests[0].error, "");
+  EXPECT_NE(r.tests[1].error.find("agent 1"), std::string::npos) << r.tests[1].error;
+  EXPECT_NE(r.tests[1].error.find("during "), std::string::npos) << r.tests[1].error;
+  EXPECT_NE(r.tests[2].error.find("lost earlier"), std::string::npos) << r.tests[2].error;
+  EXPECT_TRUE(r.agents[1].lost);
+}
+
+TEST(Runner, AnAgentThatCannotStartIsReportedBeforeAnyTest) {
+  RunOptions o = localRun(2, {"--no-such-option"});  // agents exit at once with a usage error
+  Runner runner(o);
+  try {
+    runner.run({streamTest("never", plan::Placement::kPairs, 10e6)});
+    FAIL() << "expected the launch to fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("exited with code 2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no-such-option"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace fabcheck
