@@ -16,6 +16,7 @@
 #include "harness/pair/pair_messages.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
+#include "harness/suite/units.h"
 
 namespace fabcheck::agent {
 namespace {
@@ -42,14 +43,14 @@ std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParam
     rate += f.rate_bps + f.rate_pps * params.size_bytes * 8;
   }
   if (limits.max_rate_bps > 0 && (unlimited || rate > limits.max_rate_bps)) {
-    return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : std::to_string(rate / 1e9) + " Gbit/s") +
-           " from this agent, above its limit of " + std::to_string(limits.max_rate_bps / 1e9) + " Gbit/s";
+    return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : suite::formatRate(rate)) +
+           " from this agent, above its limit of " + suite::formatRate(limits.max_rate_bps);
   }
   const int64_t duration = params.warmup_ns + params.duration_ns;
   if (limits.max_duration_ns > 0 && (params.duration_ns == 0 || duration > limits.max_duration_ns)) {
     return "the plan runs " + (params.duration_ns == 0 ? std::string("by iterations (unbounded time)")
-                                                       : std::to_string(duration / 1'000'000) + " ms") +
-           ", above this agent's limit of " + std::to_string(limits.max_duration_ns / 1'000'000) + " ms";
+                                                       : suite::formatDuration(duration)) +
+           ", above this agent's limit of " + suite::formatDuration(limits.max_duration_ns);
   }
   if (!limits.allowed_interfaces.empty()) {
     bool ok = false;

@@ -176,7 +176,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   out.participants.assign(parts.begin(), parts.end());
   for (int a : parts) {
     if (I.agents[a].lost) {
-      out.error = I.who(a) + " was lost earlier (" + I.agents[a].lost_reason + ")";
+      out.error = "agent " + std::to_string(a) + " was lost in an earlier test: " + I.agents[a].lost_reason;
       return out;
     }
   }
@@ -263,7 +263,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     out.error = e.what();
     const bool agent_fault = dynamic_cast<const TransportError*>(&e) || dynamic_cast<const TimeoutError*>(&e) ||
                              dynamic_cast<const ProtocolError*>(&e);
-    if (current >= 0 && agent_fault) I.markLost(current, phase + ": " + e.what());
+    if (current >= 0 && agent_fault) I.markLost(current, e.what());
     // Everyone else: abort this test and stay available for the next.
     for (int a : parts) {
       if (I.agents[a].lost) continue;

@@ -128,7 +128,7 @@ TEST(Runner, ALostAgentIsNamedWithItsPhaseAndLaterTestsSayItWasLost) {
   EXPECT_EQ(r.tests[0].error, "");
   EXPECT_NE(r.tests[1].error.find("agent 1"), std::string::npos) << r.tests[1].error;
   EXPECT_NE(r.tests[1].error.find("during "), std::string::npos) << r.tests[1].error;
-  EXPECT_NE(r.tests[2].error.find("lost earlier"), std::string::npos) << r.tests[2].error;
+  EXPECT_NE(r.tests[2].error.find("lost in an earlier test"), std::string::npos) << r.tests[2].error;
   EXPECT_TRUE(r.agents[1].lost);
 }
 
