@@ -37,7 +37,8 @@ void to_json(json& j, const SenderResult& r) {
            {"target_bps", r.target_bps},     {"target_pps", r.target_pps},
            {"achieved_bps", r.achieved_bps}, {"achieved_pps", r.achieved_pps},
            {"bursts", r.bursts},             {"send_errors", r.send_errors},
-           {"backpressure", r.backpressure}, {"error", r.error}};
+           {"backpressure", r.backpressure}, {"error", r.error},
+           {"first_send_wall_ns", r.first_send_wall_ns}};
 }
 
 void from_json(const json& j, SenderResult& r) {
@@ -56,6 +57,7 @@ void from_json(const json& j, SenderResult& r) {
     j.at("send_errors").get_to(r.send_errors);
     j.at("backpressure").get_to(r.backpressure);
     j.at("error").get_to(r.error);
+    j.at("first_send_wall_ns").get_to(r.first_send_wall_ns);
   });
 }
 

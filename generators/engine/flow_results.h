@@ -31,6 +31,7 @@ struct SenderResult {
   double achieved_bps = 0;         // measured_bytes*8 / measured_ns, and the pacer's view of it
   double achieved_pps = 0;
   uint64_t bursts = 0;             // microburst: bursts started
+  int64_t first_send_wall_ns = 0;  // CLOCK_REALTIME of the first message (start skew across senders)
   uint64_t send_errors = 0;        // ops that completed with an error
   uint64_t backpressure = 0;       // post calls that accepted fewer ops than offered
   std::string error;               // first data-path error ("" if none)

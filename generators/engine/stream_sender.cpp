@@ -186,6 +186,7 @@ SenderResult runSender(transport::Connection& conn, const transport::TransportPr
 
     // Rewrite the per-message fields of n slots.
     const int64_t ts = wallNowNs();
+    if (result.first_send_wall_ns == 0) result.first_send_wall_ns = ts;
     const uint8_t flags = static_cast<uint8_t>(base_flags | (warm ? measure::kFlagWarmup : 0));
     for (uint32_t i = 0; i < n; ++i) {
       std::byte* m = buf.slot(i);

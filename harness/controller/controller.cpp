@@ -243,6 +243,24 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       }
       for (auto p : r.at("pingpongs").get<std::vector<engine::PingpongResult>>()) out.pingpongs.push_back(p);
     }
+    // Achieved start skew: first sends mapped onto our clock with each agent's offset.
+    {
+      std::map<uint32_t, int> sender_of;
+      for (const auto& f : out.plan.flows) sender_of[f.flow_id] = f.sender;
+      int64_t lo = INT64_MAX, hi = INT64_MIN, bound = 0;
+      for (const auto& s : out.senders) {
+        if (s.first_send_wall_ns == 0) continue;
+        const AgentInfo& a = I.agents[sender_of.at(s.flow_id)];
+        const int64_t t = s.first_send_wall_ns - a.clock_offset_ns;
+        lo = std::min(lo, t);
+        hi = std::max(hi, t);
+        bound = std::max(bound, a.offset_bound_ns);
+      }
+      if (out.senders.size() >= 2 && lo <= hi) {
+        out.start_skew_ns = hi - lo;
+        out.start_skew_bound_ns = 2 * bound;
+      }
+    }
     phase = "results";
     for (int a : parts) {
       current = a;

@@ -53,6 +53,10 @@ struct TestOutcome {
   std::vector<engine::PingpongResult> pingpongs;
   std::vector<engine::ResponderResult> responders;
   std::vector<int> participants;    // agent ids
+  // Spread of the senders' first sends on the controller's clock (max − min), and the bound on
+  // its error from the clock offsets; −1 when fewer than two senders.
+  int64_t start_skew_ns = -1;
+  int64_t start_skew_bound_ns = -1;
 };
 
 struct ControllerOptions {

@@ -76,6 +76,8 @@ TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
   expectEveryFlowDelivered(r.tests[1], 3);
   for (const auto& f : r.tests[1].plan.flows) EXPECT_EQ(f.receiver, 0);
   for (const auto& rx : r.tests[1].receivers) EXPECT_GT(rx.bursts_seen, 20u);
+  EXPECT_GE(r.tests[1].start_skew_ns, 0) << "incast reports the achieved start skew";
+  EXPECT_GE(r.tests[1].start_skew_bound_ns, 0);
   EXPECT_EQ(r.tests[2].error, "");
   ASSERT_EQ(r.tests[2].pingpongs.size(), 2u);
   for (const auto& p : r.tests[2].pingpongs) EXPECT_EQ(p.measured, 200u);
