@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
 #include "harness/launch/launcher.h"
@@ -40,6 +41,7 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
   spec.agent_args = {"--controller", options_.controller_address + ":" + std::to_string(port)};
   spec.agent_args.insert(spec.agent_args.end(), options_.agent_args.begin(), options_.agent_args.end());
   spec.hosts = hosts;
+  const int64_t launch_start = monoNowNs();
   spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
   launcher->launch(spec);
 
@@ -54,6 +56,7 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
       return "";
     });
     ctl.measureClocks();
+    result.launch_to_ready_ns = monoNowNs() - launch_start;
     for (const auto& t : tests) {
       if (interrupt && interrupt->load()) {
         result.interrupted = true;

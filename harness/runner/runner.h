@@ -31,6 +31,7 @@ struct RunOptions {
 };
 
 struct RunResult {
+  int64_t launch_to_ready_ns = 0;             // launch until every agent registered and clocks measured
   std::vector<controller::AgentInfo> agents;
   std::vector<controller::TestOutcome> tests;
   bool interrupted = false;
