@@ -125,6 +125,9 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
       a.peer = ch->peer();
       I.channels[static_cast<size_t>(id)] = std::move(ch);
       missing.erase(id);
+    } catch (const ProtocolError&) {
+      // Unauthenticated, garbage, oversized or wrong-version: the channel logged it with the
+      // peer's address; keep serving the others.
     } catch (const std::exception& e) {
       log::warn("refused a connection from {}: {}", ch->peer(), e.what());  // keep serving the others
     }
