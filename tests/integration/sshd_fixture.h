@@ -6,8 +6,9 @@
 // keys only, LogLevel VERBOSE to <dir>/sshd.log), starts `/usr/sbin/sshd -D -f <config> -E <log>`
 // as a child and waits (bounded) until the port accepts TCP. clientConfig() is an ssh_config with
 // the aliases kAlias (authorized key) and kBadKeyAlias (key not authorized), both 127.0.0.1:<port>,
-// no host-key checks. The destructor stops sshd by PID (SIGTERM, SIGKILL after 5 s), also after a
-// failed test, and removes the temp dir.
+// no host-key checks. The destructor waits (3 s) for open sessions to end, SIGTERMs the rest,
+// then stops sshd by PID (SIGTERM, SIGKILL after 5 s), also after a failed test, and removes the
+// temp dir.
 //
 // Header-only: the integration test binary compiles only tests/integration/*_test.cpp.
 // sshdUnavailableReason() is empty when sshd can run here, else the reason to GTEST_SKIP.
@@ -28,6 +29,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
@@ -102,6 +104,12 @@ class Sshd {
   ~Sshd() {
     using namespace std::chrono_literals;
     if (proc_) {
+      // Sessions first, while the listener still lives to reap them (an orphan here would stay a
+      // zombie when PID 1 does not reap): let them end, then SIGTERM what remains.
+      if (!waitNoSessions(3s)) {
+        for (pid_t s : sessions()) ::kill(s, SIGTERM);
+        waitNoSessions(2s);
+      }
       proc_->signal(SIGTERM);
       proc_->waitExit(5s);  // SIGKILL at the timeout
     }
@@ -125,6 +133,29 @@ class Sshd {
   }
 
  private:
+  // sshd's per-connection children.
+  std::vector<pid_t> sessions() const {
+    std::vector<pid_t> out;
+    const std::string ppid = "\nPPid:\t" + std::to_string(proc_->pid()) + "\n";
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream f(e.path() / "status");
+      std::stringstream ss;
+      ss << f.rdbuf();
+      if (ss.str().find(ppid) != std::string::npos) out.push_back(static_cast<pid_t>(std::stoi(name)));
+    }
+    return out;
+  }
+  bool waitNoSessions(std::chrono::milliseconds timeout) const {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!sessions().empty()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
   bool accepts() const {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
