@@ -51,6 +51,7 @@ bench: build
 	@bash bench/compare-pingpong $(BUILD)/fabcheck
 	@bash bench/pacer-accuracy $(BUILD)/fabcheck
 	$(BUILD)/bench/histogram_bench --benchmark_min_time=0.2
+	FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/runner_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

@@ -67,6 +67,6 @@ void BM_StartSkew(benchmark::State& state) {
     state.counters["max_us"] = static_cast<double>(skews.back()) / 1e3;
   }
 }
-BENCHMARK(BM_StartSkew)->Arg(4)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StartSkew)->Arg(3)->Arg(4)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

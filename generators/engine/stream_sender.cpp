@@ -26,6 +26,7 @@ constexpr uint32_t kTargetMessagesPerBatch = 256;
 
 constexpr double kQuantumNs = 20'000;        // pace in steps of ~20 us of traffic
 constexpr double kBucketNs = 5e6;            // sender's token bucket: 5 ms of its rate
+constexpr int64_t kStartSpinNs = 300'000;
 
 // Time between two messages at the plan's rate (the tighter of bit and packet rate); 0 = unpaced.
 double messageGapNs(const SendPlan& plan, uint32_t size) {
@@ -135,7 +136,9 @@ SenderResult runSender(transport::Connection& conn, const transport::TransportPr
 
   const int64_t measured_start = start + plan.warmup_ns;
   const int64_t end = plan.duration_ns > 0 ? measured_start + plan.duration_ns : INT64_MAX;
-  if (start > monoNowNs()) pacing::waitUntil(start);
+  // Spin the last 300 us before the start: waking from a sleep costs tens of us and varies
+  // by thread, which would show as start skew between senders.
+  if (start > monoNowNs()) pacing::waitUntil(start, kStartSpinNs);
 
   CompletionReaper reaper(conn, result);
   std::vector<SendOp> ops(shape.ops);

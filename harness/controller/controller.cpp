@@ -6,6 +6,7 @@
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
+#include "generators/core/host_info.h"
 #include "generators/core/log.h"
 #include "harness/agent/agent_messages.h"
 #include "harness/pair/pair_messages.h"
@@ -136,8 +137,16 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
 
 void Controller::measureClocks() {
   auto& I = *impl_;
+  const std::string my_boot = bootId();
   for (int a = 0; a < static_cast<int>(I.agents.size()); ++a) {
     if (I.agents[a].lost) continue;
+    if (!my_boot.empty() && I.agents[a].boot_id == my_boot) {
+      // Same kernel, same CLOCK_REALTIME: the offset is exactly zero. An estimate over the
+      // network would only add its own error (tens of microseconds of path asymmetry).
+      I.agents[a].clock_offset_ns = 0;
+      I.agents[a].offset_bound_ns = 0;
+      continue;
+    }
     int64_t best_rtt = INT64_MAX, best_offset = 0;
     for (int s = 0; s < I.options.clock_samples; ++s) {
       json t = makeMessage(msg::kTime);

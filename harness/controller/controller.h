@@ -38,7 +38,9 @@ struct AgentInfo {
   int pid = 0;
   std::string peer;                 // control connection's remote address
   int64_t clock_offset_ns = 0;      // agent clock − controller clock (CLOCK_REALTIME)
-  int64_t offset_bound_ns = -1;     // |error| ≤ this (half the best round trip); −1 = unmeasured
+  // |error| ≤ this: half the best of several round trips (NTP-style, min-RTT filtered); 0 when
+  // the agent runs on the controller's kernel (same boot id: one clock); −1 = unmeasured.
+  int64_t offset_bound_ns = -1;
   bool lost = false;
   std::string lost_reason;
 };
