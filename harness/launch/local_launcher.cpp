@@ -24,10 +24,7 @@ void checkEnv(const std::map<std::string, std::string>& env, bool single_line) {
 LocalLauncher::~LocalLauncher() { stop(); }
 
 void LocalLauncher::launch(const LaunchSpec& spec) {
-  if (children_) throw LaunchError("local launcher: launch() called twice; expected one launch per launcher");
-  if (spec.binary.empty()) throw LaunchError("local launcher: no agent binary given");
-  if (totalSlots(spec.hosts) <= 0) throw LaunchError("local launcher: no hosts (slots) to launch on");
-  checkEnv(spec.env, false);
+  checkSpec(spec, false);
   children_ = std::make_unique<ChildSet>();
   int id = 0;
   try {
@@ -44,17 +41,6 @@ void LocalLauncher::launch(const LaunchSpec& spec) {
     children_->stop(0, 0);
     throw LaunchError("local launcher: agent " + std::to_string(id) + ": " + e.what());
   }
-}
-
-std::vector<AgentExit> LocalLauncher::exited() {
-  std::vector<AgentExit> out;
-  if (!children_) return out;
-  for (const auto& a : agents_) {
-    const auto e = children_->poll(a.child);
-    if (!e) continue;
-    out.push_back({a.id, a.host, e->code, e->signal, children_->stderrTail(a.child)});
-  }
-  return out;
 }
 
 void LocalLauncher::stop(int64_t grace_ns) noexcept {

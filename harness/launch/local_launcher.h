@@ -17,28 +17,17 @@
 #include <string>
 #include <vector>
 
-#include "harness/launch/launcher.h"
-#include "harness/launch/process.h"
+#include "harness/launch/child_process_launcher.h"
 
 namespace fabcheck::launch {
 
-class LocalLauncher : public Launcher {
+class LocalLauncher : public ChildProcessLauncher {
  public:
   LocalLauncher() = default;
   ~LocalLauncher() override;
   std::string name() const override { return "local"; }
   void launch(const LaunchSpec& spec) override;
-  std::vector<AgentExit> exited() override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
-
- private:
-  struct Agent {
-    int id = 0;
-    std::string host;
-    size_t child = 0;
-  };
-  std::unique_ptr<ChildSet> children_;
-  std::vector<Agent> agents_;
 };
 
 // Shared by the launchers: "<binary> agent <args...> --agent-id <id>".

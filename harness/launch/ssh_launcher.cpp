@@ -167,10 +167,7 @@ bool deployBinary(const SshOptions& o, const std::string& host, const std::strin
 SshLauncher::~SshLauncher() { stop(); }
 
 void SshLauncher::launch(const LaunchSpec& spec) {
-  if (children_) throw LaunchError("ssh launcher: launch() called twice; expected one launch per launcher");
-  if (spec.binary.empty()) throw LaunchError("ssh launcher: no agent binary given");
-  if (totalSlots(spec.hosts) <= 0) throw LaunchError("ssh launcher: no hosts (slots) to launch on");
-  checkEnv(spec.env, true);
+  checkSpec(spec, true);
   for (const auto& h : spec.hosts) {
     if (h.name.empty() || h.name[0] == '-') throw LaunchError("ssh launcher: host '" + h.name + "' is not a host name");
   }
@@ -225,20 +222,13 @@ void SshLauncher::launch(const LaunchSpec& spec) {
   }
 }
 
-std::vector<AgentExit> SshLauncher::exited() {
-  std::vector<AgentExit> out;
-  if (!children_) return out;
-  for (const auto& a : agents_) {
-    const auto e = children_->poll(a.child);
-    if (!e) continue;
-    AgentExit x{a.id, a.host, e->code, e->signal, children_->stderrTail(a.child)};
-    if (x.exit_code > 128 && x.exit_code <= 128 + 64) {  // remote agent ended by a signal
-      x.signal = x.exit_code - 128;
-      x.exit_code = -1;
-    }
-    out.push_back(std::move(x));
+AgentExit SshLauncher::agentExit(const Agent& a, const ProcessExit& e) {
+  AgentExit x = ChildProcessLauncher::agentExit(a, e);
+  if (x.exit_code > 128 && x.exit_code <= 128 + 64) {  // remote agent ended by a signal
+    x.signal = x.exit_code - 128;
+    x.exit_code = -1;
   }
-  return out;
+  return x;
 }
 
 void SshLauncher::stop(int64_t grace_ns) noexcept {

@@ -35,8 +35,7 @@
 #include <string_view>
 #include <vector>
 
-#include "harness/launch/launcher.h"
-#include "harness/launch/process.h"
+#include "harness/launch/child_process_launcher.h"
 
 namespace fabcheck::launch {
 
@@ -64,24 +63,19 @@ std::vector<std::string> sshArgv(const SshOptions& o, const std::string& host, c
 // Deploy step for one host (see above). Returns true when it copied. Throws LaunchError.
 bool deployBinary(const SshOptions& o, const std::string& host, const std::string& remote_path, int64_t timeout_ns);
 
-class SshLauncher : public Launcher {
+class SshLauncher : public ChildProcessLauncher {
  public:
   explicit SshLauncher(SshOptions options) : opts_(std::move(options)) {}
   ~SshLauncher() override;
   std::string name() const override { return "ssh"; }
   void launch(const LaunchSpec& spec) override;
-  std::vector<AgentExit> exited() override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
 
+ protected:
+  AgentExit agentExit(const Agent& agent, const ProcessExit& exit) override;
+
  private:
-  struct Agent {
-    int id = 0;
-    std::string host;
-    size_t child = 0;
-  };
   SshOptions opts_;
-  std::unique_ptr<ChildSet> children_;
-  std::vector<Agent> agents_;
   bool stopped_ = false;
 };
 

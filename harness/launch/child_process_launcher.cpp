@@ -1,0 +1,28 @@
+#include "harness/launch/child_process_launcher.h"
+
+#include "harness/launch/local_launcher.h"
+
+namespace fabcheck::launch {
+
+void ChildProcessLauncher::checkSpec(const LaunchSpec& spec, bool single_line_env) const {
+  const std::string who = name() + " launcher";
+  if (children_) throw LaunchError(who + ": launch() called twice; expected one launch per launcher");
+  if (spec.binary.empty()) throw LaunchError(who + ": no agent binary given");
+  if (totalSlots(spec.hosts) <= 0) throw LaunchError(who + ": no hosts (slots) to launch on");
+  checkEnv(spec.env, single_line_env);
+}
+
+AgentExit ChildProcessLauncher::agentExit(const Agent& a, const ProcessExit& e) {
+  return AgentExit{a.id, a.host, e.code, e.signal, children_->stderrTail(a.child)};
+}
+
+std::vector<AgentExit> ChildProcessLauncher::exited() {
+  std::vector<AgentExit> out;
+  if (!children_) return out;
+  for (const auto& a : agents_) {
+    if (const auto e = children_->poll(a.child)) out.push_back(agentExit(a, *e));
+  }
+  return out;
+}
+
+}  // namespace fabcheck::launch
