@@ -16,6 +16,7 @@
 #include "generators/core/version.h"
 #include "harness/launch/ssh_launcher.h"
 #include "tests/integration/sshd_fixture.h"
+#include "tests/support/ports.h"
 
 namespace fabcheck::launch {
 namespace {
@@ -173,8 +174,8 @@ TEST_F(SshLauncherTest, AnAgentThatExitsIsReportedWithCodeAndStderr) {
 }
 
 TEST_F(SshLauncherTest, UnresolvableHostIsALaunchErrorNamingIt) {
-  const std::string err = launchError(spec(agentScript(""), "fabtest-nosuch.invalid", 1), options());
-  EXPECT_EQ(err.rfind("ssh to fabtest-nosuch.invalid: ", 0), 0u) << err;
+  const std::string err = launchError(spec(agentScript(""), fabcheck::testing::kUnresolvableHost, 1), options());
+  EXPECT_EQ(err.rfind("ssh to " + std::string(fabcheck::testing::kUnresolvableHost) + ": ", 0), 0u) << err;
   EXPECT_NE(err.find("Could not resolve hostname"), std::string::npos) << err;
 }
 

@@ -6,6 +6,12 @@
 
 namespace fabcheck::testing {
 
+// A host name that fails to resolve inside the resolver library, before any DNS query leaves
+// the host: one label longer than DNS's 63-byte limit. Tests of "unresolvable host" use it so
+// they never send traffic to the configured (remote) name server.
+inline constexpr const char* kUnresolvableHost =
+    "fabtest-unresolvable-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.invalid";
+
 // `type` is SOCK_STREAM or SOCK_DGRAM.
 uint16_t unusedLoopbackPort(int type);
 

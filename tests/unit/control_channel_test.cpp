@@ -1,3 +1,4 @@
+#include "tests/support/ports.h"
 #include "harness/protocol/control_channel.h"
 
 #include <arpa/inet.h>
@@ -372,9 +373,9 @@ TEST(ControlChannel, ConnectByNameShowsTheNameAndTheAddress) {
 
 TEST(ControlChannel, UnresolvableHost) {
   const std::string what =
-      errorOf<TransportError>([] { ControlChannel::connect("nosuch.invalid", kDefaultControlPort, kLong); });
-  EXPECT_EQ(what.rfind("cannot resolve host 'nosuch.invalid': ", 0), 0u) << what;
-  EXPECT_GT(what.size(), std::string("cannot resolve host 'nosuch.invalid': ").size()) << "no reason given";
+      errorOf<TransportError>([] { ControlChannel::connect(fabcheck::testing::kUnresolvableHost, kDefaultControlPort, kLong); });
+  EXPECT_EQ(what.rfind("cannot resolve host '" + std::string(fabcheck::testing::kUnresolvableHost) + "': ", 0), 0u) << what;
+  EXPECT_GT(what.size(), ("cannot resolve host '" + std::string(fabcheck::testing::kUnresolvableHost) + "': ").size()) << "no reason given";
 }
 
 TEST(ControlListener, PortInUse) {
