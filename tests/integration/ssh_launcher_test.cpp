@@ -17,30 +17,18 @@
 #include "harness/launch/ssh_launcher.h"
 #include "tests/integration/sshd_fixture.h"
 #include "tests/support/ports.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
+using fabcheck::testing::errorOf;
+using fabcheck::testing::eventually;
+using fabcheck::testing::slurp;
+
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using fabcheck::testing::Sshd;
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 bool alive(pid_t pid) {
   const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");

@@ -18,9 +18,14 @@
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck::protocol {
 namespace {
+using fabcheck::testing::errorOf;
+using fabcheck::testing::eventually;
+using fabcheck::testing::slurp;
+
 
 using nlohmann::json;
 using Role = AuthenticatedChannel::Role;
@@ -28,18 +33,6 @@ using Role = AuthenticatedChannel::Role;
 // Generous: reached only when something is broken, never in a passing run.
 constexpr int64_t kLong = 10 * kNsPerSec;
 constexpr int64_t kShort = 50 * kNsPerMs;
-
-template <typename E, typename F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<other exception: ") + e.what() + ">";
-  }
-  return "<no exception>";
-}
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

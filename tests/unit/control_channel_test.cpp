@@ -13,9 +13,14 @@
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck::protocol {
 namespace {
+using fabcheck::testing::errorOf;
+using fabcheck::testing::eventually;
+using fabcheck::testing::slurp;
+
 
 using nlohmann::json;
 
@@ -24,18 +29,6 @@ constexpr int64_t kLong = 10 * kNsPerSec;
 constexpr int64_t kShort = 50 * kNsPerMs;
 
 // The message of the exception of type E that `f` throws, or a marker.
-template <typename E, typename F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<other exception: ") + e.what() + ">";
-  }
-  return "<no exception>";
-}
-
 struct Connected {
   ControlListener listener;
   ControlChannel client;

@@ -17,9 +17,14 @@
 #include <thread>
 
 #include "harness/launch/ssh_launcher.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
+using fabcheck::testing::errorOf;
+using fabcheck::testing::eventually;
+using fabcheck::testing::slurp;
+
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -44,23 +49,6 @@ class TempDir {
   std::string path_;
 };
 
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// Polls `pred` every 10 ms for at most `timeout`.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 // Alive = exists and is not a zombie.
 bool alive(pid_t pid) {

@@ -11,21 +11,14 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck::protocol {
 namespace {
+using fabcheck::testing::errorOf;
+using fabcheck::testing::eventually;
+using fabcheck::testing::slurp;
 
-template <typename E, typename F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("<other exception: ") + e.what() + ">";
-  }
-  return "<no exception>";
-}
 
 // Sets (or unsets, with nullopt) an environment variable for the scope, then restores it.
 class ScopedEnv {
