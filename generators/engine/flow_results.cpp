@@ -87,14 +87,7 @@ void to_json(json& j, const ReceiverResult& r) {
 void from_json(const json& j, ReceiverResult& r) {
   parsing("receiver result", [&] {
     j.at("flow_id").get_to(r.flow_id);
-    const json& s = j.at("sequence");
-    s.at("received").get_to(r.sequence.received);
-    s.at("lost").get_to(r.sequence.lost);
-    s.at("reordered").get_to(r.sequence.reordered);
-    s.at("duplicate").get_to(r.sequence.duplicate);
-    s.at("late").get_to(r.sequence.late);
-    s.at("expected").get_to(r.sequence.expected);
-    s.at("highest_seq").get_to(r.sequence.highest_seq);
+    j.at("sequence").get_to(r.sequence);
     j.at("bytes").get_to(r.bytes);
     j.at("measured_packets").get_to(r.measured_packets);
     j.at("measured_bytes").get_to(r.measured_bytes);

@@ -17,6 +17,17 @@ void to_json(nlohmann::json& j, const SequenceCounts& c) {
                      {"highest_seq", c.highest_seq}, {"too_old", c.too_old}};
 }
 
+void from_json(const nlohmann::json& j, SequenceCounts& c) {
+  j.at("received").get_to(c.received);
+  j.at("lost").get_to(c.lost);
+  j.at("reordered").get_to(c.reordered);
+  j.at("duplicate").get_to(c.duplicate);
+  j.at("late").get_to(c.late);
+  j.at("expected").get_to(c.expected);
+  j.at("highest_seq").get_to(c.highest_seq);
+  j.at("too_old").get_to(c.too_old);
+}
+
 SequenceTracker::SequenceTracker(uint32_t reorder_window, uint32_t first_seq)
     : window_(reorder_window), first_seq_(first_seq) {
   if (reorder_window == 0 || reorder_window > kMaxReorderWindow) {

@@ -51,6 +51,7 @@ struct SequenceCounts {
 
 // JSON object with one member per field, named as the fields.
 void to_json(nlohmann::json& j, const SequenceCounts& c);
+void from_json(const nlohmann::json& j, SequenceCounts& c);  // throws nlohmann::json::exception on bad input
 
 class SequenceTracker {
  public:

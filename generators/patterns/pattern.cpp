@@ -105,28 +105,55 @@ void validate(const PatternParams& p, uint32_t max_message_bytes, std::string_vi
   }
 }
 
+FlowRole roleFor(PatternKind kind) noexcept {
+  switch (kind) {
+    case PatternKind::kPingpong: return FlowRole::kPingpong;
+    case PatternKind::kMicroburst: return FlowRole::kBurst;
+    case PatternKind::kStream: break;
+  }
+  return FlowRole::kStream;
+}
+
+void addLink(PatternPlan& plan, const PatternParams& p, int from, int to) {
+  for (uint32_t i = 0; i < p.flows; ++i) {
+    FlowSpec f;
+    f.flow_id = static_cast<uint32_t>(plan.flows.size());
+    f.role = roleFor(p.kind);
+    f.sender = from;
+    f.receiver = to;
+    f.rate_bps = p.rate_bps / p.flows;
+    f.rate_pps = p.rate_pps / p.flows;
+    plan.flows.push_back(f);
+  }
+}
+
 PatternPlan planPair(const PatternParams& p) {
   PatternPlan plan;
-  FlowRole role = p.kind == PatternKind::kPingpong   ? FlowRole::kPingpong
-                  : p.kind == PatternKind::kMicroburst ? FlowRole::kBurst
-                                                       : FlowRole::kStream;
-  const double per_bps = p.rate_bps / p.flows;
-  const double per_pps = p.rate_pps / p.flows;
-  const int directions = p.bidirectional ? 2 : 1;
-  uint32_t id = 0;
-  for (int d = 0; d < directions; ++d) {
-    for (uint32_t i = 0; i < p.flows; ++i) {
-      FlowSpec f;
-      f.flow_id = id++;
-      f.role = role;
-      f.sender = d == 0 ? 0 : 1;
-      f.receiver = d == 0 ? 1 : 0;
-      f.rate_bps = per_bps;
-      f.rate_pps = per_pps;
-      plan.flows.push_back(f);
-    }
-  }
+  addLink(plan, p, 0, 1);
+  if (p.bidirectional) addLink(plan, p, 1, 0);
   return plan;
+}
+
+void to_json(nlohmann::json& j, const FlowSpec& f) {
+  j = nlohmann::json{{"flow_id", f.flow_id},   {"role", static_cast<int>(f.role)}, {"sender", f.sender},
+                     {"receiver", f.receiver}, {"rate_bps", f.rate_bps},          {"rate_pps", f.rate_pps}};
+}
+
+void from_json(const nlohmann::json& j, FlowSpec& f) {
+  try {
+    j.at("flow_id").get_to(f.flow_id);
+    const int role = j.at("role").get<int>();
+    if (role < 0 || role > static_cast<int>(FlowRole::kBurst)) {
+      throw ProtocolError("malformed flow: role " + std::to_string(role));
+    }
+    f.role = static_cast<FlowRole>(role);
+    j.at("sender").get_to(f.sender);
+    j.at("receiver").get_to(f.receiver);
+    j.at("rate_bps").get_to(f.rate_bps);
+    j.at("rate_pps").get_to(f.rate_pps);
+  } catch (const nlohmann::json::exception& e) {
+    throw ProtocolError(std::string("malformed flow: ") + e.what());
+  }
 }
 
 }  // namespace fabcheck::patterns

@@ -64,6 +64,16 @@ struct PatternPlan {
   std::vector<FlowSpec> flows;     // flow ids are 0..n-1 in order
 };
 
+void to_json(nlohmann::json& j, const FlowSpec& f);
+void from_json(const nlohmann::json& j, FlowSpec& f);  // throws ProtocolError on bad input
+
+// The role every flow of a pattern plays.
+FlowRole roleFor(PatternKind kind) noexcept;
+
+// Appends params.flows parallel flows from participant `from` to `to` (ids continue the plan's
+// numbering), each with its share of the rate. Shared by planPair and multi-agent placements.
+void addLink(PatternPlan& plan, const PatternParams& params, int from, int to);
+
 // Checks the parameters against each other and the transport's largest message; throws
 // ConfigError naming the parameter (as the CLI/suite spells it via `names`), e.g.
 // "--size 70000: above the udp transport's maximum message of 65507 bytes".

@@ -204,6 +204,12 @@ class Transport {
                                               const ConnectOptions& options) = 0;
 };
 
+// The options a peer must apply too (dscp, ecn, gso/gro, timestamps, buffers) as JSON, for a
+// control channel. Host-local choices (bind_interface, extra) are not included: each side
+// sets its own. fromJson throws ProtocolError on malformed input.
+std::string transportOptionsToJson(const TransportOptions& options);
+TransportOptions transportOptionsFromJson(std::string_view json);
+
 // Creates a transport by name: "udp", "loop", "verbs". Throws ConfigError for an unknown
 // name (listing the known ones) and UnsupportedError when the host cannot run it (with why).
 std::unique_ptr<Transport> createTransport(std::string_view name, const TransportOptions& options);

@@ -13,7 +13,6 @@
 #include "generators/engine/flow_set.h"
 #include "generators/pacing/wait.h"
 #include "harness/agent/agent_messages.h"
-#include "harness/pair/pair_messages.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
 #include "harness/suite/units.h"
@@ -110,17 +109,8 @@ class Session {
     try {
       params = setup.at("params").get<patterns::PatternParams>();
       me = setup.at("me").get<int>();
-      for (const auto& f : setup.at("flows")) {
-        patterns::FlowSpec s;
-        s.flow_id = f.at("flow_id").get<uint32_t>();
-        s.role = static_cast<patterns::FlowRole>(f.at("role").get<int>());
-        s.sender = f.at("sender").get<int>();
-        s.receiver = f.at("receiver").get<int>();
-        s.rate_bps = f.at("rate_bps").get<double>();
-        s.rate_pps = f.at("rate_pps").get<double>();
-        plan.flows.push_back(s);
-      }
-      auto options = pair::msg::transportOptionsFromJson(setup.at("transport_options"));
+      plan.flows = setup.at("flows").get<std::vector<patterns::FlowSpec>>();
+      auto options = transport::transportOptionsFromJson(setup.at("transport_options").dump());
       if (std::string why = checkLimits(o_.limits, params, plan, me, options.bind_interface); !why.empty()) {
         sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " refuses the plan: " + why);
         return;

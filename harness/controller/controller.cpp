@@ -9,7 +9,6 @@
 #include "generators/core/host_info.h"
 #include "generators/core/log.h"
 #include "harness/agent/agent_messages.h"
-#include "harness/pair/pair_messages.h"
 #include "harness/protocol/authenticated_channel.h"
 
 namespace fabcheck::controller {
@@ -196,11 +195,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   int current = -1;  // the agent being talked to, for error attribution
   std::string phase;
   try {
-    json flows = json::array();
-    for (const auto& f : out.plan.flows) {
-      flows.push_back({{"flow_id", f.flow_id}, {"role", static_cast<int>(f.role)}, {"sender", f.sender},
-                       {"receiver", f.receiver}, {"rate_bps", f.rate_bps}, {"rate_pps", f.rate_pps}});
-    }
+    const json flows = out.plan.flows;
     phase = "setup";
     for (int a : parts) {
       current = a;
@@ -208,7 +203,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       m["test"] = spec.name;
       m["params"] = spec.params;
       m["transport"] = spec.transport;
-      m["transport_options"] = pair::msg::transportOptionsToJson(spec.transport_options);
+      m["transport_options"] = json::parse(transport::transportOptionsToJson(spec.transport_options));
       m["flows"] = flows;
       m["me"] = a;
       I.send(a, m, phase);

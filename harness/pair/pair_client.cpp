@@ -36,7 +36,7 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   json test = makeMessage(msg::kTest);
   test["params"] = params;
   test["transport"] = cfg.transport;
-  test["transport_options"] = msg::transportOptionsToJson(cfg.transport_options);
+  test["transport_options"] = json::parse(transport::transportOptionsToJson(cfg.transport_options));
   ch.send(test, cfg.control_timeout_ns);
 
   json reply = ch.receive(cfg.control_timeout_ns, "waiting for the server's data endpoints");

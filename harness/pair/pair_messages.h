@@ -15,10 +15,6 @@
 
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
-#include "generators/transport/transport.h"
-
 namespace fabcheck::pair::msg {
 
 inline constexpr std::string_view kHello = "hello";
@@ -32,8 +28,5 @@ inline constexpr std::string_view kStop = "stop";
 inline constexpr std::string_view kResults = "results";
 inline constexpr std::string_view kBye = "bye";
 inline constexpr std::string_view kError = "error";
-
-nlohmann::json transportOptionsToJson(const transport::TransportOptions& o);
-transport::TransportOptions transportOptionsFromJson(const nlohmann::json& j);  // throws ProtocolError
 
 }  // namespace fabcheck::pair::msg

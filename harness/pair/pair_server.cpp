@@ -94,7 +94,7 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
   try {
     params = request.at("params").get<patterns::PatternParams>();
     tname = request.at("transport").get<std::string>();
-    transport::TransportOptions options = msg::transportOptionsFromJson(request.at("transport_options"));
+    transport::TransportOptions options = transport::transportOptionsFromJson(request.at("transport_options").dump());
     options.bind_interface = config.bind_interface;  // the server's own choice, never the client's
     transport = transport::createTransport(tname, options);
     props = transport->properties();

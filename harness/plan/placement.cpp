@@ -63,26 +63,10 @@ patterns::PatternPlan place(const patterns::PatternParams& params, Placement pla
     throw ConfigError("placement " + std::string(toString(placement)) + " needs at least 2 agents; the run has " +
                       std::to_string(agents));
   }
-  const patterns::FlowRole role = params.kind == patterns::PatternKind::kPingpong     ? patterns::FlowRole::kPingpong
-                                  : params.kind == patterns::PatternKind::kMicroburst ? patterns::FlowRole::kBurst
-                                                                                      : patterns::FlowRole::kStream;
   patterns::PatternPlan plan;
-  uint32_t id = 0;
-  auto add = [&](int from, int to) {
-    for (uint32_t f = 0; f < params.flows; ++f) {
-      patterns::FlowSpec s;
-      s.flow_id = id++;
-      s.role = role;
-      s.sender = from;
-      s.receiver = to;
-      s.rate_bps = params.rate_bps / params.flows;
-      s.rate_pps = params.rate_pps / params.flows;
-      plan.flows.push_back(s);
-    }
-  };
   for (auto [from, to] : links(placement, agents, seed)) {
-    add(from, to);
-    if (params.bidirectional) add(to, from);
+    patterns::addLink(plan, params, from, to);
+    if (params.bidirectional) patterns::addLink(plan, params, to, from);
   }
   return plan;
 }

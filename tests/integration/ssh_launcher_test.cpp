@@ -21,7 +21,6 @@
 
 namespace fabcheck::launch {
 namespace {
-using fabcheck::testing::errorOf;
 using fabcheck::testing::eventually;
 using fabcheck::testing::slurp;
 

@@ -18,8 +18,6 @@
 namespace fabcheck::protocol {
 namespace {
 using fabcheck::testing::errorOf;
-using fabcheck::testing::eventually;
-using fabcheck::testing::slurp;
 
 
 using nlohmann::json;

@@ -16,8 +16,6 @@
 namespace fabcheck::protocol {
 namespace {
 using fabcheck::testing::errorOf;
-using fabcheck::testing::eventually;
-using fabcheck::testing::slurp;
 
 
 // Sets (or unsets, with nullopt) an environment variable for the scope, then restores it.
