@@ -1,6 +1,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "generators/core/errors.h"
@@ -18,6 +19,8 @@ int runAgentCommand(int argc, char** argv) {
   o.add_options()("help,h", "print this help")(
       "controller", po::value<std::string>(), "HOST:PORT of the controller to connect back to")(
       "agent-id", po::value<int>(), "this agent's index in the run")(
+      "agent-id-env", po::value<std::string>(),
+      "read the index from this environment variable instead (SLURM_PROCID, OMPI_COMM_WORLD_RANK)")(
       "secret-file", po::value<std::string>(), "file (mode 0600) with the run secret; else FABCHECK_RUN_SECRET")(
       "max-rate", po::value<std::string>(), "refuse plans sending faster than this from this agent")(
       "max-duration", po::value<std::string>(), "refuse tests longer than this")(
@@ -37,7 +40,9 @@ int runAgentCommand(int argc, char** argv) {
   }
   try {
     agent::AgentOptions a;
-    if (!vm.count("controller") || !vm.count("agent-id")) throw ConfigError("--controller HOST:PORT and --agent-id N are required");
+    if (!vm.count("controller") || vm.count("agent-id") + vm.count("agent-id-env") != 1) {
+      throw ConfigError("--controller HOST:PORT and one of --agent-id N or --agent-id-env VAR are required");
+    }
     const std::string c = vm["controller"].as<std::string>();
     const auto colon = c.rfind(':');
     if (colon == std::string::npos) throw ConfigError("--controller '" + c + "': expected HOST:PORT");
@@ -48,7 +53,18 @@ int runAgentCommand(int argc, char** argv) {
     } catch (const std::exception&) {
       throw ConfigError("--controller '" + c + "': expected HOST:PORT");
     }
-    a.agent_id = vm["agent-id"].as<int>();
+    if (vm.count("agent-id")) {
+      a.agent_id = vm["agent-id"].as<int>();
+    } else {
+      const std::string var = vm["agent-id-env"].as<std::string>();
+      const char* v = std::getenv(var.c_str());
+      const std::string text = v ? v : "";
+      if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+        throw ConfigError("--agent-id-env " + var + ": the variable is " + (v ? "'" + text + "'" : std::string("not set")) +
+                          "; expected the agent's index, a whole number");
+      }
+      a.agent_id = std::stoi(text);
+    }
     if (vm.count("secret-file")) a.secret_file = vm["secret-file"].as<std::string>();
     if (vm.count("max-rate")) a.limits.max_rate_bps = suite::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
     if (vm.count("max-duration")) a.limits.max_duration_ns = suite::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");

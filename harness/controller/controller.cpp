@@ -167,22 +167,39 @@ void Controller::measureClocks() {
 
 TestOutcome Controller::runTest(const TestSpec& spec) {
   auto& I = *impl_;
-  ++I.test_id;
   TestOutcome out;
   out.name = spec.name;
   out.spec = spec;
   const int n = static_cast<int>(I.agents.size());
+  std::vector<int> who = spec.agents;
+  if (who.empty()) {
+    for (int a = 0; a < n; ++a) who.push_back(a);
+  }
+  std::vector<patterns::PatternPlan> rounds;
   try {
+    std::set<int> seen;
+    for (int a : who) {
+      if (a < 0 || a >= n) {
+        throw ConfigError("test '" + spec.name + "' names agent " + std::to_string(a) + "; the run has agents 0.." +
+                          std::to_string(n - 1));
+      }
+      if (!seen.insert(a).second) throw ConfigError("test '" + spec.name + "' names agent " + std::to_string(a) + " twice");
+    }
     patterns::validate(spec.params, 65507, spec.transport);
-    out.plan = plan::place(spec.params, spec.placement, n);
+    rounds = plan::placeRounds(spec.params, spec.placement, static_cast<int>(who.size()), spec.seed);
   } catch (const ConfigError& e) {
     out.error = e.what();
     return out;
   }
   std::set<int> parts;
-  for (const auto& f : out.plan.flows) {
-    parts.insert(f.sender);
-    parts.insert(f.receiver);
+  for (auto& round : rounds) {
+    for (auto& f : round.flows) {  // placement indexes → agent ids
+      f.sender = who[static_cast<size_t>(f.sender)];
+      f.receiver = who[static_cast<size_t>(f.receiver)];
+      parts.insert(f.sender);
+      parts.insert(f.receiver);
+      out.plan.flows.push_back(f);
+    }
   }
   out.participants.assign(parts.begin(), parts.end());
   for (int a : parts) {
@@ -191,11 +208,33 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       return out;
     }
   }
+  for (const auto& round : rounds) {
+    ++out.rounds;
+    runRound(spec, round, out);
+    if (!out.error.empty()) break;
+  }
+  auto byFlow = [](const auto& x, const auto& y) { return x.flow_id < y.flow_id; };
+  std::sort(out.senders.begin(), out.senders.end(), byFlow);
+  std::sort(out.receivers.begin(), out.receivers.end(), byFlow);
+  std::sort(out.pingpongs.begin(), out.pingpongs.end(), byFlow);
+  std::sort(out.responders.begin(), out.responders.end(), byFlow);
+  return out;
+}
 
+void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out) {
+  auto& I = *impl_;
+  ++I.test_id;
+  std::set<int> part_set;
+  for (const auto& f : round.flows) {
+    part_set.insert(f.sender);
+    part_set.insert(f.receiver);
+  }
+  const std::vector<int> parts(part_set.begin(), part_set.end());
+  const size_t first_sender = out.senders.size();
   int current = -1;  // the agent being talked to, for error attribution
   std::string phase;
   try {
-    const json flows = out.plan.flows;
+    const json flows = round.flows;
     phase = "setup";
     for (int a : parts) {
       current = a;
@@ -219,7 +258,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       current = a;
       json c = makeMessage(msg::kConnect);
       c["flows"] = json::object();
-      for (const auto& f : out.plan.flows) {
+      for (const auto& f : round.flows) {
         if (f.sender == a) c["flows"][std::to_string(f.flow_id)] = endpoint_of.at(f.flow_id);
       }
       I.send(a, c, phase);
@@ -253,17 +292,20 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     // Achieved start skew: first sends mapped onto our clock with each agent's offset.
     {
       std::map<uint32_t, int> sender_of;
-      for (const auto& f : out.plan.flows) sender_of[f.flow_id] = f.sender;
+      for (const auto& f : round.flows) sender_of[f.flow_id] = f.sender;
       int64_t lo = INT64_MAX, hi = INT64_MIN, bound = 0;
-      for (const auto& s : out.senders) {
+      size_t counted = 0;
+      for (size_t i = first_sender; i < out.senders.size(); ++i) {
+        const auto& s = out.senders[i];
         if (s.first_send_wall_ns == 0) continue;
         const AgentInfo& a = I.agents[sender_of.at(s.flow_id)];
         const int64_t t = s.first_send_wall_ns - a.clock_offset_ns;
         lo = std::min(lo, t);
         hi = std::max(hi, t);
         bound = std::max(bound, a.offset_bound_ns);
+        ++counted;
       }
-      if (out.senders.size() >= 2 && lo <= hi) {
+      if (counted >= 2 && hi - lo > out.start_skew_ns) {
         out.start_skew_ns = hi - lo;
         out.start_skew_bound_ns = 2 * bound;
       }
@@ -299,10 +341,6 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       }
     }
   }
-  auto byFlow = [](const auto& x, const auto& y) { return x.flow_id < y.flow_id; };
-  std::sort(out.senders.begin(), out.senders.end(), byFlow);
-  std::sort(out.receivers.begin(), out.receivers.end(), byFlow);
-  return out;
 }
 
 void Controller::shutdown() noexcept {

@@ -28,6 +28,10 @@ struct TestSpec {
   std::string name;
   patterns::PatternParams params;
   plan::Placement placement = plan::Placement::kPairs;
+  // Which agents take part, in placement order (placement index i runs on agents[i]); empty:
+  // every registered agent. Flows in the outcome name agent ids, not placement indexes.
+  std::vector<int> agents;
+  uint32_t seed = 1;                // for the permutation placement
   std::string transport = "udp";
   transport::TransportOptions transport_options;
 };
@@ -55,8 +59,10 @@ struct TestOutcome {
   std::vector<engine::PingpongResult> pingpongs;
   std::vector<engine::ResponderResult> responders;
   std::vector<int> participants;    // agent ids
+  int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
   // Spread of the senders' first sends on the controller's clock (max − min), and the bound on
-  // its error from the clock offsets; −1 when fewer than two senders.
+  // its error from the clock offsets; −1 when fewer than two senders. With several rounds, the
+  // largest of the rounds' spreads.
   int64_t start_skew_ns = -1;
   int64_t start_skew_bound_ns = -1;
 };
@@ -88,6 +94,10 @@ class Controller {
   const std::vector<AgentInfo>& agents() const;
 
  private:
+  // One round of a test: setup … results for `round` (flows name agent ids); appends results
+  // to `out`, or sets out.error and aborts the round on every agent still reachable.
+  void runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -6,6 +6,9 @@
 //   ring         i → (i+1) mod n, every agent sends and receives once
 //   permutation  a random derangement (seeded): every agent sends to one other, receives from one
 //   incast       every agent but 0 → agent 0 (fan-in n−1), the microburst/incast shape
+//   matrix       every unordered pair once (i → j, i < j), in rounds: each round is a matching
+//                (the circle method), so an agent is in at most one link at a time and a latency
+//                matrix is not disturbed by its own traffic; n−1 rounds (n even) or n (n odd)
 // Each link carries params.flows parallel flows; rates are per link split over its flows. With
 // params.bidirectional, every link also runs the other way.
 #pragma once
@@ -13,20 +16,26 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "generators/patterns/pattern.h"
 
 namespace fabcheck::plan {
 
-enum class Placement : uint8_t { kPairs, kRing, kPermutation, kIncast };
+enum class Placement : uint8_t { kPairs, kRing, kPermutation, kIncast, kMatrix };
 
 std::string_view toString(Placement p) noexcept;
-// Throws ConfigError "<where> 'x': expected one of pairs, ring, permutation, incast".
+// Throws ConfigError "<where> 'x': expected one of pairs, ring, permutation, incast, matrix".
 Placement parsePlacement(std::string_view text, std::string_view where);
 
 // Throws ConfigError when the placement needs more agents than given ("placement ring needs at
 // least 2 agents; the run has 1").
 patterns::PatternPlan place(const patterns::PatternParams& params, Placement placement, int agents,
                             uint32_t seed = 1);
+
+// The plan as rounds that run one after the other: one round for every placement but matrix.
+// Flow ids are unique across all rounds (0..total−1 in order). Same errors as place().
+std::vector<patterns::PatternPlan> placeRounds(const patterns::PatternParams& params, Placement placement,
+                                               int agents, uint32_t seed = 1);
 
 }  // namespace fabcheck::plan
