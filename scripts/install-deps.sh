@@ -17,6 +17,8 @@ PACKAGES=(
   iperf3 sockperf iproute2 procps
   # real engines the launcher tests start themselves
   openssh-server openssh-client
+  slurmctld slurmd slurm-client munge  # slurm launcher: a single-node cluster the tests start
+  openmpi-bin  # mpirun launcher (its libopenmpi3 and ssh client come as dependencies)
 )
 
 missing=()

@@ -45,6 +45,15 @@ void FlowSet::record(const std::string& error) {
   errors_.push_back(error);
 }
 
+bool FlowSet::clockKnown(const Flow& f) const {
+  return options_.same_clock || options_.clock_correction_ns.count(f.spec.flow_id) > 0;
+}
+
+int64_t FlowSet::correction(const Flow& f) const {
+  auto it = options_.clock_correction_ns.find(f.spec.flow_id);
+  return it == options_.clock_correction_ns.end() ? 0 : it->second;
+}
+
 void FlowSet::startReceivers() {
   for (auto& fp : flows_) {
     Flow* f = fp.get();
@@ -52,11 +61,12 @@ void FlowSet::startReceivers() {
     f->thread = std::thread([this, f] {
       try {
         if (f->spec.role == patterns::FlowRole::kPingpong) {
-          RespondPlan rp{.flow_id = f->spec.flow_id, .size = params_.size_bytes,
-                         .same_clock = options_.same_clock, .busy_poll = options_.busy_poll};
+          RespondPlan rp{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = clockKnown(*f),
+                         .clock_correction_ns = correction(*f), .busy_poll = options_.busy_poll};
           f->responder = runPingpongResponder(*f->conn, rp, stop_responders_);
         } else {
-          ReceivePlan plan{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = options_.same_clock};
+          ReceivePlan plan{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = clockKnown(*f),
+                           .clock_correction_ns = correction(*f)};
           if (f->spec.role == patterns::FlowRole::kBurst) {
             plan.msgs_per_burst = std::max<uint64_t>(1, params_.burst_bytes / params_.size_bytes);
           }
@@ -79,7 +89,8 @@ void FlowSet::startSenders(int64_t start_mono_ns) {
           PingPlan pp{.flow_id = f->spec.flow_id, .size = params_.size_bytes,
                       .warmup_iterations = params_.warmup_iterations, .duration_ns = params_.duration_ns,
                       .iterations = params_.iterations, .reply_timeout_ns = params_.reply_timeout_ns,
-                      .same_clock = options_.same_clock, .busy_poll = options_.busy_poll};
+                      .same_clock = clockKnown(*f), .clock_correction_ns = correction(*f),
+                      .busy_poll = options_.busy_poll};
           f->pingpong = runPingpongInitiator(*f->conn, pp, abort_);
           if (!f->pingpong->error.empty()) record("flow " + std::to_string(f->spec.flow_id) + ": " + f->pingpong->error);
         } else {

@@ -29,6 +29,9 @@ namespace fabcheck::engine {
 
 struct FlowSetOptions {
   bool same_clock = false;   // one-way latency is meaningful (peers share CLOCK_REALTIME)
+  // Per flow: our clock − the peer's (NTP-style estimate); a flow listed here records one-way
+  // latency corrected by it even when same_clock is false.
+  std::map<uint32_t, int64_t> clock_correction_ns;
   bool busy_poll = false;    // pingpong spins instead of sleeping
 };
 
@@ -60,6 +63,8 @@ class FlowSet {
  private:
   struct Flow;
   void record(const std::string& error);
+  bool clockKnown(const Flow& f) const;
+  int64_t correction(const Flow& f) const;
 
   transport::TransportProperties props_;
   patterns::PatternParams params_;

@@ -93,7 +93,7 @@ PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan&
           if (!warm) {
             r.rtt_ns.record(std::max<int64_t>(1, t1 - t0));
             ++r.measured;
-            if (r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns));
+            if (r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns - plan.clock_correction_ns));
           }
           ++r.replies;
         } else {
@@ -162,7 +162,7 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
         continue;
       }
       if (r.one_way_ns && !(h.flags & measure::kFlagWarmup)) {
-        r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns));
+        r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns - plan.clock_correction_ns));
       }
       measure::patchWireFlags(m, static_cast<uint8_t>(h.flags | measure::kFlagReply));
       measure::patchWireTimestamp(m, wallNowNs());

@@ -29,7 +29,8 @@ struct PingPlan {
   // This many pings in a row without a reply means the peer stopped answering: the run ends
   // with PingpongResult::error set instead of waiting out every remaining ping.
   uint32_t max_consecutive_timeouts = 5;
-  bool same_clock = false;
+  bool same_clock = false;          // peer's timestamps can be put on our clock: record one-way latency
+  int64_t clock_correction_ns = 0;  // our clock − the peer's; one-way = arrival − stamp − this
   bool busy_poll = false;           // spin on poll(0) instead of sleeping in poll(timeout)
 };
 
@@ -40,6 +41,7 @@ struct RespondPlan {
   uint32_t flow_id = 0;
   uint32_t size = 64;
   bool same_clock = false;
+  int64_t clock_correction_ns = 0;  // as in PingPlan
   bool busy_poll = false;
 };
 

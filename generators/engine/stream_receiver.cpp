@@ -133,7 +133,7 @@ ReceiverResult runReceiver(transport::Connection& conn, const transport::Transpo
         }
         tracker.onSequence(h.seq);
         r.bytes += len;
-        if (bursts) bursts->onMessage(h.tag, rx_wall, h.send_ts_ns);
+        if (bursts) bursts->onMessage(h.tag, rx_wall, h.send_ts_ns + plan.clock_correction_ns);  // on our clock
         if (h.flags & measure::kFlagWarmup) continue;
         ++r.measured_packets;
         r.measured_bytes += len;
@@ -146,7 +146,7 @@ ReceiverResult runReceiver(transport::Connection& conn, const transport::Transpo
         r.series.add(now, len, 1);
         // In a coalesced buffer all messages share the first one's arrival time; only the
         // first gives a true one-way latency.
-        if (first_in_buffer && r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, rx_wall - h.send_ts_ns));
+        if (first_in_buffer && r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, rx_wall - h.send_ts_ns - plan.clock_correction_ns));
         first_in_buffer = false;
       }
     }

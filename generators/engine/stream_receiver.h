@@ -23,7 +23,8 @@ namespace fabcheck::engine {
 struct ReceivePlan {
   uint32_t flow_id = 0;
   uint32_t size = 1400;             // expected message size
-  bool same_clock = false;          // sender's timestamps are on our clock: record one-way latency
+  bool same_clock = false;          // sender's timestamps can be put on our clock: record one-way latency
+  int64_t clock_correction_ns = 0;  // our clock − the sender's; one-way = arrival − stamp − this
   uint64_t msgs_per_burst = 0;      // > 0: microburst accounting
   int64_t interval_ns = 100'000'000;
   uint32_t reorder_window = 65536;

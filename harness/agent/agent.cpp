@@ -7,7 +7,9 @@
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
+#include "generators/core/host_facts.h"
 #include "generators/core/host_info.h"
+#include "generators/core/interfaces.h"
 #include "generators/core/log.h"
 #include "generators/core/version.h"
 #include "generators/engine/flow_set.h"
@@ -106,10 +108,16 @@ class Session {
     std::unique_ptr<transport::Transport> transport;
     transport::TransportProperties props;
     int me = 0;
+    engine::FlowSetOptions flow_options;
     try {
       params = setup.at("params").get<patterns::PatternParams>();
       me = setup.at("me").get<int>();
       plan.flows = setup.at("flows").get<std::vector<patterns::FlowSpec>>();
+      if (setup.contains("clock_correction_ns")) {  // per flow: our clock − the peer's (controller's estimate)
+        for (const auto& [id, c] : setup.at("clock_correction_ns").items()) {
+          flow_options.clock_correction_ns[static_cast<uint32_t>(std::stoul(id))] = c.get<int64_t>();
+        }
+      }
       auto options = transport::transportOptionsFromJson(setup.at("transport_options").dump());
       if (std::string why = checkLimits(o_.limits, params, plan, me, options.bind_interface); !why.empty()) {
         sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " refuses the plan: " + why);
@@ -165,7 +173,7 @@ class Session {
     }
     for (auto& [id, fut] : accepting) conns[id] = fut.get();
 
-    engine::FlowSet flows(props, params, plan, me, std::move(conns), {});
+    engine::FlowSet flows(props, params, plan, me, std::move(conns), flow_options);
     flows.startReceivers();
     reply(makeMessage(msg::kReady));
 
@@ -204,6 +212,11 @@ class Session {
       idle_ = 0;
       const std::string type = m->value("type", "");
       if (type == msg::kBye) return 0;
+      if (type == msg::kError) {  // the controller refused us (e.g. a duplicate agent id)
+        log::error("agent {}: the controller {} refused this agent: {}", o_.agent_id, ch_.peer(),
+                   m->value("message", std::string("(no reason given)")));
+        return 1;
+      }
       if (type == msg::kTime) {
         json r = makeMessage(msg::kTime);
         r["seq"] = m->value("seq", 0);
@@ -256,6 +269,15 @@ int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
     reg["fabcheck_version"] = kVersion;
     reg["pid"] = static_cast<int>(getpid());
     reg["transports"] = transport::transportNames();
+    reg["kernel"] = kernelRelease();
+    reg["clock_source"] = clockSource();
+    reg["rdma_devices"] = rdmaDevices();
+    try {
+      reg["interfaces"] = listInterfaces();
+    } catch (const Error& e) {
+      log::warn("agent {}: registering without interfaces: {}", o.agent_id, e.what());
+      reg["interfaces"] = json::array();
+    }
     ch->send(reg, o.connect_timeout_ns);
     return Session(*ch, o, stop).serve();
   } catch (const std::exception& e) {

@@ -5,7 +5,10 @@
 
 namespace fabcheck::agent::msg {
 
-inline constexpr std::string_view kRegister = "register";    // agent: {agent_id, host, boot_id, fabcheck_version, pid, transports}
+// agent: {agent_id, host, boot_id, fabcheck_version, pid, transports, kernel, clock_source,
+//         rdma_devices: [name], interfaces: [NetInterface JSON, generators/core/interfaces.h]};
+// a refused registration is answered with "error" {message} and the connection closed.
+inline constexpr std::string_view kRegister = "register";
 inline constexpr std::string_view kTime = "time";            // controller: {seq}; agent: {seq, agent_wall_ns}
 inline constexpr std::string_view kSetup = "setup";          // controller: {test, params, transport, transport_options, flows, me}
 inline constexpr std::string_view kEndpoints = "endpoints";  // agent: {flows: {id: desc}}  (flows it receives)

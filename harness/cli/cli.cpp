@@ -7,6 +7,7 @@
 
 #include "generators/core/version.h"
 #include "harness/cli/gen_command.h"
+#include "harness/cli/run_command.h"
 
 namespace fabcheck::cli {
 namespace {
@@ -15,6 +16,8 @@ constexpr const char* kUsage =
     "usage: fabcheck <command> [options]\n"
     "\n"
     "commands:\n"
+    "  run       run a suite across agents: fabcheck run SUITE [--launcher L] [--hosts FILE] [--report json:PATH]\n"
+    "  validate  check a suite file without running it: fabcheck validate SUITE [--site FILE]\n"
     "  gen       pair tool: run pingpong, stream or microburst traffic between two hosts\n"
     "            (fabcheck gen --server | fabcheck gen --client HOST ...; see fabcheck gen --help)\n"
     "  agent     run as an agent of a distributed run (started by launchers)\n"
@@ -30,6 +33,8 @@ int runCli(int argc, char** argv) {
   }
   const std::string_view cmd = argv[1];
   if (cmd == "gen") return runGen(argc - 1, argv + 1);
+  if (cmd == "run") return runRunCommand(argc - 1, argv + 1);
+  if (cmd == "validate") return runValidateCommand(argc - 1, argv + 1);
   if (cmd == "agent") return runAgentCommand(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::printf("fabcheck %s\n", kVersion);
@@ -39,7 +44,7 @@ int runCli(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: gen, agent, version, help\n", argv[1]);
+  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: run, validate, gen, agent, version, help\n", argv[1]);
   return kExitUsage;
 }
 

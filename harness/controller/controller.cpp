@@ -9,6 +9,7 @@
 #include "generators/core/host_info.h"
 #include "generators/core/log.h"
 #include "harness/agent/agent_messages.h"
+#include "harness/controller/registration.h"
 #include "harness/protocol/authenticated_channel.h"
 
 namespace fabcheck::controller {
@@ -92,6 +93,11 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
   std::set<int> missing;
   for (int i = 0; i < count; ++i) missing.insert(i);
   const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
+  // Registrations are read concurrently (registration.h): a silent or slow connection delays
+  // no one. The desk's destructor cancels and joins every read before we return or throw.
+  RegistrationDesk desk(I.listener, I.secret,
+                        {.per_connection_timeout_ns = I.options.step_timeout_ns,
+                         .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))});
   while (!missing.empty()) {
     if (problem) {
       if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
@@ -102,35 +108,21 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
       throw TimeoutError("agents " + ids + " did not register within " +
                          std::to_string(I.options.register_timeout_ns / 1'000'000'000) + " s");
     }
-    std::optional<Channel> ch;
-    try {
-      ch.emplace(I.listener.accept(100'000'000), I.secret, Channel::Role::kAcceptor);
-    } catch (const TimeoutError&) {
+    std::optional<Registration> r = desk.next(RegistrationDesk::kSliceNs);  // ~100 ms: problem() stays polled
+    if (!r) continue;
+    const int id = r->info.id;
+    if (id < 0 || id >= count) {
+      RegistrationDesk::refuse(std::move(*r), "not expected: this run has agents 0 to " + std::to_string(count - 1));
       continue;
     }
-    try {
-      json reg = ch->receive(I.options.step_timeout_ns, "registration");
-      protocol::expectMessage(reg, msg::kRegister, ch->peer(), "registration");
-      const int id = reg.at("agent_id").get<int>();
-      if (id < 0 || id >= count || !missing.count(id)) {
-        log::warn("refused registration of agent id {} from {}: not expected", id, ch->peer());
-        continue;
-      }
-      AgentInfo& a = I.agents[static_cast<size_t>(id)];
-      a.id = id;
-      a.host = reg.value("host", "?");
-      a.boot_id = reg.value("boot_id", "");
-      a.version = reg.value("fabcheck_version", "?");
-      a.pid = reg.value("pid", 0);
-      a.peer = ch->peer();
-      I.channels[static_cast<size_t>(id)] = std::move(ch);
-      missing.erase(id);
-    } catch (const ProtocolError&) {
-      // Unauthenticated, garbage, oversized or wrong-version: the channel logged it with the
-      // peer's address; keep serving the others.
-    } catch (const std::exception& e) {
-      log::warn("refused a connection from {}: {}", ch->peer(), e.what());  // keep serving the others
+    if (!missing.count(id)) {
+      RegistrationDesk::refuse(std::move(*r), "not expected: agent " + std::to_string(id) + " already registered from " +
+                                                  I.agents[static_cast<size_t>(id)].peer);
+      continue;
     }
+    I.agents[static_cast<size_t>(id)] = std::move(r->info);
+    I.channels[static_cast<size_t>(id)] = std::move(r->channel);
+    missing.erase(id);
   }
 }
 
@@ -228,6 +220,8 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
   for (const auto& f : round.flows) {
     part_set.insert(f.sender);
     part_set.insert(f.receiver);
+    const int64_t bs = I.agents[f.sender].offset_bound_ns, br = I.agents[f.receiver].offset_bound_ns;
+    if (bs >= 0 && br >= 0) out.one_way_bound_ns = std::max(out.one_way_bound_ns, bs + br);
   }
   const std::vector<int> parts(part_set.begin(), part_set.end());
   const size_t first_sender = out.senders.size();
@@ -245,6 +239,15 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       m["transport_options"] = json::parse(transport::transportOptionsToJson(spec.transport_options));
       m["flows"] = flows;
       m["me"] = a;
+      // One-way latency: the peer's timestamps onto this agent's clock, from the measured offsets.
+      json corr = json::object();
+      for (const auto& f : round.flows) {
+        if (f.sender != a && f.receiver != a) continue;
+        const int peer = f.sender == a ? f.receiver : f.sender;
+        if (I.agents[a].offset_bound_ns < 0 || I.agents[peer].offset_bound_ns < 0) continue;
+        corr[std::to_string(f.flow_id)] = I.agents[a].clock_offset_ns - I.agents[peer].clock_offset_ns;
+      }
+      m["clock_correction_ns"] = corr;
       I.send(a, m, phase);
     }
     std::map<uint32_t, json> endpoint_of;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "generators/core/interfaces.h"
 #include "generators/engine/flow_results.h"
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
@@ -41,6 +42,11 @@ struct AgentInfo {
   std::string host, boot_id, version;
   int pid = 0;
   std::string peer;                 // control connection's remote address
+  // Host facts reported at registration (empty when the agent did not report them):
+  std::string kernel;               // uname release, e.g. "6.1.0-18-amd64"
+  std::string clock_source;         // kernel clock source, e.g. "tsc", "kvm-clock"
+  std::vector<std::string> rdma_devices;   // /sys/class/infiniband names; empty: none
+  std::vector<NetInterface> interfaces;    // name, index, up/loopback, MTU, addresses/prefix
   int64_t clock_offset_ns = 0;      // agent clock − controller clock (CLOCK_REALTIME)
   // |error| ≤ this: half the best of several round trips (NTP-style, min-RTT filtered); 0 when
   // the agent runs on the controller's kernel (same boot id: one clock); −1 = unmeasured.
@@ -60,6 +66,10 @@ struct TestOutcome {
   std::vector<engine::ResponderResult> responders;
   std::vector<int> participants;    // agent ids
   int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
+  // One-way latencies (and burst completion) are on the receiver's clock corrected by the
+  // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest
+  // over the flows; 0 when every agent shares the controller's kernel); −1 = not measured.
+  int64_t one_way_bound_ns = -1;
   // Spread of the senders' first sends on the controller's clock (max − min), and the bound on
   // its error from the clock offsets; −1 when fewer than two senders. With several rounds, the
   // largest of the rounds' spreads.
@@ -85,7 +95,9 @@ class Controller {
   // Waits until `count` agents registered (ids 0..count-1, each once). `problem` is polled
   // about every 100 ms and returns a non-empty reason when launching failed (an agent exited):
   // then LaunchError-like TransportError is thrown with that reason. TimeoutError names the
-  // agents that never registered.
+  // agents that never registered. Connections are read concurrently (registration.h), each for at
+  // most step_timeout_ns, so a silent or slow peer delays no agent; reads still pending when this
+  // returns or throws are cancelled and closed.
   void acceptAgents(int count, const std::function<std::string()>& problem);
   void measureClocks();
   TestOutcome runTest(const TestSpec& spec);

@@ -3,9 +3,16 @@
 
 #include "harness/launch/launcher.h"
 #include "harness/launch/local_launcher.h"
+#include "harness/launch/mpirun_launcher.h"
+#include "harness/launch/slurm_launcher.h"
 #include "harness/launch/ssh_launcher.h"
 
 namespace fabcheck::launch {
+
+std::vector<HostEntry> defaultHosts(const std::string& launcher) {
+  if (launcher == "slurm") return slurmHostsFromEnvironment();  // SLURM_JOB_NODELIST, one slot per node
+  return {};
+}
 
 std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options) {
   if (name == "local") {
@@ -15,7 +22,9 @@ std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map
     return std::make_unique<LocalLauncher>();
   }
   if (name == "ssh") return std::make_unique<SshLauncher>(parseSshOptions(options));
-  throw ConfigError("launcher '" + name + "' is unknown; expected one of: local, ssh");
+  if (name == "mpirun") return std::make_unique<MpirunLauncher>(parseMpirunOptions(options));
+  if (name == "slurm") return std::make_unique<SlurmLauncher>(parseSlurmOptions(options));
+  throw ConfigError("launcher '" + name + "' is unknown; expected one of: local, ssh, mpirun, slurm");
 }
 
 }  // namespace fabcheck::launch

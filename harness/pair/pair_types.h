@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "generators/engine/flow_results.h"
+#include "harness/results/measurements.h"
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
 
@@ -36,14 +37,7 @@ struct ServerConfig {
 };
 
 // Everything measured for one message size.
-struct SizeResult {
-  patterns::PatternParams params;
-  bool same_clock = false;                       // both ends on one kernel: one-way latency valid
-  std::vector<engine::SenderResult> senders;     // client's then server's, by flow id
-  std::vector<engine::ReceiverResult> receivers; // by flow id
-  std::vector<engine::PingpongResult> pingpongs;
-  std::vector<engine::ResponderResult> responders;
-};
+using SizeResult = results::Measurements;
 
 struct PairRun {
   std::string client_host, server_host, transport;

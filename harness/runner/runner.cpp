@@ -30,7 +30,7 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
   if (hosts.empty()) hosts.push_back(launch::HostEntry{"localhost", options_.agents, {}});
   const int count = launch::totalSlots(hosts);
 
-  auto listener = protocol::ControlListener::listen(options_.controller_address, 0);
+  auto listener = protocol::ControlListener::listen(options_.controller_address, options_.controller_port);
   const uint16_t port = listener.port();
   const protocol::RunSecret secret = protocol::generateRunSecret();
   controller::Controller ctl(std::move(listener), secret, options_.controller);
@@ -57,13 +57,19 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
     });
     ctl.measureClocks();
     result.launch_to_ready_ns = monoNowNs() - launch_start;
-    for (const auto& t : tests) {
+    if (options_.on_ready) options_.on_ready(ctl.agents());
+    for (size_t i = 0; i < tests.size(); ++i) {
       if (interrupt && interrupt->load()) {
         result.interrupted = true;
         break;
       }
-      result.tests.push_back(ctl.runTest(t));
+      if (options_.on_test_start) options_.on_test_start(i, tests[i]);
+      result.tests.push_back(ctl.runTest(tests[i]));
       if (on_test) on_test(result.tests.back());
+      if (options_.stop_on_error && !result.tests.back().error.empty() && i + 1 < tests.size()) {
+        result.stopped_on_error = true;
+        break;
+      }
     }
   } catch (...) {
     ctl.shutdown();

@@ -25,9 +25,16 @@ struct RunOptions {
   int agents = 2;                             // used when hosts is empty
   std::string binary;                         // fabcheck on the agents' hosts; default: this executable
   std::string controller_address = "127.0.0.1";  // where agents connect back to
+  uint16_t controller_port = 0;               // control port to listen on (firewalls); 0: any free port
   std::map<std::string, std::string> launcher_options;
   std::vector<std::string> agent_args;        // extra agent options (safety limits, log level)
   controller::ControllerOptions controller;
+  bool stop_on_error = false;                 // end the run after the first test with an error
+
+  // Progress hooks, called on run()'s thread: once every agent registered and its clock was
+  // measured; before each test (its index in `tests`).
+  std::function<void(const std::vector<controller::AgentInfo>&)> on_ready;
+  std::function<void(size_t index, const controller::TestSpec&)> on_test_start;
 };
 
 struct RunResult {
@@ -35,6 +42,7 @@ struct RunResult {
   std::vector<controller::AgentInfo> agents;
   std::vector<controller::TestOutcome> tests;
   bool interrupted = false;
+  bool stopped_on_error = false;              // stop_on_error ended the run early
 };
 
 class Runner {

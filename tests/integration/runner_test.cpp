@@ -2,52 +2,19 @@
 // sockets on loopback.
 #include "harness/runner/runner.h"
 
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <algorithm>
-#include <fstream>
-#include <sstream>
-
 #include "generators/core/errors.h"
-#include "tests/integration/gen_server.h"
+#include "tests/integration/runner_helpers.h"
 
 namespace fabcheck {
 namespace {
 
-controller::TestSpec streamTest(const std::string& name, plan::Placement placement, double rate_bps) {
-  controller::TestSpec t;
-  t.name = name;
-  t.placement = placement;
-  t.params.kind = patterns::PatternKind::kStream;
-  t.params.size_bytes = 1000;
-  t.params.rate_bps = rate_bps;
-  t.params.duration_ns = 300'000'000;
-  return t;
-}
-
-RunOptions localRun(int agents, std::vector<std::string> agent_args = {}) {
-  RunOptions o;
-  o.agents = agents;
-  o.binary = testing::kFabcheckBin;
-  o.agent_args = std::move(agent_args);
-  o.controller.register_timeout_ns = 20'000'000'000;
-  o.controller.step_timeout_ns = 5'000'000'000;
-  return o;
-}
-
-void expectEveryFlowDelivered(const controller::TestOutcome& t, size_t flows) {
-  EXPECT_EQ(t.error, "") << t.name;
-  ASSERT_EQ(t.senders.size(), flows) << t.name;
-  ASSERT_EQ(t.receivers.size(), flows) << t.name;
-  for (size_t i = 0; i < flows; ++i) {
-    EXPECT_EQ(t.receivers[i].flow_id, t.senders[i].flow_id);
-    EXPECT_GT(t.senders[i].packets, 0u);
-    EXPECT_EQ(t.receivers[i].sequence.received + t.receivers[i].sequence.lost, t.senders[i].packets);
-    EXPECT_EQ(t.receivers[i].sequence.lost, 0u) << "flow " << i;
-  }
-}
+using testing::expectEveryFlowDelivered;
+using testing::findAgent;
+using testing::localRun;
+using testing::streamTest;
 
 TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
   Runner runner(localRun(4));
@@ -92,25 +59,6 @@ TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {
   EXPECT_NE(r.tests[0].error.find("refuses the plan"), std::string::npos) << r.tests[0].error;
   EXPECT_NE(r.tests[0].error.find("agent 0"), std::string::npos) << r.tests[0].error;
   expectEveryFlowDelivered(r.tests[1], 1);
-}
-
-// The pid of the local agent with this id that connects to our run (by its command line).
-pid_t findAgent(int id) {
-  DIR* d = opendir("/proc");
-  pid_t found = 0;
-  while (dirent* e = readdir(d)) {
-    const pid_t pid = static_cast<pid_t>(atoi(e->d_name));
-    if (pid <= 0) continue;
-    std::ifstream in("/proc/" + std::string(e->d_name) + "/cmdline");
-    std::string cmd((std::istreambuf_iterator<char>(in)), {});
-    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
-    if (cmd.rfind(testing::kFabcheckBin + " agent ", 0) == 0 && cmd.find("--agent-id " + std::to_string(id) + " ") != std::string::npos &&
-        getppid() != pid) {
-      found = pid;
-    }
-  }
-  closedir(d);
-  return found;
 }
 
 TEST(Runner, ALostAgentIsNamedWithItsPhaseAndLaterTestsSayItWasLost) {

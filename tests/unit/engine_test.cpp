@@ -39,12 +39,13 @@ struct StreamOutcome {
   ReceiverResult received;
 };
 
-StreamOutcome runStream(Pair& p, SendPlan sp, uint64_t msgs_per_burst = 0) {
+StreamOutcome runStream(Pair& p, SendPlan sp, uint64_t msgs_per_burst = 0, int64_t clock_correction_ns = 0) {
   ReceiveControl control;
   ReceivePlan rp;
   rp.flow_id = sp.flow_id;
   rp.size = sp.size;
   rp.same_clock = true;
+  rp.clock_correction_ns = clock_correction_ns;
   rp.msgs_per_burst = msgs_per_burst;
   const auto props = p.t->properties();
   auto rx = std::async(std::launch::async, [&] { return runReceiver(*p.server, props, rp, control); });
@@ -214,6 +215,19 @@ TEST(Engine, PingpongRecordsEveryRoundTrip) {
   EXPECT_EQ(resp.echoed, 310u);
   ASSERT_TRUE(resp.one_way_ns.has_value());
   EXPECT_EQ(resp.one_way_ns->count(), 300u);  // warm-up excluded
+}
+
+// A receiver whose clock runs 1 s behind the sender's (correction −1 s) puts the sender's
+// stamps on its own clock: one-way latency comes out 1 s larger than with one shared clock.
+TEST(Engine, ClockCorrectionMovesOneWayLatencyOntoTheReceiversClock) {
+  Pair p = makePair();
+  const auto plain = runStream(p, iterations(200));
+  Pair q = makePair();
+  const auto shifted = runStream(q, iterations(200), 0, -1'000'000'000);
+  ASSERT_TRUE(plain.received.one_way_ns && shifted.received.one_way_ns);
+  EXPECT_LT(plain.received.one_way_ns->max(), 500'000'000);
+  EXPECT_GE(shifted.received.one_way_ns->min(), 1'000'000'000);
+  EXPECT_LT(shifted.received.one_way_ns->min(), 1'500'000'000);
 }
 
 TEST(Engine, PingpongCountsLostRepliesAndMovesOn) {

@@ -1,0 +1,94 @@
+// Concurrent registration of agents on the controller's control listener.
+//
+// Contract:
+// - A RegistrationDesk accepts connections in a background thread and reads each connection's
+//   registration in a thread of its own, so a silent, slow or hostile peer (a port scanner, a
+//   half-open connection) never delays anyone else. Each read is bounded by
+//   `per_connection_timeout_ns` from the moment the connection was accepted.
+// - next() hands out completed registrations — authenticated, of our protocol version, of type
+//   "register", fields parsed into an AgentInfo — in the order they completed. Which agent ids
+//   are wanted is the caller's business: it refuses the others with refuse().
+// - Every refusal (unauthenticated, garbage, oversized, wrong version, another message type,
+//   malformed fields, silent past the timeout, too many connections at once) is logged (warn)
+//   with the peer's address and closes the connection. A peer that authenticated is first sent
+//   an "error" message saying why, so that the agent can log it (e.g. both protocol versions).
+// - At most `max_pending` connections are read at once; a connection beyond that is refused.
+// - The destructor stops accepting, cancels the reads still pending (closing those connections,
+//   logged) and joins every thread. Threads check for it every kSliceNs, so it returns within
+//   about that long. Registrations handed out by next() are the caller's; those completed but
+//   not taken are refused (told, logged, closed).
+// - next() is called from one thread; the desk is neither copyable nor movable.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/controller/controller.h"
+#include "harness/protocol/authenticated_channel.h"
+
+namespace fabcheck::controller {
+
+struct Registration {
+  protocol::AuthenticatedChannel channel;
+  AgentInfo info;  // id, host facts and peer; clock fields unmeasured
+};
+
+// The AgentInfo a "register" message describes. Throws ProtocolError "registration from <peer>:
+// ..." naming a missing or malformed field (agent_id is required; the host facts are optional).
+AgentInfo agentInfoFromRegistration(const nlohmann::json& reg, const std::string& peer);
+
+struct RegistrationOptions {
+  int64_t per_connection_timeout_ns = 30'000'000'000;
+  size_t max_pending = 64;
+};
+
+class RegistrationDesk {
+ public:
+  static constexpr int64_t kSliceNs = 100'000'000;
+
+  RegistrationDesk(protocol::ControlListener& listener, const protocol::RunSecret& secret,
+                   RegistrationOptions options);
+  ~RegistrationDesk();
+  RegistrationDesk(const RegistrationDesk&) = delete;
+  RegistrationDesk& operator=(const RegistrationDesk&) = delete;
+
+  // The next completed registration, or nullopt when none completed within `timeout_ns`.
+  std::optional<Registration> next(int64_t timeout_ns);
+
+  // Tells the peer why it is refused (an "error" message; bounded, best effort), logs it and
+  // closes the connection.
+  static void refuse(Registration r, const std::string& why);
+
+ private:
+  void acceptLoop();
+  void readRegistration(protocol::AuthenticatedChannel ch);
+
+  protocol::ControlListener& listener_;
+  protocol::RunSecret secret_;
+  RegistrationOptions options_;
+
+  struct Reader {
+    std::thread thread;
+    bool finished = false;              // set (under mutex_) as the thread's last act
+  };
+  void reapFinishedReaders();
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::atomic<bool> stopping_{false};   // set under mutex_
+  size_t pending_ = 0;                  // reads in progress
+  std::deque<Registration> done_;
+  std::list<Reader> readers_;           // the accept thread's until the destructor joins it
+  std::thread acceptor_;
+};
+
+}  // namespace fabcheck::controller

@@ -1,0 +1,111 @@
+#include "harness/results/test_summary.h"
+
+#include <map>
+#include <string>
+
+namespace fabcheck::results {
+
+using nlohmann::json;
+
+json agentJson(const controller::AgentInfo& a) {
+  return json{{"id", a.id},
+              {"host", a.host},
+              {"version", a.version},
+              {"pid", a.pid},
+              {"peer", a.peer},
+              {"boot_id", a.boot_id},
+              {"kernel", a.kernel},
+              {"clock_source", a.clock_source},
+              {"rdma_devices", a.rdma_devices},
+              {"interfaces", a.interfaces},
+              {"clock_offset_ns", a.clock_offset_ns},
+              {"offset_bound_ns", a.offset_bound_ns >= 0 ? json(a.offset_bound_ns) : json(nullptr)},
+              {"lost", a.lost},
+              {"lost_reason", a.lost ? json(a.lost_reason) : json(nullptr)}};
+}
+
+Measurements measurementsOf(const controller::TestOutcome& t) {
+  Measurements m;
+  m.params = t.spec.params;
+  m.same_clock = t.one_way_bound_ns >= 0;
+  m.senders = t.senders;
+  m.receivers = t.receivers;
+  m.pingpongs = t.pingpongs;
+  m.responders = t.responders;
+  return m;
+}
+
+namespace {
+
+std::string hostOf(const std::vector<controller::AgentInfo>& agents, int id) {
+  return id >= 0 && id < static_cast<int>(agents.size()) ? agents[static_cast<size_t>(id)].host : "?";
+}
+
+// Host × host (agent × agent) views of a matrix test: round-trip p50 and throughput per link.
+json matrixOf(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents) {
+  const auto& ids = t.participants;
+  std::map<int, size_t> index;
+  json labels = json::array();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    index[ids[i]] = i;
+    labels.push_back("agent " + std::to_string(ids[i]) + " (" + hostOf(agents, ids[i]) + ")");
+  }
+  const size_t n = ids.size();
+  json latency = json::array(), rate = json::array();
+  for (size_t i = 0; i < n; ++i) {
+    latency.push_back(json(std::vector<json>(n, nullptr)));
+    rate.push_back(json(std::vector<json>(n, nullptr)));
+  }
+  std::map<uint32_t, std::pair<size_t, size_t>> link;
+  for (const auto& f : t.plan.flows) link[f.flow_id] = {index.at(f.sender), index.at(f.receiver)};
+  for (const auto& p : t.pingpongs) {
+    auto it = link.find(p.flow_id);
+    if (it == link.end() || p.rtt_ns.count() == 0) continue;
+    const double us = static_cast<double>(p.rtt_ns.percentile(50)) / 1000.0;
+    latency[it->second.first][it->second.second] = us;  // a round trip: the same both ways
+    latency[it->second.second][it->second.first] = us;
+  }
+  for (const auto& r : t.receivers) {
+    auto it = link.find(r.flow_id);
+    if (it == link.end()) continue;
+    int64_t ns = 0;
+    for (const auto& s : t.senders) {
+      if (s.flow_id == r.flow_id) ns = s.measured_ns;
+    }
+    if (ns > 0) rate[it->second.first][it->second.second] = static_cast<double>(r.measured_bytes) * 8 / static_cast<double>(ns);
+  }
+  return json{{"agents", labels}, {"latency_us_p50", latency}, {"throughput_gbps", rate}};
+}
+
+}  // namespace
+
+json summarizeTest(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents) {
+  std::map<uint32_t, const patterns::FlowSpec*> flow;
+  for (const auto& f : t.plan.flows) flow[f.flow_id] = &f;
+  json j;
+  j["name"] = t.name;
+  j["pattern"] = patterns::toString(t.spec.params.kind);
+  j["placement"] = plan::toString(t.spec.placement);
+  j["transport"] = t.spec.transport;
+  j["participants"] = t.participants;
+  j["rounds"] = t.rounds;
+  j["error"] = t.error.empty() ? json(nullptr) : json(t.error);
+  j["start_skew_us"] = t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_ns) / 1000.0) : json(nullptr);
+  j["start_skew_bound_us"] =
+      t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_bound_ns) / 1000.0) : json(nullptr);
+  j["one_way_bound_us"] =
+      t.one_way_bound_ns >= 0 ? json(static_cast<double>(t.one_way_bound_ns) / 1000.0) : json(nullptr);
+  j["metrics"] = summarize(measurementsOf(t), [&](uint32_t id) {
+    auto it = flow.find(id);
+    if (it == flow.end()) return json::object();
+    const auto& f = *it->second;
+    return json{{"sender_agent", f.sender},
+                {"receiver_agent", f.receiver},
+                {"sender_host", hostOf(agents, f.sender)},
+                {"receiver_host", hostOf(agents, f.receiver)}};
+  });
+  if (t.spec.placement == plan::Placement::kMatrix) j["matrix"] = matrixOf(t, agents);
+  return j;
+}
+
+}  // namespace fabcheck::results

@@ -1,0 +1,25 @@
+// A distributed test's outcome as a JSON object, for reports and the console.
+//
+//   {name, pattern, placement, transport, participants: [agent ids], rounds, error (null when the
+//    test ran), start_skew_us / start_skew_bound_us (null with < 2 senders), metrics: the flat
+//    summary of results/measurements.h (per_flow entries carry sender/receiver agent ids and
+//    hosts), matrix (placement matrix only): {hosts: [agent labels], latency_us_p50 /
+//    throughput_gbps: n×n arrays, null where no flow ran}}
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/controller/controller.h"
+#include "harness/results/measurements.h"
+
+namespace fabcheck::results {
+
+// {id, host, version, pid, peer, boot_id, kernel, clock_source, rdma_devices, interfaces, clock_offset_ns, offset_bound_ns (null: unmeasured), lost, lost_reason}
+nlohmann::json agentJson(const controller::AgentInfo& a);
+
+Measurements measurementsOf(const controller::TestOutcome& t);
+nlohmann::json summarizeTest(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents);
+
+}  // namespace fabcheck::results

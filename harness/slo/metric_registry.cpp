@@ -1,0 +1,172 @@
+#include "harness/slo/metric_registry.h"
+
+#include <cmath>
+
+#include "harness/suite/suite_loader.h"
+
+namespace fabcheck::slo {
+
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kAll = {"pingpong", "stream", "microburst", "incast"};
+const std::vector<std::string> kFlows = {"stream", "microburst", "incast"};  // receivers account flows
+const std::vector<std::string> kBursts = {"microburst", "incast"};
+const std::vector<std::string> kPingpong = {"pingpong"};
+
+// A latency-style histogram summary (results::latencyUs): one metric per statistic.
+void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const std::string& what,
+                  const std::vector<std::string>& patterns, const std::string& condition) {
+  const std::pair<const char*, const char*> stats[] = {
+      {"count", "number of samples"},    {"min", "minimum"},     {"mean", "mean"},
+      {"stddev", "standard deviation"},  {"p50", "median"},      {"p90", "90th percentile"},
+      {"p99", "99th percentile"},        {"p999", "99.9th percentile"},
+      {"p9999", "99.99th percentile"},   {"max", "maximum"}};
+  for (const auto& [stat, label] : stats) {
+    const bool count = std::string(stat) == "count";
+    out.push_back({family + "." + stat, count ? "samples" : "us", std::string(label) + " of " + what, patterns,
+                   condition, {}});
+  }
+}
+
+std::vector<MetricInfo> build() {
+  std::vector<MetricInfo> m;
+  // Packet accounting.
+  m.push_back({"sent_packets", "packets", "messages sent by all flows, warm-up included (pingpong: pings)", kAll, "", {}});
+  m.push_back({"received_packets", "packets", "messages received by all flows, warm-up included (pingpong: replies in time)", kAll, "", {}});
+  m.push_back({"lost_packets", "packets", "messages never received (pingpong: pings whose reply timed out)", kAll, "", {}});
+  m.push_back({"loss_ratio", "", "lost_packets / sent_packets (0 when nothing was sent)", kAll, "", {}});
+  m.push_back({"reordered_packets", "packets", "messages that arrived after a later one of their flow", kFlows, "", {}});
+  m.push_back({"duplicate_packets", "packets", "messages received more than once", kFlows, "", {}});
+  m.push_back({"late_packets", "packets", "messages that arrived after their flow's receiver gave them up as lost", kFlows, "", {}});
+  m.push_back({"malformed_packets", "packets", "datagrams that were too short, of another flow or version, or of the wrong size", kAll, "", {}});
+  m.push_back({"corrupted_packets", "packets", "messages whose payload check (CRC-32C) failed", kFlows, "payload_check on", {}});
+  m.push_back({"truncated_packets", "packets", "messages larger than the receive buffer", kFlows, "", {}});
+  m.push_back({"ce_marked_packets", "packets", "messages that arrived with ECN Congestion Experienced", kFlows, "", {}});
+  m.push_back({"dscp_received", "DSCP", "DSCP of the last received message with a known TOS", kFlows,
+               "the receiver could read the TOS byte", {}});
+  // Rates.
+  m.push_back({"duration_s", "s", "length of the measured phase (after warm-up), the longest flow's", kAll, "", {}});
+  m.push_back({"throughput_gbps", "Gbit/s", "bits received in the measured phase over duration_s, all flows summed (pingpong: both ways)", kAll, "", {}});
+  m.push_back({"packet_rate_mpps", "Mpkt/s", "messages received in the measured phase per second, all flows summed", kAll, "", {}});
+  m.push_back({"offered_gbps", "Gbit/s", "bits the senders put on the wire in the measured phase over duration_s", kAll, "", {}});
+  m.push_back({"target_gbps", "Gbit/s", "the pacers' total target rate (0 = as fast as possible)", kFlows, "", {}});
+  m.push_back({"throughput_gbps.per_flow.min", "Gbit/s", "throughput of the slowest receiving flow", kFlows, "", {}});
+  m.push_back({"throughput_gbps.per_flow.max", "Gbit/s", "throughput of the fastest receiving flow", kFlows, "", {}});
+  m.push_back({"throughput_gbps.per_flow.mean", "Gbit/s", "mean throughput of the receiving flows", kFlows, "", {}});
+  m.push_back({"jain_fairness", "", "Jain's fairness index (sum x)^2 / (n * sum x^2) over the flows' throughputs (1 = fair)", kFlows,
+               "at least 2 receiving flows", {}});
+  // Latency.
+  m.push_back({"iterations", "round trips", "round trips recorded in the latency histogram (after warm-up)", kPingpong, "", {}});
+  addHistogram(m, "latency_us", "the round-trip time, application to application", kPingpong, "");
+  addHistogram(m, "one_way_latency_us", "the one-way latency (receive time - send time)", kAll,
+               "both ends on one clock (same kernel, or clock offsets applied)");
+  // Microburst and incast.
+  m.push_back({"bursts_sent", "bursts", "bursts started by all senders", kBursts, "", {}});
+  m.push_back({"bursts_received", "bursts", "bursts the receivers saw (at least one message)", kBursts, "", {}});
+  m.push_back({"bursts_incomplete", "bursts", "bursts with at least one message missing", kBursts, "", {}});
+  addHistogram(m, "burst_spread_us", "each burst's spread at the receiver (first to last arrival)", kBursts,
+               "bursts were received");
+  addHistogram(m, "burst_completion_us", "each burst's completion (its first send to its last arrival)", kBursts,
+               "both ends on one clock");
+  // Synchronisation.
+  m.push_back({"start_skew_us", "us",
+               "spread of the senders' first sends on the controller's clock (max - min); the largest over the test's rounds",
+               kFlows, "at least 2 senders", {"start_skew_us.p99", "start_skew_us.max"}});
+  m.push_back({"start_skew_bound_us", "us", "bound on start_skew_us's error from the measured clock offsets", kFlows,
+               "at least 2 senders", {}});
+  return m;
+}
+
+std::string patternOfSummary(const json& j) {
+  const json* p = nullptr;
+  if (j.contains("pattern") && j["pattern"].is_string()) p = &j["pattern"];
+  else if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("pattern") &&
+           j["metrics"]["pattern"].is_string()) p = &j["metrics"]["pattern"];
+  if (!p) return "";
+  std::string pattern = p->get<std::string>();
+  if (pattern == "microburst" && j.contains("placement") && j["placement"] == "incast") pattern = "incast";
+  return pattern;
+}
+
+void flatten(const json& j, const std::string& prefix, std::map<std::string, double>& out) {
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    std::string name = prefix.empty() ? it.key() : prefix + "." + it.key();
+    if (name == "per_flow_throughput_gbps") name = "throughput_gbps.per_flow";
+    if (name == "intervals") continue;  // the throughput time series
+    if (it->is_object()) flatten(*it, name, out);
+    else if (it->is_number() && std::isfinite(it->get<double>())) out[name] = it->get<double>();
+    // arrays, strings, booleans, nulls: not metrics
+  }
+}
+
+}  // namespace
+
+const std::vector<MetricInfo>& metricRegistry() {
+  static const std::vector<MetricInfo> registry = build();
+  return registry;
+}
+
+const MetricInfo* findMetric(std::string_view name) {
+  for (const auto& m : metricRegistry()) {
+    if (m.name == name) return &m;
+    for (const auto& a : m.aliases) {
+      if (a == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
+std::string nearestMetric(const std::string& name) {
+  // The summary JSON's own spelling of per-flow throughput.
+  const std::string json_prefix = "per_flow_throughput_gbps.";
+  if (name.rfind(json_prefix, 0) == 0) {
+    const std::string renamed = "throughput_gbps.per_flow." + name.substr(json_prefix.size());
+    if (findMetric(renamed)) return renamed;
+  }
+  std::vector<std::string> known;
+  for (const auto& m : metricRegistry()) {
+    known.push_back(m.name);
+    known.insert(known.end(), m.aliases.begin(), m.aliases.end());
+  }
+  return suite::nearestKey(name, known);
+}
+
+std::string metricPattern(patterns::PatternKind kind, plan::Placement placement) {
+  if (kind == patterns::PatternKind::kMicroburst && placement == plan::Placement::kIncast) return "incast";
+  return std::string(patterns::toString(kind));
+}
+
+bool producedBy(const MetricInfo& m, std::string_view pattern) {
+  for (const auto& p : m.patterns) {
+    if (p == pattern) return true;
+  }
+  return false;
+}
+
+std::string patternList(const MetricInfo& m) {
+  std::string s;
+  for (const auto& p : m.patterns) s += (s.empty() ? "" : ", ") + p;
+  return s;
+}
+
+std::map<std::string, double> flattenMetrics(const json& test_summary) {
+  std::map<std::string, double> raw, out;
+  if (!test_summary.is_object()) return out;
+  const bool nested = test_summary.contains("metrics") && test_summary["metrics"].is_object();
+  flatten(nested ? test_summary["metrics"] : test_summary, "", raw);
+  for (const char* k : {"start_skew_us", "start_skew_bound_us"}) {
+    if (test_summary.contains(k) && test_summary[k].is_number() && std::isfinite(test_summary[k].get<double>())) raw[k] = test_summary[k].get<double>();
+  }
+  const std::string pattern = patternOfSummary(test_summary);
+  for (const auto& [name, value] : raw) {
+    const MetricInfo* m = findMetric(name);
+    if (!m || m->name != name) continue;
+    if (!pattern.empty() && !producedBy(*m, pattern)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+}  // namespace fabcheck::slo

@@ -1,0 +1,65 @@
+// The metrics an SLO can name: one registry, documented in docs/metrics.md (a unit test keeps
+// the two in sync).
+//
+// Names are dotted paths into a test's summary (harness/results/test_summary.h), flattened:
+//   - top-level numbers keep their key:           loss_ratio, throughput_gbps, jain_fairness
+//   - nested objects become dotted names:         latency_us.p99, burst_spread_us.max
+//   - per_flow_throughput_gbps.{min,max,mean} is renamed throughput_gbps.per_flow.{min,max,mean}
+//     (so every throughput reads "throughput_gbps...")
+//   - start_skew_us / start_skew_bound_us come from the test object beside `metrics`
+//   - arrays (per_flow), the `intervals` time series, strings, booleans and nulls are not metrics.
+// Start skew is one value per test (the largest of its rounds' spreads), so `start_skew_us.p99`
+// and `start_skew_us.max` are accepted aliases of `start_skew_us` (all three read that value;
+// for a `<=` limit it is the conservative reading).
+//
+// Patterns: a test's pattern for metric purposes is its kind (pingpong, stream, microburst),
+// or "incast" for a microburst test placed as incast (what `pattern: incast` loads to). A
+// pingpong or stream test placed as incast keeps its kind's metrics.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/patterns/pattern.h"
+#include "harness/plan/placement.h"
+
+namespace fabcheck::slo {
+
+struct MetricInfo {
+  std::string name;                   // canonical dotted name, e.g. "latency_us.p99"
+  std::string unit;                   // "us", "Gbit/s", "packets"...; "" = dimensionless
+  std::string meaning;                // one sentence
+  std::vector<std::string> patterns;  // which of pingpong, stream, microburst, incast produce it
+  std::string condition;              // extra condition for it to exist ("" = always there)
+  std::vector<std::string> aliases;   // other accepted spellings
+};
+
+// Every metric, in documentation order.
+const std::vector<MetricInfo>& metricRegistry();
+
+// The metric with this name or alias; nullptr when unknown.
+const MetricInfo* findMetric(std::string_view name);
+
+// The known name (or alias) nearest to an unknown one, or "" when none is close.
+std::string nearestMetric(const std::string& name);
+
+// "pingpong", "stream", "microburst" or "incast" (see the header comment).
+std::string metricPattern(patterns::PatternKind kind, plan::Placement placement);
+
+bool producedBy(const MetricInfo& m, std::string_view pattern);
+
+// "pingpong, stream" — the metric's patterns for messages.
+std::string patternList(const MetricInfo& m);
+
+// The flat canonical-name → value map of a test summary: summarizeTest()'s object (metrics
+// under "metrics", start skew beside it) or a bare summarize() object. Holds only registry
+// metrics that have a number in the summary and that the summary's pattern produces (a metric
+// another pattern produces is left out even if the summary carries a placeholder for it, so an
+// SLO on it is skipped, never passed). Never throws; a non-object gives an empty map.
+std::map<std::string, double> flattenMetrics(const nlohmann::json& test_summary);
+
+}  // namespace fabcheck::slo

@@ -1,0 +1,577 @@
+#include "harness/suite/suite_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "harness/suite/units.h"
+
+namespace fabcheck::suite {
+
+std::string SourcePos::str() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string Diagnostic::str() const { return pos.str() + ": " + message; }
+
+namespace {
+
+std::string joinDiagnostics(const std::vector<Diagnostic>& ds) {
+  std::string s;
+  for (const auto& d : ds) s += (s.empty() ? "" : "\n") + d.str();
+  return s;
+}
+
+}  // namespace
+
+SuiteError::SuiteError(std::vector<Diagnostic> diagnostics)
+    : ConfigError(joinDiagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+int Suite::agentsWanted() const {
+  int n = 2;
+  for (const auto& t : tests) n = std::max(n, t.participants.count);
+  return n;
+}
+
+std::string nearestKey(const std::string& key, const std::vector<std::string>& known) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<size_t> row(b.size() + 1);
+    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= a.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= b.size(); ++j) {
+        const size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  size_t best_d = SIZE_MAX;
+  for (const auto& k : known) {
+    // A prefix of a known key ("line_rate" for "line_rate_gbps") is as good as a typo.
+    const bool prefix = key.size() >= 3 && (k.rfind(key, 0) == 0 || key.rfind(k, 0) == 0);
+    const size_t d = prefix ? 1 : distance(key, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  const size_t limit = std::max<size_t>(2, key.size() / 3);
+  return best_d <= limit ? best : "";
+}
+
+namespace {
+
+// A YAML value and the file it came from.
+struct Val {
+  YAML::Node node;
+  const std::string* file = nullptr;
+};
+
+SourcePos posOf(const Val& v) {
+  const YAML::Mark m = v.node.Mark();
+  if (m.is_null()) return {*v.file, 0, 0};
+  return {*v.file, m.line + 1, m.column + 1};
+}
+
+const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "tests"};
+const std::vector<std::string> kSiteKeys = {"fabric", "defaults"};
+const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
+                                              "gso", "gro"};
+// Keys a test may set (and `defaults:` may give every test).
+const std::vector<std::string> kTestKeys = {
+    "name",     "description", "pattern",    "placement", "participants", "agents",           "fan_in",
+    "size",     "flows",       "bidirectional", "rate",   "burst",        "burst_interval",   "duration",
+    "iterations", "warmup",    "warmup_iterations", "payload_check", "reply_timeout", "seed", "transport",
+    "dscp",     "ecn",         "interface",  "gso",       "gro",          "slos"};
+const std::set<std::string> kNotDefaults = {"name", "description", "slos"};
+
+class Loader {
+ public:
+  std::vector<Diagnostic> diags;
+
+  void error(const Val& v, const std::string& message) { diags.push_back({posOf(v), message}); }
+
+  std::string describe(const YAML::Node& n) {
+    if (n.IsScalar()) return "'" + n.Scalar() + "'";
+    if (n.IsSequence()) return "a list";
+    if (n.IsMap()) return "a mapping";
+    return "nothing";
+  }
+
+  // Checks the keys of a mapping; returns its entries by key. `what` names it in messages.
+  std::map<std::string, Val> entries(const Val& map, const std::vector<std::string>& known, const std::string& what) {
+    std::map<std::string, Val> out;
+    if (!map.node.IsMap()) {
+      error(map, what + " is " + describe(map.node) + "; expected a mapping of keys");
+      return out;
+    }
+    for (auto it = map.node.begin(); it != map.node.end(); ++it) {
+      const Val key{it->first, map.file};
+      const std::string k = it->first.IsScalar() ? it->first.Scalar() : "";
+      if (std::find(known.begin(), known.end(), k) == known.end()) {
+        const std::string near = nearestKey(k, known);
+        error(key, "unknown key '" + k + "' in " + what + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+        continue;
+      }
+      if (out.count(k)) {
+        error(key, "key '" + k + "' appears twice in " + what);
+        continue;
+      }
+      out[k] = Val{it->second, map.file};
+    }
+    return out;
+  }
+
+  std::optional<std::string> scalar(const Val& v, const std::string& key, const std::string& expected) {
+    if (!v.node.IsScalar()) {
+      error(v, key + " is " + describe(v.node) + "; expected " + expected);
+      return std::nullopt;
+    }
+    return v.node.Scalar();
+  }
+
+  std::optional<std::string> text(const Val& v, const std::string& key) { return scalar(v, key, "a string"); }
+
+  std::optional<int64_t> integer(const Val& v, const std::string& key, int64_t lo, int64_t hi) {
+    const std::string expected = "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+    auto s = scalar(v, key, expected);
+    if (!s) return std::nullopt;
+    if (s->empty() || s->size() > 18 || s->find_first_not_of("0123456789") != std::string::npos ||
+        std::stoll(*s) < lo || std::stoll(*s) > hi) {
+      error(v, key + " '" + *s + "': expected " + expected);
+      return std::nullopt;
+    }
+    return std::stoll(*s);
+  }
+
+  std::optional<double> number(const Val& v, const std::string& key) {
+    auto s = scalar(v, key, "a positive number");
+    if (!s) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    const double d = std::strtod(s->c_str(), &end);
+    if (s->empty() || *end != '\0' || errno != 0 || !std::isfinite(d) || d <= 0 ||
+        s->find_first_of("xXpP") != std::string::npos) {
+      error(v, key + " '" + *s + "': expected a positive number");
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  std::optional<bool> boolean(const Val& v, const std::string& key) {
+    auto s = scalar(v, key, "true or false");
+    if (!s) return std::nullopt;
+    if (*s == "true" || *s == "yes" || *s == "on") return true;
+    if (*s == "false" || *s == "no" || *s == "off") return false;
+    error(v, key + " '" + *s + "': expected true or false");
+    return std::nullopt;
+  }
+
+  // Runs a units.h parser with the value's position as `where`; its ConfigError becomes a diagnostic.
+  template <typename F>
+  auto unit(const Val& v, const std::string& key, const std::string& expected, F parse)
+      -> std::optional<decltype(parse(std::string_view(), std::string_view()))> {
+    auto s = scalar(v, key, expected);
+    if (!s) return std::nullopt;
+    try {
+      return parse(*s, key);
+    } catch (const ConfigError& e) {
+      error(v, e.what());
+      return std::nullopt;
+    }
+  }
+
+  std::optional<int> ecn(const Val& v, const std::string& key) {
+    auto s = scalar(v, key, "off, ect0, ect1, ce or 0..3");
+    if (!s) return std::nullopt;
+    static const std::map<std::string, int> names = {{"off", 0}, {"not-ect", 0}, {"ect1", 1}, {"ect0", 2},
+                                                     {"ce", 3},  {"0", 0},       {"1", 1},    {"2", 2}, {"3", 3}};
+    auto it = names.find(*s);
+    if (it == names.end()) {
+      error(v, key + " '" + *s + "': expected off, ect0, ect1, ce or 0..3");
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+  std::optional<std::string> oneOf(const Val& v, const std::string& key, const std::vector<std::string>& choices) {
+    std::string list;
+    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+    auto s = scalar(v, key, "one of " + list);
+    if (!s) return std::nullopt;
+    if (std::find(choices.begin(), choices.end(), *s) == choices.end()) {
+      const std::string near = nearestKey(*s, choices);
+      error(v, key + " '" + *s + "': expected one of " + list + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
+      return std::nullopt;
+    }
+    return s;
+  }
+
+  void fabric(const std::map<std::string, Val>& e, Fabric& f) {
+    auto get = [&](const char* k) { return e.count(k) ? &e.at(k) : nullptr; };
+    if (auto* v = get("transport")) {
+      if (auto s = oneOf(*v, "transport", {"udp", "verbs", "loop"})) f.transport = *s;
+    }
+    if (auto* v = get("dscp")) {
+      if (auto x = integer(*v, "dscp", 0, 63)) f.dscp = static_cast<int>(*x);
+    }
+    if (auto* v = get("ecn")) {
+      if (auto x = ecn(*v, "ecn")) f.ecn = *x;
+    }
+    if (auto* v = get("line_rate_gbps")) {
+      if (auto x = number(*v, "line_rate_gbps")) f.line_rate_gbps = *x;
+    }
+    if (auto* v = get("mtu")) {
+      if (auto x = integer(*v, "mtu", 68, 65535)) f.mtu = static_cast<int>(*x);
+    }
+    if (auto* v = get("interface")) {
+      if (auto s = text(*v, "interface")) f.interface = *s;
+    }
+  }
+
+  void participants(const Val& v, Participants& p) {
+    p.pos = posOf(v);
+    if (v.node.IsScalar()) {
+      const std::string s = v.node.Scalar();
+      if (s == "all") return;
+      // "rack=a" or "rack=a,leaf=3"
+      std::stringstream in(s);
+      for (std::string kv; std::getline(in, kv, ',');) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
+          error(v, "participants '" + s + "': expected all, a list of hosts, labels like rack=a,leaf=3, or a mapping of labels");
+          return;
+        }
+        p.labels[kv.substr(0, eq)] = kv.substr(eq + 1);
+      }
+      return;
+    }
+    if (v.node.IsSequence()) {
+      for (const auto& h : v.node) {
+        if (auto s = text(Val{h, v.file}, "participants entry")) p.hosts.push_back(*s);
+      }
+      if (p.hosts.empty()) error(v, "participants is an empty list; expected at least one host");
+      return;
+    }
+    if (v.node.IsMap()) {
+      for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+        auto k = text(Val{it->first, v.file}, "participants label");
+        auto x = text(Val{it->second, v.file}, "participants label value");
+        if (k && x) p.labels[*k] = *x;
+      }
+      return;
+    }
+    error(v, "participants is " + describe(v.node) + "; expected all, a list of hosts, or labels like rack=a");
+  }
+
+  void test(const Val& entry, size_t index, const std::map<std::string, Val>& defaults, const Fabric& fab,
+            std::set<std::string>& names, Suite& suite) {
+    const std::string what = "tests[" + std::to_string(index) + "]";
+    auto own = entries(entry, kTestKeys, what);
+    if (!entry.node.IsMap()) return;
+    SuiteTest t;
+    t.pos = posOf(entry);
+    const size_t errors_before = diags.size();
+    // A test's own value, else the suite default.
+    auto get = [&](const std::string& k) -> const Val* {
+      if (own.count(k)) return &own.at(k);
+      if (!kNotDefaults.count(k) && defaults.count(k)) return &defaults.at(k);
+      return nullptr;
+    };
+    auto where = [&](const std::string& k) {
+      const Val* v = get(k);
+      return (v ? posOf(*v) : t.pos).str() + ": " + k;
+    };
+
+    if (auto* v = get("name")) {
+      if (auto s = text(*v, "name")) {
+        t.spec.name = *s;
+        if (!names.insert(*s).second) error(*v, "test name '" + *s + "' is used by an earlier test; names must be unique");
+      }
+    } else {
+      error(entry, what + " has no name; every test needs a unique name");
+    }
+    if (auto* v = get("description")) {
+      if (auto s = text(*v, "description")) t.description = *s;
+    }
+    auto& p = t.spec.params;
+    bool incast_pattern = false;
+    if (auto* v = get("pattern")) {
+      if (auto s = oneOf(*v, "pattern", {"pingpong", "stream", "microburst", "incast"})) {
+        incast_pattern = *s == "incast";
+        p.kind = patterns::parsePatternKind(incast_pattern ? "microburst" : *s, "pattern");
+      }
+    } else {
+      error(entry, what + " has no pattern; expected one of pingpong, stream, microburst, incast");
+    }
+    t.spec.placement = incast_pattern ? plan::Placement::kIncast : plan::Placement::kPairs;
+    if (auto* v = get("placement")) {
+      if (auto s = oneOf(*v, "placement", {"pairs", "ring", "permutation", "incast", "matrix"})) {
+        t.spec.placement = plan::parsePlacement(*s, "placement");
+        if (incast_pattern && t.spec.placement != plan::Placement::kIncast) {
+          error(*v, "placement '" + *s + "': pattern incast is always placed as incast (M senders -> 1 receiver)");
+        }
+      }
+    }
+    if (auto* v = get("participants")) participants(*v, t.participants);
+    if (auto* v = get("agents")) {
+      if (auto x = integer(*v, "agents", 2, 100000)) t.participants.count = static_cast<int>(*x);
+    }
+    if (auto* v = get("fan_in")) {
+      if (t.spec.placement != plan::Placement::kIncast) {
+        error(*v, "fan_in: only incast tests have a fan-in (set pattern: incast or placement: incast)");
+      } else if (own.count("agents") || (!own.count("fan_in") && defaults.count("agents"))) {
+        error(*v, "fan_in: give either agents or fan_in (fan_in N runs N senders and 1 receiver)");
+      } else if (auto x = integer(*v, "fan_in", 1, 99999)) {
+        t.participants.count = static_cast<int>(*x) + 1;
+      }
+    }
+    if (auto* v = get("size")) {
+      if (auto x = unit(*v, "size", "a size like 1400 or 64KiB", parseSize)) {
+        if (*x > UINT32_MAX) {
+          error(*v, "size '" + v->node.Scalar() + "': above the largest message of 4 GiB");
+        } else {
+          p.size_bytes = static_cast<uint32_t>(*x);
+        }
+      }
+    }
+    if (auto* v = get("flows")) {
+      if (auto x = integer(*v, "flows", 1, 4096)) p.flows = static_cast<uint32_t>(*x);
+    }
+    if (auto* v = get("bidirectional")) {
+      if (auto x = boolean(*v, "bidirectional")) p.bidirectional = *x;
+    }
+    if (auto* v = get("rate")) rate(*v, fab, p);
+    if (auto* v = get("burst")) {
+      if (auto x = unit(*v, "burst", "a size like 64KiB", parseSize)) p.burst_bytes = *x;
+    }
+    if (auto* v = get("burst_interval")) {
+      if (auto x = unit(*v, "burst_interval", "a duration like 1ms", parseDurationNs)) p.burst_interval_ns = *x;
+    }
+    const Val* duration = get("duration");
+    const Val* iterations = get("iterations");
+    if (duration && iterations) {
+      // A test's own choice overrides the other one from defaults.
+      if (own.count("duration") && !own.count("iterations")) iterations = nullptr;
+      else if (own.count("iterations") && !own.count("duration")) duration = nullptr;
+      else error(*iterations, "iterations: give either duration or iterations, not both");
+    }
+    if (duration) {
+      if (auto x = unit(*duration, "duration", "a duration like 10s", parseDurationNs)) p.duration_ns = *x;
+    }
+    if (iterations) {
+      if (auto x = integer(*iterations, "iterations", 1, int64_t{1} << 40)) p.iterations = static_cast<uint64_t>(*x);
+    }
+    if (!duration && !iterations) p.duration_ns = p.kind == patterns::PatternKind::kPingpong ? 0 : 5'000'000'000;
+    if (!duration && !iterations && p.kind == patterns::PatternKind::kPingpong) p.iterations = 10'000;
+    if (auto* v = get("warmup")) {
+      if (auto x = unit(*v, "warmup", "a duration like 500ms", parseDurationNs)) p.warmup_ns = *x;
+    }
+    if (auto* v = get("warmup_iterations")) {
+      if (auto x = integer(*v, "warmup_iterations", 1, int64_t{1} << 40)) p.warmup_iterations = static_cast<uint64_t>(*x);
+    }
+    if (auto* v = get("payload_check")) {
+      if (auto x = boolean(*v, "payload_check")) p.payload_check = *x;
+    }
+    if (auto* v = get("reply_timeout")) {
+      if (auto x = unit(*v, "reply_timeout", "a duration like 100ms", parseDurationNs)) p.reply_timeout_ns = *x;
+    }
+    if (auto* v = get("seed")) {
+      if (auto x = integer(*v, "seed", 0, UINT32_MAX)) t.spec.seed = static_cast<uint32_t>(*x);
+    }
+    // Fabric settings, per test when given.
+    Fabric f = fab;
+    std::map<std::string, Val> fabric_keys;
+    for (const char* k : {"transport", "dscp", "ecn", "interface"}) {
+      if (const Val* v = get(k)) fabric_keys[k] = *v;
+    }
+    fabric(fabric_keys, f);
+    t.spec.transport = f.transport;
+    t.spec.transport_options.dscp = f.dscp;
+    t.spec.transport_options.ecn = f.ecn;
+    t.spec.transport_options.bind_interface = f.interface;
+    for (const char* k : {"gso", "gro"}) {
+      if (const Val* v = get(k)) {
+        if (auto x = boolean(*v, k)) (std::string(k) == "gso" ? t.spec.transport_options.segmentation : t.spec.transport_options.coalescing) = *x;
+      }
+    }
+    if (auto* v = get("slos")) {
+      if (!v->node.IsSequence()) {
+        error(*v, "slos is " + describe(v->node) + "; expected a list of expressions like 'loss_ratio == 0'");
+      } else {
+        for (const auto& s : v->node) {
+          const Val sv{s, v->file};
+          if (auto e = text(sv, "slo")) t.slos.push_back({*e, posOf(sv)});
+        }
+      }
+    }
+    if (t.participants.count > 0 && t.participants.count < 2) {
+      error(entry, what + ": a test needs at least 2 agents");
+    }
+    // Cross-field checks, only when every value parsed (else they would repeat those errors).
+    if (diags.size() == errors_before) {
+      try {
+        patterns::ParamNames n{where("size"),     where("flows"),    where("rate"),      where("burst"),
+                               where("burst_interval"), where("duration"), where("iterations")};
+        patterns::validate(p, t.spec.transport == "udp" ? 65507 : 1u << 30, t.spec.transport, n);
+      } catch (const ConfigError& e) {
+        const std::string m = e.what();
+        // validate() names the key with its position ("file:l:c: size 70000: ..."); keep that.
+        const auto colon = m.find(": ");
+        Diagnostic d{t.pos, m};
+        if (m.rfind(*entry.file + ":", 0) == 0 && colon != std::string::npos) {
+          std::stringstream ps(m.substr(0, colon));
+          std::string file, line, col;
+          std::getline(ps, file, ':');
+          std::getline(ps, line, ':');
+          std::getline(ps, col, ':');
+          try {
+            d = {{file, std::stoi(line), std::stoi(col)}, m.substr(colon + 2)};
+          } catch (const std::exception&) {
+          }
+        }
+        diags.push_back(d);
+      }
+    }
+    suite.tests.push_back(std::move(t));
+  }
+
+  void rate(const Val& v, const Fabric& fab, patterns::PatternParams& p) {
+    auto s = scalar(v, "rate", "a rate like 10Gbit/s, 1Mpps or 90%");
+    if (!s) return;
+    if (!s->empty() && s->back() == '%') {
+      const std::string num = s->substr(0, s->size() - 1);
+      char* end = nullptr;
+      const double pct = std::strtod(num.c_str(), &end);
+      if (num.empty() || *end != '\0' || !(pct > 0 && pct <= 100)) {
+        error(v, "rate '" + *s + "': expected a percentage of the line rate above 0 and at most 100%");
+        return;
+      }
+      if (fab.line_rate_gbps <= 0) {
+        error(v, "rate '" + *s + "': a percentage needs fabric.line_rate_gbps (set it in the suite or a site file)");
+        return;
+      }
+      p.rate_bps = pct / 100.0 * fab.line_rate_gbps * 1e9;
+      return;
+    }
+    try {
+      const Rate r = parseRate(*s, "rate");
+      p.rate_bps = r.bits_per_second;
+      p.rate_pps = r.packets_per_second;
+    } catch (const ConfigError& e) {
+      error(v, e.what());
+      return;
+    }
+    if (fab.line_rate_gbps > 0 && p.rate_bps > fab.line_rate_gbps * 1e9) {
+      error(v, "rate '" + *s + "': above the fabric's line rate of " + formatRate(fab.line_rate_gbps * 1e9) +
+                   " (fabric.line_rate_gbps)");
+    }
+  }
+
+  // Parses one file's text; a syntax error becomes a diagnostic.
+  std::optional<Val> parse(const std::string& text, const std::string* file) {
+    try {
+      return Val{YAML::Load(text), file};
+    } catch (const YAML::ParserException& e) {
+      diags.push_back({{*file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
+    } catch (const YAML::Exception& e) {
+      diags.push_back({{*file, 0, 0}, std::string("YAML: ") + e.what()});
+    }
+    return std::nullopt;
+  }
+};
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SuiteError({{{path, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno)}});
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+Suite parseSuite(const std::string& text, const std::string& file,
+                 const std::vector<std::pair<std::string, std::string>>& site_files) {
+  Loader L;
+  Suite suite;
+  suite.file = file;
+  auto root = L.parse(text, &suite.file);
+  if (!root) throw SuiteError(L.diags);
+  if (root->node.IsNull()) throw SuiteError({{{file, 1, 1}, "the suite is empty; expected name and tests"}});
+  auto top = L.entries(*root, kTopKeys, "the suite");
+  if (!root->node.IsMap()) throw SuiteError(L.diags);
+
+  if (top.count("name")) {
+    if (auto s = L.text(top.at("name"), "name")) suite.name = *s;
+  } else {
+    L.error(*root, "the suite has no name; expected a top-level 'name:'");
+  }
+  if (top.count("description")) {
+    if (auto s = L.text(top.at("description"), "description")) suite.description = *s;
+  }
+  // fabric: and defaults:, overlaid by the site files in order (entries keep their own file).
+  std::map<std::string, Val> fabric_e, defaults_e;
+  if (top.count("fabric")) fabric_e = L.entries(top.at("fabric"), kFabricKeys, "fabric");
+  std::vector<std::string> default_keys;
+  for (const auto& k : kTestKeys) {
+    if (!kNotDefaults.count(k)) default_keys.push_back(k);
+  }
+  if (top.count("defaults")) defaults_e = L.entries(top.at("defaults"), default_keys, "defaults");
+  std::vector<std::string> site_names;
+  for (const auto& sf : site_files) site_names.push_back(sf.first);
+  suite.site_files = site_names;
+  for (size_t i = 0; i < site_files.size(); ++i) {
+    auto site = L.parse(site_files[i].second, &suite.site_files[i]);
+    if (!site || site->node.IsNull()) continue;
+    auto st = L.entries(*site, kSiteKeys, "the site file");
+    if (st.count("fabric")) {
+      for (auto& [k, v] : L.entries(st.at("fabric"), kFabricKeys, "fabric")) fabric_e[k] = v;
+    }
+    if (st.count("defaults")) {
+      for (auto& [k, v] : L.entries(st.at("defaults"), default_keys, "defaults")) defaults_e[k] = v;
+    }
+  }
+  L.fabric(fabric_e, suite.fabric);
+  for (const char* k : {"gso", "gro"}) {
+    if (fabric_e.count(k) && !defaults_e.count(k)) defaults_e[k] = fabric_e.at(k);
+  }
+
+  if (!top.count("tests")) {
+    L.error(*root, "the suite has no tests; expected a top-level 'tests:' list");
+  } else if (!top.at("tests").node.IsSequence() || top.at("tests").node.size() == 0) {
+    L.error(top.at("tests"), "tests is " + L.describe(top.at("tests").node) + "; expected a non-empty list of tests");
+  } else {
+    std::set<std::string> names;
+    size_t i = 0;
+    for (const auto& t : top.at("tests").node) L.test(Val{t, &suite.file}, i++, defaults_e, suite.fabric, names, suite);
+  }
+  if (!L.diags.empty()) {
+    std::stable_sort(L.diags.begin(), L.diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
+    });
+    throw SuiteError(L.diags);
+  }
+  return suite;
+}
+
+Suite loadSuite(const std::string& path, const std::vector<std::string>& site_files) {
+  std::vector<std::pair<std::string, std::string>> sites;
+  for (const auto& s : site_files) sites.emplace_back(s, readFile(s));
+  return parseSuite(readFile(path), path, sites);
+}
+
+}  // namespace fabcheck::suite

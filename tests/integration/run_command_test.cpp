@@ -1,0 +1,167 @@
+// `fabcheck run` and `fabcheck validate` end to end: real agents on the local launcher, real
+// reports, the documented exit codes.
+#include <signal.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/gen_server.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/test_helpers.h"
+
+namespace fabcheck::testing {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+
+class RunCommand : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/fabcheck-run-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string p = dir_ + "/" + name;
+    std::ofstream(p) << text;
+    return p;
+  }
+  json report() { return json::parse(slurp(dir_ + "/r.json")); }
+  std::string dir_;
+};
+
+constexpr const char* kSuite = R"(name: cli
+fabric: {line_rate_gbps: 10}
+defaults: {duration: 500ms}
+tests:
+  - name: ping
+    pattern: pingpong
+    iterations: 500
+    size: 64
+    slos: ["latency_us.p99 <= 100000", "loss_ratio == 0"]
+  - name: ring
+    pattern: stream
+    placement: ring
+    rate: 1%
+    slos: ["loss_ratio == 0"]
+)";
+
+TEST_F(RunCommand, ASuiteThatMeetsItsSlosExitsZeroAndWritesTheJsonReport) {
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", kSuite), "--agents", "3", "--report", "json:" + dir_ + "/r.json"},
+                     seconds(60));
+  ASSERT_EQ(r.status.code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("pass 2, fail 0, error 0, skipped 0"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("[1/2] ping (pingpong, pairs, 3 agents): running"), std::string::npos) << r.err;
+  const json j = report();
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_TRUE(j["complete"].get<bool>());
+  EXPECT_EQ(j["agents"].size(), 3u);
+  ASSERT_EQ(j["tests"].size(), 2u);
+  EXPECT_EQ(j["tests"][0]["verdict"], "pass");
+  EXPECT_EQ(j["tests"][0]["slos"][0]["where"], dir_ + "/s.yaml:9:12");
+  EXPECT_EQ(j["tests"][1]["participants"], json({0, 1, 2}));
+  EXPECT_EQ(j["tests"][1]["metrics"]["lost_packets"], 0);
+  EXPECT_GT(j["tests"][1]["metrics"]["throughput_gbps"].get<double>(), 0.2);
+  EXPECT_EQ(j["end"]["exit_code"], 0);
+}
+
+TEST_F(RunCommand, AFailedSloExitsOneWithObservedAndThreshold) {
+  const std::string suite = R"(name: strict
+tests:
+  - name: ping
+    pattern: pingpong
+    iterations: 200
+    slos: ["latency_us.p50 <= 0.001"]
+)";
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json"}, seconds(60));
+  ASSERT_EQ(r.status.code, 1) << r.err << r.out;
+  const json slo = report()["tests"][0]["slos"][0];
+  EXPECT_EQ(slo["verdict"], "fail");
+  EXPECT_GT(slo["observed"].get<double>(), 0.001);
+  EXPECT_DOUBLE_EQ(slo["threshold"].get<double>(), 0.001);
+  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
+}
+
+TEST_F(RunCommand, SuiteErrorsExitTwoBeforeAnyAgentStarts) {
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", "name: x\ntests:\n  - name: a\n    pattern: stream\n    sise: 64\n")},
+                     seconds(20));
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_EQ(r.err, dir_ + "/s.yaml:5:5: unknown key 'sise' in tests[0]; did you mean 'size'?\n");
+  const auto v = run({kFabcheckBin, "validate", dir_ + "/s.yaml"}, seconds(20));
+  EXPECT_EQ(v.status.code, 2);
+  EXPECT_EQ(v.err, r.err);
+}
+
+TEST_F(RunCommand, ATestNeedingMoreAgentsThanTheHostsGiveIsRefusedUpFront) {
+  const std::string suite = "name: x\ntests:\n  - {name: wide, pattern: incast, fan_in: 7, burst: 4KiB, burst_interval: 1ms}\n";
+  const std::string hosts = write("hosts", "localhost slots=3 rack=a\n");
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", suite), "--hosts", hosts}, seconds(20));
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_EQ(r.err, "fabcheck run: " + dir_ + "/s.yaml:3:5: test 'wide' needs 8 agents; the selection (all agents) has 3\n");
+}
+
+TEST_F(RunCommand, LabelsSelectTheAgentsOfATest) {
+  const std::string suite = "name: x\ndefaults: {duration: 300ms, rate: 10Mbit/s}\ntests:\n"
+                            "  - {name: rack-b, pattern: stream, placement: ring, participants: rack=b}\n";
+  const std::string hosts = write("hosts", "127.0.0.1 slots=2 rack=a\nlocalhost slots=2 rack=b\n");
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", suite), "--hosts", hosts, "--report", "json:" + dir_ + "/r.json"},
+                     seconds(60));
+  ASSERT_EQ(r.status.code, 0) << r.err;
+  const json t = report()["tests"][0];
+  EXPECT_EQ(t["participants"], json({2, 3}));
+  EXPECT_EQ(report()["agents"].size(), 4u);
+}
+
+TEST_F(RunCommand, AnInterruptedRunLeavesAValidReportOfWhatFinished) {
+  const std::string suite = "name: x\ndefaults: {duration: 1s, rate: 10Mbit/s}\ntests:\n"
+                            "  - {name: one, pattern: stream}\n  - {name: two, pattern: stream}\n"
+                            "  - {name: three, pattern: stream}\n";
+  auto p = Subprocess::start({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json"});
+  ASSERT_TRUE(p.waitForStderr("[2/3] two", std::chrono::seconds(30))) << p.err();
+  p.signal(SIGINT);
+  const auto st = p.waitExit(std::chrono::seconds(30));
+  EXPECT_EQ(st.code, 3) << p.err();
+  const json j = report();
+  EXPECT_TRUE(j["complete"].get<bool>());
+  EXPECT_TRUE(j["end"]["interrupted"].get<bool>());
+  EXPECT_EQ(j["tests"].size(), 2u);  // the running test finishes; the third never starts
+}
+
+TEST_F(RunCommand, AKilledControllerStillLeavesValidJson) {
+  const std::string suite = "name: x\ndefaults: {duration: 1s, rate: 10Mbit/s}\ntests:\n"
+                            "  - {name: one, pattern: stream}\n  - {name: two, pattern: stream}\n";
+  auto p = Subprocess::start({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json"});
+  ASSERT_TRUE(p.waitForStderr("[2/2] two", std::chrono::seconds(30))) << p.err();
+  p.signal(SIGKILL);
+  p.waitExit(std::chrono::seconds(10));
+  const json j = report();
+  EXPECT_FALSE(j["complete"].get<bool>());
+  ASSERT_EQ(j["tests"].size(), 1u);
+  EXPECT_EQ(j["tests"][0]["name"], "one");
+}
+
+TEST_F(RunCommand, UsageErrorsExitTwoNamingTheValue) {
+  const std::string s = write("s.yaml", kSuite);
+  auto r = run({kFabcheckBin, "run", s, "--launcher", "pbs"}, seconds(20));
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_NE(r.err.find("launcher 'pbs' is unknown"), std::string::npos) << r.err;
+  r = run({kFabcheckBin, "run", s, "--report", "xml:" + dir_ + "/a.xml"}, seconds(20));
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_NE(r.err.find("unknown format 'xml'"), std::string::npos) << r.err;
+  r = run({kFabcheckBin, "run", s, "--test", "nope"}, seconds(20));
+  EXPECT_EQ(r.status.code, 2);
+  EXPECT_NE(r.err.find("--test 'nope'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace fabcheck::testing
