@@ -24,7 +24,7 @@ constexpr uint32_t kGsoBytesLimit = 65000;     // stay under the 64 KiB datagram
 constexpr uint32_t kMaxOpsPerBatch = 64;
 constexpr uint32_t kTargetMessagesPerBatch = 256;
 
-constexpr double kQuantumNs = 20'000;        // pace in steps of ~20 us of traffic
+constexpr double kQuantumNs = 100'000;       // pace in steps of ~100 us of traffic
 constexpr double kBucketNs = 5e6;            // sender's token bucket: 5 ms of its rate
 constexpr int64_t kStartSpinNs = 300'000;
 

@@ -193,17 +193,15 @@ int runRunCommand(int argc, char** argv) {
     if (vm.count("hosts")) {
       if (vm.count("agents")) throw ConfigError("--agents: give either --hosts FILE (slots per host) or --agents N");
       ro.hosts = launch::parseHostsFile(vm["hosts"].as<std::string>());
-    } else if (ro.launcher == "local") {
+    } else {
       ro.agents = vm.count("agents") ? vm["agents"].as<int>() : s.agentsWanted();
       if (ro.agents < 1 || ro.agents > 4096) {
         throw ConfigError("--agents " + std::to_string(ro.agents) + ": expected 1 to 4096");
       }
-    } else {
-      ro.hosts = launch::defaultHosts(ro.launcher);  // e.g. slurm: SLURM_JOB_NODELIST
+      ro.hosts = launch::defaultHosts(ro.launcher, ro.launcher_options, ro.agents);  // slurm: the allocation
       if (ro.hosts.empty()) throw ConfigError("--hosts FILE is required with the " + ro.launcher + " launcher");
     }
-    std::vector<launch::HostEntry> hosts = ro.hosts;
-    if (hosts.empty()) hosts.push_back({"localhost", ro.agents, {}});
+    const std::vector<launch::HostEntry>& hosts = ro.hosts;
 
     std::vector<std::string> only = list("test");
     for (const auto& name : only) {

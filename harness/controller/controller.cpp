@@ -19,6 +19,16 @@ using protocol::makeMessage;
 namespace msg = agent::msg;
 using Channel = protocol::AuthenticatedChannel;
 
+namespace {
+
+// The run was interrupted (Ctrl-C): not the agent's fault.
+class Interrupted : public Error {
+ public:
+  using Error::Error;
+};
+
+}  // namespace
+
 struct Controller::Impl {
   protocol::ControlListener listener;
   protocol::RunSecret secret;
@@ -26,6 +36,7 @@ struct Controller::Impl {
   std::vector<AgentInfo> agents;
   std::vector<std::optional<Channel>> channels;
   int64_t test_id = 0;
+  const std::atomic<bool>* interrupt = nullptr;
 
   std::string who(int a) const {
     return "agent " + std::to_string(a) + " (" + agents[a].host + ", " + agents[a].peer + ")";
@@ -50,9 +61,11 @@ struct Controller::Impl {
         throw TimeoutError(who(a) + " sent no '" + std::string(type) + "' within " +
                            std::to_string(timeout_ns / 1'000'000) + " ms during " + phase);
       }
+      if (interrupt && interrupt->load()) throw Interrupted("interrupted during " + phase);
       json m;
       try {
-        auto got = channels[a]->tryReceive(left, phase);
+        // Short slices, so an interrupt ends a long test within about 100 ms.
+        auto got = channels[a]->tryReceive(std::min<int64_t>(left, 100'000'000), phase);
         if (!got) continue;
         m = std::move(*got);
       } catch (const TimeoutError&) {
@@ -82,6 +95,8 @@ Controller::Controller(protocol::ControlListener listener, const protocol::RunSe
     : impl_(new Impl{std::move(listener), secret, options, {}, {}, 0}) {}
 
 Controller::~Controller() { shutdown(); }
+
+void Controller::setInterrupt(const std::atomic<bool>* flag) { impl_->interrupt = flag; }
 
 const std::vector<AgentInfo>& Controller::agents() const { return impl_->agents; }
 

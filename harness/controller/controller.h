@@ -8,6 +8,7 @@
 // Messages carry the test id; replies from an aborted test are discarded.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -102,6 +103,9 @@ class Controller {
   void measureClocks();
   TestOutcome runTest(const TestSpec& spec);
   void shutdown() noexcept;   // bye to every agent still connected
+  // While `flag` is set, a running test stops waiting (within ~100 ms), is aborted on every agent
+  // and ends with the error "interrupted during <phase>"; agents are not marked lost.
+  void setInterrupt(const std::atomic<bool>* flag);
 
   const std::vector<AgentInfo>& agents() const;
 

@@ -58,9 +58,12 @@ class Launcher {
   virtual void stop(int64_t grace_ns = 2'000'000'000) noexcept = 0;
 };
 
-// The hosts a launcher uses when no hosts file is given: slurm reads SLURM_JOB_NODELIST
-// (inside an allocation); the others have none (empty).
-std::vector<HostEntry> defaultHosts(const std::string& launcher);
+// The hosts a launcher uses when no hosts file is given: slurm reads the allocation
+// (SLURM_JOB_NODELIST, and the task counts with slurm_per=task), or outside one lets Slurm
+// choose `agents` slots; local is this host with `agents` slots; the others have none (empty:
+// a hosts file is required).
+std::vector<HostEntry> defaultHosts(const std::string& launcher, const std::map<std::string, std::string>& options,
+                                    int agents);
 
 // "local", "ssh" (and later "slurm", "mpirun", "emulated"). Throws ConfigError for an unknown name.
 std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options);

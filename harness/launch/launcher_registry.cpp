@@ -9,8 +9,14 @@
 
 namespace fabcheck::launch {
 
-std::vector<HostEntry> defaultHosts(const std::string& launcher) {
-  if (launcher == "slurm") return slurmHostsFromEnvironment();  // SLURM_JOB_NODELIST, one slot per node
+std::vector<HostEntry> defaultHosts(const std::string& launcher, const std::map<std::string, std::string>& options,
+                                    int agents) {
+  if (launcher == "local") return {HostEntry{"localhost", agents, {}}};
+  if (launcher == "slurm") {
+    auto hosts = slurmHostsFromEnvironment(options);  // inside an allocation
+    if (hosts.empty() || (hosts.size() == 1 && hosts[0].name == kSlurmAnyNode)) hosts = {HostEntry{kSlurmAnyNode, agents, {}}};
+    return hosts;
+  }
   return {};
 }
 

@@ -15,9 +15,8 @@ namespace {
 const std::set<std::string> kOptionNames = {"slurm_mode", "slurm_per", "srun_options", "slurm_partition",
                                             "slurm_time_limit"};
 // srun options the launch depends on: the user may not override them through srun_options.
-const std::vector<std::string> kReservedLong = {"--export",  "--label",  "--nodelist",         "--nodes",
-                                                "--ntasks",  "--ntasks-per-node", "--distribution", "--verbose",
-                                                "--quiet"};
+const std::vector<std::string> kReservedLong = {"--export", "--label", "--nodelist", "--nodes", "--ntasks",
+                                                "--ntasks-per-node", "--distribution", "--verbose", "--quiet"};
 const std::string kReservedShort = "lwNnmvQ";
 
 std::vector<std::string> lines(const std::string& text) {

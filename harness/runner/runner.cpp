@@ -48,6 +48,7 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
   RunResult result;
   try {
     ctl.acceptAgents(count, [&]() -> std::string {
+      if (interrupt && interrupt->load()) return "interrupted before every agent registered";
       for (const auto& x : launcher->exited()) {
         return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " +
                (x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code)) +
@@ -58,6 +59,7 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
     ctl.measureClocks();
     result.launch_to_ready_ns = monoNowNs() - launch_start;
     if (options_.on_ready) options_.on_ready(ctl.agents());
+    ctl.setInterrupt(interrupt);
     for (size_t i = 0; i < tests.size(); ++i) {
       if (interrupt && interrupt->load()) {
         result.interrupted = true;

@@ -124,7 +124,7 @@ TEST_F(RunCommand, LabelsSelectTheAgentsOfATest) {
 
 TEST_F(RunCommand, AnInterruptedRunLeavesAValidReportOfWhatFinished) {
   const std::string suite = "name: x\ndefaults: {duration: 1s, rate: 10Mbit/s}\ntests:\n"
-                            "  - {name: one, pattern: stream}\n  - {name: two, pattern: stream}\n"
+                            "  - {name: one, pattern: stream}\n  - {name: two, pattern: stream, duration: 10min}\n"
                             "  - {name: three, pattern: stream}\n";
   auto p = Subprocess::start({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json"});
   ASSERT_TRUE(p.waitForStderr("[2/3] two", std::chrono::seconds(30))) << p.err();
@@ -134,7 +134,10 @@ TEST_F(RunCommand, AnInterruptedRunLeavesAValidReportOfWhatFinished) {
   const json j = report();
   EXPECT_TRUE(j["complete"].get<bool>());
   EXPECT_TRUE(j["end"]["interrupted"].get<bool>());
-  EXPECT_EQ(j["tests"].size(), 2u);  // the running test finishes; the third never starts
+  ASSERT_EQ(j["tests"].size(), 2u);  // the running test is aborted; the third never starts
+  EXPECT_EQ(j["tests"][0]["verdict"], "pass");
+  EXPECT_EQ(j["tests"][1]["verdict"], "error");
+  EXPECT_EQ(j["tests"][1]["error"].get<std::string>().rfind("interrupted during ", 0), 0u) << j["tests"][1]["error"];
 }
 
 TEST_F(RunCommand, AKilledControllerStillLeavesValidJson) {
