@@ -65,6 +65,8 @@ void BM_StartSkew(benchmark::State& state) {
     state.counters["p50_us"] = static_cast<double>(skews[skews.size() / 2]) / 1e3;
     state.counters["p99_us"] = static_cast<double>(skews[std::min(skews.size() - 1, skews.size() * 99 / 100)]) / 1e3;
     state.counters["max_us"] = static_cast<double>(skews.back()) / 1e3;
+    state.counters["p90_us"] = static_cast<double>(skews[skews.size() * 90 / 100]) / 1e3;
+    state.counters["over_50us"] = static_cast<double>(std::count_if(skews.begin(), skews.end(), [](int64_t s) { return s > 50'000; }));
   }
 }
 BENCHMARK(BM_StartSkew)->Arg(3)->Arg(4)->Iterations(1)->Unit(benchmark::kMillisecond);

@@ -1,5 +1,8 @@
 #include "generators/engine/stream_sender.h"
 
+#include <sched.h>
+#include <sys/prctl.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -26,7 +29,7 @@ constexpr uint32_t kTargetMessagesPerBatch = 256;
 
 constexpr double kQuantumNs = 100'000;       // pace in steps of ~100 us of traffic
 constexpr double kBucketNs = 5e6;            // sender's token bucket: 5 ms of its rate
-constexpr int64_t kStartSpinNs = 300'000;
+constexpr int64_t kStartSpinNs = 1'000'000;
 
 // Time between two messages at the plan's rate (the tighter of bit and packet rate); 0 = unpaced.
 double messageGapNs(const SendPlan& plan, uint32_t size) {
@@ -136,9 +139,27 @@ SenderResult runSender(transport::Connection& conn, const transport::TransportPr
 
   const int64_t measured_start = start + plan.warmup_ns;
   const int64_t end = plan.duration_ns > 0 ? measured_start + plan.duration_ns : INT64_MAX;
-  // Spin the last 300 us before the start: waking from a sleep costs tens of us and varies
-  // by thread, which would show as start skew between senders.
-  if (start > monoNowNs()) pacing::waitUntil(start, kStartSpinNs);
+  // Spin the last 1 ms before the start: waking from a sleep costs tens to hundreds of us (more
+  // under a hypervisor) and varies by thread, which would show as start skew between senders.
+  cpu_set_t saved_cpus;
+  bool pinned = false;
+  if (start > monoNowNs()) {
+    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // wake at the deadline, not up to 50 us later
+    // Spinners that share a CPU take turns a scheduler slice apart: spread the senders of a
+    // synchronised start over the allowed CPUs (by flow id) for the spin, then let go.
+    if (sched_getaffinity(0, sizeof saved_cpus, &saved_cpus) == 0 && CPU_COUNT(&saved_cpus) > 1) {
+      int nth = static_cast<int>(plan.flow_id % static_cast<uint32_t>(CPU_COUNT(&saved_cpus)));
+      for (int c = 0; c < CPU_SETSIZE; ++c) {
+        if (!CPU_ISSET(c, &saved_cpus) || nth-- > 0) continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(c, &one);
+        pinned = sched_setaffinity(0, sizeof one, &one) == 0;
+        break;
+      }
+    }
+    pacing::waitUntil(start, kStartSpinNs);
+  }
 
   CompletionReaper reaper(conn, result);
   std::vector<SendOp> ops(shape.ops);
@@ -243,6 +264,10 @@ SenderResult runSender(transport::Connection& conn, const transport::TransportPr
       result.measured_bytes += static_cast<uint64_t>(posted_msgs) * plan.size;
     }
     pacer.consume(plan.size, posted_msgs, now);
+    if (pinned) {  // the synchronised first send is out: free to move again
+      sched_setaffinity(0, sizeof saved_cpus, &saved_cpus);
+      pinned = false;
+    }
     // Before the slots are rewritten, every send from them must have completed.
     if (!reaper.drain(plan.stall_timeout_ns, abort) || done < nops) {
       if (result.error.empty()) {

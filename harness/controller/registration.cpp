@@ -98,7 +98,7 @@ void RegistrationDesk::acceptLoop() {
     reapFinishedReaders();
     std::optional<protocol::ControlChannel> conn;
     try {
-      conn.emplace(listener_.accept(kSliceNs));
+      conn.emplace(listener_.accept(kAcceptSliceNs));
     } catch (const TimeoutError&) {
       continue;
     } catch (const std::exception& e) {
