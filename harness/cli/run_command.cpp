@@ -299,12 +299,14 @@ int runRunCommand(int argc, char** argv) {
 
   int code = kExitOk;
   std::string run_error;
-  bool interrupted = false;
+  bool interrupted = false, stopped_on_error = false;
   ro.controller.start_delay_ns = 200'000'000;
   try {
     Runner runner(ro);
     RunResult r = runner.run(specs, &installInterruptHandlers(), on_test);
     interrupted = r.interrupted;
+    stopped_on_error = r.stopped_on_error;
+    if (stopped_on_error) progress.message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
     if (r.interrupted) progress.message("fabcheck run: interrupted; the reports hold the tests that finished");
   } catch (const ConfigError& e) {
     run_error = e.what();
@@ -320,6 +322,7 @@ int runRunCommand(int argc, char** argv) {
   json end = {{"finished_at", isoTime(wallNowNs())},
               {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
               {"interrupted", interrupted},
+              {"stopped_on_error", stopped_on_error},
               {"error", run_error.empty() ? json(nullptr) : json(run_error)},
               {"counts", summary.counts()},
               {"exit_code", code}};

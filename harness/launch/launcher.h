@@ -65,7 +65,7 @@ class Launcher {
 std::vector<HostEntry> defaultHosts(const std::string& launcher, const std::map<std::string, std::string>& options,
                                     int agents);
 
-// "local", "ssh" (and later "slurm", "mpirun", "emulated"). Throws ConfigError for an unknown name.
+// "local", "ssh", "slurm", "mpirun" (docs/launchers.md). Throws ConfigError for an unknown name.
 std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options);
 
 }  // namespace fabcheck::launch

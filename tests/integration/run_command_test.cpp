@@ -153,6 +153,28 @@ TEST_F(RunCommand, AKilledControllerStillLeavesValidJson) {
   EXPECT_EQ(j["tests"][0]["name"], "one");
 }
 
+TEST_F(RunCommand, AgentsRefusePlansAboveTheirLimitAndStopOnErrorEndsTheRun) {
+  const std::string suite = "name: x\ndefaults: {duration: 300ms}\ntests:\n"
+                            "  - {name: flood, pattern: stream}\n"                    // unlimited rate
+                            "  - {name: polite, pattern: stream, rate: 1Mbit/s}\n";
+  const std::string s = write("s.yaml", suite);
+  auto r = run({kFabcheckBin, "run", s, "--max-rate", "100Mbit/s", "--report", "json:" + dir_ + "/r.json"}, seconds(60));
+  EXPECT_EQ(r.status.code, 3) << r.err;
+  json j = report();
+  ASSERT_EQ(j["tests"].size(), 2u);
+  EXPECT_EQ(j["tests"][0]["verdict"], "error");
+  EXPECT_NE(j["tests"][0]["error"].get<std::string>().find("refuses the plan: the plan sends at an unlimited rate"),
+            std::string::npos) << j["tests"][0]["error"];
+  EXPECT_EQ(j["tests"][1]["verdict"], "pass");  // the run went on
+
+  r = run({kFabcheckBin, "run", s, "--max-rate", "100Mbit/s", "--stop-on-error", "--report", "json:" + dir_ + "/r.json"},
+          seconds(60));
+  EXPECT_EQ(r.status.code, 3) << r.err;
+  j = report();
+  EXPECT_EQ(j["tests"].size(), 1u);
+  EXPECT_TRUE(j["complete"].get<bool>());
+}
+
 TEST_F(RunCommand, UsageErrorsExitTwoNamingTheValue) {
   const std::string s = write("s.yaml", kSuite);
   auto r = run({kFabcheckBin, "run", s, "--launcher", "pbs"}, seconds(20));
