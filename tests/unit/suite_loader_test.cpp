@@ -1,7 +1,10 @@
 #include "harness/suite/suite_loader.h"
 
+#include "harness/slo/verdict.h"
+
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -169,6 +172,22 @@ TEST(SuiteLoader, UnreadableFileNamesItAndTheReason) {
   } catch (const SuiteError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/suite.yaml:0:0: cannot read the file: No such file or directory");
   }
+}
+
+// Every shipped suite stays valid, SLOs included.
+TEST(SuiteLoader, ShippedSuitesAreValid) {
+  const std::string here = __FILE__;  // .../tests/unit/suite_loader_test.cpp
+  const std::string suites = here.substr(0, here.rfind("/tests/unit/")) + "/suites";
+  int n = 0;
+  for (const auto& e : std::filesystem::directory_iterator(suites)) {
+    if (e.path().extension() != ".yaml") continue;
+    ++n;
+    SCOPED_TRACE(e.path().string());
+    const Suite s = loadSuite(e.path().string());
+    EXPECT_FALSE(s.tests.empty());
+    for (const auto& d : slo::validateSlos(s)) ADD_FAILURE() << d.str();
+  }
+  EXPECT_GE(n, 3);
 }
 
 TEST(SuiteLoader, NearestKeyOnlySuggestsCloseNames) {
