@@ -1,6 +1,8 @@
 // createReporter: "FORMAT:PATH" → reporter (reporter.h).
 #include "generators/core/errors.h"
+#include "reports/html_reporter.h"
 #include "reports/json_reporter.h"
+#include "reports/junit_reporter.h"
 #include "reports/reporter.h"
 
 namespace fabcheck::reports {
@@ -12,7 +14,10 @@ std::unique_ptr<Reporter> createReporter(const std::string& spec) {
   }
   const std::string format = spec.substr(0, colon), path = spec.substr(colon + 1);
   if (format == "json") return std::make_unique<JsonReporter>(path);
-  throw ConfigError("--report '" + spec + "': unknown format '" + format + "'; expected json:PATH");
+  if (format == "html") return std::make_unique<HtmlReporter>(path);
+  if (format == "junit") return std::make_unique<JunitReporter>(path);
+  throw ConfigError("--report '" + spec + "': unknown format '" + format +
+                    "'; expected json:PATH, junit:PATH or html:PATH");
 }
 
 }  // namespace fabcheck::reports

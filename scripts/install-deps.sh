@@ -15,10 +15,12 @@ PACKAGES=(
   python3 python3-dev python3-pybind11 python3-pytest
   # peer tools for bench/ comparisons and system tools the tests use
   iperf3 sockperf iproute2 procps
+  libxml2-utils  # xmllint: the JUnit report tests validate against tests/junit.xsd
   # real engines the launcher tests start themselves
   openssh-server openssh-client
   slurmctld slurmd slurm-client munge  # slurm launcher: a single-node cluster the tests start
   openmpi-bin  # mpirun launcher (its libopenmpi3 and ssh client come as dependencies)
+  chromium     # headless browser that renders the HTML report in tests
 )
 
 missing=()

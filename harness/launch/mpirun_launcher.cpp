@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "generators/core/errors.h"
+#include "harness/launch/launcher_options.h"
 #include "harness/launch/ssh_launcher.h"
 
 namespace fabcheck::launch {
@@ -32,11 +33,9 @@ constexpr const char* kRankScript =
 const std::set<std::string> kOptionNames = {"mpirun", "mpirun_options", "mpirun_allow_root", "mpirun_oversubscribe"};
 
 std::optional<bool> parseAuto(const std::map<std::string, std::string>& options, const std::string& key) {
-  const auto it = options.find(key);
-  if (it == options.end() || it->second == "auto" || it->second.empty()) return std::nullopt;
-  const std::string& v = it->second;
-  if (v == "1" || v == "yes" || v == "true") return true;
-  if (v == "0" || v == "no" || v == "false") return false;
+  const std::string v = optionValue(options, key);
+  if (v == "auto" || v.empty()) return std::nullopt;
+  if (const auto yes = parseYesNo(v)) return yes;
   throw ConfigError("mpirun launcher: " + key + " '" + v + "' is not auto or a yes/no value; expected auto, 1 or 0");
 }
 
@@ -135,22 +134,13 @@ std::optional<ProcStat> readStat(pid_t pid) {
 }  // namespace
 
 MpirunOptions parseMpirunOptions(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) {
-    if (kOptionNames.count(k) == 0) {
-      std::string names;
-      for (const auto& n : kOptionNames) names += (names.empty() ? "" : ", ") + n;
-      throw ConfigError("mpirun launcher: unknown option '" + k + "'; expected one of: " + names);
-    }
-  }
+  checkOptionNames("mpirun", options, kOptionNames);
   MpirunOptions o;
   if (const auto it = options.find("mpirun"); it != options.end()) {
     if (it->second.empty()) throw ConfigError("mpirun launcher: option mpirun is empty; expected a path or command name");
     o.mpirun = it->second;
   }
-  if (const auto it = options.find("mpirun_options"); it != options.end()) {
-    std::istringstream words(it->second);
-    for (std::string w; words >> w;) o.extra.push_back(w);
-  }
+  o.extra = splitWords(optionValue(options, "mpirun_options"));
   o.allow_root = parseAuto(options, "mpirun_allow_root");
   o.oversubscribe = parseAuto(options, "mpirun_oversubscribe");
   return o;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "generators/core/errors.h"
+#include "harness/launch/launcher_options.h"
 
 namespace fabcheck::launch {
 namespace {
@@ -129,17 +130,8 @@ bool scancel(const std::string& signal, const std::string& step) {
 }  // namespace
 
 SlurmOptions parseSlurmOptions(const std::map<std::string, std::string>& options) {
-  for (const auto& [k, v] : options) {
-    if (kOptionNames.count(k) == 0) {
-      std::string names;
-      for (const auto& n : kOptionNames) names += (names.empty() ? "" : ", ") + n;
-      throw ConfigError("slurm launcher: unknown option '" + k + "'; expected one of: " + names);
-    }
-  }
-  auto get = [&](const char* k) {
-    auto it = options.find(k);
-    return it == options.end() ? std::string() : it->second;
-  };
+  checkOptionNames("slurm", options, kOptionNames);
+  auto get = [&](const char* k) { return optionValue(options, k); };
   SlurmOptions o;
   const std::string mode = get("slurm_mode");
   if (mode == "allocate") {
@@ -153,8 +145,7 @@ SlurmOptions parseSlurmOptions(const std::map<std::string, std::string>& options
   } else if (!per.empty() && per != "node") {
     throw ConfigError("slurm launcher: slurm_per '" + per + "' is unknown; expected node (one agent per node) or task (one per slot)");
   }
-  std::istringstream extra(get("srun_options"));
-  for (std::string w; extra >> w;) {
+  for (const std::string& w : splitWords(get("srun_options"))) {
     for (const auto& r : kReservedLong) {
       if (w == r || startsWith(w, r + "=")) {
         throw ConfigError("slurm launcher: srun_options word '" + w + "' is set by the launcher itself; expected other srun options");

@@ -5,10 +5,10 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
-#include <sstream>
 
 #include "generators/core/errors.h"
 #include "generators/core/version.h"
+#include "harness/launch/launcher_options.h"
 #include "harness/launch/local_launcher.h"
 
 namespace fabcheck::launch {
@@ -36,13 +36,6 @@ constexpr const char* kDeployScript =
 const std::set<std::string> kOptionNames = {"ssh_port", "ssh_identity", "ssh_config", "ssh_user", "ssh_options",
                                             "ssh_connect_timeout", "deploy", "local_binary"};
 
-int parseSeconds(const std::string& v) {
-  if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos || std::stoi(v) < 1) {
-    throw ConfigError("ssh launcher: ssh_connect_timeout '" + v + "' is not a whole number of seconds from 1 to 9999");
-  }
-  return std::stoi(v);
-}
-
 std::string trim(const std::string& s) {
   const size_t b = s.find_first_not_of(" \t\r\n");
   if (b == std::string::npos) return {};
@@ -68,34 +61,28 @@ std::string remoteVersion(const SshOptions& o, const std::string& host, const st
 
 SshOptions parseSshOptions(const std::map<std::string, std::string>& options) {
   SshOptions o;
-  for (const auto& [k, v] : options) {
-    if (kOptionNames.count(k) == 0) {
-      std::string names;
-      for (const auto& n : kOptionNames) names += (names.empty() ? "" : ", ") + n;
-      throw ConfigError("ssh launcher: unknown option '" + k + "'; expected one of: " + names);
-    }
-  }
-  auto get = [&](const char* k) {
-    auto it = options.find(k);
-    return it == options.end() ? std::string() : it->second;
-  };
+  checkOptionNames("ssh", options, kOptionNames);
+  auto get = [&](const char* k) { return optionValue(options, k); };
   o.port = get("ssh_port");
-  if (!o.port.empty() && (o.port.size() > 5 || o.port.find_first_not_of("0123456789") != std::string::npos ||
-                          std::stoi(o.port) < 1 || std::stoi(o.port) > 65535)) {
+  if (!o.port.empty() && !parseWholeNumber(o.port, 1, 65535)) {
     throw ConfigError("ssh launcher: ssh_port '" + o.port + "' is not a port number from 1 to 65535");
   }
   o.identity = get("ssh_identity");
   o.config = get("ssh_config");
   o.user = get("ssh_user");
-  std::istringstream extra(get("ssh_options"));
-  for (std::string w; extra >> w;) o.extra.push_back(w);
-  if (options.count("ssh_connect_timeout")) o.connect_timeout_s = parseSeconds(get("ssh_connect_timeout"));
-  const std::string deploy = get("deploy");
-  if (deploy == "1" || deploy == "true" || deploy == "yes") {
-    o.deploy = true;
-  } else if (!(deploy.empty() || deploy == "0" || deploy == "false" || deploy == "no")) {
-    throw ConfigError("ssh launcher: deploy '" + deploy + "' is not a yes/no value; expected 1 or 0");
+  o.extra = splitWords(get("ssh_options"));
+  if (options.count("ssh_connect_timeout")) {
+    const std::string v = get("ssh_connect_timeout");
+    const auto seconds = parseWholeNumber(v, 1, 9999);
+    if (!seconds) {
+      throw ConfigError("ssh launcher: ssh_connect_timeout '" + v + "' is not a whole number of seconds from 1 to 9999");
+    }
+    o.connect_timeout_s = static_cast<int>(*seconds);
   }
+  const std::string deploy = get("deploy");
+  const auto yes = deploy.empty() ? std::optional<bool>(false) : parseYesNo(deploy);
+  if (!yes) throw ConfigError("ssh launcher: deploy '" + deploy + "' is not a yes/no value; expected 1 or 0");
+  o.deploy = *yes;
   if (options.count("local_binary")) o.local_binary = get("local_binary");
   return o;
 }

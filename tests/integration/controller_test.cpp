@@ -33,15 +33,53 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-// Connects, writes `bytes`, and reports whether the controller then closed the connection
-// within 10 s (what a refusal looks like from outside).
-bool refusedAfterSending(uint16_t port, const std::string& bytes) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+// A controller on 127.0.0.1 (a free port) with a fresh run secret and these timeouts.
+struct LoopbackController {
+  LoopbackController(int64_t register_timeout_ns, int64_t step_timeout_ns)
+      : LoopbackController(protocol::ControlListener::listen("127.0.0.1", 0), register_timeout_ns, step_timeout_ns) {}
+
+  uint16_t port;
+  protocol::RunSecret secret;
+  controller::Controller ctl;
+
+ private:
+  LoopbackController(protocol::ControlListener listener, int64_t register_timeout_ns, int64_t step_timeout_ns)
+      : port(listener.port()),
+        secret(protocol::generateRunSecret()),
+        ctl(std::move(listener), secret, options(register_timeout_ns, step_timeout_ns)) {}
+  static controller::ControllerOptions options(int64_t register_timeout_ns, int64_t step_timeout_ns) {
+    controller::ControllerOptions o;
+    o.register_timeout_ns = register_timeout_ns;
+    o.step_timeout_ns = step_timeout_ns;
+    return o;
+  }
+};
+
+// A TCP socket (close-on-exec) connected to 127.0.0.1:`port`, -1 when that fails. `local`, when
+// given, is set to the socket's own "127.0.0.1:port".
+int connectLoopback(uint16_t port, std::string* local = nullptr) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return false;
+  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  if (local) {
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    *local = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  }
+  return fd;
+}
+
+// Connects, writes `bytes`, and reports whether the controller then closed the connection
+// within 10 s (what a refusal looks like from outside).
+bool refusedAfterSending(uint16_t port, const std::string& bytes) {
+  const int fd = connectLoopback(port);
+  if (fd < 0) return false;
   (void)!write(fd, bytes.data(), bytes.size());
   pollfd p{fd, POLLIN, 0};
   bool closed = false;
@@ -88,13 +126,10 @@ std::string frame(const std::string& payload) {
 }
 
 TEST(Controller, RefusesBadPeersAndKeepsServing) {
-  auto listener = protocol::ControlListener::listen("127.0.0.1", 0);
-  const uint16_t port = listener.port();
-  const auto secret = protocol::generateRunSecret();
-  controller::ControllerOptions opts;
-  opts.register_timeout_ns = 30'000'000'000;
-  opts.step_timeout_ns = 5'000'000'000;
-  controller::Controller ctl(std::move(listener), secret, opts);
+  LoopbackController c(30'000'000'000, 5'000'000'000);
+  const uint16_t port = c.port;
+  const auto& secret = c.secret;
+  auto& ctl = c.ctl;
 
   LogCapture log;
   bool garbage = false, unauthenticated = false, oversized = false, wrong_secret = false, wrong_version = false;
@@ -200,18 +235,7 @@ testing::Subprocess startAgent(uint16_t port, int id) {
 
 // A TCP connection to the port that never sends a byte (a port scanner, a half-open peer).
 // Returns the socket and sets `local` to its "127.0.0.1:port" as the controller sees it.
-int connectSilently(uint16_t port, std::string& local) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return -1;
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  local = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-  return fd;
-}
+int connectSilently(uint16_t port, std::string& local) { return connectLoopback(port, &local); }
 
 // True when the other end closes `fd` (EOF or reset) within the timeout.
 bool closedByPeerWithin(int fd, std::chrono::milliseconds timeout) {
@@ -222,16 +246,13 @@ bool closedByPeerWithin(int fd, std::chrono::milliseconds timeout) {
 }
 
 TEST(Controller, ASilentConnectionHoldsUpNoRegistration) {
-  auto listener = protocol::ControlListener::listen("127.0.0.1", 0);
-  const uint16_t port = listener.port();
-  const auto secret = protocol::generateRunSecret();
-  controller::ControllerOptions opts;
   // Both 20 s: had the controller read registrations one connection at a time, the silent peer
   // (first in line) would have held it for its whole 20 s registration timeout and the 20 s
   // registration deadline would have passed: acceptAgents would have thrown a TimeoutError.
-  opts.register_timeout_ns = 20'000'000'000;
-  opts.step_timeout_ns = 20'000'000'000;
-  controller::Controller ctl(std::move(listener), secret, opts);
+  LoopbackController c(20'000'000'000, 20'000'000'000);
+  const uint16_t port = c.port;
+  const auto& secret = c.secret;
+  auto& ctl = c.ctl;
   std::string silent_peer;
   const int silent = connectSilently(port, silent_peer);
   ASSERT_GE(silent, 0) << strerror(errno);
@@ -263,13 +284,10 @@ TEST(Controller, ASilentConnectionHoldsUpNoRegistration) {
 }
 
 TEST(Controller, UnexpectedAndDuplicateAgentIdsAreRefusedAndToldWhy) {
-  auto listener = protocol::ControlListener::listen("127.0.0.1", 0);
-  const uint16_t port = listener.port();
-  const auto secret = protocol::generateRunSecret();
-  controller::ControllerOptions opts;
-  opts.register_timeout_ns = 30'000'000'000;
-  opts.step_timeout_ns = 5'000'000'000;
-  controller::Controller ctl(std::move(listener), secret, opts);
+  LoopbackController c(30'000'000'000, 5'000'000'000);
+  const uint16_t port = c.port;
+  const auto& secret = c.secret;
+  auto& ctl = c.ctl;
   using Channel = protocol::AuthenticatedChannel;
   auto registerAs = [&](int id) {
     Channel ch(protocol::ControlChannel::connect("127.0.0.1", port, 5'000'000'000), secret, Channel::Role::kConnector);
@@ -328,12 +346,10 @@ TEST(Controller, UnexpectedAndDuplicateAgentIdsAreRefusedAndToldWhy) {
 }
 
 TEST(Controller, AgentsReportTheirHostFactsWhenTheyRegister) {
-  auto listener = protocol::ControlListener::listen("127.0.0.1", 0);
-  const uint16_t port = listener.port();
-  const auto secret = protocol::generateRunSecret();
-  controller::ControllerOptions opts;
-  opts.register_timeout_ns = 20'000'000'000;
-  controller::Controller ctl(std::move(listener), secret, opts);
+  LoopbackController c(20'000'000'000, controller::ControllerOptions{}.step_timeout_ns);
+  const uint16_t port = c.port;
+  const auto& secret = c.secret;
+  auto& ctl = c.ctl;
   std::optional<testing::Subprocess> agent;
   {
     SecretEnv env(secret);

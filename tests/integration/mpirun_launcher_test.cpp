@@ -8,27 +8,24 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
-#include <random>
 #include <set>
 
 #include "harness/runner/runner.h"
-#include "tests/integration/gen_server.h"
-#include "tests/support/test_helpers.h"
+#include "tests/integration/launcher_test_helpers.h"
+#include "tests/integration/runner_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
+using fabcheck::testing::alive;
 using fabcheck::testing::eventually;
+using fabcheck::testing::parentOf;
 using fabcheck::testing::slurp;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 // "" when an executable `mpirun` is on PATH, else why the tests skip.
@@ -45,51 +42,23 @@ std::string mpirunUnavailableReason() {
   return "mpirun (Open MPI) is not installed; scripts/install-deps.sh installs openmpi-bin";
 }
 
-bool alive(pid_t pid) {
-  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  const size_t rp = stat.rfind(')');
-  return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] != 'Z';
-}
-
-pid_t parentOf(pid_t pid) {
-  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  const size_t rp = stat.rfind(')');
-  return rp == std::string::npos ? 0 : static_cast<pid_t>(std::atoi(stat.c_str() + rp + 4));  // ") S <ppid>"
-}
-
-std::string nulsToSpaces(std::string s) {
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
-}
-
 class MpirunLauncherTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (const std::string why = mpirunUnavailableReason(); !why.empty()) GTEST_SKIP() << why;
-    std::string tmpl = (fs::temp_directory_path() / "fabcheck-mpirun-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    tmp_ = std::make_unique<fabcheck::testing::TempDir>("fabcheck-mpirun");
+    dir_ = tmp_->path();
   }
   void TearDown() override {
     launcher_.reset();  // stops every agent, also when the test failed
-    if (!dir_.empty()) fs::remove_all(dir_);
+    tmp_.reset();
   }
 
-  // An agent stand-in: records argv, secret and PID under <dir>/<kind>.<rank>, then runs `body`.
+  // An agent stand-in (writeFakeAgent) with $id its OMPI_COMM_WORLD_RANK.
   std::string agentScript(const std::string& body) {
-    const std::string p = dir_ + "/agent.sh";
-    std::ofstream(p) << "#!/bin/sh\n"
-                     << "id=$OMPI_COMM_WORLD_RANK\n"
-                     << "d=" << dir_ << "\n"
-                     << "printf '%s\\n' \"$@\" > \"$d/args.$id\"\n"
-                     << "printf '%s\\n' \"$FABCHECK_RUN_SECRET\" > \"$d/secret.$id\"\n"
-                     << "printf '%s\\n' \"$EXTRA\" > \"$d/extra.$id\"\n"
-                     << "echo $$ > \"$d/pid.tmp.$id\" && mv \"$d/pid.tmp.$id\" \"$d/pid.$id\"\n"
-                     << body;
-    ::chmod(p.c_str(), 0755);
-    return p;
+    return fabcheck::testing::writeFakeAgent(dir_, "id=$OMPI_COMM_WORLD_RANK", body);
   }
-  pid_t agentPid(int id) { return static_cast<pid_t>(std::atoi(slurp(dir_ + "/pid." + std::to_string(id)).c_str())); }
+  pid_t agentPid(int id) { return fabcheck::testing::fakeAgentPid(dir_, id); }
   bool allStarted(int n) {
     for (int i = 0; i < n; ++i) {
       if (agentPid(i) <= 0) return false;
@@ -98,13 +67,7 @@ class MpirunLauncherTest : public ::testing::Test {
   }
 
   LaunchSpec spec(const std::string& binary, std::vector<HostEntry> hosts) {
-    LaunchSpec s;
-    s.binary = binary;
-    s.agent_args = {"--controller", "127.0.0.1:7000"};
-    s.env = {{"FABCHECK_RUN_SECRET", secret_}, {"EXTRA", "a b 'c' $HOME"}};
-    s.hosts = std::move(hosts);
-    s.start_timeout_ns = 20'000'000'000;
-    return s;
+    return fabcheck::testing::fakeAgentSpec(binary, std::move(hosts), secret_, 20'000'000'000);
   }
 
   Launcher& launch(const LaunchSpec& s, const std::map<std::string, std::string>& opts = {}) {
@@ -117,47 +80,23 @@ class MpirunLauncherTest : public ::testing::Test {
     return fabcheck::testing::errorOf<LaunchError>([&] { launch(s, opts); });
   }
 
+  std::unique_ptr<fabcheck::testing::TempDir> tmp_;
   std::string dir_;
   std::unique_ptr<Launcher> launcher_;
-  std::string secret_ = "fabsecret-" + std::to_string(std::random_device{}()) + std::to_string(std::random_device{}());
+  std::string secret_ = fabcheck::testing::randomSecret();
 };
 
 TEST_F(MpirunLauncherTest, RunnerRunsARingOfFourAgentsStartedByOneMpirun) {
-  RunOptions o;
-  o.launcher = "mpirun";
-  o.hosts = {HostEntry{"localhost", 4, {}}};
-  o.binary = fabcheck::testing::kFabcheckBin;
-  o.controller.register_timeout_ns = 20'000'000'000;
-  o.controller.step_timeout_ns = 10'000'000'000;
-  controller::TestSpec ring;
-  ring.name = "ring under mpirun";
-  ring.placement = plan::Placement::kRing;
-  ring.params.kind = patterns::PatternKind::kStream;
-  ring.params.size_bytes = 1200;
-  ring.params.rate_bps = 20e6;
-  ring.params.duration_ns = 300'000'000;
-
-  RunResult r = Runner(o).run({ring});
-  ASSERT_EQ(r.agents.size(), 4u);
+  const RunOptions o = fabcheck::testing::launcherRun("mpirun", {HostEntry{"localhost", 4, {}}});
+  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring under mpirun", plan::Placement::kRing, 20e6)});
+  ASSERT_NO_FATAL_FAILURE(fabcheck::testing::expectRingDelivered(r, 4));
   std::set<int> ids, pids;
   for (const auto& a : r.agents) {
-    EXPECT_FALSE(a.lost) << a.lost_reason;
     ids.insert(a.id);
     pids.insert(a.pid);
   }
   EXPECT_EQ(ids, (std::set<int>{0, 1, 2, 3})) << "ids from OMPI_COMM_WORLD_RANK";
   EXPECT_EQ(pids.size(), 4u) << "four agent processes";
-  ASSERT_EQ(r.tests.size(), 1u);
-  const auto& t = r.tests[0];
-  EXPECT_EQ(t.error, "");
-  ASSERT_EQ(t.senders.size(), 4u);
-  ASSERT_EQ(t.receivers.size(), 4u);
-  for (size_t i = 0; i < 4; ++i) {
-    EXPECT_GT(t.senders[i].packets, 0u);
-    EXPECT_EQ(t.receivers[i].flow_id, t.senders[i].flow_id);
-    EXPECT_EQ(t.receivers[i].sequence.received, t.senders[i].packets) << "flow " << i;
-  }
-  for (const auto& f : t.plan.flows) EXPECT_EQ(f.receiver, (f.sender + 1) % 4);
 }
 
 TEST_F(MpirunLauncherTest, TheSecretReachesAgentsOnlyThroughTheEnvironment) {
@@ -166,27 +105,19 @@ TEST_F(MpirunLauncherTest, TheSecretReachesAgentsOnlyThroughTheEnvironment) {
   ASSERT_TRUE(eventually([&] { return allStarted(3); })) << "agents did not start";
   const pid_t mpirun = parentOf(agentPid(0));
   ASSERT_GT(mpirun, 1);
-  const std::string mpirun_cmd = nulsToSpaces(slurp("/proc/" + std::to_string(mpirun) + "/cmdline"));
+  const std::string mpirun_cmd = fabcheck::testing::cmdlineOf(std::to_string(mpirun));
   EXPECT_NE(mpirun_cmd.find(" -x FABCHECK_RUN_SECRET "), std::string::npos) << mpirun_cmd;
   EXPECT_NE(mpirun_cmd.find(" -np 3 --host localhost:3 "), std::string::npos) << mpirun_cmd;
   for (int id = 0; id < 3; ++id) {
-    const std::string n = std::to_string(id);
-    EXPECT_EQ(slurp(dir_ + "/args." + n), "agent\n--controller\n127.0.0.1:7000\n--agent-id-env\nOMPI_COMM_WORLD_RANK\n");
-    EXPECT_EQ(slurp(dir_ + "/secret." + n), secret_ + "\n");
-    EXPECT_EQ(slurp(dir_ + "/extra." + n), "a b 'c' $HOME\n") << "values pass unexpanded";
+    fabcheck::testing::expectFakeAgentGot(
+        dir_, id, "agent\n--controller\n127.0.0.1:7000\n--agent-id-env\nOMPI_COMM_WORLD_RANK\n", secret_);
     EXPECT_EQ(parentOf(agentPid(id)), mpirun) << "one mpirun started every agent";
     const std::string env = slurp("/proc/" + std::to_string(agentPid(id)) + "/environ");
     EXPECT_NE(env.find(std::string("FABCHECK_RUN_SECRET=") + secret_ + '\0'), std::string::npos) << "agent " << id;
   }
-  int processes = 0;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    const std::string cmd = nulsToSpaces(slurp(e.path().string() + "/cmdline"));
-    EXPECT_EQ(cmd.find(secret_), std::string::npos) << "secret on a command line: " << cmd;
-    ++processes;
-  }
-  EXPECT_GT(processes, 4);
+  const auto cmdlines = fabcheck::testing::allCmdlines();
+  fabcheck::testing::expectSecretOnNoCommandLine(cmdlines, secret_);
+  EXPECT_GT(cmdlines.size(), 4u);
   EXPECT_TRUE(l.exited().empty());
 
   l.stop(1'000'000'000);
@@ -266,8 +197,7 @@ TEST_F(MpirunLauncherTest, AMissingMpirunOrABadOptionIsALaunchErrorNamingIt) {
 
 TEST_F(MpirunLauncherTest, AnMpirunThatNeverStartsTheAgentsIsATimeoutLaunchErrorAndIsStopped) {
   const std::string hung = dir_ + "/hung-mpirun";
-  std::ofstream(hung) << "#!/bin/sh\necho \"$$\" > " << dir_ << "/hung.pid\necho 'still resolving hosts' >&2\nexec sleep 300\n";
-  ::chmod(hung.c_str(), 0755);
+  fabcheck::testing::writeScript(hung, "echo \"$$\" > " + dir_ + "/hung.pid\necho 'still resolving hosts' >&2\nexec sleep 300\n");
   LaunchSpec s = spec(agentScript(""), {{"localhost", 2, {}}});
   s.start_timeout_ns = 1'000'000'000;  // the fake prints its line at once; this only bounds the test
   const std::string err = launchError(s, {{"mpirun", hung}});

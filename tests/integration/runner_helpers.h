@@ -1,5 +1,5 @@
-// Test support for fabcheck::Runner tests with the local launcher: test specs, run options,
-// finding one of our agent processes, and checking delivered flows.
+// Test support for fabcheck::Runner tests: test specs, run options (local launcher or any
+// other), finding one of our agent processes, and checking delivered flows.
 #pragma once
 
 #include <dirent.h>
@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,21 @@ inline RunOptions localRun(int agents, std::vector<std::string> agent_args = {})
   return o;
 }
 
+// The built binary's agents started by `launcher` on `hosts` with these launcher options;
+// registration 30 s, each step 10 s.
+inline RunOptions launcherRun(const std::string& launcher, std::vector<launch::HostEntry> hosts,
+                              std::map<std::string, std::string> launcher_options = {}) {
+  RunOptions o;
+  o.launcher = launcher;
+  o.hosts = std::move(hosts);
+  o.binary = kFabcheckBin;
+  o.launcher_options = std::move(launcher_options);
+  o.controller.register_timeout_ns = 30'000'000'000;
+  o.controller.step_timeout_ns = 10'000'000'000;
+  return o;
+}
+
+// Every flow of `t` (there are `flows`) delivered every message it sent, with no error.
 inline void expectEveryFlowDelivered(const controller::TestOutcome& t, size_t flows) {
   EXPECT_EQ(t.error, "") << t.name;
   ASSERT_EQ(t.senders.size(), flows) << t.name;
@@ -50,6 +66,17 @@ inline void expectEveryFlowDelivered(const controller::TestOutcome& t, size_t fl
     EXPECT_EQ(t.receivers[i].sequence.received + t.receivers[i].sequence.lost, t.senders[i].packets);
     EXPECT_EQ(t.receivers[i].sequence.lost, 0u) << "flow " << i;
   }
+}
+
+// A run of the single test streamTest(name, kRing, 20e6) over `agents` agents: every agent
+// registered and was never lost, each sent to the next, and every flow delivered everything.
+// Call it inside ASSERT_NO_FATAL_FAILURE when the test goes on to read r.agents or r.tests.
+inline void expectRingDelivered(const fabcheck::RunResult& r, size_t agents) {
+  ASSERT_EQ(r.agents.size(), agents);
+  for (const auto& a : r.agents) EXPECT_FALSE(a.lost) << a.lost_reason;
+  ASSERT_EQ(r.tests.size(), 1u);
+  expectEveryFlowDelivered(r.tests[0], agents);
+  for (const auto& f : r.tests[0].plan.flows) EXPECT_EQ(f.receiver, (f.sender + 1) % static_cast<int>(agents));
 }
 
 // The parent pid of `pid` (field 4 of /proc/<pid>/stat), 0 when unreadable.

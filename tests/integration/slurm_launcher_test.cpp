@@ -4,50 +4,28 @@
 // environment and PID, so the tests can check what srun gave it and whether it still runs.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <random>
 #include <regex>
 #include <set>
 
 #include "harness/launch/slurm_launcher.h"
 #include "harness/runner/runner.h"
-#include "tests/integration/gen_server.h"
+#include "tests/integration/launcher_test_helpers.h"
+#include "tests/integration/runner_helpers.h"
 #include "tests/integration/slurm_fixture.h"
-#include "tests/support/test_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using fabcheck::testing::alive;
 using fabcheck::testing::eventually;
 using fabcheck::testing::SlurmCluster;
 using fabcheck::testing::slurp;
-
-bool alive(pid_t pid) {
-  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  const size_t rp = stat.rfind(')');
-  return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] != 'Z';
-}
-
-// Command lines of every process on the host, NULs shown as spaces.
-std::vector<std::string> allCmdlines() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string c = slurp(e.path().string() + "/cmdline");
-    std::replace(c.begin(), c.end(), '\0', ' ');
-    if (!c.empty()) out.push_back(c);
-  }
-  return out;
-}
 
 // Sets an environment variable for one scope.
 class ScopedEnv {
@@ -88,32 +66,16 @@ class SlurmLauncherTest : public ::testing::Test {
     if (HasFailure() && cluster_) std::cerr << "Slurm logs:\n" << cluster_->logs();
   }
 
-  // An agent stand-in: `body` runs after it recorded args/secret/job/pid under <work>/<kind>.<id>,
-  // with $id its SLURM_PROCID and $d the work dir.
+  // An agent stand-in (writeFakeAgent) with $id its SLURM_PROCID; it also records its
+  // SLURM_JOB_ID in <work>/job.<id>.
   std::string agentScript(const std::string& body) {
-    const std::string p = work_ + "/agent.sh";
-    std::ofstream(p) << "#!/bin/sh\n"
-                     << "id=$SLURM_PROCID\n"
-                     << "d=" << work_ << "\n"
-                     << "printf '%s\\n' \"$@\" > \"$d/args.$id\"\n"
-                     << "printf '%s\\n' \"$FABCHECK_RUN_SECRET\" > \"$d/secret.$id\"\n"
-                     << "printf '%s\\n' \"$EXTRA\" > \"$d/extra.$id\"\n"
-                     << "printf '%s\\n' \"$SLURM_JOB_ID\" > \"$d/job.$id\"\n"
-                     << "echo $$ > \"$d/pid.tmp.$id\" && mv \"$d/pid.tmp.$id\" \"$d/pid.$id\"\n"
-                     << body;
-    ::chmod(p.c_str(), 0755);
-    return p;
+    return fabcheck::testing::writeFakeAgent(work_, "id=$SLURM_PROCID", body,
+                                             "printf '%s\\n' \"$SLURM_JOB_ID\" > \"$d/job.$id\"\n");
   }
-  pid_t agentPid(int id) { return static_cast<pid_t>(std::atoi(slurp(work_ + "/pid." + std::to_string(id)).c_str())); }
+  pid_t agentPid(int id) { return fabcheck::testing::fakeAgentPid(work_, id); }
 
   LaunchSpec spec(const std::string& binary, std::vector<HostEntry> hosts) {
-    LaunchSpec s;
-    s.binary = binary;
-    s.agent_args = {"--controller", "127.0.0.1:7000"};
-    s.env = {{"FABCHECK_RUN_SECRET", secret_}, {"EXTRA", "a b 'c' $HOME"}};
-    s.hosts = std::move(hosts);
-    s.start_timeout_ns = 30'000'000'000;
-    return s;
+    return fabcheck::testing::fakeAgentSpec(binary, std::move(hosts), secret_, 30'000'000'000);
   }
   std::vector<HostEntry> node(int slots) { return {HostEntry{cluster_->node(), slots, {}}}; }
 
@@ -123,57 +85,27 @@ class SlurmLauncherTest : public ::testing::Test {
   }
 
   std::string launchError(const std::map<std::string, std::string>& options, const LaunchSpec& s) {
-    auto launcher = createLauncher("slurm", options);
-    try {
-      launcher->launch(s);
-    } catch (const LaunchError& e) {
-      return e.what();
-    }
-    return "(no error)";
+    return fabcheck::testing::errorOf<LaunchError>([&] { createLauncher("slurm", options)->launch(s); });
   }
 
   static std::unique_ptr<SlurmCluster> cluster_;
   std::string work_;
-  std::string secret_ = "fabsecret-" + std::to_string(std::random_device{}());
+  std::string secret_ = fabcheck::testing::randomSecret();
 };
 
 std::unique_ptr<SlurmCluster> SlurmLauncherTest::cluster_;
 
 TEST_F(SlurmLauncherTest, RunnerRingOfThreeRealAgentsInOneSrun) {
-  RunOptions o;
-  o.launcher = "slurm";
-  o.hosts = node(3);
-  o.binary = fabcheck::testing::kFabcheckBin;
-  o.launcher_options = allocate({{"slurm_per", "task"}, {"slurm_partition", SlurmCluster::kPartition}, {"slurm_time_limit", "5"}});
-  o.controller.register_timeout_ns = 30'000'000'000;
-  o.controller.step_timeout_ns = 10'000'000'000;
-
-  controller::TestSpec ring;
-  ring.name = "ring over slurm";
-  ring.placement = plan::Placement::kRing;
-  ring.params.kind = patterns::PatternKind::kStream;
-  ring.params.size_bytes = 1200;
-  ring.params.rate_bps = 20e6;
-  ring.params.duration_ns = 300'000'000;
-
-  RunResult r = Runner(o).run({ring});
-  ASSERT_EQ(r.agents.size(), 3u);
+  const RunOptions o = fabcheck::testing::launcherRun(
+      "slurm", node(3), allocate({{"slurm_per", "task"}, {"slurm_partition", SlurmCluster::kPartition}, {"slurm_time_limit", "5"}}));
+  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring over slurm", plan::Placement::kRing, 20e6)});
+  ASSERT_NO_FATAL_FAILURE(fabcheck::testing::expectRingDelivered(r, 3));
   std::set<int> ids;
   for (const auto& a : r.agents) {
-    EXPECT_FALSE(a.lost) << a.lost_reason;
     EXPECT_EQ(a.host.substr(0, a.host.find('.')), cluster_->node());
     ids.insert(a.id);
   }
   EXPECT_EQ(ids, (std::set<int>{0, 1, 2})) << "each agent read its own id from SLURM_PROCID";
-  ASSERT_EQ(r.tests.size(), 1u);
-  const auto& t = r.tests[0];
-  EXPECT_EQ(t.error, "");
-  ASSERT_EQ(t.senders.size(), 3u);
-  ASSERT_EQ(t.receivers.size(), 3u);
-  for (size_t i = 0; i < 3; ++i) {
-    EXPECT_GT(t.senders[i].packets, 0u);
-    EXPECT_EQ(t.receivers[i].sequence.received, t.senders[i].packets) << "flow " << i;
-  }
   EXPECT_TRUE(eventually([&] { return cluster_->strays().empty(); }, 10s)) << "agents or steps left after the run";
 }
 
@@ -184,21 +116,18 @@ TEST_F(SlurmLauncherTest, AgentsGetIdsFromSlurmProcidAndTheSecretOnlyThroughTheE
   ASSERT_TRUE(eventually([&] { return agentPid(0) > 0 && agentPid(1) > 0 && agentPid(2) > 0; }, 20s))
       << "agents did not start";
   for (int id : {0, 1, 2}) {
-    const std::string n = std::to_string(id);
-    EXPECT_EQ(slurp(work_ + "/args." + n), "agent\n--controller\n127.0.0.1:7000\n--agent-id-env\nSLURM_PROCID\n");
-    EXPECT_EQ(slurp(work_ + "/secret." + n), secret_ + "\n");
-    EXPECT_EQ(slurp(work_ + "/extra." + n), "a b 'c' $HOME\n") << "values pass unexpanded";
+    fabcheck::testing::expectFakeAgentGot(work_, id, "agent\n--controller\n127.0.0.1:7000\n--agent-id-env\nSLURM_PROCID\n",
+                                          secret_);
     EXPECT_TRUE(alive(agentPid(id)));
   }
   const std::string job = slurp(work_ + "/job.0");
   EXPECT_EQ(slurp(work_ + "/job.1"), job) << "one job for all agents";
   const std::string step = dynamic_cast<SlurmLauncher&>(*launcher).stepId();
   EXPECT_EQ(step, job.substr(0, job.size() - 1) + ".0") << "one step, the first of the job srun allocated";
+  const auto cmdlines = fabcheck::testing::allCmdlines();
+  fabcheck::testing::expectSecretOnNoCommandLine(cmdlines, secret_);
   int srun = 0;
-  for (const auto& c : allCmdlines()) {
-    EXPECT_EQ(c.find(secret_), std::string::npos) << "secret on a command line: " << c;
-    if (c.rfind("srun ", 0) == 0 && c.find(bin) != std::string::npos) ++srun;
-  }
+  for (const auto& c : cmdlines) srun += c.rfind("srun ", 0) == 0 && c.find(bin) != std::string::npos;
   EXPECT_GE(srun, 1) << "the srun that runs the agents";
   EXPECT_TRUE(launcher->exited().empty());
 

@@ -2,51 +2,26 @@
 // The "agent" is a shell script in the test's temp dir that records its argv, environment and PID.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <random>
-#include <sstream>
-#include <thread>
 
 #include "generators/core/version.h"
 #include "harness/launch/ssh_launcher.h"
+#include "tests/integration/launcher_test_helpers.h"
 #include "tests/integration/sshd_fixture.h"
 #include "tests/support/ports.h"
-#include "tests/support/test_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
+using fabcheck::testing::alive;
 using fabcheck::testing::eventually;
 using fabcheck::testing::slurp;
-
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using fabcheck::testing::Sshd;
-
-bool alive(pid_t pid) {
-  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  const size_t rp = stat.rfind(')');
-  return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] != 'Z';
-}
-
-// Command lines of every process on the host, NULs shown as spaces.
-std::vector<std::string> allCmdlines() {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    const std::string name = e.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string c = slurp(e.path().string() + "/cmdline");
-    std::replace(c.begin(), c.end(), '\0', ' ');
-    if (!c.empty()) out.push_back(c);
-  }
-  return out;
-}
 
 class SshLauncherTest : public ::testing::Test {
  protected:
@@ -61,47 +36,25 @@ class SshLauncherTest : public ::testing::Test {
     if (HasFailure() && sshd_) std::cerr << "sshd log:\n" << sshd_->log();
   }
 
-  // An agent stand-in: `body` runs after it recorded args/secret/pid under <work>/<kind>.<agent-id>.
+  // An agent stand-in (writeFakeAgent) with $id its last argument (the value of --agent-id).
   std::string agentScript(const std::string& body) {
-    const std::string p = work_ + "/agent.sh";
-    std::ofstream(p) << "#!/bin/sh\n"
-                     << "for a in \"$@\"; do id=$a; done\n"
-                     << "d=" << work_ << "\n"
-                     << "printf '%s\\n' \"$@\" > \"$d/args.$id\"\n"
-                     << "printf '%s\\n' \"$FABCHECK_RUN_SECRET\" > \"$d/secret.$id\"\n"
-                     << "printf '%s\\n' \"$EXTRA\" > \"$d/extra.$id\"\n"
-                     << "echo $$ > \"$d/pid.tmp.$id\" && mv \"$d/pid.tmp.$id\" \"$d/pid.$id\"\n"
-                     << body;
-    ::chmod(p.c_str(), 0755);
-    return p;
+    return fabcheck::testing::writeFakeAgent(work_, "for a in \"$@\"; do id=$a; done", body);
   }
-  pid_t agentPid(int id) { return static_cast<pid_t>(std::atoi(slurp(work_ + "/pid." + std::to_string(id)).c_str())); }
+  pid_t agentPid(int id) { return fabcheck::testing::fakeAgentPid(work_, id); }
 
   std::map<std::string, std::string> options() { return {{"ssh_config", sshd_->clientConfig()}}; }
 
   LaunchSpec spec(const std::string& binary, const std::string& host, int slots) {
-    LaunchSpec s;
-    s.binary = binary;
-    s.agent_args = {"--controller", "127.0.0.1:7000"};
-    s.env = {{"FABCHECK_RUN_SECRET", secret_}, {"EXTRA", "a b 'c' $HOME"}};
-    s.hosts = {{host, slots, {}}};
-    s.start_timeout_ns = 30'000'000'000;
-    return s;
+    return fabcheck::testing::fakeAgentSpec(binary, {{host, slots, {}}}, secret_, 30'000'000'000);
   }
 
-  std::string launchError(const LaunchSpec& s, std::map<std::string, std::string> opts) {
-    auto launcher = createLauncher("ssh", opts);
-    try {
-      launcher->launch(s);
-    } catch (const LaunchError& e) {
-      return e.what();
-    }
-    return "(no error)";
+  std::string launchError(const LaunchSpec& s, const std::map<std::string, std::string>& opts) {
+    return fabcheck::testing::errorOf<LaunchError>([&] { createLauncher("ssh", opts)->launch(s); });
   }
 
   std::unique_ptr<Sshd> sshd_;
   std::string work_;
-  std::string secret_ = "fabsecret-" + std::to_string(std::random_device{}());
+  std::string secret_ = fabcheck::testing::randomSecret();
 };
 
 TEST_F(SshLauncherTest, TwoAgentsGetTheirIdsAndTheSecretOnlyThroughTheEnvironment) {
@@ -110,18 +63,13 @@ TEST_F(SshLauncherTest, TwoAgentsGetTheirIdsAndTheSecretOnlyThroughTheEnvironmen
   launcher->launch(spec(bin, Sshd::kAlias, 2));
   ASSERT_TRUE(eventually([&] { return agentPid(0) > 0 && agentPid(1) > 0; })) << "agents did not start";
   for (int id : {0, 1}) {
-    const std::string n = std::to_string(id);
-    EXPECT_EQ(slurp(work_ + "/args." + n), "agent\n--controller\n127.0.0.1:7000\n--agent-id\n" + n + "\n");
-    EXPECT_EQ(slurp(work_ + "/secret." + n), secret_ + "\n");
-    EXPECT_EQ(slurp(work_ + "/extra." + n), "a b 'c' $HOME\n") << "values pass unexpanded";
+    fabcheck::testing::expectFakeAgentGot(work_, id, "agent\n--controller\n127.0.0.1:7000\n--agent-id\n" + std::to_string(id) + "\n",
+                                          secret_);
     EXPECT_TRUE(alive(agentPid(id)));
   }
-  int ours = 0;
-  for (const auto& c : allCmdlines()) {
-    EXPECT_EQ(c.find(secret_), std::string::npos) << "secret on a command line: " << c;
-    if (c.find(bin) != std::string::npos) ++ours;
-  }
-  EXPECT_GE(ours, 4) << "expected the 2 local ssh and 2 remote shells naming " << bin;
+  const auto cmdlines = fabcheck::testing::allCmdlines();
+  fabcheck::testing::expectSecretOnNoCommandLine(cmdlines, secret_);
+  EXPECT_GE(fabcheck::testing::countContaining(cmdlines, bin), 4) << "expected the 2 local ssh and 2 remote shells naming " << bin;
   EXPECT_TRUE(launcher->exited().empty());
 
   launcher->stop(1'000'000'000);

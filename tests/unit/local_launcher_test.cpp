@@ -4,58 +4,30 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <set>
 #include <thread>
 
 #include "harness/launch/ssh_launcher.h"
+#include "tests/support/processes.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_helpers.h"
 
 namespace fabcheck::launch {
 namespace {
+using fabcheck::testing::alive;
 using fabcheck::testing::eventually;
 using fabcheck::testing::slurp;
-
+using fabcheck::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "fabcheck-launch-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const std::string& path() const { return path_; }
-  std::string script(const std::string& name, const std::string& body) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p) << "#!/bin/sh\n" << body;
-    ::chmod(p.c_str(), 0755);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-
-// Alive = exists and is not a zombie.
-bool alive(pid_t pid) {
-  const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
-  if (stat.empty()) return false;
-  const size_t rp = stat.rfind(')');
-  return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] != 'Z';
-}
 
 // Our own children that are zombies (exited, never reaped).
 int zombieChildren() {

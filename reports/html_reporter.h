@@ -1,0 +1,45 @@
+// The HTML report: one self-contained page (inline CSS and inline SVG charts, no scripts, no
+// links, no fonts or images to fetch), readable opened straight from disk.
+//
+// Contents: run summary (suite, verdict counts, agents with clock offsets, timing, version),
+// run-level error and an "incomplete" / "interrupted" banner, every SLO in one table, and per
+// test a collapsible section with its key metrics and charts (svg_charts.h): latency by
+// percentile, throughput over time, per-flow throughput with loss, host×host matrix.
+//
+// Like the JSON report it is rewritten whole after every event through a temporary file and
+// rename(), so after Ctrl-C or a crash the page on disk is complete and says the run is
+// incomplete. Records of unexpected shape are shown as far as they make sense; rendering
+// never throws on them (only I/O errors throw).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/reporter.h"
+
+namespace fabcheck::reports {
+
+class HtmlReporter : public Reporter {
+ public:
+  explicit HtmlReporter(std::string path);  // throws ConfigError when the path is not writable
+  void begin(const nlohmann::json& context) override;
+  void agents(const nlohmann::json& agents) override;
+  void test(const nlohmann::json& record) override;
+  void finish(const nlohmann::json& end) override;
+  std::string describe() const override { return "html: " + path_; }
+
+ private:
+  void write();
+  std::string path_;
+  nlohmann::json context_ = nlohmann::json::object();
+  nlohmann::json agents_ = nlohmann::json::array();
+  std::vector<nlohmann::json> tests_;
+  std::optional<nlohmann::json> end_;
+};
+
+// The page for a run so far (end: nullopt while running). Pure; what HtmlReporter writes.
+std::string renderHtml(const nlohmann::json& context, const nlohmann::json& agents,
+                       const std::vector<nlohmann::json>& tests, const std::optional<nlohmann::json>& end);
+
+}  // namespace fabcheck::reports

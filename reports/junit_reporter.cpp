@@ -1,0 +1,373 @@
+#include "reports/junit_reporter.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <vector>
+
+#include "generators/core/errors.h"
+#include "reports/xml_text.h"
+
+namespace fabcheck::reports {
+namespace {
+
+using nlohmann::json;
+
+// ---- reading records that may lack any field -------------------------------------------------
+
+const json& field(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string str(const json& j, const char* key) {
+  const json& v = field(j, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+std::optional<double> number(const json& j, const char* key) {
+  const json& v = field(j, key);
+  if (!v.is_number()) return std::nullopt;
+  return v.get<double>();
+}
+
+// ---- formatting --------------------------------------------------------------------------------
+
+// Integral values as integers, others with 6 significant digits: "0", "1.99123", "1e-07".
+std::string fmt(double v) {
+  char buf[48];
+  if (std::isfinite(v) && std::fabs(v) < 1e15 && v == std::trunc(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  }
+  return buf;
+}
+
+std::string seconds(double s) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f", std::isfinite(s) && s > 0 ? s : 0.0);
+  return buf;
+}
+
+// A JSON scalar as property text ("" for null).
+std::string scalar(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number()) return fmt(v.get<double>());
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// "2026-11-21T15:00:00Z" / "...:00.123Z" → "2026-11-21T15:00:00" (xs:dateTime, no zone, as Ant).
+std::string antTimestamp(const std::string& iso) {
+  if (iso.size() < 19) return iso;
+  return iso.substr(0, 19);
+}
+
+std::string firstLine(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// Multi-line text (an error as an SLO's reason) on one line: line breaks become " / ".
+std::string oneLine(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') continue;
+    out += s[i] == '\n' || s[i] == '\r' ? std::string(" / ") : std::string(1, s[i]);
+  }
+  return out;
+}
+
+// The comparison of an SLO: its "op" field when present, else the first operator in the
+// expression ("metric op threshold"; metric names and thresholds contain none).
+std::string comparisonOf(const json& slo) {
+  if (std::string op = str(slo, "op"); !op.empty()) return op;
+  const std::string e = str(slo, "expression");
+  for (size_t i = 0; i < e.size(); ++i) {
+    const char c = e[i], d = i + 1 < e.size() ? e[i + 1] : '\0';
+    if ((c == '<' || c == '>' || c == '=' || c == '!') && d == '=') return std::string{c, d};
+    if (c == '<' || c == '>') return std::string{c};
+  }
+  return "?";
+}
+
+std::string withUnit(const std::string& v, const json& slo) {
+  const std::string unit = str(slo, "unit");
+  return unit.empty() ? v : v + " " + unit;
+}
+
+std::string failureMessage(const json& slo) {
+  const auto observed = number(slo, "observed"), threshold = number(slo, "threshold");
+  return str(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
+         ", expected " + comparisonOf(slo) + " " + (threshold ? withUnit(fmt(*threshold), slo) : "?");
+}
+
+std::string sloLine(const json& slo) {
+  std::string line = "slo " + str(slo, "verdict") + ": " + str(slo, "expression");
+  if (std::string r = str(slo, "reason"); !r.empty()) line += " -- " + oneLine(r);
+  if (std::string w = str(slo, "where"); !w.empty()) line += " (" + w + ")";
+  return line;
+}
+
+void attr(std::string& out, const char* name, const std::string& value) {
+  out += ' ';
+  out += name;
+  out += "=\"";
+  out += xmlAttr(value);
+  out += '"';
+}
+
+// ---- one testcase --------------------------------------------------------------------------
+
+struct Case {
+  std::string xml;
+  double time = 0;
+  bool failed = false, errored = false, skipped = false;
+};
+
+// The test's key figures and SLOs, for <system-out>.
+std::string keyFigures(const json& record) {
+  const json& m = field(record, "metrics");
+  std::string out;
+  if (std::string d = str(record, "description"); !d.empty()) out += "description: " + oneLine(d) + "\n";
+  out += "verdict: " + str(record, "verdict") + "\n";
+  if (std::string p = str(record, "pattern"); !p.empty()) out += "pattern: " + p + "\n";
+  if (std::string p = str(record, "placement"); !p.empty()) out += "placement: " + p + "\n";
+  if (const json& p = field(record, "participants"); p.is_array() && !p.empty()) {
+    out += "participants:";
+    for (const auto& a : p) out += " " + scalar(a);
+    out += "\n";
+  }
+  if (auto t = number(m, "throughput_gbps")) out += "throughput: " + fmt(*t) + " Gbit/s\n";
+  if (auto l = number(m, "loss_ratio")) {
+    out += "loss: ratio " + fmt(*l);
+    if (auto n = number(m, "lost_packets")) out += ", " + fmt(*n) + " packets lost";
+    if (auto n = number(m, "sent_packets")) out += " of " + fmt(*n) + " sent";
+    out += "\n";
+  }
+  for (const char* key : {"latency_us", "one_way_latency_us"}) {
+    const json& lat = field(m, key);
+    const auto p50 = number(lat, "p50"), p99 = number(lat, "p99");
+    if (!p50 && !p99) continue;
+    std::string kind = key == std::string("latency_us") ? str(m, "latency_kind") : "one-way";
+    out += std::string("latency") + (kind.empty() ? "" : " (" + kind + ")") + ":";
+    if (p50) out += " p50 " + fmt(*p50) + " us";
+    if (p50 && p99) out += ",";
+    if (p99) out += " p99 " + fmt(*p99) + " us";
+    out += "\n";
+  }
+  if (auto s = number(record, "start_skew_us")) out += "start skew: " + fmt(*s) + " us\n";
+  for (const auto& slo : field(record, "slos").is_array() ? field(record, "slos") : json::array()) {
+    out += sloLine(slo) + "\n";
+  }
+  return out;
+}
+
+Case testCase(const json& record, const std::string& classname) {
+  Case c;
+  c.time = number(field(record, "metrics"), "duration_s").value_or(0);
+  const std::string verdict = str(record, "verdict"), error = str(record, "error");
+  const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
+
+  std::string body;
+  if (verdict == "skipped") {
+    c.skipped = true;
+    std::string reasons;
+    for (const auto& s : slos) {
+      if (str(s, "verdict") != "skipped") continue;
+      reasons += (reasons.empty() ? "" : "; ") + str(s, "expression") + ": " + oneLine(str(s, "reason"));
+    }
+    body += "      <skipped";
+    attr(body, "message", reasons.empty() ? "skipped" : reasons);
+    body += "/>\n";
+  } else if (verdict == "error") {
+    c.errored = true;
+    std::string slo_errors;
+    if (error.empty()) {
+      for (const auto& s : slos) {
+        if (str(s, "verdict") != "error") continue;
+        slo_errors += "      <error";
+        attr(slo_errors, "message", str(s, "expression") + ": " + oneLine(str(s, "reason")));
+        attr(slo_errors, "type", "slo");
+        slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
+      }
+    }
+    if (!slo_errors.empty()) {
+      body += slo_errors;
+    } else {
+      body += "      <error";
+      attr(body, "message", error.empty() ? "the test ended in an error" : firstLine(error));
+      attr(body, "type", "infrastructure");
+      body += ">" + xmlText(error) + "</error>\n";
+    }
+  } else if (verdict == "fail") {
+    c.failed = true;
+    for (const auto& s : slos) {
+      if (str(s, "verdict") != "fail") continue;
+      body += "      <failure";
+      attr(body, "message", failureMessage(s));
+      attr(body, "type", "slo");
+      std::string text = str(s, "reason");
+      if (std::string w = str(s, "where"); !w.empty()) text += " (" + w + ")";
+      body += ">" + xmlText(text) + "</failure>\n";
+    }
+    if (body.empty()) {  // a fail without a failed SLO should not happen; never report it as a pass
+      body += "      <failure";
+      attr(body, "message", "the test failed");
+      attr(body, "type", "slo");
+      body += "/>\n";
+    }
+  } else if (verdict != "pass") {
+    c.errored = true;
+    body += "      <error";
+    attr(body, "message", "unknown verdict '" + verdict + "'");
+    attr(body, "type", "fabcheck");
+    body += "/>\n";
+  }
+  body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
+  if (!error.empty()) body += "      <system-err>" + xmlText(error + "\n") + "</system-err>\n";
+
+  c.xml = "    <testcase";
+  attr(c.xml, "name", str(record, "name"));
+  attr(c.xml, "classname", classname);
+  attr(c.xml, "time", seconds(c.time));
+  c.xml += ">\n" + body + "    </testcase>\n";
+  return c;
+}
+
+Case runErrorCase(const std::string& error, const std::string& classname) {
+  Case c;
+  c.errored = true;
+  c.xml = "    <testcase";
+  attr(c.xml, "name", "(run)");
+  attr(c.xml, "classname", classname);
+  attr(c.xml, "time", seconds(0));
+  c.xml += ">\n      <error";
+  attr(c.xml, "message", firstLine(error));
+  attr(c.xml, "type", "infrastructure");
+  c.xml += ">" + xmlText(error) + "</error>\n";
+  c.xml += "      <system-err>" + xmlText(error + "\n") + "</system-err>\n    </testcase>\n";
+  return c;
+}
+
+void property(std::string& out, const char* name, const std::string& value) {
+  out += "      <property";
+  attr(out, "name", name);
+  attr(out, "value", value);
+  out += "/>\n";
+}
+
+}  // namespace
+
+std::string junitXml(const json& context, const json& agents, const json& tests, const json& end) {
+  const json& suite = field(context, "suite");
+  const std::string suite_name = str(suite, "name").empty() ? "fabcheck" : str(suite, "name");
+  const std::string classname = "fabcheck." + suite_name;
+  const bool finished = end.is_object();
+
+  std::vector<Case> cases;
+  if (tests.is_array()) {
+    for (const auto& t : tests) cases.push_back(testCase(t, classname));
+  }
+  const std::string run_error = str(end, "error");
+  if (!run_error.empty()) cases.push_back(runErrorCase(run_error, classname));
+
+  size_t failures = 0, errors = 0, skipped = 0;
+  double time = 0;
+  for (const auto& c : cases) {
+    failures += c.failed;
+    errors += c.errored;
+    skipped += c.skipped;
+    time += c.time;
+  }
+  if (auto d = number(end, "duration_s")) time = *d;
+  const std::string timestamp = antTimestamp(str(context, "started_at"));
+  const auto counts = [&](std::string& out) {
+    attr(out, "tests", std::to_string(cases.size()));
+    attr(out, "failures", std::to_string(failures));
+    attr(out, "errors", std::to_string(errors));
+    attr(out, "skipped", std::to_string(skipped));
+    attr(out, "time", seconds(time));
+    if (!timestamp.empty()) attr(out, "timestamp", timestamp);
+  };
+
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites";
+  attr(out, "name", "fabcheck");
+  counts(out);
+  out += ">\n  <testsuite";
+  attr(out, "name", suite_name);
+  counts(out);
+  if (std::string host = str(context, "controller_host"); !host.empty()) attr(out, "hostname", host);
+  out += ">\n    <properties>\n";
+  property(out, "suite", str(suite, "name"));
+  property(out, "suite.file", str(suite, "file"));
+  if (const json& sites = field(suite, "site_files"); sites.is_array() && !sites.empty()) {
+    std::string list;
+    for (const auto& s : sites) list += (list.empty() ? "" : ",") + scalar(s);
+    property(out, "suite.site_files", list);
+  }
+  const json& fabric = field(context, "fabric");
+  property(out, "fabric.transport", str(fabric, "transport"));
+  if (auto rate = number(fabric, "line_rate_gbps")) property(out, "fabric.line_rate_gbps", fmt(*rate));
+  property(out, "launcher", str(context, "launcher"));
+  property(out, "fabcheck.version", str(context, "fabcheck_version"));
+  property(out, "agents", std::to_string(agents.is_array() ? agents.size() : 0));
+  const bool interrupted = !finished || field(end, "interrupted") == json(true);
+  property(out, "interrupted", interrupted ? "true" : "false");
+  if (!run_error.empty()) property(out, "run.error", run_error);
+  out += "    </properties>\n";
+  for (const auto& c : cases) out += c.xml;
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+JunitReporter::JunitReporter(std::string path) : path_(std::move(path)) {
+  write();  // fail now, before the run, when the path is not writable
+}
+
+void JunitReporter::begin(const json& context) {
+  context_ = context;
+  write();
+}
+
+void JunitReporter::agents(const json& agents) {
+  agents_ = agents;
+  write();
+}
+
+void JunitReporter::test(const json& record) {
+  tests_.push_back(record);
+  write();
+}
+
+void JunitReporter::finish(const json& end) {
+  end_ = end.is_object() ? end : json::object();
+  write();
+}
+
+void JunitReporter::write() {
+  const std::string tmp = path_ + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw ConfigError("junit report '" + path_ + "': cannot write '" + tmp + "': " + std::strerror(errno));
+    out << junitXml(context_, agents_, tests_, end_);
+    out.flush();
+    if (!out) throw Error("junit report '" + path_ + "': writing failed: " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error("junit report '" + path_ + "': cannot replace the file: " + why);
+  }
+}
+
+}  // namespace fabcheck::reports

@@ -1,0 +1,60 @@
+// The JUnit XML report (`--report junit:PATH`), as Jenkins, GitLab and GitHub test reporters
+// read it (the schema: tests/junit.xsd):
+//
+//   <testsuites name="fabcheck" tests failures errors skipped time timestamp>
+//     <testsuite name=SUITE tests failures errors skipped time timestamp hostname>
+//       <properties> suite, suite.file, suite.site_files, fabric.transport,
+//                    fabric.line_rate_gbps, launcher, fabcheck.version, agents, interrupted
+//                    (and run.error when the run failed) </properties>
+//       <testcase name=TEST classname="fabcheck.SUITE" time=metrics.duration_s (0 without)>
+//         verdict skipped: <skipped message="the skipped SLOs' reasons"/>
+//         verdict error:   <error type="infrastructure"> with the test's error, or one
+//                          <error type="slo"> per SLO that could not be evaluated
+//         verdict fail:    one <failure type="slo" message="EXPR: observed X, expected OP T">
+//                          per failed SLO, its reason (and place in the suite) as the text
+//         <system-out> key figures (throughput, loss, latency p50/p99, start skew) and every
+//                      SLO with its verdict and reason </system-out>
+//         <system-err> the test's error, when it has one </system-err>
+//       </testcase>
+//       <testcase name="(run)"> with an <error type="infrastructure"> when end.error is set
+//     </testsuite>
+//   </testsuites>
+//
+// Counts are those of the testcases written; time is end.duration_s once finished, the sum of
+// the tests' times before. Timestamps are the run's start (UTC, without zone: the Ant form).
+// Like the JSON report, the file is rewritten whole through a temporary file and rename()
+// after every event, so at any moment — also after Ctrl-C or a crash — it is complete, valid
+// XML with the tests that finished; property interrupted is "true" until finish() of a run
+// that was not interrupted.
+#pragma once
+
+#include <string>
+
+#include "reports/reporter.h"
+
+namespace fabcheck::reports {
+
+class JunitReporter : public Reporter {
+ public:
+  explicit JunitReporter(std::string path);  // throws ConfigError when the file cannot be written
+  void begin(const nlohmann::json& context) override;
+  void agents(const nlohmann::json& agents) override;
+  void test(const nlohmann::json& record) override;
+  void finish(const nlohmann::json& end) override;
+  std::string describe() const override { return "junit: " + path_; }
+
+ private:
+  void write();
+  std::string path_;
+  nlohmann::json context_ = nlohmann::json::object();
+  nlohmann::json agents_ = nlohmann::json::array();
+  nlohmann::json tests_ = nlohmann::json::array();
+  nlohmann::json end_;  // null until finish()
+};
+
+// The whole document for what is known so far (end: null while the run goes on). Pure; the
+// reporter writes exactly this.
+std::string junitXml(const nlohmann::json& context, const nlohmann::json& agents, const nlohmann::json& tests,
+                     const nlohmann::json& end);
+
+}  // namespace fabcheck::reports

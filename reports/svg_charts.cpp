@@ -1,0 +1,413 @@
+#include "reports/svg_charts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace fabcheck::reports::svg {
+namespace {
+
+// Frame of the line charts: viewBox size and the plot area's margins.
+constexpr double kW = 600, kH = 300, kLeft = 64, kRight = 16, kTop = 40, kBottom = 50;
+const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+constexpr size_t kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
+const char* const kLostColour = "#d62728";
+const char* const kBarColour = "#4a8bc9";
+
+std::string px(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
+struct Scale {
+  double lo = 0, hi = 1, p0 = 0, p1 = 1;
+  bool log = false;
+  double operator()(double v) const {
+    const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
+    const double x = log ? std::log10(v) : v;
+    return b == a ? (p0 + p1) / 2 : p0 + (x - a) / (b - a) * (p1 - p0);
+  }
+};
+
+struct Tick {
+  double value;
+  std::string label;
+};
+
+// 1, 2 or 5 × 10^k, so that `span` holds about `target` steps.
+double niceStep(double span, int target) {
+  const double raw = span / target, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  const double f = raw / mag;
+  return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+}
+
+// Widens [lo, hi] to whole steps and returns the ticks on it.
+std::vector<Tick> linearTicks(double& lo, double& hi, int target = 5) {
+  if (!(hi > lo)) {
+    const double pad = lo == 0 ? 1 : std::abs(lo) * 0.5;
+    lo -= pad * (lo != 0);
+    hi = lo + 2 * pad;
+  }
+  const double step = niceStep(hi - lo, target);
+  lo = std::floor(lo / step) * step;
+  hi = std::ceil(hi / step) * step;
+  std::vector<Tick> ticks;
+  for (int i = 0; lo + i * step <= hi + step * 1e-9 && i < 100; ++i) {
+    const double v = lo + i * step;
+    ticks.push_back({std::abs(v) < step * 1e-9 ? 0.0 : v, formatNumber(std::abs(v) < step * 1e-9 ? 0.0 : v)});
+  }
+  return ticks;
+}
+
+// Widens [lo, hi] (both > 0) to whole decades; ticks at 1 (and 2, 5 over few decades) × 10^k.
+std::vector<Tick> logTicks(double& lo, double& hi) {
+  const int a = static_cast<int>(std::floor(std::log10(lo))), b = static_cast<int>(std::ceil(std::log10(hi)));
+  lo = std::pow(10.0, a);
+  hi = std::pow(10.0, b > a ? b : a + 1);
+  std::vector<Tick> ticks;
+  for (int k = a; k <= b; ++k) {
+    for (double m : {1.0, 2.0, 5.0}) {
+      if (m != 1.0 && b - a > 3) continue;
+      const double v = m * std::pow(10.0, k);
+      if (v >= lo * 0.999 && v <= hi * 1.001) ticks.push_back({v, formatNumber(v)});
+    }
+  }
+  return ticks;
+}
+
+std::string open(const char* kind, double w, double h, const std::string& title) {
+  return "<svg class=\"chart\" data-chart=\"" + std::string(kind) + "\" viewBox=\"0 0 " + px(w) + " " + px(h) +
+         "\" width=\"" + px(w) + "\" height=\"" + px(h) + "\" role=\"img\" aria-label=\"" + escape(title) +
+         "\" font-family=\"sans-serif\" font-size=\"11\">\n<text x=\"" + px(w / 2) +
+         "\" y=\"20\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">" + escape(title) + "</text>\n";
+}
+
+std::string noData(const char* kind, const std::string& title) {
+  return open(kind, kW, 80, title) + "<text x=\"" + px(kW / 2) +
+         "\" y=\"52\" text-anchor=\"middle\" fill=\"#777\">no data</text>\n</svg>\n";
+}
+
+// Grid, ticks, tick labels and axis titles of a line chart's plot area.
+std::string axes(const Scale& xs, const Scale& ys, const std::vector<Tick>& xt, const std::vector<Tick>& yt,
+                 const std::string& xlabel, const std::string& ylabel) {
+  std::string o = "<g class=\"axes\" stroke=\"#ccc\" stroke-width=\"1\">\n";
+  for (const auto& t : yt) {
+    o += "<line x1=\"" + px(xs.p0) + "\" x2=\"" + px(xs.p1) + "\" y1=\"" + px(ys(t.value)) + "\" y2=\"" +
+         px(ys(t.value)) + "\"/>\n";
+  }
+  o += "</g>\n<g class=\"ticks\" fill=\"#333\">\n";
+  for (const auto& t : yt) {
+    o += "<text x=\"" + px(xs.p0 - 6) + "\" y=\"" + px(ys(t.value) + 4) + "\" text-anchor=\"end\">" +
+         escape(t.label) + "</text>\n";
+  }
+  for (const auto& t : xt) {
+    const double x = xs(t.value);
+    o += "<line x1=\"" + px(x) + "\" x2=\"" + px(x) + "\" y1=\"" + px(ys.p0) + "\" y2=\"" + px(ys.p0 + 5) +
+         "\" stroke=\"#333\"/>\n<text x=\"" + px(x) + "\" y=\"" + px(ys.p0 + 18) + "\" text-anchor=\"middle\">" +
+         escape(t.label) + "</text>\n";
+  }
+  o += "</g>\n<path d=\"M" + px(xs.p0) + " " + px(ys.p1) + " V" + px(ys.p0) + " H" + px(xs.p1) +
+       "\" fill=\"none\" stroke=\"#333\"/>\n";
+  o += "<text x=\"" + px((xs.p0 + xs.p1) / 2) + "\" y=\"" + px(ys.p0 + 38) + "\" text-anchor=\"middle\">" +
+       escape(xlabel) + "</text>\n";
+  o += "<text transform=\"translate(16 " + px((ys.p0 + ys.p1) / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
+       escape(ylabel) + "</text>\n";
+  return o;
+}
+
+std::string legend(const std::vector<std::string>& names, double right, double top) {
+  if (names.size() < 2) return {};
+  std::string o = "<g class=\"legend\">\n";
+  for (size_t i = 0; i < names.size(); ++i) {
+    const double y = top + 14.0 * static_cast<double>(i);
+    o += "<rect x=\"" + px(right - 150) + "\" y=\"" + px(y - 6) + "\" width=\"14\" height=\"3\" fill=\"" +
+         kPalette[i % kPaletteSize] + "\"/>\n<text x=\"" + px(right - 132) + "\" y=\"" + px(y) + "\">" +
+         escape(names[i]) + "</text>\n";
+  }
+  return o + "</g>\n";
+}
+
+std::vector<Point> finitePoints(const std::vector<Point>& in, bool positive_y) {
+  std::vector<Point> out;
+  for (const auto& p : in) {
+    if (std::isfinite(p.x) && std::isfinite(p.y) && (!positive_y || p.y > 0)) out.push_back(p);
+  }
+  return out;
+}
+
+// Averages consecutive points so that at most `max_points` remain.
+std::vector<Point> downsample(const std::vector<Point>& in, size_t max_points) {
+  if (in.size() <= max_points) return in;
+  const size_t group = (in.size() + max_points - 1) / max_points;
+  std::vector<Point> out;
+  for (size_t i = 0; i < in.size(); i += group) {
+    const size_t end = std::min(in.size(), i + group);
+    Point sum;
+    for (size_t k = i; k < end; ++k) sum.x += in[k].x, sum.y += in[k].y;
+    const auto n = static_cast<double>(end - i);
+    out.push_back({sum.x / n, sum.y / n});
+  }
+  return out;
+}
+
+std::string polyline(const std::vector<Point>& pts, const Scale& xs, const Scale& ys) {
+  std::string d;
+  for (size_t i = 0; i < pts.size(); ++i) d += (i ? " L" : "M") + px(xs(pts[i].x)) + " " + px(ys(pts[i].y));
+  return d;
+}
+
+// Cuts a UTF-8 label to `max` code points ("…" marks the cut).
+std::string shorten(const std::string& s, size_t max) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (count++ == max) return s.substr(0, i) + "…";
+  }
+  return s;
+}
+
+// Yellow (good) → dark red (bad), t in [0, 1].
+std::string heat(double t) {
+  static const double stops[][3] = {{255, 255, 204}, {254, 204, 92}, {253, 141, 60}, {240, 59, 32}, {189, 0, 38}};
+  t = std::clamp(t, 0.0, 1.0) * 4;
+  const int i = std::min(3, static_cast<int>(t));
+  const double f = t - i;
+  char b[16];
+  std::snprintf(b, sizeof b, "#%02x%02x%02x", static_cast<int>(stops[i][0] + f * (stops[i + 1][0] - stops[i][0])),
+                static_cast<int>(stops[i][1] + f * (stops[i + 1][1] - stops[i][1])),
+                static_cast<int>(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
+  return b;
+}
+
+}  // namespace
+
+std::string escape(std::string_view text) {
+  std::string o;
+  o.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': o += "&amp;"; break;
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default: o += c;
+    }
+  }
+  return o;
+}
+
+std::string formatNumber(double v) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
+  char b[32];
+  const double a = std::abs(v);
+  if (a == std::round(a) && a < 1e15) std::snprintf(b, sizeof b, "%.0f", v);
+  else if (a >= 100) std::snprintf(b, sizeof b, "%.0f", v);
+  else if (a >= 10) std::snprintf(b, sizeof b, "%.1f", v);
+  else if (a >= 1) std::snprintf(b, sizeof b, "%.2f", v);
+  else std::snprintf(b, sizeof b, "%.3g", v);
+  return b;
+}
+
+std::string latencyChart(const std::string& title, const std::vector<Series>& series) {
+  auto nines = [](double p) { return -std::log10(1 - p / 100); };
+  std::vector<std::vector<Point>> pts;
+  double ymin = INFINITY, ymax = 0, xmax = 4;
+  for (const auto& s : series) {
+    std::vector<Point> keep;
+    for (const auto& p : finitePoints(s.points, true)) {
+      if (p.x <= 0 || p.x >= 100) continue;
+      keep.push_back(p);
+      ymin = std::min(ymin, p.y), ymax = std::max(ymax, p.y), xmax = std::max(xmax, nines(p.x));
+    }
+    pts.push_back(std::move(keep));
+  }
+  if (ymax <= 0) return noData("latency", title);
+  Scale xs{nines(40), xmax + 0.15, kLeft, kW - kRight, false};
+  Scale ys{0, ymax, kH - kBottom, kTop, ymax / ymin > 20};
+  std::vector<Tick> yt;
+  if (ys.log) {
+    ys.lo = ymin;
+    yt = logTicks(ys.lo, ys.hi);
+  } else {
+    yt = linearTicks(ys.lo, ys.hi);
+  }
+  std::vector<Tick> xt;
+  const std::pair<double, const char*> marks[] = {{50, "p50"},    {90, "p90"},       {99, "p99"},
+                                                  {99.9, "p99.9"}, {99.99, "p99.99"}, {99.999, "p99.999"}};
+  for (const auto& [p, label] : marks) {
+    if (nines(p) <= xmax + 1e-9) xt.push_back({nines(p), label});
+  }
+  std::string o = open("latency", kW, kH, title);
+  o += axes(xs, ys, xt, yt, "percentile", ys.log ? "µs (log scale)" : "µs");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    names.push_back(series[i].name);
+    if (pts[i].empty()) continue;
+    const char* colour = kPalette[i % kPaletteSize];
+    std::vector<Point> mapped;
+    for (const auto& p : pts[i]) mapped.push_back({nines(p.x), p.y});
+    o += "<path class=\"series\" d=\"" + polyline(mapped, xs, ys) + "\" fill=\"none\" stroke=\"" + colour +
+         "\" stroke-width=\"2\"/>\n";
+    for (size_t k = 0; k < mapped.size(); ++k) {
+      o += "<circle cx=\"" + px(xs(mapped[k].x)) + "\" cy=\"" + px(ys(mapped[k].y)) + "\" r=\"3\" fill=\"" + colour +
+           "\"><title>" + escape(series[i].name + " p" + formatNumber(pts[i][k].x) + ": " +
+                                  formatNumber(pts[i][k].y) + " µs") +
+           "</title></circle>\n";
+    }
+  }
+  // Top left: percentile curves rise to the right, so that corner stays clear.
+  return o + legend(names, kLeft + 160, kTop + 6) + "</svg>\n";
+}
+
+std::string throughputChart(const std::string& title, const std::vector<Series>& series) {
+  std::vector<std::vector<Point>> pts;
+  double xmax = 0, ymax = 0;
+  bool any = false;
+  for (const auto& s : series) {
+    auto keep = downsample(finitePoints(s.points, false), kMaxLinePoints);
+    for (const auto& p : keep) xmax = std::max(xmax, p.x), ymax = std::max(ymax, p.y), any = true;
+    pts.push_back(std::move(keep));
+  }
+  if (!any) return noData("throughput", title);
+  Scale xs{0, xmax, kLeft, kW - kRight, false};
+  Scale ys{0, ymax * 1.05, kH - kBottom, kTop, false};
+  const auto xt = linearTicks(xs.lo, xs.hi, 6);
+  const auto yt = linearTicks(ys.lo, ys.hi);
+  std::string o = open("throughput", kW, kH, title);
+  o += axes(xs, ys, xt, yt, "time (s)", "Gbit/s");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    names.push_back(series[i].name);
+    if (pts[i].empty()) continue;
+    const char* colour = kPalette[i % kPaletteSize];
+    const std::string line = polyline(pts[i], xs, ys);
+    o += "<path class=\"area\" d=\"" + line + " L" + px(xs(pts[i].back().x)) + " " + px(ys.p0) + " L" +
+         px(xs(pts[i].front().x)) + " " + px(ys.p0) + " Z\" fill=\"" + colour + "\" fill-opacity=\"0.12\"/>\n";
+    o += "<path class=\"series\" d=\"" + line + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"1.5\"/>\n";
+  }
+  return o + legend(names, kW - kRight, kTop + 4) + "</svg>\n";
+}
+
+std::string flowsChart(const std::string& title, const std::vector<FlowBar>& bars) {
+  const size_t n = std::min(bars.size(), kMaxBars);
+  if (n == 0) return noData("flows", title);
+  constexpr double kRow = 18, kLabels = 190, kValues = 150;
+  const bool truncated = bars.size() > n;
+  const double h = kTop + static_cast<double>(n) * kRow + kBottom + (truncated ? 16 : 0);
+  double xmax = 0;
+  bool any_lost = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isfinite(bars[i].gbps)) xmax = std::max(xmax, bars[i].gbps);
+    any_lost = any_lost || bars[i].lost_packets > 0;
+  }
+  Scale xs{0, xmax, kLabels, kW - kValues, false};
+  const auto xt = linearTicks(xs.lo, xs.hi, 4);
+  const double base = kTop + static_cast<double>(n) * kRow;
+  std::string o = open("flows", kW, h, title);
+  o += "<g class=\"axes\" stroke=\"#ccc\">\n";
+  for (const auto& t : xt) {
+    o += "<line x1=\"" + px(xs(t.value)) + "\" x2=\"" + px(xs(t.value)) + "\" y1=\"" + px(kTop) + "\" y2=\"" +
+         px(base) + "\"/>\n";
+  }
+  o += "</g>\n";
+  for (size_t i = 0; i < n; ++i) {
+    const auto& b = bars[i];
+    const double y = kTop + static_cast<double>(i) * kRow;
+    const double v = std::isfinite(b.gbps) ? std::max(0.0, b.gbps) : 0.0;
+    const bool lost = b.lost_packets > 0;
+    std::string value = formatNumber(b.gbps) + " Gbit/s";
+    if (lost) value += " · lost " + std::to_string(b.lost_packets);
+    o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(y + 13) + "\" text-anchor=\"end\">" +
+         escape(shorten(b.label, 32)) + "</text>\n";
+    o += "<rect x=\"" + px(xs.p0) + "\" y=\"" + px(y + 3) + "\" width=\"" + px(std::max(1.0, xs(v) - xs.p0)) +
+         "\" height=\"" + px(kRow - 6) + "\" fill=\"" + (lost ? kLostColour : kBarColour) + "\"><title>" +
+         escape(b.label + ": " + value) + "</title></rect>\n";
+    o += "<text x=\"" + px(xs(v) + 5) + "\" y=\"" + px(y + 13) + "\"" + (lost ? " fill=\"#b00\" font-weight=\"bold\"" : "") +
+         ">" + escape(value) + "</text>\n";
+  }
+  o += "<path d=\"M" + px(xs.p0) + " " + px(kTop) + " V" + px(base) + " H" + px(xs.p1) +
+       "\" fill=\"none\" stroke=\"#333\"/>\n<g class=\"ticks\">\n";
+  for (const auto& t : xt) {
+    o += "<text x=\"" + px(xs(t.value)) + "\" y=\"" + px(base + 16) + "\" text-anchor=\"middle\">" + escape(t.label) +
+         "</text>\n";
+  }
+  o += "</g>\n<text x=\"" + px((xs.p0 + xs.p1) / 2) + "\" y=\"" + px(base + 34) +
+       "\" text-anchor=\"middle\">throughput (Gbit/s)</text>\n";
+  if (any_lost) {
+    o += "<rect x=\"" + px(kW - 140) + "\" y=\"" + px(base + 26) + "\" width=\"10\" height=\"10\" fill=\"" +
+         kLostColour + "\"/><text x=\"" + px(kW - 126) + "\" y=\"" + px(base + 35) + "\">flow lost packets</text>\n";
+  }
+  if (truncated) {
+    o += "<text x=\"" + px(kW / 2) + "\" y=\"" + px(h - 6) + "\" text-anchor=\"middle\" fill=\"#777\">showing the first " +
+         std::to_string(n) + " of " + std::to_string(bars.size()) + " flows</text>\n";
+  }
+  return o + "</svg>\n";
+}
+
+std::string heatmapChart(const Heatmap& hm) {
+  const size_t n = hm.labels.size();
+  double vmin = INFINITY, vmax = -INFINITY;
+  for (size_t r = 0; r < n && r < hm.values.size(); ++r) {
+    for (size_t c = 0; c < n && c < hm.values[r].size(); ++c) {
+      const auto& v = hm.values[r][c];
+      if (v && std::isfinite(*v)) vmin = std::min(vmin, *v), vmax = std::max(vmax, *v);
+    }
+  }
+  if (n == 0 || vmin > vmax) return noData("matrix", hm.title);
+  const double cell = std::clamp(440.0 / static_cast<double>(n), 6.0, 56.0);
+  constexpr double kLabels = 150, kScale = 110, kHead = 56;
+  const double w = kLabels + cell * static_cast<double>(n) + kScale, h = kHead + cell * static_cast<double>(n) + 24;
+  const bool text_in_cells = cell >= 30;
+  auto badness = [&](double v) {
+    const double t = vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5;
+    return hm.higher_is_better ? 1 - t : t;
+  };
+  std::string o = open("matrix", std::max(w, 320.0), std::max(h, 200.0), hm.title);
+  const double label_size = std::min(11.0, cell * 0.8);
+  for (size_t i = 0; i < n; ++i) {
+    const double y = kHead + cell * static_cast<double>(i);
+    o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(y + cell / 2 + label_size / 3) +
+         "\" text-anchor=\"end\" font-size=\"" + px(label_size) + "\">" + escape(shorten(hm.labels[i], 24)) + "</text>\n";
+    o += "<text x=\"" + px(kLabels + cell * (static_cast<double>(i) + 0.5)) + "\" y=\"" + px(kHead - 6) +
+         "\" text-anchor=\"middle\" font-size=\"" + px(label_size) + "\">" + std::to_string(i) + "<title>" +
+         escape(hm.labels[i]) + "</title></text>\n";
+  }
+  o += "<text x=\"" + px(kLabels + cell * static_cast<double>(n) / 2) + "\" y=\"" + px(kHead - 22) +
+       "\" text-anchor=\"middle\" fill=\"#555\">" + escape(hm.column_title) + " (agent id)</text>\n";
+  o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(kHead - 6) + "\" text-anchor=\"end\" fill=\"#555\">" +
+       escape(hm.row_title) + "</text>\n";
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t c = 0; c < n; ++c) {
+      const double x = kLabels + cell * static_cast<double>(c), y = kHead + cell * static_cast<double>(r);
+      std::optional<double> v;
+      if (r < hm.values.size() && c < hm.values[r].size() && hm.values[r][c] && std::isfinite(*hm.values[r][c])) {
+        v = hm.values[r][c];
+      }
+      const std::string tip = hm.labels[r] + " ↔ " + hm.labels[c] + ": " + (v ? formatNumber(*v) + " " + hm.unit : "no value");
+      o += "<rect x=\"" + px(x) + "\" y=\"" + px(y) + "\" width=\"" + px(cell) + "\" height=\"" + px(cell) +
+           "\" fill=\"" + (v ? heat(badness(*v)) : std::string("#eeeeee")) + "\" stroke=\"#fff\"><title>" +
+           escape(tip) + "</title></rect>\n";
+      if (text_in_cells) {
+        o += "<text x=\"" + px(x + cell / 2) + "\" y=\"" + px(y + cell / 2 + 4) + "\" text-anchor=\"middle\" fill=\"" +
+             (v && badness(*v) > 0.6 ? "#fff" : "#222") + "\">" + (v ? escape(formatNumber(*v)) : "—") + "</text>\n";
+      }
+    }
+  }
+  // Colour scale: ten steps from the best value (top) to the worst.
+  const double sx = kLabels + cell * static_cast<double>(n) + 24, sy = kHead, step = 14;
+  const double best = hm.higher_is_better ? vmax : vmin, worst = hm.higher_is_better ? vmin : vmax;
+  for (int i = 0; i < 10; ++i) {
+    o += "<rect x=\"" + px(sx) + "\" y=\"" + px(sy + step * i) + "\" width=\"14\" height=\"" + px(step) +
+         "\" fill=\"" + heat(i / 9.0) + "\"/>\n";
+  }
+  o += "<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + 9) + "\">" + escape(formatNumber(best) + " " + hm.unit) +
+       "</text>\n<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + step * 10) + "\">" +
+       escape(formatNumber(worst) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
+       px(sy + step * 10 + 18) + "\" fill=\"#555\">" + (hm.higher_is_better ? "higher is better" : "lower is better") +
+       "</text>\n";
+  return o + "</svg>\n";
+}
+
+}  // namespace fabcheck::reports::svg

@@ -1,0 +1,71 @@
+// Inline SVG charts for the HTML report: plain values in, one self-contained <svg> element out
+// (no scripts, no external references, no ids, so any number can share a page).
+//
+// Contract
+// - Every chart is `<svg class="chart" data-chart="KIND" ...>` with KIND latency | throughput |
+//   flows | matrix, a <title>-free visible title, axes with ticks and labels, and a legend when
+//   it has more than one series. Every text (titles, labels, series names) is XML-escaped.
+// - Non-finite values (NaN, inf) are skipped, never drawn; a chart with nothing to draw shows
+//   "no data" instead of empty axes.
+// - Sizes are bounded: the throughput series is averaged down to at most kMaxLinePoints points,
+//   the flows chart shows at most kMaxBars bars (and says how many it left out).
+// - Pure functions: no I/O, no exceptions for odd data.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fabcheck::reports::svg {
+
+inline constexpr size_t kMaxLinePoints = 600;
+inline constexpr size_t kMaxBars = 200;
+
+// & < > " ' as entities: safe in element content and in attribute values.
+std::string escape(std::string_view text);
+
+// Short human number: 1234 -> "1234", 12.345 -> "12.3", 0.01234 -> "0.0123".
+std::string formatNumber(double v);
+
+struct Point {
+  double x = 0, y = 0;
+};
+
+struct Series {
+  std::string name;
+  std::vector<Point> points;
+};
+
+// Latency by percentile. Point.x is the percentile in percent (50, 90, 99, 99.9, 99.99),
+// placed on a "nines" scale (-log10(1 - p/100)); Point.y is microseconds. The y axis turns
+// logarithmic when the values span more than 20x.
+std::string latencyChart(const std::string& title, const std::vector<Series>& series);
+
+// Throughput over time: Point.x seconds since the measured start, Point.y Gbit/s.
+std::string throughputChart(const std::string& title, const std::vector<Series>& series);
+
+struct FlowBar {
+  std::string label;  // e.g. "3: node01 → node02"
+  double gbps = 0;
+  uint64_t lost_packets = 0;
+};
+// One horizontal bar per flow; flows that lost packets are drawn red and say how many.
+std::string flowsChart(const std::string& title, const std::vector<FlowBar>& bars);
+
+struct Heatmap {
+  std::string title;
+  std::string unit;                                  // "µs", "Gbit/s"
+  bool higher_is_better = false;                     // picks the colour scale's direction
+  std::string row_title = "agent";                  // what rows and columns are
+  std::string column_title = "peer";
+  std::vector<std::string> labels;                   // rows (senders) and columns alike
+  std::vector<std::vector<std::optional<double>>> values;  // [row][column]; nullopt: no value
+};
+// Host × host matrix: a coloured cell per value with the value written in it (when the cells
+// are large enough), a colour scale with its range, row and column labels.
+std::string heatmapChart(const Heatmap& h);
+
+}  // namespace fabcheck::reports::svg
