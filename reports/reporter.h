@@ -32,7 +32,7 @@ class Reporter {
 };
 
 // "FORMAT:PATH", e.g. "json:out/results.json". Throws ConfigError naming the spec and the
-// formats known ("--report 'xml:a': unknown format 'xml'; expected json:PATH").
+// formats known ("--report 'xml:a': unknown format 'xml'; expected json:PATH, junit:PATH or html:PATH").
 std::unique_ptr<Reporter> createReporter(const std::string& spec);
 
 }  // namespace fabcheck::reports
