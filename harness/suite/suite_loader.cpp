@@ -291,9 +291,10 @@ class Loader {
       if (!kNotDefaults.count(k) && defaults.count(k)) return &defaults.at(k);
       return nullptr;
     };
+    // A key as validate() should name it: with its position when the suite gives it.
     auto where = [&](const std::string& k) {
       const Val* v = get(k);
-      return (v ? posOf(*v) : t.pos).str() + ": " + k;
+      return v ? posOf(*v).str() + ": " + k : k;
     };
 
     if (auto* v = get("name")) {
