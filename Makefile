@@ -12,6 +12,8 @@ JOBS       ?= $(shell nproc)
 PYTHON     ?= /usr/bin/python3
 
 export CCACHE_DIR ?= $(HOME)/.cache/fabcheck-ccache
+# Paths relative to the checkout in the cache key: clones and build directories share hits.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps build build-asan run test test-unit bench clean
 

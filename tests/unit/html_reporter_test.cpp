@@ -1,5 +1,6 @@
-// The HTML report on canned records: well-formed markup, escaping, a chart per kind of data,
-// the incomplete / interrupted banners, atomic rewrites, nothing to fetch.
+// The HTML report on the canned run (canned_run.h): well-formed markup, escaping, a chart per
+// kind of data, the incomplete / interrupted banners, atomic rewrites, nothing to fetch. The
+// byte-for-byte comparison with tests/golden/canned.html is in reporter_approval_test.cpp.
 #include "reports/html_reporter.h"
 
 #include <unistd.h>
@@ -16,76 +17,15 @@
 #include "generators/core/errors.h"
 #include "reports/svg_charts.h"
 #include "tests/support/test_helpers.h"
+#include "tests/unit/canned_run.h"
 
 namespace fabcheck::reports {
 namespace {
 
 using nlohmann::json;
 
-json context() {
-  return {{"schema_version", 1},
-          {"fabcheck_version", "0.1.0"},
-          {"suite", {{"name", "canned"}, {"description", "canned records"}, {"file", "s.yaml"}}},
-          {"fabric", {{"transport", "udp"}}},
-          {"launcher", "local"},
-          {"started_at", "2026-11-21T15:00:00Z"},
-          {"controller_host", "node00"}};
-}
-
-json agentsRecord() {
-  return json::array({{{"id", 0}, {"host", "node01"}, {"clock_offset_ns", -1830}, {"offset_bound_ns", 41000}, {"lost", false}},
-                      {{"id", 1}, {"host", "node02"}, {"clock_offset_ns", nullptr}, {"offset_bound_ns", nullptr}, {"lost", false}}});
-}
-
-json pingpongMatrix() {
-  return {{"name", "latency-matrix"},
-          {"pattern", "pingpong"},
-          {"placement", "matrix"},
-          {"participants", {0, 1}},
-          {"verdict", "pass"},
-          {"error", nullptr},
-          {"slos", json::array({{{"expression", "latency_us.p99 <= 2000"}, {"verdict", "pass"}, {"unit", "us"},
-                                 {"observed", 61.5}, {"threshold", 2000}, {"reason", "61.5 <= 2000"}}})},
-          {"metrics",
-           {{"latency_us", {{"p50", 18.0}, {"p90", 25.0}, {"p99", 61.5}, {"p999", 300.0}, {"p9999", 900.0}, {"max", 950.0}}},
-            {"one_way_latency_us", {{"p50", 9.0}, {"p90", 12.0}, {"p99", 30.0}, {"p999", 150.0}, {"p9999", 450.0}}}}},
-          {"matrix",
-           {{"agents", {"agent 0 (node01)", "agent 1 (node02)"}},
-            {"latency_us_p50", {{nullptr, 18.1}, {18.1, nullptr}}},
-            {"throughput_gbps", {{nullptr, nullptr}, {nullptr, nullptr}}}}}};
-}
-
-json streamRing() {
-  json samples = json::array();
-  for (int k = 0; k < 30; ++k) {
-    samples.push_back({{"start_s", k * 0.1}, {"duration_s", 0.1}, {"bytes", 1000}, {"packets", 1}, {"gbps", 0.9 + 0.01 * k}});
-  }
-  return {{"name", "elephant-ring"},
-          {"pattern", "stream"},
-          {"placement", "ring"},
-          {"participants", {0, 1}},
-          {"verdict", "fail"},
-          {"slos", json::array({{{"expression", "loss_ratio == 0"}, {"verdict", "fail"}, {"observed", 0.01},
-                                 {"threshold", 0}, {"reason", "0.01 > 0"}}})},
-          {"metrics",
-           {{"throughput_gbps", 1.9},
-            {"loss_ratio", 0.01},
-            {"lost_packets", 12},
-            {"intervals", {{"interval_ns", 100000000}, {"samples", samples}}},
-            {"per_flow", json::array({{{"flow_id", 0}, {"sender_host", "node01"}, {"receiver_host", "node02"},
-                                       {"throughput_gbps", 0.95}, {"lost_packets", 0}},
-                                      {{"flow_id", 1}, {"sender_host", "node02"}, {"receiver_host", "node01"},
-                                       {"throughput_gbps", 0.94}, {"lost_packets", 12}}})}}}};
-}
-
-json endRecord(bool interrupted) {
-  return {{"finished_at", "2026-11-21T15:00:12Z"},
-          {"duration_s", 12.5},
-          {"interrupted", interrupted},
-          {"error", nullptr},
-          {"counts", {{"pass", 1}, {"fail", 1}, {"error", 0}, {"skipped", 0}}},
-          {"exit_code", interrupted ? 130 : 1}};
-}
+namespace canned = fabcheck::testing::canned;
+using canned::context;
 
 // Checks that every element is closed in order (void elements aside); "" when it is, else what broke.
 std::string unbalancedTags(const std::string& html) {
@@ -122,7 +62,8 @@ std::string chart(const std::string& html, const std::string& kind) {
 }
 
 TEST(HtmlReport, AFinishedRunIsBalancedMarkupWithAChartPerKindOfData) {
-  const std::string html = renderHtml(context(), agentsRecord(), {pingpongMatrix(), streamRing()}, endRecord(false));
+  const std::string html =
+      renderHtml(context(), canned::agents(), {canned::passRecord(), canned::failRecord()}, canned::endRecord());
   EXPECT_EQ(unbalancedTags(html), "");
   EXPECT_EQ(count(html, "<svg "), count(html, "</svg>"));
   EXPECT_EQ(count(html, "<svg class=\"chart\""), 4u);  // latency, matrix (latency only), throughput, flows
@@ -148,13 +89,13 @@ TEST(HtmlReport, AFinishedRunIsBalancedMarkupWithAChartPerKindOfData) {
 }
 
 TEST(HtmlReport, EveryTextIsEscaped) {
-  json t = streamRing();
+  json t = canned::failRecord();
   t["name"] = "<script>&\"";
   t["slos"][0]["expression"] = "a < b && c > 'd'";
   t["metrics"]["per_flow"][0]["sender_host"] = "<img src=x>";
   json ctx = context();
   ctx["suite"]["name"] = "</title><script>alert(1)</script>";
-  const std::string html = renderHtml(ctx, agentsRecord(), {t}, std::nullopt);
+  const std::string html = renderHtml(ctx, canned::agents(), {t}, std::nullopt);
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;&amp;&quot;"), std::string::npos);
@@ -164,11 +105,12 @@ TEST(HtmlReport, EveryTextIsEscaped) {
 }
 
 TEST(HtmlReport, APartialRunSaysIncompleteAndAnInterruptedOneSaysInterrupted) {
-  const std::string partial = renderHtml(context(), agentsRecord(), {pingpongMatrix()}, std::nullopt);
+  const std::string partial = renderHtml(context(), canned::agents(), {canned::passRecord()}, std::nullopt);
   EXPECT_NE(partial.find("Incomplete: the run is still going or was interrupted — 1 test finished so far."),
             std::string::npos);
   EXPECT_EQ(unbalancedTags(partial), "");
-  const std::string interrupted = renderHtml(context(), agentsRecord(), {pingpongMatrix()}, endRecord(true));
+  const std::string interrupted =
+      renderHtml(context(), canned::agents(), {canned::passRecord()}, canned::interruptedEndRecord());
   EXPECT_NE(interrupted.find("id=\"interrupted\""), std::string::npos);
   EXPECT_EQ(interrupted.find("id=\"incomplete\""), std::string::npos);
   // Before anything ran: still a valid page.
@@ -180,14 +122,15 @@ TEST(HtmlReport, APartialRunSaysIncompleteAndAnInterruptedOneSaysInterrupted) {
 TEST(HtmlReport, RecordsOfOddShapeStillRender) {
   json t = {{"name", 7}, {"verdict", "weird\"class"}, {"metrics", {{"latency_us", "n/a"}, {"per_flow", 3}}},
             {"matrix", {{"agents", "x"}}}, {"slos", {{{"verdict", nullptr}}}}};
-  const std::string html = renderHtml(context(), json::array({1, "two"}), {t}, endRecord(false));
+  const std::string html = renderHtml(context(), json::array({1, "two"}), {t}, canned::endRecord());
   EXPECT_EQ(unbalancedTags(html), "");
   EXPECT_NE(html.find("badge unknown"), std::string::npos);
   EXPECT_EQ(html.find("weird\"class"), std::string::npos);
 }
 
 TEST(HtmlReport, ThePageFetchesNothing) {
-  const std::string html = renderHtml(context(), agentsRecord(), {pingpongMatrix(), streamRing()}, endRecord(false));
+  const std::string html =
+      renderHtml(context(), canned::agents(), {canned::passRecord(), canned::failRecord()}, canned::endRecord());
   for (const char* s : {"<link", "<script", "<img", "src=", "@import", "url(", "http://", "https://", "<iframe"}) {
     EXPECT_EQ(html.find(s), std::string::npos) << s;
   }
@@ -221,12 +164,12 @@ TEST(HtmlReporter, RewritesTheFileAfterEveryEventAndFailsEarlyOnABadPath) {
     HtmlReporter r(path);
     EXPECT_NE(testing::slurp(path).find("Incomplete"), std::string::npos);
     r.begin(context());
-    r.agents(agentsRecord());
-    r.test(streamRing());
+    r.agents(canned::agents());
+    r.test(canned::failRecord());
     const std::string mid = testing::slurp(path);
     EXPECT_NE(mid.find("1 test finished so far"), std::string::npos);
     EXPECT_NE(mid.find("</html>"), std::string::npos);
-    r.finish(endRecord(false));
+    r.finish(canned::endRecord());
     const std::string done = testing::slurp(path);
     EXPECT_EQ(done.find("Incomplete"), std::string::npos);
     EXPECT_NE(done.find("data-chart=\"flows\""), std::string::npos);
