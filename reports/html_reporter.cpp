@@ -1,12 +1,7 @@
 #include "reports/html_reporter.h"
 
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <initializer_list>
 
 #include "generators/core/errors.h"
@@ -336,45 +331,12 @@ std::string renderHtml(const json& context, const json& agents, const std::vecto
   return o;
 }
 
-HtmlReporter::HtmlReporter(std::string path) : path_(std::move(path)) {
+HtmlReporter::HtmlReporter(std::string path) : WholeFileReporter("html", std::move(path)) {
   write();  // fail now, before the run, when the path is not writable
 }
 
-void HtmlReporter::begin(const json& context) {
-  context_ = context;
-  write();
-}
-
-void HtmlReporter::agents(const json& agents) {
-  agents_ = agents;
-  write();
-}
-
-void HtmlReporter::test(const json& record) {
-  tests_.push_back(record);
-  write();
-}
-
-void HtmlReporter::finish(const json& end) {
-  end_ = end;
-  write();
-}
-
-void HtmlReporter::write() {
-  const std::string page = renderHtml(context_, agents_, tests_, end_);
-  const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw ConfigError("html report '" + path_ + "': cannot write '" + tmp + "': " + std::strerror(errno));
-    out << page;
-    out.flush();
-    if (!out) throw Error("html report '" + path_ + "': writing failed: " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error("html report '" + path_ + "': cannot replace the file: " + why);
-  }
+std::string HtmlReporter::render(const RunSoFar& run) const {
+  return renderHtml(run.context, run.agents.value_or(json::array()), run.tests, run.end);
 }
 
 }  // namespace fabcheck::reports

@@ -16,29 +16,18 @@
 #include <string>
 #include <vector>
 
-#include "reports/reporter.h"
+#include "reports/whole_file_reporter.h"
 
 namespace fabcheck::reports {
 
-class HtmlReporter : public Reporter {
+class HtmlReporter : public WholeFileReporter {
  public:
   explicit HtmlReporter(std::string path);  // throws ConfigError when the path is not writable
-  void begin(const nlohmann::json& context) override;
-  void agents(const nlohmann::json& agents) override;
-  void test(const nlohmann::json& record) override;
-  void finish(const nlohmann::json& end) override;
-  std::string describe() const override { return "html: " + path_; }
 
- private:
-  void write();
-  std::string path_;
-  nlohmann::json context_ = nlohmann::json::object();
-  nlohmann::json agents_ = nlohmann::json::array();
-  std::vector<nlohmann::json> tests_;
-  std::optional<nlohmann::json> end_;
+ protected:
+  std::string render(const RunSoFar& run) const override;
 };
 
-// The page for a run so far (end: nullopt while running). Pure; what HtmlReporter writes.
 std::string renderHtml(const nlohmann::json& context, const nlohmann::json& agents,
                        const std::vector<nlohmann::json>& tests, const std::optional<nlohmann::json>& end);
 

@@ -1,12 +1,8 @@
 #include "reports/junit_reporter.h"
 
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <optional>
 #include <vector>
 
@@ -330,44 +326,13 @@ std::string junitXml(const json& context, const json& agents, const json& tests,
   return out;
 }
 
-JunitReporter::JunitReporter(std::string path) : path_(std::move(path)) {
+JunitReporter::JunitReporter(std::string path) : WholeFileReporter("junit", std::move(path)) {
   write();  // fail now, before the run, when the path is not writable
 }
 
-void JunitReporter::begin(const json& context) {
-  context_ = context;
-  write();
-}
-
-void JunitReporter::agents(const json& agents) {
-  agents_ = agents;
-  write();
-}
-
-void JunitReporter::test(const json& record) {
-  tests_.push_back(record);
-  write();
-}
-
-void JunitReporter::finish(const json& end) {
-  end_ = end.is_object() ? end : json::object();
-  write();
-}
-
-void JunitReporter::write() {
-  const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw ConfigError("junit report '" + path_ + "': cannot write '" + tmp + "': " + std::strerror(errno));
-    out << junitXml(context_, agents_, tests_, end_);
-    out.flush();
-    if (!out) throw Error("junit report '" + path_ + "': writing failed: " + std::strerror(errno));
-  }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error("junit report '" + path_ + "': cannot replace the file: " + why);
-  }
+std::string JunitReporter::render(const RunSoFar& run) const {
+  const json end = run.end ? (run.end->is_object() ? *run.end : json::object()) : json();
+  return junitXml(run.context, run.agents.value_or(json::array()), json(run.tests), end);
 }
 
 }  // namespace fabcheck::reports

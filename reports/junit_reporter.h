@@ -30,30 +30,18 @@
 
 #include <string>
 
-#include "reports/reporter.h"
+#include "reports/whole_file_reporter.h"
 
 namespace fabcheck::reports {
 
-class JunitReporter : public Reporter {
+class JunitReporter : public WholeFileReporter {
  public:
   explicit JunitReporter(std::string path);  // throws ConfigError when the file cannot be written
-  void begin(const nlohmann::json& context) override;
-  void agents(const nlohmann::json& agents) override;
-  void test(const nlohmann::json& record) override;
-  void finish(const nlohmann::json& end) override;
-  std::string describe() const override { return "junit: " + path_; }
 
- private:
-  void write();
-  std::string path_;
-  nlohmann::json context_ = nlohmann::json::object();
-  nlohmann::json agents_ = nlohmann::json::array();
-  nlohmann::json tests_ = nlohmann::json::array();
-  nlohmann::json end_;  // null until finish()
+ protected:
+  std::string render(const RunSoFar& run) const override;
 };
 
-// The whole document for what is known so far (end: null while the run goes on). Pure; the
-// reporter writes exactly this.
 std::string junitXml(const nlohmann::json& context, const nlohmann::json& agents, const nlohmann::json& tests,
                      const nlohmann::json& end);
 

@@ -1,0 +1,44 @@
+// The shape the file reporters share: the file is the whole run so far, rendered anew and
+// replaced atomically (temporary file + rename()) after every event, so at any moment — also
+// after Ctrl-C or a crash — the file on disk is complete and valid with what finished.
+//
+// Contract: a subclass renders a RunSoFar into its format (render() must not throw on records
+// of unexpected shape) and calls write() at the end of its constructor, so an unwritable path
+// fails before the run (ConfigError naming the path and the OS reason). I/O errors later throw
+// Error "<format> report '<path>': ...".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "reports/reporter.h"
+
+namespace fabcheck::reports {
+
+struct RunSoFar {
+  nlohmann::json context = nlohmann::json::object();
+  std::optional<nlohmann::json> agents;   // once the agents registered
+  std::vector<nlohmann::json> tests;      // in the order they finished
+  std::optional<nlohmann::json> end;      // once the run ended
+};
+
+class WholeFileReporter : public Reporter {
+ public:
+  void begin(const nlohmann::json& context) final;
+  void agents(const nlohmann::json& agents) final;
+  void test(const nlohmann::json& record) final;
+  void finish(const nlohmann::json& end) final;
+  std::string describe() const final { return format_ + ": " + path_; }
+
+ protected:
+  WholeFileReporter(std::string format, std::string path) : format_(std::move(format)), path_(std::move(path)) {}
+  virtual std::string render(const RunSoFar& run) const = 0;
+  void write();
+
+ private:
+  std::string format_, path_;
+  RunSoFar run_;
+};
+
+}  // namespace fabcheck::reports
