@@ -176,8 +176,7 @@ TEST(SuiteLoader, UnreadableFileNamesItAndTheReason) {
 
 // Every shipped suite stays valid, SLOs included.
 TEST(SuiteLoader, ShippedSuitesAreValid) {
-  const std::string here = __FILE__;  // .../tests/unit/suite_loader_test.cpp
-  const std::string suites = here.substr(0, here.rfind("/tests/unit/")) + "/suites";
+  const std::string suites = std::string(FABCHECK_SOURCE_DIR) + "/suites";
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(suites)) {
     if (e.path().extension() != ".yaml") continue;
