@@ -13,7 +13,12 @@ void ChildProcessLauncher::checkSpec(const LaunchSpec& spec, bool single_line_en
 }
 
 AgentExit ChildProcessLauncher::agentExit(const Agent& a, const ProcessExit& e) {
-  return AgentExit{a.id, a.host, e.code, e.signal, children_->stderrTail(a.child)};
+  AgentExit x{a.id, a.host, e.code, e.signal, children_->stderrTail(a.child)};
+  if (status_via_shell_ && x.exit_code > 128 && x.exit_code <= 128 + 64) {  // the agent ended by signal N
+    x.signal = x.exit_code - 128;
+    x.exit_code = -1;
+  }
+  return x;
 }
 
 std::vector<AgentExit> ChildProcessLauncher::exited() {

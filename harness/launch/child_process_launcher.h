@@ -26,9 +26,11 @@ class ChildProcessLauncher : public Launcher {
   // Throws LaunchError "<name> launcher: ..." unless this is the first launch, a binary is
   // given, there is at least one slot, and the environment is valid (see checkEnv).
   void checkSpec(const LaunchSpec& spec, bool single_line_env) const;
-  // What exited() reports for an agent whose child ended; the ssh launcher maps the remote
-  // shell's 128+N statuses back to signals.
-  virtual AgentExit agentExit(const Agent& agent, const ProcessExit& exit);
+  // What exited() reports for an agent whose child ended. With status_via_shell_ (the child is
+  // ssh or mpirun, which pass on a shell-style status), 128+N is read back as signal N.
+  AgentExit agentExit(const Agent& agent, const ProcessExit& exit);
+
+  bool status_via_shell_ = false;
 
   std::unique_ptr<ChildSet> children_;
   std::vector<Agent> agents_;

@@ -252,15 +252,6 @@ void MpirunLauncher::launch(const LaunchSpec& spec) {
                     (lines.empty() ? "" : "; mpirun said: " + lines));
 }
 
-AgentExit MpirunLauncher::agentExit(const Agent& a, const ProcessExit& e) {
-  AgentExit x = ChildProcessLauncher::agentExit(a, e);
-  if (x.exit_code > 128 && x.exit_code <= 128 + 64) {  // an agent ended by a signal, as mpirun reports it
-    x.signal = x.exit_code - 128;
-    x.exit_code = -1;
-  }
-  return x;
-}
-
 void MpirunLauncher::stop(int64_t grace_ns) noexcept {
   if (!children_ || stopped_ || children_->size() == 0) return;
   stopped_ = true;

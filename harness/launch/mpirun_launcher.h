@@ -85,14 +85,11 @@ std::vector<std::string> mpirunArgv(const MpirunOptions& o, const LaunchSpec& sp
 
 class MpirunLauncher : public ChildProcessLauncher {
  public:
-  explicit MpirunLauncher(MpirunOptions options) : opts_(std::move(options)) {}
+  explicit MpirunLauncher(MpirunOptions options) : opts_(std::move(options)) { status_via_shell_ = true; }
   ~MpirunLauncher() override;
   std::string name() const override { return "mpirun"; }
   void launch(const LaunchSpec& spec) override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
-
- protected:
-  AgentExit agentExit(const Agent& agent, const ProcessExit& exit) override;
 
  private:
   // A process mpirun started on this host; the start time tells a reused PID apart.

@@ -209,15 +209,6 @@ void SshLauncher::launch(const LaunchSpec& spec) {
   }
 }
 
-AgentExit SshLauncher::agentExit(const Agent& a, const ProcessExit& e) {
-  AgentExit x = ChildProcessLauncher::agentExit(a, e);
-  if (x.exit_code > 128 && x.exit_code <= 128 + 64) {  // remote agent ended by a signal
-    x.signal = x.exit_code - 128;
-    x.exit_code = -1;
-  }
-  return x;
-}
-
 void SshLauncher::stop(int64_t grace_ns) noexcept {
   if (!children_ || stopped_) return;
   stopped_ = true;

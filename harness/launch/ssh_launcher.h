@@ -65,14 +65,11 @@ bool deployBinary(const SshOptions& o, const std::string& host, const std::strin
 
 class SshLauncher : public ChildProcessLauncher {
  public:
-  explicit SshLauncher(SshOptions options) : opts_(std::move(options)) {}
+  explicit SshLauncher(SshOptions options) : opts_(std::move(options)) { status_via_shell_ = true; }
   ~SshLauncher() override;
   std::string name() const override { return "ssh"; }
   void launch(const LaunchSpec& spec) override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
-
- protected:
-  AgentExit agentExit(const Agent& agent, const ProcessExit& exit) override;
 
  private:
   SshOptions opts_;
