@@ -200,6 +200,7 @@ std::string keyMetrics(const json& m) {
                         {"latency p50", "latency_us", "p50", "µs"},
                         {"latency p99", "latency_us", "p99", "µs"},
                         {"latency max", "latency_us", "max", "µs"},
+                        {"idle latency p99", "idle_latency_us", "p99", "µs"},
                         {"burst completion p99", "burst_completion_us", "p99", "µs"},
                         {"measured", "duration_s", nullptr, "s"}};
   std::string head, cells;
@@ -245,8 +246,18 @@ std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::
 std::string charts(const json& t) {
   std::string o;
   const json m = t.contains("metrics") && t["metrics"].is_object() ? t["metrics"] : json::object();
-  auto rtt = percentiles("round trip", find(m, {"latency_us"}));
+  const bool probe = m.contains("probe");
+  auto rtt = percentiles(probe ? "probe under load" : "round trip", find(m, {"latency_us"}));
+  auto idle = percentiles("probe idle", find(m, {"idle_latency_us"}));
   auto one_way = percentiles("one way", find(m, {"one_way_latency_us"}));
+  if (probe && (!rtt.points.empty() || !idle.points.empty())) {
+    // Latency under load: the probe beside its idle baseline.
+    std::vector<svg::Series> series;
+    if (!idle.points.empty()) series.push_back(std::move(idle));
+    if (!rtt.points.empty()) series.push_back(std::move(rtt));
+    o += svg::latencyChart("Probe round trip: idle and under load", series);
+    rtt.points.clear();
+  }
   if (!rtt.points.empty() || !one_way.points.empty()) {
     std::vector<svg::Series> series;
     if (!rtt.points.empty()) series.push_back(std::move(rtt));

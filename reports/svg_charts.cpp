@@ -357,12 +357,27 @@ std::string heatmapChart(const Heatmap& hm) {
   }
   if (n == 0 || vmin > vmax) return noData("matrix", hm.title);
   const double cell = std::clamp(440.0 / static_cast<double>(n), 6.0, 56.0);
-  constexpr double kLabels = 150, kScale = 110, kHead = 56;
-  const double w = kLabels + cell * static_cast<double>(n) + kScale, h = kHead + cell * static_cast<double>(n) + 24;
+  constexpr double kLabels = 150, kScale = 190, kHead = 56;
+  const double w = kLabels + cell * static_cast<double>(n) + kScale,
+               h = std::max(kHead + cell * static_cast<double>(n) + 24, kHead + 14 * 10 + 44);
   const bool text_in_cells = cell >= 30;
+  // Colours are relative to the median cell, not stretched over min..max: a matrix of equal
+  // links stays one colour however small their differences, and a bad link stands out by how
+  // far it is from the typical one. Latency (lower is better): at or below the median is best,
+  // twice the median or more is worst. Bandwidth: the median or above is best, half of it or
+  // less is worst.
+  std::vector<double> all;
+  for (const auto& row : hm.values) {
+    for (const auto& v : row) {
+      if (v && std::isfinite(*v)) all.push_back(*v);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  const double median = all.size() % 2 ? all[all.size() / 2] : (all[all.size() / 2 - 1] + all[all.size() / 2]) / 2;
   auto badness = [&](double v) {
-    const double t = vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5;
-    return hm.higher_is_better ? 1 - t : t;
+    if (!(median > 0)) return 0.0;
+    const double t = hm.higher_is_better ? 2 * (1 - v / median) : v / median - 1;
+    return std::clamp(t, 0.0, 1.0);
   };
   std::string o = open("matrix", std::max(w, 320.0), std::max(h, 200.0), hm.title);
   const double label_size = std::min(11.0, cell * 0.8);
@@ -395,16 +410,20 @@ std::string heatmapChart(const Heatmap& hm) {
       }
     }
   }
-  // Colour scale: ten steps from the best value (top) to the worst.
+  // Colour scale: ten steps from the best (top) to the worst, anchored on the median.
   const double sx = kLabels + cell * static_cast<double>(n) + 24, sy = kHead, step = 14;
-  const double best = hm.higher_is_better ? vmax : vmin, worst = hm.higher_is_better ? vmin : vmax;
+  const double best = median, worst = hm.higher_is_better ? median / 2 : median * 2;
   for (int i = 0; i < 10; ++i) {
     o += "<rect x=\"" + px(sx) + "\" y=\"" + px(sy + step * i) + "\" width=\"14\" height=\"" + px(step) +
          "\" fill=\"" + heat(i / 9.0) + "\"/>\n";
   }
-  o += "<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + 9) + "\">" + escape(formatNumber(best) + " " + hm.unit) +
+  o += "<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + 9) + "\">" +
+       escape((hm.higher_is_better ? "≥ " : "≤ ") + formatNumber(best) + " " + hm.unit + " (median)") +
        "</text>\n<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + step * 10) + "\">" +
-       escape(formatNumber(worst) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
+       escape((hm.higher_is_better ? "≤ " : "≥ ") + formatNumber(worst) + " " + hm.unit +
+              (hm.higher_is_better ? " (median / 2)" : " (2 × median)")) +
+       "</text>\n<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 32) + "\" fill=\"#555\">range " +
+       escape(formatNumber(vmin) + " – " + formatNumber(vmax) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
        px(sy + step * 10 + 18) + "\" fill=\"#555\">" + (hm.higher_is_better ? "higher is better" : "lower is better") +
        "</text>\n";
   return o + "</svg>\n";

@@ -134,7 +134,7 @@ void from_json(const json& j, PingpongResult& r) {
 
 void to_json(json& j, const ResponderResult& r) {
   j = json{{"flow_id", r.flow_id}, {"echoed", r.echoed}, {"malformed", r.malformed},
-           {"one_way_ns", histOrNull(r.one_way_ns)}};
+           {"one_way_ns", histOrNull(r.one_way_ns)}, {"dscp_seen", r.dscp_seen}};
 }
 
 void from_json(const json& j, ResponderResult& r) {
@@ -143,6 +143,7 @@ void from_json(const json& j, ResponderResult& r) {
     j.at("echoed").get_to(r.echoed);
     j.at("malformed").get_to(r.malformed);
     r.one_way_ns = histFrom(j.at("one_way_ns"));
+    r.dscp_seen = j.value("dscp_seen", -1);
   });
 }
 

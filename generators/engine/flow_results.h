@@ -82,6 +82,7 @@ struct ResponderResult {
   uint64_t echoed = 0;
   uint64_t malformed = 0;
   std::optional<measure::LatencyHistogram> one_way_ns;  // forward direction, one clock only
+  int dscp_seen = -1;              // DSCP of the last ping with a known TOS (-1: unknown)
 };
 
 void to_json(nlohmann::json& j, const SenderResult& r);

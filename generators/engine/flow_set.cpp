@@ -49,6 +49,10 @@ bool FlowSet::clockKnown(const Flow& f) const {
   return options_.same_clock || options_.clock_correction_ns.count(f.spec.flow_id) > 0;
 }
 
+const patterns::PatternParams& FlowSet::paramsOf(const Flow& f) const {
+  return f.spec.params ? *f.spec.params : params_;
+}
+
 int64_t FlowSet::correction(const Flow& f) const {
   auto it = options_.clock_correction_ns.find(f.spec.flow_id);
   return it == options_.clock_correction_ns.end() ? 0 : it->second;
@@ -59,16 +63,17 @@ void FlowSet::startReceivers() {
     Flow* f = fp.get();
     if (f->spec.receiver != me_) continue;
     f->thread = std::thread([this, f] {
+      const patterns::PatternParams& p = paramsOf(*f);
       try {
         if (f->spec.role == patterns::FlowRole::kPingpong) {
-          RespondPlan rp{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = clockKnown(*f),
+          RespondPlan rp{.flow_id = f->spec.flow_id, .size = p.size_bytes, .same_clock = clockKnown(*f),
                          .clock_correction_ns = correction(*f), .busy_poll = options_.busy_poll};
           f->responder = runPingpongResponder(*f->conn, rp, stop_responders_);
         } else {
-          ReceivePlan plan{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .same_clock = clockKnown(*f),
+          ReceivePlan plan{.flow_id = f->spec.flow_id, .size = p.size_bytes, .same_clock = clockKnown(*f),
                            .clock_correction_ns = correction(*f)};
           if (f->spec.role == patterns::FlowRole::kBurst) {
-            plan.msgs_per_burst = std::max<uint64_t>(1, params_.burst_bytes / params_.size_bytes);
+            plan.msgs_per_burst = std::max<uint64_t>(1, p.burst_bytes / p.size_bytes);
           }
           f->receiver = runReceiver(*f->conn, props_, plan, f->control);
         }
@@ -84,23 +89,27 @@ void FlowSet::startSenders(int64_t start_mono_ns) {
     Flow* f = fp.get();
     if (f->spec.sender != me_) continue;
     f->thread = std::thread([this, f, start_mono_ns] {
+      const patterns::PatternParams& p = paramsOf(*f);
       try {
         if (f->spec.role == patterns::FlowRole::kPingpong) {
-          PingPlan pp{.flow_id = f->spec.flow_id, .size = params_.size_bytes,
-                      .warmup_iterations = params_.warmup_iterations, .duration_ns = params_.duration_ns,
-                      .iterations = params_.iterations, .reply_timeout_ns = params_.reply_timeout_ns,
+          // Pings begin at the common start, after the time-based warm-up (a probe waits out
+          // the load's warm-up so it measures only the loaded phase).
+          PingPlan pp{.flow_id = f->spec.flow_id, .size = p.size_bytes,
+                      .start_mono_ns = start_mono_ns > 0 ? start_mono_ns + p.warmup_ns : 0,
+                      .warmup_iterations = p.warmup_iterations, .duration_ns = p.duration_ns,
+                      .iterations = p.iterations, .reply_timeout_ns = p.reply_timeout_ns,
                       .same_clock = clockKnown(*f), .clock_correction_ns = correction(*f),
                       .busy_poll = options_.busy_poll};
           f->pingpong = runPingpongInitiator(*f->conn, pp, abort_);
           if (!f->pingpong->error.empty()) record("flow " + std::to_string(f->spec.flow_id) + ": " + f->pingpong->error);
         } else {
-          SendPlan sp{.flow_id = f->spec.flow_id, .size = params_.size_bytes, .rate_bps = f->spec.rate_bps,
-                      .rate_pps = f->spec.rate_pps, .start_mono_ns = start_mono_ns, .warmup_ns = params_.warmup_ns,
-                      .duration_ns = params_.duration_ns, .iterations = params_.iterations,
-                      .payload_check = params_.payload_check};
+          SendPlan sp{.flow_id = f->spec.flow_id, .size = p.size_bytes, .rate_bps = f->spec.rate_bps,
+                      .rate_pps = f->spec.rate_pps, .start_mono_ns = start_mono_ns, .warmup_ns = p.warmup_ns,
+                      .duration_ns = p.duration_ns, .iterations = p.iterations,
+                      .payload_check = p.payload_check};
           if (f->spec.role == patterns::FlowRole::kBurst) {
-            sp.burst_bytes = params_.burst_bytes;
-            sp.burst_interval_ns = params_.burst_interval_ns;
+            sp.burst_bytes = p.burst_bytes;
+            sp.burst_interval_ns = p.burst_interval_ns;
           }
           f->sender = runSender(*f->conn, props_, sp, abort_);
         }

@@ -6,6 +6,8 @@
 //   fs.startSenders(start_mono);    // senders/initiators begin at the absolute start time
 //   fs.waitSenders();               // they end by duration/iterations (or abort)
 //   fs.finishReceivers(sent);       // the peer's per-flow sent counts; receivers drain and end
+// A flow whose spec carries its own parameters (a probe of a composed test) runs with them;
+// every other flow with the test's `params`.
 // Results are then read with the accessors. abort() stops every thread at once; the
 // destructor aborts and joins. A thread that fails at set-up records its error (see errors()),
 // never terminates the process.
@@ -65,6 +67,7 @@ class FlowSet {
   void record(const std::string& error);
   bool clockKnown(const Flow& f) const;
   int64_t correction(const Flow& f) const;
+  const patterns::PatternParams& paramsOf(const Flow& f) const;  // the flow's own, else the test's
 
   transport::TransportProperties props_;
   patterns::PatternParams params_;

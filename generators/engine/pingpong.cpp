@@ -7,6 +7,7 @@
 #include "generators/core/clock.h"
 #include "generators/engine/message_buffer.h"
 #include "generators/measure/wire_header.h"
+#include "generators/pacing/wait.h"
 
 namespace fabcheck::engine {
 namespace {
@@ -47,6 +48,12 @@ PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan&
   measure::encodeWireHeader(measure::WireHeader{.flow_id = plan.flow_id}, buf.slot(0));
   const SendOp ping{.id = 0, .data = buf.slot(0), .length = plan.size, .region = &buf.region()};
 
+  while (plan.start_mono_ns > 0 && !abort.load(std::memory_order_relaxed)) {
+    const int64_t now = monoNowNs();
+    if (now >= plan.start_mono_ns) break;
+    // Slices of at most 50 ms, so an abort ends the wait promptly.
+    pacing::waitUntil(std::min(plan.start_mono_ns, now + 50'000'000));
+  }
   std::array<Completion, 32> comps{};
   int64_t measured_start = 0;
   uint32_t seq = 0;
@@ -161,6 +168,7 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
         conn.postRecv(std::span(&again, 1));
         continue;
       }
+      if (c.tos_valid) r.dscp_seen = c.tos >> 2;
       if (r.one_way_ns && !(h.flags & measure::kFlagWarmup)) {
         r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns - plan.clock_correction_ns));
       }

@@ -22,6 +22,8 @@ namespace fabcheck::engine {
 struct PingPlan {
   uint32_t flow_id = 0;
   uint32_t size = 64;
+  int64_t start_mono_ns = 0;        // first ping not before this CLOCK_MONOTONIC time (0: at once);
+                                    // the wait ends early on `abort`
   uint64_t warmup_iterations = 0;
   int64_t duration_ns = 0;          // measured phase by time, or ...
   uint64_t iterations = 0;          // ... by round trips

@@ -137,6 +137,8 @@ PatternPlan planPair(const PatternParams& p) {
 void to_json(nlohmann::json& j, const FlowSpec& f) {
   j = nlohmann::json{{"flow_id", f.flow_id},   {"role", static_cast<int>(f.role)}, {"sender", f.sender},
                      {"receiver", f.receiver}, {"rate_bps", f.rate_bps},          {"rate_pps", f.rate_pps}};
+  if (f.params) j["params"] = *f.params;
+  if (f.dscp >= 0) j["dscp"] = f.dscp;
 }
 
 void from_json(const nlohmann::json& j, FlowSpec& f) {
@@ -151,6 +153,11 @@ void from_json(const nlohmann::json& j, FlowSpec& f) {
     j.at("receiver").get_to(f.receiver);
     j.at("rate_bps").get_to(f.rate_bps);
     j.at("rate_pps").get_to(f.rate_pps);
+    if (j.contains("params")) f.params = j.at("params").get<PatternParams>();
+    if (j.contains("dscp")) {
+      j.at("dscp").get_to(f.dscp);
+      if (f.dscp < 0 || f.dscp > 63) throw ProtocolError("malformed flow: dscp " + std::to_string(f.dscp));
+    }
   } catch (const nlohmann::json::exception& e) {
     throw ProtocolError(std::string("malformed flow: ") + e.what());
   }

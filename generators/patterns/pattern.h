@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,10 @@ struct FlowSpec {
   int receiver = 1;
   double rate_bps = 0;             // this flow's share of the target (0 = unlimited)
   double rate_pps = 0;
+  // A flow of a composed test that runs with its own parameters instead of the test's (the
+  // pingpong probe of a latency-under-load test); empty: the test's parameters.
+  std::optional<PatternParams> params;
+  int dscp = -1;                   // this flow's own DSCP (0..63); -1: the test's
 };
 
 struct PatternPlan {

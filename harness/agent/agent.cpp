@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <map>
 
@@ -37,20 +38,24 @@ struct TestAborted {};
 std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParams& params,
                         const patterns::PatternPlan& plan, int me, const std::string& interface) {
   double rate = 0;
-  bool unlimited = false;
+  bool unlimited = false, by_iterations = false;
+  int64_t duration = 0;
   for (const auto& f : plan.flows) {
+    if (f.sender != me && f.receiver != me) continue;
+    const patterns::PatternParams& p = f.params ? *f.params : params;  // a probe has its own
+    if (p.duration_ns == 0) by_iterations = true;
+    duration = std::max(duration, p.warmup_ns + p.duration_ns);
     if (f.sender != me) continue;
     if (f.role == patterns::FlowRole::kStream && f.rate_bps == 0 && f.rate_pps == 0) unlimited = true;
-    rate += f.rate_bps + f.rate_pps * params.size_bytes * 8;
+    rate += f.rate_bps + f.rate_pps * p.size_bytes * 8;
   }
   if (limits.max_rate_bps > 0 && (unlimited || rate > limits.max_rate_bps)) {
     return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : suite::formatRate(rate)) +
            " from this agent, above its limit of " + suite::formatRate(limits.max_rate_bps);
   }
-  const int64_t duration = params.warmup_ns + params.duration_ns;
-  if (limits.max_duration_ns > 0 && (params.duration_ns == 0 || duration > limits.max_duration_ns)) {
-    return "the plan runs " + (params.duration_ns == 0 ? std::string("by iterations (unbounded time)")
-                                                       : suite::formatDuration(duration)) +
+  if (limits.max_duration_ns > 0 && (by_iterations || duration > limits.max_duration_ns)) {
+    return "the plan runs " + (by_iterations ? std::string("by iterations (unbounded time)")
+                                             : suite::formatDuration(duration)) +
            ", above this agent's limit of " + suite::formatDuration(limits.max_duration_ns);
   }
   if (!limits.allowed_interfaces.empty()) {
@@ -106,6 +111,8 @@ class Session {
     patterns::PatternParams params;
     patterns::PatternPlan plan;
     std::unique_ptr<transport::Transport> transport;
+    // Flows with their own DSCP (a probe on another priority) get a transport of their own.
+    std::map<int, std::unique_ptr<transport::Transport>> marked;
     transport::TransportProperties props;
     int me = 0;
     engine::FlowSetOptions flow_options;
@@ -123,20 +130,33 @@ class Session {
         sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " refuses the plan: " + why);
         return;
       }
-      transport = transport::createTransport(setup.at("transport").get<std::string>(), options);
+      const std::string kind = setup.at("transport").get<std::string>();
+      transport = transport::createTransport(kind, options);
       props = transport->properties();
+      for (const auto& f : plan.flows) {
+        if (f.dscp < 0 || f.dscp == options.dscp || marked.count(f.dscp) || (f.sender != me && f.receiver != me)) continue;
+        transport::TransportOptions o = options;
+        o.dscp = f.dscp;
+        marked[f.dscp] = transport::createTransport(kind, o);
+      }
     } catch (const std::exception& e) {
       sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " cannot set up: " + e.what());
       return;
     }
 
+    auto transportFor = [&](uint32_t id) -> transport::Transport& {
+      for (const auto& f : plan.flows) {
+        if (f.flow_id == id && marked.count(f.dscp)) return *marked.at(f.dscp);
+      }
+      return *transport;
+    };
     // Listen for the flows this agent receives; accept them concurrently with our own connects,
     // or two agents connecting to each other would wait on each other forever.
     std::map<uint32_t, std::unique_ptr<transport::Listener>> listeners;
     json endpoints = json::object();
     for (const auto& f : plan.flows) {
       if (f.receiver != me) continue;
-      listeners[f.flow_id] = transport->listen({.address = ch_.raw().localAddress(), .port = 0});
+      listeners[f.flow_id] = transportFor(f.flow_id).listen({.address = o_.data_address.empty() ? ch_.raw().localAddress() : o_.data_address, .port = 0});
       endpoints[std::to_string(f.flow_id)] = json::parse(listeners[f.flow_id]->endpoint().toJson());
     }
     json endpoints_msg = makeMessage(msg::kEndpoints);
@@ -168,8 +188,8 @@ class Session {
     json connect = expect(msg::kConnect, kStepTimeoutNs, "waiting for peers' endpoints");
     std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
     for (const auto& [id, desc] : connect.at("flows").items()) {
-      conns[static_cast<uint32_t>(std::stoul(id))] =
-          transport->connect(transport::EndpointDesc::fromJson(desc.dump()), {.timeout_ns = kStepTimeoutNs});
+      const auto flow_id = static_cast<uint32_t>(std::stoul(id));
+      conns[flow_id] = transportFor(flow_id).connect(transport::EndpointDesc::fromJson(desc.dump()), {.timeout_ns = kStepTimeoutNs});
     }
     for (auto& [id, fut] : accepting) conns[id] = fut.get();
 

@@ -29,6 +29,7 @@ struct AgentOptions {
   uint16_t controller_port = 0;
   int agent_id = 0;
   std::string secret_file;          // else FABCHECK_RUN_SECRET(_FILE) from the environment
+  std::string data_address;         // data flows listen here; empty: the control connection's local address
   SafetyLimits limits;
   int64_t connect_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 600'000'000'000;  // no word from the controller for this long: exit

@@ -27,6 +27,52 @@ class Interrupted : public Error {
   using Error::Error;
 };
 
+// Appends the probe of a latency-under-load test to its (single) round: a pingpong flow with
+// its own parameters that runs through the load's warm-up and measured phase.
+void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPlan>& rounds) {
+  const ProbeSpec& pr = *spec.probe;
+  const std::string test = "test '" + spec.name + "': ";
+  if (spec.params.kind == patterns::PatternKind::kPingpong) {
+    throw ConfigError(test + "a probe measures latency under load; the test's own pattern must be stream, microburst or incast, not pingpong");
+  }
+  if (rounds.size() != 1) {
+    throw ConfigError(test + "a probe needs a placement that runs in one round; " + std::string(plan::toString(spec.placement)) +
+                      " runs " + std::to_string(rounds.size()));
+  }
+  if (pr.from < 0 || pr.to < 0 || pr.from >= agents || pr.to >= agents || pr.from == pr.to) {
+    throw ConfigError(test + "probe between positions " + std::to_string(pr.from) + " and " + std::to_string(pr.to) +
+                      "; expected two different positions of its " + std::to_string(agents) + " agents (0.." +
+                      std::to_string(agents - 1) + ")");
+  }
+  if (pr.idle_duration_ns <= 0) throw ConfigError(test + "probe idle duration must be above 0");
+  patterns::PatternParams p = pr.params;
+  p.kind = patterns::PatternKind::kPingpong;
+  p.flows = 1;
+  p.iterations = 0;
+  p.warmup_ns = spec.params.warmup_ns;
+  p.duration_ns = spec.params.duration_ns > 0 ? spec.params.duration_ns : pr.idle_duration_ns;
+  patterns::validate(p, 65507, spec.transport, {.size = "probe.size"});
+  patterns::FlowSpec f;
+  f.flow_id = static_cast<uint32_t>(rounds.front().flows.size());
+  f.role = patterns::FlowRole::kPingpong;
+  f.sender = pr.from;
+  f.receiver = pr.to;
+  f.params = p;
+  f.dscp = pr.dscp;
+  rounds.front().flows.push_back(f);
+}
+
+// How long a round's traffic may run: its longest flow; by iterations, generously bounded.
+int64_t runNs(const TestSpec& spec, const patterns::PatternPlan& round) {
+  int64_t ns = 0;
+  for (const auto& f : round.flows) {
+    const patterns::PatternParams& p = f.params ? *f.params : spec.params;
+    if (p.duration_ns <= 0) return 600'000'000'000;
+    ns = std::max(ns, p.warmup_ns + p.duration_ns);
+  }
+  return ns;
+}
+
 }  // namespace
 
 struct Controller::Impl {
@@ -194,6 +240,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     }
     patterns::validate(spec.params, 65507, spec.transport);
     rounds = plan::placeRounds(spec.params, spec.placement, static_cast<int>(who.size()), spec.seed);
+    if (spec.probe) addProbe(spec, static_cast<int>(who.size()), rounds);
   } catch (const ConfigError& e) {
     out.error = e.what();
     return out;
@@ -212,6 +259,21 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   for (int a : parts) {
     if (I.agents[a].lost) {
       out.error = "agent " + std::to_string(a) + " was lost in an earlier test: " + I.agents[a].lost_reason;
+      return out;
+    }
+  }
+  if (spec.probe) {
+    // The idle baseline: the probe alone, before the load.
+    patterns::PatternPlan idle;
+    idle.flows.push_back(rounds.front().flows.back());
+    idle.flows.back().params->warmup_ns = 0;
+    idle.flows.back().params->duration_ns = spec.probe->idle_duration_ns;
+    runRound(spec, idle, out);
+    out.idle_pingpongs = std::move(out.pingpongs);
+    out.pingpongs.clear();
+    out.responders.clear();
+    if (!out.error.empty()) {
+      out.error = "idle baseline of the probe: " + out.error;
       return out;
     }
   }
@@ -295,8 +357,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       I.send(a, s, phase);
     }
     phase = "run";
-    const int64_t run_ns = spec.params.duration_ns > 0 ? spec.params.warmup_ns + spec.params.duration_ns
-                                                        : 600'000'000'000;  // iterations: bounded generously
+    const int64_t run_ns = runNs(spec, round);
     std::map<std::string, uint64_t> sent;
     for (int a : parts) {
       current = a;

@@ -26,6 +26,15 @@
 
 namespace fabcheck::controller {
 
+// The pingpong probe of a latency-under-load test: it runs alone first (the idle baseline),
+// then again while the test's own flows load the fabric, over the same pair of agents.
+struct ProbeSpec {
+  patterns::PatternParams params;   // kind pingpong: size, reply timeout, warm-up round trips
+  int from = 0, to = 1;             // placement indexes of the probe's two ends
+  int dscp = -1;                    // its own DSCP (another priority); -1: the test's
+  int64_t idle_duration_ns = 1'000'000'000;  // length of the idle baseline
+};
+
 struct TestSpec {
   std::string name;
   patterns::PatternParams params;
@@ -36,6 +45,7 @@ struct TestSpec {
   uint32_t seed = 1;                // for the permutation placement
   std::string transport = "udp";
   transport::TransportOptions transport_options;
+  std::optional<ProbeSpec> probe;   // latency under load; only with single-round placements
 };
 
 struct AgentInfo {
@@ -65,6 +75,9 @@ struct TestOutcome {
   std::vector<engine::ReceiverResult> receivers;
   std::vector<engine::PingpongResult> pingpongs;
   std::vector<engine::ResponderResult> responders;
+  // With a probe: `pingpongs` holds the probe under load, this its idle baseline; the probe's
+  // flow is the plan's flow with its own params.
+  std::vector<engine::PingpongResult> idle_pingpongs;
   std::vector<int> participants;    // agent ids
   int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the

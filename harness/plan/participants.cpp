@@ -66,6 +66,12 @@ std::vector<std::vector<int>> resolveSuite(const suite::Suite& suite, const std:
   for (const auto& t : suite.tests) {
     try {
       out.push_back(resolveParticipants(t, hosts));
+      if (const auto& pr = t.spec.probe; pr && std::max(pr->from, pr->to) >= static_cast<int>(out.back().size())) {
+        throw ConfigError(t.pos.str() + ": test '" + t.spec.name + "': probe between positions " +
+                          std::to_string(pr->from) + " and " + std::to_string(pr->to) + ", but the test runs on " +
+                          std::to_string(out.back().size()) + " agents (positions 0.." +
+                          std::to_string(out.back().size() - 1) + ")");
+      }
     } catch (const ConfigError& e) {
       errors += (errors.empty() ? "" : "\n") + std::string(e.what());
     }

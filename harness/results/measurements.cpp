@@ -25,9 +25,7 @@ json latencyUs(const measure::LatencyHistogram& h) {
               {"max", us(static_cast<double>(h.max()))}};
 }
 
-namespace {
-
-std::optional<measure::LatencyHistogram> mergeAll(const std::vector<const measure::LatencyHistogram*>& hs) {
+std::optional<measure::LatencyHistogram> mergeHistograms(const std::vector<const measure::LatencyHistogram*>& hs) {
   std::optional<measure::LatencyHistogram> out;
   for (const auto* h : hs) {
     if (!out) out.emplace(*h);
@@ -35,6 +33,8 @@ std::optional<measure::LatencyHistogram> mergeAll(const std::vector<const measur
   }
   return out;
 }
+
+namespace {
 
 // Sums of what every flow of a size sent and received.
 struct Totals {
@@ -132,16 +132,16 @@ json summarize(const Measurements& s, const FlowInfo& flow_info) {
     std::vector<const measure::LatencyHistogram*> rtts;
     for (const auto& p : s.pingpongs) rtts.push_back(&p.rtt_ns);
     j["iterations"] = t.measured_rx_packets / 2;
-    j["latency_us"] = latencyUs(*mergeAll(rtts));
+    j["latency_us"] = latencyUs(*mergeHistograms(rtts));
     j["latency_kind"] = "rtt";
   }
-  if (auto ow = mergeAll(one_way); ow && ow->count() > 0) j["one_way_latency_us"] = latencyUs(*ow);
+  if (auto ow = mergeHistograms(one_way); ow && ow->count() > 0) j["one_way_latency_us"] = latencyUs(*ow);
   if (s.params.kind == patterns::PatternKind::kMicroburst) {
     j["bursts_sent"] = bursts_sent;
     j["bursts_received"] = bursts_seen;
     j["bursts_incomplete"] = bursts_incomplete;
-    if (auto sp = mergeAll(spread); sp && sp->count() > 0) j["burst_spread_us"] = latencyUs(*sp);
-    if (auto c = mergeAll(completion); c && c->count() > 0) j["burst_completion_us"] = latencyUs(*c);
+    if (auto sp = mergeHistograms(spread); sp && sp->count() > 0) j["burst_spread_us"] = latencyUs(*sp);
+    if (auto c = mergeHistograms(completion); c && c->count() > 0) j["burst_completion_us"] = latencyUs(*c);
   }
 
   json flows = json::array();

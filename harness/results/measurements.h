@@ -47,6 +47,9 @@ using FlowInfo = std::function<nlohmann::json(uint32_t flow_id)>;
 
 nlohmann::json summarize(const Measurements& m, const FlowInfo& flow_info = {});
 
+// All of `hs` merged into one; empty when `hs` is.
+std::optional<measure::LatencyHistogram> mergeHistograms(const std::vector<const measure::LatencyHistogram*>& hs);
+
 // {count, min, mean, stddev, p50, p90, p99, p999, p9999, max} in microseconds.
 nlohmann::json latencyUs(const measure::LatencyHistogram& h);
 

@@ -3,6 +3,9 @@
 #include <map>
 #include <string>
 
+#include "harness/results/histograms.h"
+#include "harness/results/probe_summary.h"
+
 namespace fabcheck::results {
 
 using nlohmann::json;
@@ -30,8 +33,13 @@ Measurements measurementsOf(const controller::TestOutcome& t) {
   m.same_clock = t.one_way_bound_ns >= 0;
   m.senders = t.senders;
   m.receivers = t.receivers;
-  m.pingpongs = t.pingpongs;
-  m.responders = t.responders;
+  // The probe of a latency-under-load test is not part of the load (probe_summary.h).
+  for (const auto& p : t.pingpongs) {
+    if (!isProbeFlow(t, p.flow_id)) m.pingpongs.push_back(p);
+  }
+  for (const auto& r : t.responders) {
+    if (!isProbeFlow(t, r.flow_id)) m.responders.push_back(r);
+  }
   return m;
 }
 
@@ -104,6 +112,8 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
                 {"sender_host", hostOf(agents, f.sender)},
                 {"receiver_host", hostOf(agents, f.receiver)}};
   });
+  addProbeMetrics(t, j["metrics"]);
+  j["histograms"] = histogramsOf(t);
   if (t.spec.placement == plan::Placement::kMatrix) j["matrix"] = matrixOf(t, agents);
   return j;
 }

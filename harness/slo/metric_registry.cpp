@@ -14,6 +14,9 @@ const std::vector<std::string> kAll = {"pingpong", "stream", "microburst", "inca
 const std::vector<std::string> kFlows = {"stream", "microburst", "incast"};  // receivers account flows
 const std::vector<std::string> kBursts = {"microburst", "incast"};
 const std::vector<std::string> kPingpong = {"pingpong"};
+// "probe": any test with a latency-under-load probe (controller::ProbeSpec) produces it.
+const std::vector<std::string> kProbe = {"probe"};
+const std::vector<std::string> kRoundTrip = {"pingpong", "probe"};
 
 // A latency-style histogram summary (results::latencyUs): one metric per statistic.
 void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const std::string& what,
@@ -59,7 +62,20 @@ std::vector<MetricInfo> build() {
                "at least 2 receiving flows", {}});
   // Latency.
   m.push_back({"iterations", "round trips", "round trips recorded in the latency histogram (after warm-up)", kPingpong, "", {}});
-  addHistogram(m, "latency_us", "the round-trip time, application to application", kPingpong, "");
+  addHistogram(m, "latency_us", "the round-trip time, application to application (a probe's: while the load runs)",
+               kRoundTrip, "");
+  // Latency under load.
+  addHistogram(m, "idle_latency_us", "the probe's round-trip time alone, measured just before the load", kProbe, "");
+  for (const char* stat : {"p50", "p90", "p99", "p999", "max"}) {
+    m.push_back({std::string("latency_increase_us.") + stat, "us",
+                 std::string("the probe's ") + stat + " round trip under load minus its idle " + stat, kProbe, "", {}});
+  }
+  m.push_back({"probe.sent_packets", "packets", "pings the probe sent while the load ran, warm-up included", kProbe, "", {}});
+  m.push_back({"probe.lost_packets", "packets", "probe pings whose reply did not come within reply_timeout", kProbe, "", {}});
+  m.push_back({"probe.iterations", "round trips", "probe round trips recorded under load", kProbe, "", {}});
+  m.push_back({"probe.idle_iterations", "round trips", "probe round trips recorded in the idle baseline", kProbe, "", {}});
+  m.push_back({"probe.dscp_received", "DSCP", "DSCP the probe's responder saw on the pings", kProbe,
+               "the responder could read the TOS byte", {}});
   addHistogram(m, "one_way_latency_us", "the one-way latency (receive time - send time)", kAll,
                "both ends on one clock (same kernel, or clock offsets applied)");
   // Microburst and incast.
@@ -147,7 +163,7 @@ bool producedBy(const MetricInfo& m, std::string_view pattern) {
 
 std::string patternList(const MetricInfo& m) {
   std::string s;
-  for (const auto& p : m.patterns) s += (s.empty() ? "" : ", ") + p;
+  for (const auto& p : m.patterns) s += (s.empty() ? "" : ", ") + (p == "probe" ? std::string("a test with a probe") : p);
   return s;
 }
 
@@ -160,10 +176,11 @@ std::map<std::string, double> flattenMetrics(const json& test_summary) {
     if (test_summary.contains(k) && test_summary[k].is_number() && std::isfinite(test_summary[k].get<double>())) raw[k] = test_summary[k].get<double>();
   }
   const std::string pattern = patternOfSummary(test_summary);
+  const bool probe = nested && test_summary["metrics"].contains("probe");
   for (const auto& [name, value] : raw) {
     const MetricInfo* m = findMetric(name);
     if (!m || m->name != name) continue;
-    if (!pattern.empty() && !producedBy(*m, pattern)) continue;
+    if (!pattern.empty() && !producedBy(*m, pattern) && !(probe && producedBy(*m, "probe"))) continue;
     out[name] = value;
   }
   return out;

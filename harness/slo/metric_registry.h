@@ -33,7 +33,8 @@ struct MetricInfo {
   std::string name;                   // canonical dotted name, e.g. "latency_us.p99"
   std::string unit;                   // "us", "Gbit/s", "packets"...; "" = dimensionless
   std::string meaning;                // one sentence
-  std::vector<std::string> patterns;  // which of pingpong, stream, microburst, incast produce it
+  std::vector<std::string> patterns;  // which of pingpong, stream, microburst, incast produce it;
+                                      // "probe": any test with a latency-under-load probe
   std::string condition;              // extra condition for it to exist ("" = always there)
   std::vector<std::string> aliases;   // other accepted spellings
 };

@@ -103,7 +103,7 @@ std::vector<suite::Diagnostic> validateSlos(const suite::Suite& suite) {
       try {
         const SloExpression e = parseSlo(slo.expression, constants);
         const MetricInfo* m = findMetric(e.metric);
-        if (m && !producedBy(*m, pattern)) {
+        if (m && !producedBy(*m, pattern) && !(test.spec.probe && producedBy(*m, "probe"))) {
           out.push_back({slo.pos, "slo '" + slo.expression + "': metric '" + e.metric_as_written +
                                       "' is not produced by pattern " + pattern + " (test '" + test.spec.name +
                                       "'); it comes from " + patternList(*m)});

@@ -95,8 +95,11 @@ const std::vector<std::string> kTestKeys = {
     "name",     "description", "pattern",    "placement", "participants", "agents",           "fan_in",
     "size",     "flows",       "bidirectional", "rate",   "burst",        "burst_interval",   "duration",
     "iterations", "warmup",    "warmup_iterations", "payload_check", "reply_timeout", "seed", "transport",
-    "dscp",     "ecn",         "interface",  "gso",       "gro",          "slos"};
-const std::set<std::string> kNotDefaults = {"name", "description", "slos"};
+    "dscp",     "ecn",         "interface",  "gso",       "gro",          "probe",            "slos"};
+const std::set<std::string> kNotDefaults = {"name", "description", "probe", "slos"};
+// A latency-under-load probe (controller::ProbeSpec).
+const std::vector<std::string> kProbeKeys = {"size", "dscp", "between", "idle_duration", "reply_timeout",
+                                             "warmup_iterations"};
 
 class Loader {
  public:
@@ -393,6 +396,7 @@ class Loader {
     if (auto* v = get("seed")) {
       if (auto x = integer(*v, "seed", 0, UINT32_MAX)) t.spec.seed = static_cast<uint32_t>(*x);
     }
+    if (auto* v = get("probe")) probe(*v, t);
     // Fabric settings, per test when given.
     Fabric f = fab;
     std::map<std::string, Val> fabric_keys;
@@ -448,6 +452,62 @@ class Loader {
       }
     }
     suite.tests.push_back(std::move(t));
+  }
+
+  // `probe:` — a pingpong probe while the test's own flows load the fabric.
+  void probe(const Val& v, SuiteTest& t) {
+    auto e = entries(v, kProbeKeys, "probe");
+    if (!v.node.IsMap()) return;
+    if (t.spec.params.kind == patterns::PatternKind::kPingpong) {
+      error(v, "probe: a probe measures latency under load; this test's pattern pingpong makes no load (use stream, microburst or incast)");
+      return;
+    }
+    if (t.spec.placement == plan::Placement::kMatrix) {
+      error(v, "probe: placement matrix runs in several rounds; a probe needs a placement that runs once (pairs, ring, permutation, incast)");
+      return;
+    }
+    controller::ProbeSpec pr;
+    pr.params.kind = patterns::PatternKind::kPingpong;
+    pr.params.size_bytes = 64;
+    pr.params.warmup_iterations = 10;
+    if (e.count("size")) {
+      if (auto x = unit(e.at("size"), "probe.size", "a size like 64 or 1KiB", parseSize)) {
+        if (*x < 32 || *x > 65507) error(e.at("size"), "probe.size '" + e.at("size").node.Scalar() + "': expected 32 to 65507 bytes");
+        else pr.params.size_bytes = static_cast<uint32_t>(*x);
+      }
+    }
+    if (e.count("dscp")) {
+      if (auto x = integer(e.at("dscp"), "probe.dscp", 0, 63)) pr.dscp = static_cast<int>(*x);
+    }
+    if (e.count("between")) {
+      const Val& b = e.at("between");
+      if (!b.node.IsSequence() || b.node.size() != 2) {
+        error(b, "probe.between is " + describe(b.node) + "; expected two positions of the test's agents, like [0, 1]");
+      } else {
+        auto from = integer(Val{b.node[0], b.file}, "probe.between[0]", 0, 100000);
+        auto to = integer(Val{b.node[1], b.file}, "probe.between[1]", 0, 100000);
+        if (from && to && *from == *to) error(b, "probe.between: the two positions must differ");
+        if (from) pr.from = static_cast<int>(*from);
+        if (to) pr.to = static_cast<int>(*to);
+      }
+    }
+    if (e.count("idle_duration")) {
+      if (auto x = unit(e.at("idle_duration"), "probe.idle_duration", "a duration like 1s", parseDurationNs)) {
+        if (*x <= 0) error(e.at("idle_duration"), "probe.idle_duration: expected a duration above 0");
+        else pr.idle_duration_ns = *x;
+      }
+    }
+    if (e.count("reply_timeout")) {
+      if (auto x = unit(e.at("reply_timeout"), "probe.reply_timeout", "a duration like 100ms", parseDurationNs)) {
+        pr.params.reply_timeout_ns = *x;
+      }
+    }
+    if (e.count("warmup_iterations")) {
+      if (auto x = integer(e.at("warmup_iterations"), "probe.warmup_iterations", 0, int64_t{1} << 40)) {
+        pr.params.warmup_iterations = static_cast<uint64_t>(*x);
+      }
+    }
+    t.spec.probe = pr;
   }
 
   void rate(const Val& v, const Fabric& fab, patterns::PatternParams& p) {

@@ -148,7 +148,8 @@ inline json flow(int id, int from, int to, int sent, int lost, double gbps) {
           {"send_errors", 0}};
 }
 
-// fail: a stream ring under its throughput SLO (slos[1] fails; slos[0], loss, passes).
+// fail: a stream ring under its throughput SLO (slos[1] fails; slos[0], loss, passes), with a
+// latency-under-load probe (idle and loaded round trips).
 inline json failRecord() {
   return {
       {"name", "elephant-ring"},
@@ -176,7 +177,13 @@ inline json failRecord() {
         {"sent_packets", 123762},
         {"jain_fairness", 0.99967},
         {"per_flow", json::array({flow(0, 0, 1, 63000, 0, 0.21), flow(1, 1, 0, 60762, 12, 0.2025)})},
-        {"intervals", intervals()}}}};
+        {"intervals", intervals()},
+        {"latency_us", latencyUs(900, 20.5, 48.25, 20.5, 41, 70, 120.5, 400, 410, 415)},
+        {"idle_latency_us", latencyUs(300, 12.5, 19.25, 6.5, 18, 22, 35.5, 80, 81, 82)},
+        {"latency_increase_us", {{"p50", 23}, {"p90", 48}, {"p99", 85}, {"p999", 320}, {"max", 333}}},
+        {"probe",
+         {{"size_bytes", 64}, {"dscp", 46}, {"dscp_received", 46}, {"sender_agent", 0}, {"receiver_agent", 1},
+          {"sent_packets", 910}, {"lost_packets", 0}, {"iterations", 900}, {"idle_iterations", 300}}}}}};
 }
 
 inline constexpr const char* kInfrastructureError =

@@ -66,7 +66,8 @@ TEST(HtmlReport, AFinishedRunIsBalancedMarkupWithAChartPerKindOfData) {
       renderHtml(context(), canned::agents(), {canned::passRecord(), canned::failRecord()}, canned::endRecord());
   EXPECT_EQ(unbalancedTags(html), "");
   EXPECT_EQ(count(html, "<svg "), count(html, "</svg>"));
-  EXPECT_EQ(count(html, "<svg class=\"chart\""), 4u);  // latency, matrix (latency only), throughput, flows
+  // latency, matrix (latency only), probe (idle and loaded), throughput, flows
+  EXPECT_EQ(count(html, "<svg class=\"chart\""), 5u);
   for (const char* kind : {"latency", "throughput", "flows", "matrix"}) {
     const std::string svg = chart(html, kind);
     ASSERT_FALSE(svg.empty()) << kind;
@@ -77,6 +78,13 @@ TEST(HtmlReport, AFinishedRunIsBalancedMarkupWithAChartPerKindOfData) {
   EXPECT_NE(chart(html, "latency").find(">p99.99<"), std::string::npos);
   EXPECT_NE(chart(html, "flows").find("lost 12"), std::string::npos);
   EXPECT_NE(chart(html, "matrix").find("18.1"), std::string::npos);
+  // Latency under load: the probe's idle baseline and loaded round trip in one chart.
+  const size_t probe_at = html.find("Probe round trip: idle and under load");
+  ASSERT_NE(probe_at, std::string::npos);
+  const std::string probe_svg = html.substr(html.rfind("<svg", probe_at), html.find("</svg>", probe_at) - html.rfind("<svg", probe_at));
+  EXPECT_EQ(count(probe_svg, "class=\"series\""), 2u);
+  EXPECT_NE(probe_svg.find("probe idle"), std::string::npos);
+  EXPECT_NE(probe_svg.find("probe under load"), std::string::npos);
   // An all-null throughput matrix (pingpong) draws no empty heatmap.
   EXPECT_EQ(html.find("Throughput by pair"), std::string::npos);
   EXPECT_NE(html.find("<span class=\"badge pass\">pass 1</span>"), std::string::npos);

@@ -384,7 +384,7 @@ TEST(SloValidation, ReportsEveryBadSloAtItsPosition) {
   for (const auto& d : validateSlos(s)) got.push_back(d.str());
   const std::vector<std::string> expected = {
       "s.yaml:10:9: slo 'latency_us.p99 <= 25': metric 'latency_us.p99' is not produced by pattern stream (test "
-      "'elephants'); it comes from pingpong",
+      "'elephants'); it comes from pingpong, a test with a probe",
       "s.yaml:11:9: slo 'throughput_gbps.per_flow.min >= 0.9 * line_rate_gbps': constant 'line_rate_gbps' at column "
       "39 has no value for this test; it comes from fabric.line_rate_gbps in the suite or a site file (not set while "
       "it is 0 = unknown)",
