@@ -13,8 +13,12 @@ PACKAGES=(
   libibverbs-dev librdmacm-dev
   # python bindings and tests (Debian's interpreter)
   python3 python3-dev python3-pybind11 python3-pytest
+  python3-setuptools python3-venv  # pip install --no-build-isolation . in a venv (docs/python.md)
+  python3-numpy                    # tests/python: numpy wraps interval series without copying
   # peer tools for bench/ comparisons and system tools the tests use
   iperf3 sockperf iproute2 procps
+  ethtool  # the emulated fabric turns segmentation offloads off on host interfaces
+  ethtool      # NIC counters (harness/counters ethtool source) and its integration test
   libxml2-utils  # xmllint: the JUnit report tests validate against tests/junit.xsd
   # real engines the launcher tests start themselves
   openssh-server openssh-client

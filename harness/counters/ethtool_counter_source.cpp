@@ -1,0 +1,118 @@
+#include "harness/counters/ethtool_counter_source.h"
+
+#include <sstream>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/host_info.h"
+#include "harness/counters/sysfs_reader.h"
+
+namespace fabcheck::counters {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+bool noStats(const std::string& err) {
+  return err.find("no stats available") != std::string::npos || err.find("Operation not supported") != std::string::npos ||
+         err.find("No such device") != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<EthtoolStat> parseEthtoolStats(const std::string& text, const std::string& what, std::vector<std::string>& notes) {
+  std::vector<EthtoolStat> out;
+  std::istringstream in(text);
+  int line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    const std::string t = trim(line);
+    if (t.empty() || t == "NIC statistics:") continue;
+    const auto colon = t.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      throw Error(what + ": line " + std::to_string(line_no) + " '" + t.substr(0, 60) + "' is not 'name: value'");
+    }
+    const std::string name = trim(t.substr(0, colon));
+    const std::string value_text = trim(t.substr(colon + 1));
+    if (name == "peer_ifindex") continue;
+    const auto value = parseCounterValue(value_text);
+    if (!value) {
+      notes.push_back(what + ": " + name + " = '" + value_text.substr(0, 40) + "' (not a counter): skipped");
+      continue;
+    }
+    out.push_back(EthtoolStat{name, *value});
+  }
+  return out;
+}
+
+EthtoolCounterSource::EthtoolCounterSource(EthtoolSourceOptions options) : options_(std::move(options)) {
+  if (options_.host.empty()) options_.host = hostName();
+  if (!options_.runner) options_.runner = systemCommandRunner();
+}
+
+CounterSnapshot EthtoolCounterSource::snapshot() {
+  reason_.clear();
+  CounterSnapshot snap;
+  snap.taken_mono_ns = monoNowNs();
+  std::vector<std::string> devs = options_.interfaces;
+  if (devs.empty()) {
+    for (const std::string& dev : listDir(options_.sysfs_root)) {
+      const auto type = readSmallFile(options_.sysfs_root + "/" + dev + "/type");
+      if (type ? *type != "772" : dev != "lo") devs.push_back(dev);
+    }
+  }
+  if (devs.empty()) {
+    reason_ = "no network interface under " + options_.sysfs_root + " (loopback excluded)";
+    return snap;
+  }
+  std::vector<std::string> without;
+  for (const std::string& dev : devs) {
+    std::vector<std::string> argv{options_.ethtool, "-S", dev};
+    if (!options_.netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", options_.netns});
+    const std::string what = "'" + describeCommand(argv) + "'";
+    const CommandResult r = options_.runner(argv, options_.timeout);
+    if (r.not_found) {
+      reason_ = "'" + argv[0] + "' is not installed";
+      snap.samples.clear();
+      return snap;
+    }
+    if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout.count()) + " ms");
+    if (r.exit_code != 0) {
+      if (!options_.netns.empty() && r.err.find("exec of \"" + options_.ethtool + "\" failed") != std::string::npos) {
+        reason_ = "'" + options_.ethtool + "' is not installed";
+        snap.samples.clear();
+        return snap;
+      }
+      if (!options_.netns.empty() && r.err.find("Cannot open network namespace") != std::string::npos) {
+        reason_ = "no network namespace '" + options_.netns + "'";
+        snap.samples.clear();
+        return snap;
+      }
+      if (!noStats(r.err)) throw Error(what + " failed (exit code " + std::to_string(r.exit_code) + "): " + r.err);
+      without.push_back(dev + " (" + r.err.substr(r.err.rfind('\n') + 1) + ")");
+      continue;
+    }
+    const auto stats = parseEthtoolStats(r.out, what, snap.notes);
+    if (stats.empty()) without.push_back(dev + " (no counters)");
+    for (const EthtoolStat& s : stats) {
+      Labels labels{{"host", options_.host}, {"dev", dev}};
+      if (!options_.netns.empty()) labels["netns"] = options_.netns;
+      snap.samples.push_back(CounterSample{.name = s.name, .labels = std::move(labels), .value = s.value});
+    }
+  }
+  std::string list;
+  for (const auto& w : without) list += (list.empty() ? "" : ", ") + w;
+  if (snap.samples.empty()) {
+    reason_ = "no NIC statistics: " + list;
+  } else if (!without.empty()) {
+    snap.notes.push_back("no NIC statistics for " + list);
+  }
+  return snap;
+}
+
+}  // namespace fabcheck::counters

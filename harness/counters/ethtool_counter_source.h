@@ -1,0 +1,57 @@
+// EthtoolCounterSource: NIC driver statistics from `ethtool -S <if>` — where the per-priority
+// PFC counters live (rx_prio{p}_pause, rx_prio{p}_pause_duration..., see pfc_counter_names.h).
+//
+// Samples: one per "name: value" line with an integer value, named as the driver names it,
+// labelled {host, dev, netns (when given)}; 64-bit, non-saturating (ethtool stats are u64). Names differ by driver
+// and per-priority counters exist only for PFC-enabled priorities: compare by name (deltas
+// report appeared/vanished ones). `peer_ifindex` (veth; an index, not a count) is skipped.
+// Interfaces: the named ones, or every non-loopback interface under /sys/class/net.
+// Unavailable (empty snapshot + reason): `ethtool` not installed; no interface; every interface
+// says "no stats available" / "Operation not supported" (loopback, bridges) or is gone. When only
+// some are, they are named in the snapshot's notes.
+// Errors: ethtool fails otherwise or times out; a line that is not "name: value".
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "harness/counters/command_runner.h"
+#include "harness/counters/counter_source.h"
+
+namespace fabcheck::counters {
+
+struct EthtoolSourceOptions {
+  std::string host;                        // "host" label; empty: this host's name
+  std::vector<std::string> interfaces;     // empty: all but loopback, from sysfs_root
+  std::string sysfs_root = "/sys/class/net";
+  std::string netns;                       // named namespace: runs `ip netns exec NS ethtool ...`
+                                           // (name the interfaces then; sysfs_root is this namespace's)
+  std::string ethtool = "ethtool";
+  std::chrono::milliseconds timeout{5000};
+  CommandRunner runner;                    // empty: systemCommandRunner()
+};
+
+struct EthtoolStat {
+  std::string name;
+  uint64_t value;
+};
+
+// Parses `ethtool -S` output ("NIC statistics:" then "     name: value" lines). Lines whose value
+// is not an integer are skipped into `notes`; `what` names the command in messages.
+std::vector<EthtoolStat> parseEthtoolStats(const std::string& text, const std::string& what, std::vector<std::string>& notes);
+
+class EthtoolCounterSource : public CounterSource {
+ public:
+  explicit EthtoolCounterSource(EthtoolSourceOptions options);
+
+  std::string name() const override { return "ethtool"; }
+  CounterSnapshot snapshot() override;
+  std::string unavailable_reason() const override { return reason_; }
+
+ private:
+  EthtoolSourceOptions options_;
+  std::string reason_;
+};
+
+}  // namespace fabcheck::counters

@@ -1,0 +1,35 @@
+// Flat metrics from counter deltas: aggregate numbers that SLOs name (`fabric.queue_drops == 0`).
+// The definitions are in docs/metrics.md "Counters" and in the table in flat_metrics.cpp.
+//
+// Contract: a metric is present exactly when at least one counter it sums is in the deltas and
+// every such counter has a known delta (status ok or wrapped). Otherwise it is absent and
+// `missing` says why (no such counter / source unavailable / a counter saturated, reset,
+// appeared or vanished) — an absent metric makes its SLO "skipped", never a pass.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness/counters/counter_delta.h"
+
+namespace fabcheck::counters {
+
+struct FlatMetricInfo {
+  std::string name;     // "fabric.queue_drops"
+  std::string source;   // the CounterSource name() it reads
+  std::string unit;     // "packets", "bytes", "frames", "events"
+  std::string meaning;  // one line: what it sums
+};
+
+// Every flat metric, in documentation order.
+const std::vector<FlatMetricInfo>& flatMetricInfos();
+
+struct FlatMetrics {
+  std::map<std::string, double> values;
+  std::map<std::string, std::string> missing;  // metric → why it is absent
+};
+
+FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas);
+
+}  // namespace fabcheck::counters
