@@ -25,6 +25,7 @@ int runAgentCommand(int argc, char** argv) {
       "max-rate", po::value<std::string>(), "refuse plans sending faster than this from this agent")(
       "max-duration", po::value<std::string>(), "refuse tests longer than this")(
       "allow-interface", po::value<std::vector<std::string>>(), "only these interfaces (repeatable)")(
+      "data-address", po::value<std::string>(), "listen for data flows on this address (default: the control connection's)")(
       "log-level", po::value<std::string>()->default_value("warn"), "trace, debug, info, warn, error, off");
   po::variables_map vm;
   try {
@@ -66,6 +67,7 @@ int runAgentCommand(int argc, char** argv) {
       a.agent_id = std::stoi(text);
     }
     if (vm.count("secret-file")) a.secret_file = vm["secret-file"].as<std::string>();
+    if (vm.count("data-address")) a.data_address = vm["data-address"].as<std::string>();
     if (vm.count("max-rate")) a.limits.max_rate_bps = suite::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
     if (vm.count("max-duration")) a.limits.max_duration_ns = suite::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
     if (vm.count("allow-interface")) a.limits.allowed_interfaces = vm["allow-interface"].as<std::vector<std::string>>();

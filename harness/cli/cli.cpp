@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "generators/core/version.h"
+#include "harness/cli/fabric_command.h"
 #include "harness/cli/gen_command.h"
 #include "harness/cli/run_command.h"
 
@@ -21,6 +22,7 @@ constexpr const char* kUsage =
     "  gen       pair tool: run pingpong, stream or microburst traffic between two hosts\n"
     "            (fabcheck gen --server | fabcheck gen --client HOST ...; see fabcheck gen --help)\n"
     "  agent     run as an agent of a distributed run (started by launchers)\n"
+    "  fabric    emulated fabric in network namespaces (root): fabcheck fabric up --fabric SPEC | down | status\n"
     "  version   print the version\n"
     "  help      print this text\n";
 
@@ -36,6 +38,7 @@ int runCli(int argc, char** argv) {
   if (cmd == "run") return runRunCommand(argc - 1, argv + 1);
   if (cmd == "validate") return runValidateCommand(argc - 1, argv + 1);
   if (cmd == "agent") return runAgentCommand(argc - 1, argv + 1);
+  if (cmd == "fabric") return runFabricCommand(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::printf("fabcheck %s\n", kVersion);
     return kExitOk;
@@ -44,7 +47,7 @@ int runCli(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: run, validate, gen, agent, version, help\n", argv[1]);
+  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: run, validate, gen, agent, fabric, version, help\n", argv[1]);
   return kExitUsage;
 }
 

@@ -60,12 +60,13 @@ class Launcher {
 
 // The hosts a launcher uses when no hosts file is given: slurm reads the allocation
 // (SLURM_JOB_NODELIST, and the task counts with slurm_per=task), or outside one lets Slurm
-// choose `agents` slots; local is this host with `agents` slots; the others have none (empty:
-// a hosts file is required).
+// choose `agents` slots; local is this host with `agents` slots; emulated is the fabric's hosts
+// h0..h<N-1> (one slot each, label leaf=<a> on leaf-spine; emulated_launcher.h); the others have
+// none (empty: a hosts file is required).
 std::vector<HostEntry> defaultHosts(const std::string& launcher, const std::map<std::string, std::string>& options,
                                     int agents);
 
-// "local", "ssh", "slurm", "mpirun" (docs/launchers.md). Throws ConfigError for an unknown name.
+// "local", "ssh", "slurm", "mpirun", "emulated" (docs/launchers.md). Throws ConfigError for an unknown name.
 std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options);
 
 }  // namespace fabcheck::launch

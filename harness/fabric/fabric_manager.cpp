@@ -1,0 +1,247 @@
+#include "harness/fabric/fabric_manager.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "harness/counters/qdisc_counter_source.h"
+
+namespace fabcheck::fabric {
+namespace {
+
+bool isGone(const CommandResult& r) {
+  return r.err.find("Cannot find device") != std::string::npos || r.err.find("No such file or directory") != std::string::npos;
+}
+
+FabricSpec withoutNet(FabricSpec s) {
+  s.net = 0;
+  return s;
+}
+
+// a.b.c.d[/len] → (address, len); false when it is not IPv4.
+bool parsePrefix(const std::string& text, uint32_t& addr, int& len) {
+  unsigned a, b, c, d;
+  int l = 32;
+  char slash = 0;
+  const int n = std::sscanf(text.c_str(), "%u.%u.%u.%u%c%d", &a, &b, &c, &d, &slash, &l);
+  if (n < 4 || a > 255 || b > 255 || c > 255 || d > 255 || (n >= 5 && (slash != '/' || n != 6 || l < 0 || l > 32))) return false;
+  addr = (a << 24) | (b << 16) | (c << 8) | d;
+  len = l;
+  return true;
+}
+
+}  // namespace
+
+std::string overlappingRoute(const std::string& routes, int net) {
+  static const std::set<std::string> kTypes = {"local", "broadcast", "unicast", "multicast", "unreachable",
+                                               "blackhole", "prohibit", "throw", "nat", "anycast"};
+  const uint32_t mine = (10u << 24) | (static_cast<uint32_t>(net) << 16);
+  std::istringstream in(routes);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream words(line);
+    std::string w;
+    words >> w;
+    if (kTypes.count(w)) words >> w;
+    uint32_t addr = 0;
+    int len = 0;
+    if (w == "default" || !parsePrefix(w, addr, len)) continue;
+    const int common = std::min(len, 16);
+    const uint32_t mask = common == 0 ? 0 : ~0u << (32 - common);
+    if (len == 0) continue;  // a default route written as 0.0.0.0/0
+    if ((addr & mask) == (mine & mask)) return line;
+  }
+  return "";
+}
+
+FabricManager::FabricManager(CommandRunner& runner, std::string state_dir) : runner_(runner), dir_(std::move(state_dir)) {}
+
+std::vector<FabricState> FabricManager::list() { return listStates(dir_); }
+
+void FabricManager::notFound(const std::string& name) {
+  std::string up;
+  for (const auto& s : list()) up += (up.empty() ? "" : ", ") + s.name;
+  throw FabricNotFound("fabric '" + name + "' is not up (no " + statePath(dir_, name) + "); fabrics up: " + (up.empty() ? "none" : up));
+}
+
+bool FabricManager::namespacesPresent(const FabricState& st) {
+  const CommandResult r = runner_.run({"ip", "netns", "list"});
+  if (!r.ok()) return false;
+  for (const auto& c : st.created) {
+    if (c.kind != Created::Kind::kNamespace) continue;
+    bool found = false;
+    std::istringstream in(r.out);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.substr(0, line.find(' ')) == c.name) found = true;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+int FabricManager::chooseNet(const FabricSpec& spec) {
+  std::map<int, std::string> used;
+  for (const auto& s : list()) {
+    if (s.name != spec.name) used[s.net] = "fabric '" + s.name + "'";
+  }
+  const CommandResult r = runner_.run({"ip", "-4", "route", "show", "table", "all"});
+  if (!r.ok()) throw FabricError("fabric up '" + spec.name + "': `ip -4 route show table all` failed: " + r.why());
+  auto why = [&](int net) -> std::string {
+    if (used.count(net)) return used[net];
+    const std::string route = overlappingRoute(r.out, net);
+    return route.empty() ? "" : "the route '" + route + "' of this host";
+  };
+  if (spec.net) {
+    if (std::string w = why(spec.net); !w.empty()) {
+      throw FabricError("fabric up '" + spec.name + "': net=" + std::to_string(spec.net) + " (10." + std::to_string(spec.net) +
+                        ".0.0/16) is already in use by " + w + "; choose another net= or leave it out");
+    }
+    return spec.net;
+  }
+  for (int i = 0; i < 254; ++i) {
+    const int net = (100 + i - 1) % 254 + 1;  // 100..254, then 1..99
+    if (why(net).empty()) return net;
+  }
+  throw FabricError("fabric up '" + spec.name + "': every 10.N.0.0/16 (N 1..254) is in use by a route or another fabric");
+}
+
+std::string FabricManager::removeCreated(FabricState& st) {
+  std::vector<Created> left;
+  std::string problems;
+  for (auto it = st.created.rbegin(); it != st.created.rend(); ++it) {
+    CommandResult r;
+    try {
+      r = runner_.run(undoCommand(*it));
+    } catch (const std::exception& e) {
+      r.exit_code = 1;
+      r.err = e.what();
+    }
+    if (r.ok() || isGone(r)) continue;
+    left.insert(left.begin(), *it);
+    problems += std::string(problems.empty() ? "" : "; ") + "`" + commandText(undoCommand(*it)) + "`: " + r.why();
+  }
+  st.created = left;
+  if (left.empty()) {
+    removeState(dir_, st.name);
+  } else {
+    st.complete = false;
+    writeState(dir_, st);
+  }
+  return problems;
+}
+
+UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* interrupt) {
+  StateLock lock(dir_);
+  const std::string want = canonicalSpec(withoutNet(spec));
+  if (auto existing = readState(dir_, spec.name)) {
+    if (!existing->complete) {
+      throw FabricError("fabric '" + spec.name + "': a previous `fabric up` (pid " + std::to_string(existing->pid) +
+                        ") did not finish; run `fabcheck fabric down --name " + spec.name + "` to remove what it made");
+    }
+    if (existing->spec != want || (spec.net && spec.net != existing->net)) {
+      throw FabricError("fabric '" + spec.name + "' is already up as '" + existing->spec + ",net=" + std::to_string(existing->net) +
+                        "', not '" + canonicalSpec(spec) + "'; run `fabcheck fabric down --name " + spec.name +
+                        "` first or choose another name=");
+    }
+    if (!namespacesPresent(*existing)) {
+      throw FabricError("fabric '" + spec.name + "' is recorded as up but some of its namespaces are gone; run `fabcheck fabric down --name " +
+                        spec.name + "` and up again");
+    }
+    return {makeLayout(parseFabricSpec(existing->spec, statePath(dir_, spec.name)), existing->net), false};
+  }
+  const int net = chooseNet(spec);
+  FabricLayout layout = makeLayout(spec, net);
+  const std::vector<PlanStep> steps = planUp(layout);
+  FabricState st{spec.name, want, net, false, static_cast<int>(::getpid()), {}};
+  writeState(dir_, st);
+  auto fail = [&](const std::string& what, bool unsupported) {
+    const std::string left = removeCreated(st);
+    const std::string msg = "fabric up '" + spec.name + "': " + what + "; " +
+                            (left.empty() ? std::string("removed everything it had made")
+                                          : "could not remove: " + left + " (run `fabcheck fabric down --name " + spec.name + "`)");
+    if (unsupported) throw UnsupportedError(msg);
+    throw FabricError(msg);
+  };
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const PlanStep& step = steps[i];
+    if (interrupt && interrupt->load()) fail("interrupted at step " + std::to_string(i + 1) + " of " + std::to_string(steps.size()), false);
+    CommandResult r;
+    try {
+      r = runner_.run(step.argv);
+    } catch (const std::exception& e) {
+      fail(e.what(), false);
+    }
+    if (!r.ok()) {
+      if (step.netem_probe) {
+        fail("delay= needs the netem qdisc, which this kernel does not offer (`" + commandText(step.argv) + "`: " + r.why() +
+                 "); remove delay= and link.*.delay=",
+             true);
+      }
+      std::string what = "step " + std::to_string(i + 1) + " of " + std::to_string(steps.size()) + " `" + commandText(step.argv) +
+                         "` failed: " + r.why();
+      if (step.creates && r.err.find("File exists") != std::string::npos) {
+        what += " (" + std::string(step.creates->kind == Created::Kind::kNamespace ? "namespace '" : "interface '") + step.creates->name +
+                "' already exists and is not part of this fabric; choose another name=)";
+      }
+      fail(what, false);
+    }
+    if (step.creates) {
+      st.created.push_back(*step.creates);
+      try {
+        writeState(dir_, st);
+      } catch (const std::exception& e) {
+        fail(e.what(), false);
+      }
+    }
+  }
+  st.complete = true;
+  writeState(dir_, st);
+  return {layout, true};
+}
+
+void FabricManager::down(const std::string& name) {
+  StateLock lock(dir_);
+  auto st = readState(dir_, name);
+  if (!st) notFound(name);
+  const std::string left = removeCreated(*st);
+  if (!left.empty()) throw FabricError("fabric down '" + name + "': could not remove " + left);
+}
+
+std::optional<FabricLayout> FabricManager::find(const std::string& name) {
+  auto st = readState(dir_, name);
+  if (!st || !st->complete) return std::nullopt;
+  return makeLayout(parseFabricSpec(st->spec, statePath(dir_, name)), st->net);
+}
+
+FabricStatus FabricManager::status(const std::string& name) {
+  auto st = readState(dir_, name);
+  if (!st) notFound(name);
+  FabricStatus s;
+  s.state = *st;
+  s.layout = makeLayout(parseFabricSpec(st->spec, statePath(dir_, name)), st->net);
+  std::map<std::string, std::vector<counters::QdiscStats>> by_ns;
+  for (const auto& p : s.layout.ports) {
+    if (!by_ns.count(p.ns)) {
+      const std::vector<std::string> argv{"tc", "-n", p.ns, "-s", "-j", "qdisc", "show"};
+      const CommandResult r = runner_.run(argv);
+      if (!r.ok()) {
+        s.counters_error += std::string(s.counters_error.empty() ? "" : "; ") + "`" + commandText(argv) + "`: " + r.why();
+        by_ns[p.ns] = {};
+      } else {
+        try {
+          by_ns[p.ns] = counters::parseTcQdiscJson(r.out, commandText(argv));
+        } catch (const std::exception& e) {
+          s.counters_error += std::string(s.counters_error.empty() ? "" : "; ") + e.what();
+          by_ns[p.ns] = {};
+        }
+      }
+    }
+    s.ports.push_back({p, portCounters(by_ns[p.ns], p.dev)});
+  }
+  return s;
+}
+
+}  // namespace fabcheck::fabric

@@ -1,0 +1,80 @@
+// Brings emulated fabrics up and down and reports on them: the library behind
+// `fabcheck fabric up|down|status` and the emulated launcher.
+//
+// Contract:
+// - up(spec): under the host-wide state lock. Already up with the same spec (canonicalSpec;
+//   net only compared when given) and its namespaces present → no-op, created=false. Up with a
+//   different spec, or left half-made by an `up` that was killed → FabricError saying what to do.
+//   Otherwise chooses the net (the given one, or the first of 100..254 then 1..99 that no other
+//   fabric uses and that overlaps no route of the root namespace; a given net in use →
+//   FabricError naming the route or fabric), runs planUp() step by step (each with a timeout),
+//   recording what it created in the state file as it goes. A failing step, an exception or
+//   `interrupt` becoming true → everything created so far is removed (reverse order) and
+//   FabricError is thrown naming the step, the kernel's message and that it rolled back (or
+//   what it could not remove). delay= without netem → UnsupportedError, after the same roll-back.
+// - down(name): removes exactly what the state file lists (missing pieces are fine), then the
+//   file. No such fabric → FabricNotFound listing the fabrics that are up. Pieces that cannot
+//   be removed → FabricError naming them; the state file keeps them for another try.
+// - status(name): the layout and, per shaped port, its queue counters (tc -s -j qdisc show in
+//   each namespace). FabricNotFound as for down.
+// - find(name): the layout of a complete fabric, nullopt when it is not up.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/fabric/command_runner.h"
+#include "harness/fabric/fabric_layout.h"
+#include "harness/fabric/fabric_plan.h"
+#include "harness/fabric/fabric_state.h"
+#include "harness/fabric/port_counters.h"
+
+namespace fabcheck::fabric {
+
+struct UpResult {
+  FabricLayout layout;
+  bool created = false;  // false: it was already up (no-op)
+};
+
+struct PortStatus {
+  FabricPort port;
+  PortCounters counters;
+};
+
+struct FabricStatus {
+  FabricState state;
+  FabricLayout layout;
+  std::vector<PortStatus> ports;
+  std::string counters_error;  // non-empty when some counters could not be read
+};
+
+class FabricManager {
+ public:
+  explicit FabricManager(CommandRunner& runner, std::string state_dir = defaultStateDir());
+
+  UpResult up(const FabricSpec& spec, const std::atomic<bool>* interrupt = nullptr);
+  void down(const std::string& name);
+  FabricStatus status(const std::string& name);
+  std::optional<FabricLayout> find(const std::string& name);
+  std::vector<FabricState> list();
+  const std::string& stateDir() const { return dir_; }
+
+ private:
+  int chooseNet(const FabricSpec& spec);
+  // Removes `st.created` in reverse; returns "" or what could not be removed. Updates the state
+  // file (removed when everything is gone).
+  std::string removeCreated(FabricState& st);
+  bool namespacesPresent(const FabricState& st);
+  [[noreturn]] void notFound(const std::string& name);
+
+  CommandRunner& runner_;
+  std::string dir_;
+};
+
+// Parses "ip -4 route show table all" lines into prefixes overlapping 10.<net>.0.0/16; returns
+// the first such route line, "" when none (exposed for unit tests).
+std::string overlappingRoute(const std::string& routes, int net);
+
+}  // namespace fabcheck::fabric

@@ -1,0 +1,48 @@
+// The commands that build a fabric, in order, and how to undo what they create. Pure (no I/O):
+// unit tests compare it with expectations and run it against a recording fake.
+//
+// Contract:
+// - planUp(layout) lists argv's (`ip`, `tc`, `sysctl` via `ip netns exec`, `ethtool`) in an
+//   order where each step only needs earlier ones: namespaces (IPv6 off so no neighbour
+//   discovery chatter crosses the fabric; routers get ip_forward=1,
+//   fib_multipath_hash_policy=1 (L4 hash) and rp_filter=0), the management bridge and one
+//   management veth per host, the data links (bridge ports or point-to-point /31s), routes
+//   (leaf: ECMP `nexthop via` every spine; spine: each host via its leaf), then the shaping of
+//   every port: `htb` root with one class at the port's rate, and a `pfifo limit` /
+//   `bfifo limit` (or `netem` when a delay is asked) below it.
+// - Steps that create a namespace or a root-namespace link say so (`creates`); everything else
+//   lives inside a namespace and goes away with it. Undoing = deleting what was created, in
+//   reverse order (undoCommand).
+// - Host data interfaces have segmentation offloads off (ethtool -K eth0 tso off gso off
+//   tx-udp-segmentation off) so the switch queues count real packets, not GSO super-packets.
+// - When a delay is asked, the first namespace gets a probe step (netem on its lo) that fails
+//   with the kernel's word when netem is missing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/fabric/fabric_layout.h"
+
+namespace fabcheck::fabric {
+
+struct Created {
+  enum class Kind { kNamespace, kRootLink };
+  Kind kind = Kind::kNamespace;
+  std::string name;
+  bool operator==(const Created&) const = default;
+};
+
+struct PlanStep {
+  std::vector<std::string> argv;
+  std::optional<Created> creates;
+  bool netem_probe = false;
+};
+
+std::vector<PlanStep> planUp(const FabricLayout& layout);
+std::vector<std::string> undoCommand(const Created& c);
+// The tc commands that shape one port (root htb, class 1:1, leaf queue 10:).
+std::vector<std::vector<std::string>> shapingCommands(const FabricPort& port);
+
+}  // namespace fabcheck::fabric
