@@ -16,6 +16,7 @@
 #include "generators/engine/flow_set.h"
 #include "generators/pacing/wait.h"
 #include "harness/agent/agent_messages.h"
+#include "harness/counters/test_counters.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
 #include "harness/suite/units.h"
@@ -64,6 +65,14 @@ std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParam
     if (!ok) return "interface '" + interface + "' is not among the interfaces this agent may use";
   }
   return "";
+}
+
+// Which network namespace this agent runs in ("net:[4026531840]"): agents sharing one read
+// the same host counters, which must be counted once.
+std::string networkNamespaceId() {
+  char buf[64] = {};
+  const ssize_t n = ::readlink("/proc/self/ns/net", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
 }
 
 class Session {
@@ -195,6 +204,16 @@ class Session {
 
     engine::FlowSet flows(props, params, plan, me, std::move(conns), flow_options);
     flows.startReceivers();
+    // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is
+    // reported in the results, never a reason to fail the test.
+    counters::CounterSet host_counters = counters::hostCounterSet();
+    counters::CountersAround around(host_counters);
+    json counter_error;
+    try {
+      around.begin();
+    } catch (const std::exception& e) {
+      counter_error = e.what();
+    }
     reply(makeMessage(msg::kReady));
 
     json start = expect(msg::kStart, kStepTimeoutNs, "waiting for the start");
@@ -216,6 +235,12 @@ class Session {
     results["receivers"] = flows.receiverResults();
     results["responders"] = flows.responderResults();
     results["errors"] = flows.errors();
+    try {
+      results["counters"] = counter_error.is_null() ? around.end() : json{{"error", counter_error}};
+    } catch (const std::exception& e) {
+      results["counters"] = json{{"error", e.what()}};
+    }
+    results["counters"]["netns"] = networkNamespaceId();
     reply(results);
   }
 

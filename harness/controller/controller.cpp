@@ -10,6 +10,7 @@
 #include "generators/core/log.h"
 #include "harness/agent/agent_messages.h"
 #include "harness/controller/registration.h"
+#include "harness/counters/test_counters.h"
 #include "harness/protocol/authenticated_channel.h"
 
 namespace fabcheck::controller {
@@ -403,6 +404,13 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       for (auto x : r.at("receivers").get<std::vector<engine::ReceiverResult>>()) out.receivers.push_back(x);
       for (auto x : r.at("responders").get<std::vector<engine::ResponderResult>>()) out.responders.push_back(x);
       for (const auto& e : r.at("errors")) errors.push_back(I.who(a) + ": " + e.get<std::string>());
+      if (r.contains("counters") && r["counters"].is_object()) {
+        json& c = out.host_counters[a];
+        json metrics = c.is_object() && c.contains("metrics") ? c["metrics"] : json::object();
+        counters::addCounterMetrics(metrics, r["counters"]);
+        c = r["counters"];
+        c["metrics"] = metrics;
+      }
     }
     if (!errors.empty()) out.error = errors.front();
   } catch (const std::exception& e) {

@@ -11,10 +11,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "generators/core/interfaces.h"
 #include "generators/engine/flow_results.h"
@@ -79,6 +82,12 @@ struct TestOutcome {
   // flow is the plan's flow with its own params.
   std::vector<engine::PingpongResult> idle_pingpongs;
   std::vector<int> participants;    // agent ids
+  // Counters over the test (harness/counters/test_counters.h): each participant's host
+  // counters by agent id ({sources, metrics, missing, netns}; with several rounds, the last
+  // round's sources and every round's metrics summed), and the fabric's (the launcher's
+  // sources, e.g. the emulated switch ports; null when the launcher has none).
+  std::map<int, nlohmann::json> host_counters;
+  nlohmann::json fabric_counters;
   int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the
   // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest

@@ -2,6 +2,7 @@
 
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/counters/qdisc_counter_source.h"
 #include "harness/fabric/fabric_manager.h"
 #include "harness/launch/local_launcher.h"
 
@@ -97,6 +98,10 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
   } catch (const Error& e) {
     throw LaunchError(std::string("emulated launcher: ") + e.what());
   }
+  switch_namespaces_.clear();
+  for (const auto& n : layout.nodes) {
+    if (n.role != fabric::NodeRole::kHost) switch_namespaces_.push_back(n.ns);
+  }
 
   std::vector<std::string> args = spec.agent_args;
   for (size_t i = 0; i + 1 < args.size(); ++i) {
@@ -142,6 +147,18 @@ void EmulatedLauncher::stop(int64_t grace_ns) noexcept {
       log::error("emulated launcher: taking fabric '{}' down: {}", options_.fabric_name, e.what());
     }
   }
+}
+
+}  // namespace fabcheck::launch
+
+namespace fabcheck::launch {
+
+std::vector<std::unique_ptr<counters::CounterSource>> EmulatedLauncher::fabricCounterSources() {
+  std::vector<std::unique_ptr<counters::CounterSource>> out;
+  for (const auto& ns : switch_namespaces_) {
+    out.push_back(std::make_unique<counters::QdiscCounterSource>(counters::QdiscSourceOptions{.host = ns, .netns = ns}));
+  }
+  return out;
 }
 
 }  // namespace fabcheck::launch

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "harness/counters/counter_source.h"
 #include "harness/launch/hosts.h"
 
 namespace fabcheck::launch {
@@ -56,6 +57,10 @@ class Launcher {
   virtual void launch(const LaunchSpec& spec) = 0;
   virtual std::vector<AgentExit> exited() = 0;
   virtual void stop(int64_t grace_ns = 2'000'000'000) noexcept = 0;
+  // Counter sources of the network between the agents that this launcher built and so knows
+  // (the emulated fabric's switch ports), valid after launch() until stop(); the runner reads
+  // them before and after each test. Default: none (a real fabric's switches are not ours).
+  virtual std::vector<std::unique_ptr<counters::CounterSource>> fabricCounterSources() { return {}; }
 };
 
 // The hosts a launcher uses when no hosts file is given: slurm reads the allocation

@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "harness/results/counter_summary.h"
 #include "harness/results/histograms.h"
 #include "harness/results/probe_summary.h"
 
@@ -113,6 +114,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
                 {"receiver_host", hostOf(agents, f.receiver)}};
   });
   addProbeMetrics(t, j["metrics"]);
+  addCounters(t, agents, j);
   j["histograms"] = histogramsOf(t);
   if (t.spec.placement == plan::Placement::kMatrix) j["matrix"] = matrixOf(t, agents);
   return j;

@@ -7,6 +7,7 @@
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/counters/test_counters.h"
 #include "harness/launch/launcher.h"
 #include "harness/protocol/run_secret.h"
 
@@ -45,6 +46,10 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
   spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
   launcher->launch(spec);
 
+  // The fabric's own counters (emulated switch ports), read around every test.
+  counters::CounterSet fabric_counters;
+  for (auto& source : launcher->fabricCounterSources()) fabric_counters.add(std::move(source));
+
   RunResult result;
   try {
     ctl.acceptAgents(count, [&]() -> std::string {
@@ -66,7 +71,10 @@ RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std:
         break;
       }
       if (options_.on_test_start) options_.on_test_start(i, tests[i]);
+      counters::CountersAround around(fabric_counters);
+      if (fabric_counters.size() > 0) around.begin();
       result.tests.push_back(ctl.runTest(tests[i]));
+      if (fabric_counters.size() > 0) result.tests.back().fabric_counters = around.end();
       if (on_test) on_test(result.tests.back());
       if (options_.stop_on_error && !result.tests.back().error.empty() && i + 1 < tests.size()) {
         result.stopped_on_error = true;

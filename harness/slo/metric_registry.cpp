@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "harness/counters/flat_metrics.h"
 #include "harness/suite/suite_loader.h"
 
 namespace fabcheck::slo {
@@ -92,6 +93,9 @@ std::vector<MetricInfo> build() {
                kFlows, "at least 2 senders", {"start_skew_us.p99", "start_skew_us.max"}});
   m.push_back({"start_skew_bound_us", "us", "bound on start_skew_us's error from the measured clock offsets", kFlows,
                "at least 2 senders", {}});
+  // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
+  // source could be read (the emulated fabric's switch ports; each participant's host).
+  for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAll, c.source + " counters read", {}});
   return m;
 }
 

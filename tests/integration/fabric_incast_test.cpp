@@ -8,6 +8,8 @@
 
 #include "harness/launch/emulated_launcher.h"
 #include "harness/launch/launcher.h"
+#include "harness/results/test_summary.h"
+#include "harness/slo/metric_registry.h"
 #include "tests/integration/fabric_fixture.h"
 #include "tests/integration/runner_helpers.h"
 
@@ -84,6 +86,16 @@ TEST(FabricIncast, LostMessagesEqualSwitchQueueDropsPlusReceiverSocketDrops) {
     const std::string p = sw + "p" + std::to_string(h);
     EXPECT_EQ(after[p].drops - before[p].drops, 0u) << "no drops toward sender " << h;
   }
+  // The same truth from fabcheck's own counters (read by the runner and the agents around the
+  // test), as SLOs see them.
+  const auto metrics = slo::flattenMetrics(results::summarizeTest(t, r.agents));
+  ASSERT_TRUE(metrics.count("fabric.queue_drops")) << "the emulated switch ports are read";
+  ASSERT_TRUE(metrics.count("host.socket_drops")) << "every agent reads its namespace's snmp";
+  EXPECT_EQ(metrics.at("fabric.queue_drops"), static_cast<double>(queue_drops));
+  EXPECT_EQ(metrics.at("host.socket_drops"), static_cast<double>(socket_drops));
+  EXPECT_EQ(metrics.at("lost_packets"), metrics.at("fabric.queue_drops") + metrics.at("host.socket_drops"));
+  ASSERT_TRUE(r.tests[0].fabric_counters.is_object());
+  EXPECT_EQ(r.tests[0].host_counters.size(), 4u) << "every participant reported its host counters";
 }
 
 }  // namespace

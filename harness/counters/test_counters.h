@@ -1,0 +1,39 @@
+// Counters read around one test, in the form the controller, the runner and the reports share.
+//
+// CountersAround: snapshot a CounterSet when the test starts (begin()) and when it ended
+// (end()); end() returns {"sources": [...] (counter_set.h toJson), "metrics": {flat name →
+// value}, "missing": {flat name → why absent}} — the flat metrics of flat_metrics.h.
+//
+// hostCounterSet(): what an agent reads about its own host: `netdev` (its network namespace's
+// interfaces, loopback excluded), `snmp` (/proc/self/net/snmp: its namespace's UDP/TCP
+// counters) and `infiniband` (RDMA ports; unavailable on hosts without them).
+//
+// addCounterMetrics(): sums several such objects' "metrics" (e.g. the rounds of a test, or the
+// agents of distinct hosts) into `into`.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/counters/counter_set.h"
+
+namespace fabcheck::counters {
+
+CounterSet hostCounterSet();
+
+class CountersAround {
+ public:
+  explicit CountersAround(CounterSet& set) : set_(set) {}
+  void begin();
+  nlohmann::json end();   // the JSON above; throws fabcheck::Error if begin() was not called
+
+ private:
+  CounterSet& set_;
+  std::optional<std::vector<SourceSnapshot>> before_;
+};
+
+void addCounterMetrics(nlohmann::json& into, const nlohmann::json& counters);
+
+}  // namespace fabcheck::counters

@@ -1,0 +1,23 @@
+// The counters of a distributed test in its JSON record (docs/results.md "counters") and its
+// flat counter metrics (docs/metrics.md "Counters").
+//
+//   record["counters"] = {"fabric": the fabric's counters or null, "agents": {agent id: that
+//     agent's host counters}} (each as harness/counters/test_counters.h CountersAround::end());
+//   metrics: "fabric.*" from the fabric's counters; "host.*", "rdma.*", "nic.*" summed over the
+//     participants' hosts, each network namespace of each host counted once (agents sharing a
+//     host read the same counters). A metric is present only when every counted host has it:
+//     a partial sum would understate, and an absent metric skips its SLO.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/controller/controller.h"
+
+namespace fabcheck::results {
+
+void addCounters(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents,
+                 nlohmann::json& record);
+
+}  // namespace fabcheck::results
