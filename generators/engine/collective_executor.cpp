@@ -1,0 +1,295 @@
+#include "generators/engine/collective_executor.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/engine/collective_link.h"
+
+namespace fabcheck::engine {
+namespace {
+
+constexpr int64_t kBlockPollNs = 100'000;   // how long to block on one link when nothing moved
+constexpr int64_t kAbortCheckNs = 1'000'000;
+
+using Key = std::pair<int, uint32_t>;  // (peer, channel)
+
+struct StepSend {
+  size_t link;
+  uint64_t offset, bytes;
+};
+struct StepRecv {
+  size_t link;
+  uint64_t target;  // cumulative bytes on the link within the iteration, through this step
+};
+
+}  // namespace
+
+class CollectiveExecutor::Impl {
+ public:
+  Impl(const patterns::CollectiveSchedule& schedule, const CollectiveRunPlan& plan, const std::atomic<bool>& abort)
+      : plan_(plan), abort_(abort), rs_(schedule.rank(plan.rank)) {
+    const auto& p = schedule.params();
+    r_.rank = plan.rank;
+    r_.ranks = schedule.ranks();
+    r_.kind = std::string(patterns::toString(p.kind));
+    r_.algorithm = std::string(patterns::toString(p.algorithm));
+    r_.size_bytes = p.size_bytes;
+    iterations_ = p.iterations;
+    warmup_ = p.warmup_iterations;
+    if (plan.message_bytes <= kCollectiveHeaderBytes || plan.message_bytes > (64u << 20)) {
+      throw ConfigError("collective message size " + std::to_string(plan.message_bytes) + " bytes: expected " +
+                        std::to_string(kCollectiveHeaderBytes + 1) + "..64 MiB (48 header bytes included)");
+    }
+    CollectiveLinkConfig base;
+    base.message_bytes = plan.message_bytes;
+    base.window_segments = std::clamp<uint32_t>(plan.window_bytes / plan.message_bytes, 2, 1024);
+    base.recv_capacity = plan.coalescing ? std::max<uint32_t>(65536, plan.message_bytes + 1) : plan.message_bytes + 1;
+    base.rto_ns = plan.rto_ns;
+    base.max_rto_ns = plan.max_rto_ns;
+    base.payload_check = p.payload_check;
+    std::map<Key, size_t> out_index, in_index;
+    for (const auto& b : plan.links) {
+      CollectiveLinkConfig c = base;
+      c.flow_id = b.flow_id;
+      c.peer = b.peer;
+      c.channel = b.channel;
+      c.rate_bps = b.outgoing ? b.rate_bps : 0;
+      if (b.connection == nullptr) {
+        throw ConfigError("collective rank " + std::to_string(plan.rank) + ": link " + describe(b.peer, b.channel, b.outgoing) +
+                          " has no connection");
+      }
+      if (b.outgoing) {
+        out_index[{b.peer, b.channel}] = out_.size();
+        out_.push_back(std::make_unique<CollectiveSendLink>(*b.connection, c));
+      } else {
+        in_index[{b.peer, b.channel}] = in_.size();
+        in_.push_back(std::make_unique<CollectiveRecvLink>(*b.connection, c));
+      }
+    }
+    auto find = [&](std::map<Key, size_t>& idx, const patterns::CollectiveTransfer& t, bool outgoing) {
+      const auto it = idx.find({static_cast<int>(t.peer), t.channel});
+      if (it == idx.end()) {
+        throw ConfigError("collective rank " + std::to_string(plan.rank) + ": no connection for " +
+                          describe(static_cast<int>(t.peer), t.channel, outgoing) + ", which the " + r_.kind + "/" +
+                          r_.algorithm + " schedule needs");
+      }
+      return it->second;
+    };
+    std::vector<uint64_t> cum(in_.size(), 0);
+    sends_.resize(rs_.steps());
+    recvs_.resize(rs_.steps());
+    for (size_t s = 0; s < rs_.steps(); ++s) {
+      for (const auto& t : rs_.sends(s)) sends_[s].push_back({find(out_index, t, true), t.offset, t.bytes});
+      for (const auto& t : rs_.recvs(s)) {
+        const size_t l = find(in_index, t, false);
+        cum[l] += t.bytes;
+        auto& v = recvs_[s];
+        const auto same = std::find_if(v.begin(), v.end(), [&](const StepRecv& x) { return x.link == l; });
+        if (same != v.end()) same->target = cum[l];
+        else v.push_back({l, cum[l]});
+      }
+    }
+    per_iter_in_ = cum;
+    r_.steps.resize(rs_.steps());
+  }
+
+  CollectiveRankResult run() {
+    const uint64_t total = warmup_ + iterations_;
+    for (uint64_t it = 0; it < total && r_.error.empty(); ++it) {
+      const bool measured = it >= warmup_;
+      const int64_t iter_start = monoNowNs();
+      for (size_t s = 0; s < rs_.steps() && r_.error.empty(); ++s) {
+        const int64_t t0 = monoNowNs();
+        for (const auto& x : sends_[s]) out_[x.link]->enqueue(static_cast<uint32_t>(it), static_cast<uint32_t>(s), x.offset, x.bytes);
+        int last_peer = -1;
+        if (!waitStep(it, s, last_peer)) break;
+        if (measured) {
+          const int64_t dt = monoNowNs() - t0;
+          auto& st = r_.steps[s];
+          st.total_ns += dt;
+          if (dt >= st.max_ns) {
+            st.max_ns = dt;
+            st.wait_peer = last_peer;
+          }
+        }
+      }
+      if (!r_.error.empty() || !waitAcked(it)) break;
+      if (measured) {
+        r_.iteration_ns.push_back(monoNowNs() - iter_start);
+        ++r_.iterations;
+      }
+    }
+    finish();
+    return r_;
+  }
+
+  void linger(const std::atomic<bool>& release) {
+    const int64_t end = monoNowNs() + plan_.linger_ns;
+    while (!release.load(std::memory_order_acquire) && !abort_.load(std::memory_order_relaxed) && monoNowNs() < end) {
+      pump(in_.empty() ? -1 : 0, -1);
+      if (in_.empty()) {
+        timespec ts{0, kBlockPollNs};
+        nanosleep(&ts, nullptr);
+      }
+    }
+  }
+
+ private:
+  static std::string describe(int peer, uint32_t channel, bool outgoing) {
+    return std::string(outgoing ? "sends to" : "receives from") + " rank " + std::to_string(peer) + " channel " +
+           std::to_string(channel);
+  }
+
+  // One pass over every link; blocks briefly on `block` when nothing moved anywhere.
+  void pump(int block_in, int block_out) {
+    const int64_t now = monoNowNs();
+    bool any = false;
+    for (auto& l : in_) any |= l->progress(now, 0);
+    for (auto& l : out_) any |= l->progress(now, 0);
+    if (any) return;
+    if (block_in >= 0) in_[static_cast<size_t>(block_in)]->progress(now, kBlockPollNs);
+    else if (block_out >= 0) out_[static_cast<size_t>(block_out)]->progress(now, kBlockPollNs);
+  }
+
+  bool checkAbort(uint64_t it, size_t s) {
+    if (!abort_.load(std::memory_order_relaxed)) return false;
+    r_.error = "collective rank " + std::to_string(plan_.rank) + ": aborted in iteration " + std::to_string(it) +
+               " step " + std::to_string(s);
+    return true;
+  }
+
+  int firstBusyOut() const {
+    for (size_t i = 0; i < out_.size(); ++i) {
+      if (!out_[i]->idle()) return static_cast<int>(i);
+    }
+    return -1;
+  }
+
+  bool waitStep(uint64_t it, size_t s, int& last_peer) {
+    const auto& need = recvs_[s];
+    std::vector<bool> done(need.size(), false);
+    size_t remaining = need.size();
+    const int64_t start = monoNowNs();
+    int64_t next_abort_check = start;
+    for (;;) {
+      int block = -1;
+      for (size_t i = 0; i < need.size(); ++i) {
+        if (done[i]) continue;
+        const size_t l = need[i].link;
+        if (in_[l]->receivedBytes() >= it * per_iter_in_[l] + need[i].target) {
+          done[i] = true;
+          --remaining;
+          last_peer = in_[l]->config().peer;
+        } else if (block < 0) {
+          block = static_cast<int>(l);
+        }
+      }
+      if (remaining == 0) {
+        // Keep the links moving once per step even when nothing is awaited (sends-only steps).
+        pump(-1, -1);
+        return true;
+      }
+      const int64_t now = monoNowNs();
+      if (now >= next_abort_check) {
+        if (checkAbort(it, s)) return false;
+        next_abort_check = now + kAbortCheckNs;
+      }
+      if (now - start > plan_.step_timeout_ns) {
+        std::string missing;
+        for (size_t i = 0; i < need.size(); ++i) {
+          if (done[i]) continue;
+          const auto& l = *in_[need[i].link];
+          missing += (missing.empty() ? "" : ", ") + std::string("rank ") + std::to_string(l.config().peer) + " channel " +
+                     std::to_string(l.config().channel) + " (" + std::to_string(l.receivedBytes() - it * per_iter_in_[need[i].link]) +
+                     " of " + std::to_string(need[i].target) + " bytes this iteration)";
+        }
+        r_.error = "collective rank " + std::to_string(plan_.rank) + ": iteration " + std::to_string(it) + " step " +
+                   std::to_string(s) + " did not complete within " + std::to_string(plan_.step_timeout_ns / kNsPerMs) +
+                   " ms: still waiting for data from " + missing;
+        return false;
+      }
+      pump(block, firstBusyOut());
+    }
+  }
+
+  bool waitAcked(uint64_t it) {
+    const int64_t start = monoNowNs();
+    int64_t next_abort_check = start;
+    for (;;) {
+      const int busy = firstBusyOut();
+      if (busy < 0) return true;
+      const int64_t now = monoNowNs();
+      if (now >= next_abort_check) {
+        if (checkAbort(it, rs_.steps())) return false;
+        next_abort_check = now + kAbortCheckNs;
+      }
+      if (now - start > plan_.step_timeout_ns) {
+        const auto& l = *out_[static_cast<size_t>(busy)];
+        r_.error = "collective rank " + std::to_string(plan_.rank) + ": iteration " + std::to_string(it) +
+                   ": data to rank " + std::to_string(l.config().peer) + " channel " + std::to_string(l.config().channel) +
+                   " not acknowledged within " + std::to_string(plan_.step_timeout_ns / kNsPerMs) + " ms (" +
+                   std::to_string(l.stats().retransmissions) + " retransmissions, " + std::to_string(l.stats().timeouts) +
+                   " timeouts, " + std::to_string(l.stats().send_errors) +
+                   " send errors): the peer stopped receiving or the transport refuses the messages";
+        return false;
+      }
+      pump(-1, busy);
+    }
+  }
+
+  void finish() {
+    for (const auto& l : out_) r_.links.push_back(l->stats());
+    for (const auto& l : in_) r_.links.push_back(l->stats());
+    for (const auto& l : r_.links) {
+      if (l.outgoing) r_.bytes_sent += l.bytes;
+      else r_.bytes_received += l.bytes;
+      r_.retransmissions += l.retransmissions;
+      r_.timeouts += l.timeouts;
+      r_.corrupted_bytes += l.corrupted_bytes;
+    }
+  }
+
+  CollectiveRunPlan plan_;
+  const std::atomic<bool>& abort_;
+  patterns::RankSchedule rs_;
+  uint64_t iterations_ = 0, warmup_ = 0;
+  std::vector<std::unique_ptr<CollectiveSendLink>> out_;
+  std::vector<std::unique_ptr<CollectiveRecvLink>> in_;
+  std::vector<std::vector<StepSend>> sends_;
+  std::vector<std::vector<StepRecv>> recvs_;
+  std::vector<uint64_t> per_iter_in_;
+  CollectiveRankResult r_;
+};
+
+std::vector<CollectiveLinkBinding> collectiveBindings(std::span<const patterns::CollectiveFlow> flows, int rank) {
+  std::vector<CollectiveLinkBinding> out;
+  const auto me = static_cast<uint32_t>(rank);
+  for (size_t i = 0; i < flows.size(); ++i) {
+    const auto& f = flows[i];
+    if (f.sender == me) out.push_back({static_cast<int>(f.receiver), f.channel, true, static_cast<uint32_t>(i), nullptr});
+    else if (f.receiver == me) out.push_back({static_cast<int>(f.sender), f.channel, false, static_cast<uint32_t>(i), nullptr});
+  }
+  return out;
+}
+
+CollectiveExecutor::CollectiveExecutor(const patterns::CollectiveSchedule& schedule, const CollectiveRunPlan& plan,
+                                       const std::atomic<bool>& abort)
+    : impl_(std::make_unique<Impl>(schedule, plan, abort)) {}
+
+CollectiveExecutor::~CollectiveExecutor() = default;
+
+CollectiveRankResult CollectiveExecutor::run() { return impl_->run(); }
+
+void CollectiveExecutor::linger(const std::atomic<bool>& release) { impl_->linger(release); }
+
+CollectiveRankResult runCollectiveRank(const patterns::CollectiveSchedule& schedule, const CollectiveRunPlan& plan,
+                                       const std::atomic<bool>& abort) {
+  return CollectiveExecutor(schedule, plan, abort).run();
+}
+
+}  // namespace fabcheck::engine
