@@ -1,33 +1,28 @@
-// `fabcheck run SUITE` and `fabcheck validate SUITE`: thin layers over the suite loader, the
-// Runner, the SLO layer and the reporters.
+// `fabcheck run SUITE` and `fabcheck validate SUITE`: thin layers over the suite loader and
+// runSuite() (harness/runner/suite_run.h), which the Python bindings share.
 #include "harness/cli/run_command.h"
 
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
 
-#include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
 #include "generators/core/log.h"
-#include "generators/core/version.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/console_summary.h"
 #include "harness/cli/progress.h"
 #include "harness/cli/signals.h"
+#include "harness/launch/emulated_launcher.h"
 #include "harness/launch/launcher.h"
-#include "harness/plan/participants.h"
-#include "harness/results/test_summary.h"
 #include "harness/runner/runner.h"
-#include "harness/slo/metric_registry.h"
+#include "harness/runner/suite_run.h"
 #include "harness/slo/verdict.h"
 #include "harness/suite/suite_loader.h"
 #include "harness/suite/units.h"
@@ -40,34 +35,17 @@ namespace po = boost::program_options;
 using nlohmann::json;
 
 constexpr const char* kRunUsage =
-    "usage: fabcheck run SUITE [--launcher local|ssh|slurm|mpirun] [--hosts FILE] [--agents N]\n"
+    "usage: fabcheck run SUITE [--launcher local|emulated|ssh|slurm|mpirun] [--fabric SPEC] [--hosts FILE] [--agents N]\n"
     "                          [--site FILE]... [--report FORMAT:PATH]... [--launcher-option KEY=VALUE]...\n"
     "                          [--test NAME]... [--stop-on-error] [--controller-address ADDR]\n"
     "exit codes: 0 every SLO passed, 1 an SLO failed, 2 usage or suite error, 3 infrastructure error\n";
-
-std::string isoTime(int64_t wall_ns) {
-  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-// What a suite run needs besides the suite: parsed options.
-struct RunArgs {
-  std::string suite;
-  std::vector<std::string> sites, reports, only_tests;
-  RunOptions run;
-  std::string hosts_file;
-  bool agents_given = false;
-};
 
 po::options_description runOptions() {
   po::options_description o("options");
   o.add_options()
       ("help,h", "print this help")
-      ("launcher", po::value<std::string>()->default_value("local"), "how agents start: local, ssh, slurm, mpirun")
+      ("launcher", po::value<std::string>()->default_value("local"), "how agents start: local, emulated, ssh, slurm, mpirun")
+      ("fabric", po::value<std::string>(), "emulated fabric for the run, e.g. hosts=4,topology=switch,rate=1gbit,queue=100 (docs/fabric.md; implies --launcher emulated)")
       ("hosts", po::value<std::string>(), "hosts file: one host per line, optional slots=N and labels (rack=a)")
       ("agents", po::value<int>(), "local launcher: agents on this host (default: what the suite needs, at least 2)")
       ("site", po::value<std::vector<std::string>>(), "site file overriding fabric/defaults values (repeatable)")
@@ -97,17 +75,6 @@ int64_t expectedNs(const suite::SuiteTest& t, size_t agents, const RunOptions& o
 std::string title(const suite::SuiteTest& t, size_t agents) {
   return t.spec.name + " (" + std::string(patterns::toString(t.spec.params.kind)) + ", " +
          std::string(plan::toString(t.spec.placement)) + ", " + std::to_string(agents) + " agents)";
-}
-
-json sloJson(const slo::SloResult& r) {
-  return json{{"expression", r.expression},
-              {"verdict", slo::toString(r.verdict)},
-              {"metric", r.metric},
-              {"unit", r.unit},
-              {"observed", r.observed ? json(*r.observed) : json(nullptr)},
-              {"threshold", r.threshold},
-              {"reason", r.reason},
-              {"where", r.pos.str()}};
 }
 
 }  // namespace
@@ -173,9 +140,8 @@ int runRunCommand(int argc, char** argv) {
 
   // ---- everything that can be wrong with the input is found before anything starts -------
   suite::Suite s;
-  RunOptions ro;
-  std::vector<controller::TestSpec> specs;
-  std::vector<const suite::SuiteTest*> tests;
+  SuiteRunOptions opts;
+  RunOptions& ro = opts.run;
   std::vector<std::unique_ptr<reports::Reporter>> reporters;
   try {
     log::configure("fabcheck", vm["log-level"].as<std::string>());
@@ -189,6 +155,13 @@ int runRunCommand(int argc, char** argv) {
       if (eq == std::string::npos || eq == 0) throw ConfigError("--launcher-option '" + kv + "': expected KEY=VALUE");
       ro.launcher_options[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
+    if (vm.count("fabric")) {
+      if (!vm["launcher"].defaulted() && ro.launcher != "emulated") {
+        throw ConfigError("--fabric: an emulated fabric runs with --launcher emulated, not --launcher " + ro.launcher);
+      }
+      ro.launcher = "emulated";
+      ro.launcher_options["fabric"] = vm["fabric"].as<std::string>();
+    }
     launch::createLauncher(ro.launcher, ro.launcher_options);  // checks the name and options now
     if (vm.count("hosts")) {
       if (vm.count("agents")) throw ConfigError("--agents: give either --hosts FILE (slots per host) or --agents N");
@@ -201,24 +174,12 @@ int runRunCommand(int argc, char** argv) {
       ro.hosts = launch::defaultHosts(ro.launcher, ro.launcher_options, ro.agents);  // slurm: the allocation
       if (ro.hosts.empty()) throw ConfigError("--hosts FILE is required with the " + ro.launcher + " launcher");
     }
-    const std::vector<launch::HostEntry>& hosts = ro.hosts;
-
-    std::vector<std::string> only = list("test");
-    for (const auto& name : only) {
-      bool found = false;
-      for (const auto& t : s.tests) found |= t.spec.name == name;
-      if (!found) throw ConfigError("--test '" + name + "': the suite has no test of that name");
-    }
-    const auto agents_of = plan::resolveSuite(s, hosts);  // a test needing more agents than given says so now
-    for (size_t i = 0; i < s.tests.size(); ++i) {
-      if (!only.empty() && std::find(only.begin(), only.end(), s.tests[i].spec.name) == only.end()) continue;
-      controller::TestSpec spec = s.tests[i].spec;
-      spec.agents = agents_of[i];
-      specs.push_back(spec);
-      tests.push_back(&s.tests[i]);
-    }
+    opts.only_tests = list("test");
+    planSuite(s, ro.hosts, opts.only_tests);  // unknown --test names, too few agents: said now
+    // Emulated: the fabric's management network (agents in namespaces cannot reach loopback).
     ro.controller_address = vm.count("controller-address") ? vm["controller-address"].as<std::string>()
                             : ro.launcher == "local"      ? std::string("127.0.0.1")
+                            : ro.launcher == "emulated"   ? launch::emulatedControllerAddress(ro.launcher_options)
                                                           : hostName();
     if (vm.count("binary")) ro.binary = vm["binary"].as<std::string>();
     ro.controller.step_timeout_ns = suite::parseDurationNs(vm["step-timeout"].as<std::string>(), "--step-timeout");
@@ -242,95 +203,32 @@ int runRunCommand(int argc, char** argv) {
     return kExitUsage;
   }
 
-  // ---- the run ----------------------------------------------------------------------------
-  const int64_t started_wall = wallNowNs(), started_mono = monoNowNs();
-  json context = {{"schema_version", 1},
-                  {"fabcheck_version", kVersion},
-                  {"suite", {{"name", s.name}, {"description", s.description}, {"file", s.file}, {"site_files", s.site_files}}},
-                  {"fabric", {{"transport", s.fabric.transport}, {"dscp", s.fabric.dscp}, {"ecn", s.fabric.ecn},
-                              {"line_rate_gbps", s.fabric.line_rate_gbps > 0 ? json(s.fabric.line_rate_gbps) : json(nullptr)},
-                              {"mtu", s.fabric.mtu > 0 ? json(s.fabric.mtu) : json(nullptr)}}},
-                  {"launcher", ro.launcher},
-                  {"controller_host", hostName()},
-                  {"started_at", isoTime(started_wall)}};
+  // ---- the run (harness/runner/suite_run.h); the console follows it through the hooks ------
   ConsoleSummary summary(s.name);
   Progress progress(stderr, ::isatty(STDERR_FILENO) == 1);
-  auto forEachReporter = [&](auto f) {
-    for (auto& r : reporters) {
-      try {
-        f(*r);
-      } catch (const std::exception& e) {
-        progress.message(std::string("fabcheck run: ") + e.what());
-      }
-    }
-  };
-  forEachReporter([&](reports::Reporter& r) { r.begin(context); });
-
-  std::vector<controller::AgentInfo> agents;
-  ro.on_ready = [&](const std::vector<controller::AgentInfo>& a) {
-    agents = a;
-    json j = json::array();
-    for (const auto& x : a) j.push_back(results::agentJson(x));
-    forEachReporter([&](reports::Reporter& r) { r.agents(j); });
+  opts.hooks.on_message = [&](const std::string& m) { progress.message(m); };
+  opts.hooks.on_ready = [&](const std::vector<controller::AgentInfo>& a) {
     progress.message(std::to_string(a.size()) + " agents ready (" + ro.launcher + " launcher)");
   };
-  ro.on_test_start = [&](size_t i, const controller::TestSpec& spec) {
-    progress.start(i, specs.size(), title(*tests[i], spec.agents.size()), expectedNs(*tests[i], spec.agents.size(), ro));
+  opts.hooks.on_test_start = [&](size_t i, size_t total, const suite::SuiteTest& t, const controller::TestSpec& spec) {
+    progress.start(i, total, title(t, spec.agents.size()), expectedNs(t, spec.agents.size(), ro));
   };
-  size_t done = 0;
-  bool any_fail = false, any_error = false;
-  auto on_test = [&](const controller::TestOutcome& outcome) {
-    const suite::SuiteTest& t = *tests[done++];
-    json record = results::summarizeTest(outcome, agents);
-    const auto metrics = slo::flattenMetrics(record);
-    const auto constants = slo::constantsFor(s, t);
-    std::vector<slo::SloResult> slos;
-    for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error));
-    const slo::Verdict v = slo::testVerdict(slos, outcome.error);
-    any_fail |= v == slo::Verdict::kFail;
-    any_error |= v == slo::Verdict::kError;
-    record["verdict"] = slo::toString(v);
-    record["slos"] = json::array();
-    for (const auto& r : slos) record["slos"].push_back(sloJson(r));
-    if (!t.description.empty()) record["description"] = t.description;
-    forEachReporter([&](reports::Reporter& r) { r.test(record); });
-    progress.finish(summary.add(record));
-  };
-
-  int code = kExitOk;
-  std::string run_error;
-  bool interrupted = false, stopped_on_error = false;
+  opts.hooks.on_test = [&](const json& record) { progress.finish(summary.add(record)); };
   ro.controller.start_delay_ns = 200'000'000;
-  try {
-    Runner runner(ro);
-    RunResult r = runner.run(specs, &installInterruptHandlers(), on_test);
-    interrupted = r.interrupted;
-    stopped_on_error = r.stopped_on_error;
-    if (stopped_on_error) progress.message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
-    if (r.interrupted) progress.message("fabcheck run: interrupted; the reports hold the tests that finished");
-  } catch (const ConfigError& e) {
-    run_error = e.what();
-    code = kExitUsage;
-  } catch (const std::exception& e) {
-    run_error = e.what();
-    code = kExitInfrastructure;
-  }
-  if (!run_error.empty()) progress.message("fabcheck run: " + run_error);
-  if (code == kExitOk) code = any_error ? kExitInfrastructure : any_fail ? kExitRuntime : kExitOk;
-  if (interrupted && code == kExitOk) code = kExitInfrastructure;
 
-  json end = {{"finished_at", isoTime(wallNowNs())},
-              {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
-              {"interrupted", interrupted},
-              {"stopped_on_error", stopped_on_error},
-              {"error", run_error.empty() ? json(nullptr) : json(run_error)},
-              {"counts", summary.counts()},
-              {"exit_code", code}};
-  forEachReporter([&](reports::Reporter& r) { r.finish(end); });
+  std::vector<reports::Reporter*> sinks;
+  for (auto& r : reporters) sinks.push_back(r.get());
+  SuiteRunResult result;
+  try {
+    result = runSuite(s, opts, sinks, &installInterruptHandlers());
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "fabcheck run: %s\n", e.what());
+    return kExitUsage;
+  }
   std::fputs(summary.table().c_str(), stdout);
   for (const auto& r : reporters) std::printf("report %s\n", r->describe().c_str());
   std::fflush(stdout);
-  return code;
+  return result.exit_code;
 }
 
 }  // namespace fabcheck::cli

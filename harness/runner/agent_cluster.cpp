@@ -1,0 +1,125 @@
+#include "harness/runner/agent_cluster.h"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "harness/counters/test_counters.h"
+#include "harness/launch/launcher.h"
+#include "harness/protocol/run_secret.h"
+
+namespace fabcheck {
+
+std::string selfExecutablePath() {
+  char buf[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw Error("cannot find this executable (/proc/self/exe) to run agents with; give RunOptions.binary");
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+struct AgentCluster::Impl {
+  std::unique_ptr<launch::Launcher> launcher;
+  std::unique_ptr<controller::Controller> ctl;
+  counters::CounterSet fabric_counters;  // the launcher's own network (emulated switch ports)
+};
+
+AgentCluster::AgentCluster(RunOptions options) : options_(std::move(options)) {
+  hosts_ = options_.hosts;
+  if (hosts_.empty()) hosts_.push_back(launch::HostEntry{"localhost", options_.agents, {}});
+}
+
+AgentCluster::~AgentCluster() { stop(); }
+
+bool AgentCluster::running() const noexcept { return impl_ != nullptr; }
+
+const std::vector<controller::AgentInfo>& AgentCluster::agents() const {
+  static const std::vector<controller::AgentInfo> kNone;
+  return impl_ ? impl_->ctl->agents() : kNone;
+}
+
+void AgentCluster::start(const std::atomic<bool>* interrupt) {
+  if (impl_) throw ConfigError("AgentCluster::start(): the cluster is already running; stop() it first");
+  const int count = launch::totalSlots(hosts_);
+  auto impl = std::make_unique<Impl>();
+  auto listener = protocol::ControlListener::listen(options_.controller_address, options_.controller_port);
+  const uint16_t port = listener.port();
+  const protocol::RunSecret secret = protocol::generateRunSecret();
+  impl->ctl = std::make_unique<controller::Controller>(std::move(listener), secret, options_.controller);
+  impl->launcher = launch::createLauncher(options_.launcher, options_.launcher_options);
+  launch::LaunchSpec spec;
+  spec.binary = options_.binary.empty() ? selfExecutablePath() : options_.binary;
+  spec.agent_args = {"--controller", options_.controller_address + ":" + std::to_string(port)};
+  spec.agent_args.insert(spec.agent_args.end(), options_.agent_args.begin(), options_.agent_args.end());
+  spec.hosts = hosts_;
+  spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
+  const int64_t launch_start = monoNowNs();
+  try {
+    impl->launcher->launch(spec);
+    launch::Launcher& launcher = *impl->launcher;
+    impl->ctl->acceptAgents(count, [&]() -> std::string {
+      if (interrupt && interrupt->load()) return "interrupted before every agent registered";
+      for (const auto& x : launcher.exited()) {
+        return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " +
+               (x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code)) +
+               (x.stderr_tail.empty() ? "" : ": " + x.stderr_tail);
+      }
+      return "";
+    });
+    impl->ctl->measureClocks();
+    for (auto& source : impl->launcher->fabricCounterSources()) impl->fabric_counters.add(std::move(source));
+  } catch (...) {
+    impl->ctl->shutdown();
+    impl->launcher->stop();
+    throw;
+  }
+  launch_to_ready_ns_ = monoNowNs() - launch_start;
+  impl_ = std::move(impl);
+  if (options_.on_ready) options_.on_ready(impl_->ctl->agents());
+}
+
+RunResult AgentCluster::runTests(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt,
+                                 const std::function<void(const controller::TestOutcome&)>& on_test,
+                                 const std::function<void(size_t, const controller::TestSpec&)>& on_test_start) {
+  if (!impl_) throw ConfigError("AgentCluster::runTests(): the cluster is not running; start() it first");
+  controller::Controller& ctl = *impl_->ctl;
+  RunResult result;
+  result.launch_to_ready_ns = launch_to_ready_ns_;
+  ctl.setInterrupt(interrupt);
+  try {
+    for (size_t i = 0; i < tests.size(); ++i) {
+      if (interrupt && interrupt->load()) {
+        result.interrupted = true;
+        break;
+      }
+      if (on_test_start) on_test_start(i, tests[i]);
+      counters::CountersAround around(impl_->fabric_counters);
+      const bool fabric = impl_->fabric_counters.size() > 0;
+      if (fabric) around.begin();
+      result.tests.push_back(ctl.runTest(tests[i]));
+      if (fabric) result.tests.back().fabric_counters = around.end();
+      if (on_test) on_test(result.tests.back());
+      if (options_.stop_on_error && !result.tests.back().error.empty() && i + 1 < tests.size()) {
+        result.stopped_on_error = true;
+        break;
+      }
+    }
+  } catch (...) {
+    ctl.setInterrupt(nullptr);
+    throw;
+  }
+  if (interrupt && interrupt->load()) result.interrupted = true;
+  ctl.setInterrupt(nullptr);
+  result.agents = ctl.agents();
+  return result;
+}
+
+void AgentCluster::stop() noexcept {
+  if (!impl_) return;
+  impl_->ctl->shutdown();
+  impl_->launcher->stop();
+  impl_.reset();
+}
+
+}  // namespace fabcheck

@@ -1,0 +1,188 @@
+#include "harness/runner/suite_run.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/host_info.h"
+#include "generators/core/version.h"
+#include "harness/plan/participants.h"
+#include "harness/results/test_summary.h"
+#include "harness/runner/agent_cluster.h"
+#include "harness/slo/metric_registry.h"
+#include "harness/slo/verdict.h"
+#include "harness/suite/suite_loader.h"
+#include "reports/reporter.h"
+
+namespace fabcheck {
+namespace {
+
+using nlohmann::json;
+
+std::string isoTime(int64_t wall_ns) {
+  const std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+json contextOf(const suite::Suite& s, const std::string& launcher, int64_t started_wall) {
+  return {{"schema_version", 1},
+          {"fabcheck_version", kVersion},
+          {"suite", {{"name", s.name}, {"description", s.description}, {"file", s.file}, {"site_files", s.site_files}}},
+          {"fabric", {{"transport", s.fabric.transport}, {"dscp", s.fabric.dscp}, {"ecn", s.fabric.ecn},
+                      {"line_rate_gbps", s.fabric.line_rate_gbps > 0 ? json(s.fabric.line_rate_gbps) : json(nullptr)},
+                      {"mtu", s.fabric.mtu > 0 ? json(s.fabric.mtu) : json(nullptr)}}},
+          {"launcher", launcher},
+          {"controller_host", hostName()},
+          {"started_at", isoTime(started_wall)}};
+}
+
+}  // namespace
+
+json sloJson(const slo::SloResult& r) {
+  return json{{"expression", r.expression},
+              {"verdict", slo::toString(r.verdict)},
+              {"metric", r.metric},
+              {"unit", r.unit},
+              {"observed", r.observed ? json(*r.observed) : json(nullptr)},
+              {"threshold", r.threshold},
+              {"reason", r.reason},
+              {"where", r.pos.str()}};
+}
+
+std::vector<launch::HostEntry> hostsOf(const RunOptions& options) {
+  if (!options.hosts.empty()) return options.hosts;
+  return {launch::HostEntry{"localhost", options.agents, {}}};
+}
+
+std::vector<PlannedTest> planSuite(const suite::Suite& s, const std::vector<launch::HostEntry>& hosts,
+                                   const std::vector<std::string>& only) {
+  if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
+  for (const auto& name : only) {
+    bool found = false;
+    for (const auto& t : s.tests) found |= t.spec.name == name;
+    if (!found) throw ConfigError("--test '" + name + "': the suite has no test of that name");
+  }
+  const auto agents_of = plan::resolveSuite(s, hosts);  // a test needing more agents than given says so now
+  std::vector<PlannedTest> planned;
+  for (size_t i = 0; i < s.tests.size(); ++i) {
+    if (!only.empty() && std::find(only.begin(), only.end(), s.tests[i].spec.name) == only.end()) continue;
+    PlannedTest p{&s.tests[i], s.tests[i].spec};
+    p.spec.agents = agents_of[i];
+    planned.push_back(std::move(p));
+  }
+  return planned;
+}
+
+SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
+                        const std::vector<reports::Reporter*>& reporters, const std::atomic<bool>* interrupt,
+                        AgentCluster* cluster) {
+  const SuiteRunHooks& hooks = options.hooks;
+  const std::vector<PlannedTest> planned =
+      planSuite(s, cluster ? cluster->hosts() : hostsOf(options.run), options.only_tests);
+  std::vector<controller::TestSpec> specs;
+  for (const auto& p : planned) specs.push_back(p.spec);
+
+  SuiteRunResult out;
+  const int64_t started_wall = wallNowNs(), started_mono = monoNowNs();
+  const RunOptions& ro = cluster ? cluster->options() : options.run;
+  out.context = contextOf(s, ro.launcher, started_wall);
+  auto message = [&](const std::string& m) {
+    if (hooks.on_message) hooks.on_message(m);
+  };
+  auto forEachReporter = [&](auto f) {
+    for (auto* r : reporters) {
+      try {
+        f(*r);
+      } catch (const std::exception& e) {
+        message(std::string("fabcheck run: ") + e.what());
+      }
+    }
+  };
+  forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
+
+  std::vector<controller::AgentInfo> agents;
+  auto on_ready = [&](const std::vector<controller::AgentInfo>& a) {
+    agents = a;
+    out.agents = json::array();
+    for (const auto& x : a) out.agents.push_back(results::agentJson(x));
+    forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
+    if (hooks.on_ready) hooks.on_ready(a);
+  };
+  auto on_test_start = [&](size_t i, const controller::TestSpec& spec) {
+    if (hooks.on_test_start) hooks.on_test_start(i, planned.size(), *planned[i].test, spec);
+  };
+  size_t done = 0;
+  bool any_fail = false, any_error = false;
+  json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
+  auto on_test = [&](const controller::TestOutcome& outcome) {
+    const suite::SuiteTest& t = *planned[done++].test;
+    json record = results::summarizeTest(outcome, agents);
+    const auto metrics = slo::flattenMetrics(record);
+    const auto constants = slo::constantsFor(s, t);
+    std::vector<slo::SloResult> slos;
+    for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error));
+    const slo::Verdict v = slo::testVerdict(slos, outcome.error);
+    any_fail |= v == slo::Verdict::kFail;
+    any_error |= v == slo::Verdict::kError;
+    record["verdict"] = slo::toString(v);
+    record["slos"] = json::array();
+    for (const auto& r : slos) record["slos"].push_back(sloJson(r));
+    if (!t.description.empty()) record["description"] = t.description;
+    const std::string verdict(slo::toString(v));
+    counts[verdict] = counts[verdict].get<int>() + 1;
+    forEachReporter([&](reports::Reporter& r) { r.test(record); });
+    out.tests.push_back(record);
+    out.constants.push_back(constants);
+    if (hooks.on_test) hooks.on_test(out.tests.back());
+  };
+
+  int code = 0;
+  try {
+    RunResult r;
+    if (cluster) {
+      if (!cluster->running()) cluster->start(interrupt);
+      on_ready(cluster->agents());
+      r = cluster->runTests(specs, interrupt, on_test, on_test_start);
+    } else {
+      RunOptions run = options.run;
+      run.on_ready = on_ready;
+      run.on_test_start = on_test_start;
+      Runner runner(run);
+      r = runner.run(specs, interrupt, on_test);
+    }
+    // An interrupt during the last test ends that test too: the run was interrupted.
+    out.interrupted = r.interrupted || (interrupt && interrupt->load());
+    out.stopped_on_error = r.stopped_on_error;
+    if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
+    if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
+  } catch (const ConfigError& e) {
+    out.run_error = e.what();
+    out.run_exception = std::current_exception();
+    code = 2;
+  } catch (const std::exception& e) {
+    out.run_error = e.what();
+    out.run_exception = std::current_exception();
+    code = 3;
+  }
+  if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
+  if (code == 0) code = any_error ? 3 : any_fail ? 1 : 0;
+  if (out.interrupted && code == 0) code = 3;
+  out.exit_code = code;
+
+  out.end = {{"finished_at", isoTime(wallNowNs())},
+             {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
+             {"interrupted", out.interrupted},
+             {"stopped_on_error", out.stopped_on_error},
+             {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
+             {"counts", counts},
+             {"exit_code", code}};
+  forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
+  return out;
+}
+
+}  // namespace fabcheck
