@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "harness/suite/suite_loader.h"
 #include "harness/suite/units.h"
 
 namespace fabcheck::fabric {
@@ -17,28 +18,9 @@ const std::vector<std::string> kKeys = {"hosts", "topology", "rate", "queue", "q
                                         "leaves", "spines", "name", "net"};
 const std::vector<std::string> kLinkKeys = {"rate", "queue", "queue_bytes", "delay"};
 
-size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
+// "; did you mean 'x'?" for the known key nearest to an unknown one (suite_loader.h's rule).
 std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
-  std::string best;
-  size_t best_d = 3;  // suggest only close names
-  for (const auto& k : known) {
-    const size_t d = editDistance(key, k);
-    if (d < best_d) best_d = d, best = k;
-  }
+  const std::string best = suite::nearestKey(key, known);
   return best.empty() ? "" : "; did you mean '" + best + "'?";
 }
 
