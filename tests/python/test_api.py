@@ -43,6 +43,13 @@ def test_a_loaded_suite_runs_and_gives_verdicts_slos_metrics_and_reports(small_s
     assert h.percentile(0) == h.min <= h.percentile(50) <= h.percentile(95) <= h.percentile(99) <= h.max
     with pytest.raises(ValueError, match="percentile 101"):
         h.percentile(101)
+    # ... computed from the raw buckets the record carries: every recorded quantile agrees, and
+    # the buckets hold every sample
+    assert ping.record["histograms"]["latency_ns"]["count"] == h.count
+    for key, q in (("p50", 50), ("p90", 90), ("p999", 99.9), ("max", 100)):
+        assert h.percentile(q) == pytest.approx(ping.record["metrics"]["latency_us"][key], abs=1e-9)
+    assert sum(c for _, c in h.counts) == h.count
+    assert [b for b, _ in h.counts] == sorted(b for b, _ in h.counts)
     # per-flow results and the interval series
     assert len(stream.flows) == 1
     assert all(f["lost_packets"] == 0 for f in stream.flows)
