@@ -202,6 +202,8 @@ std::string keyMetrics(const json& m) {
                         {"latency max", "latency_us", "max", "µs"},
                         {"idle latency p99", "idle_latency_us", "p99", "µs"},
                         {"burst completion p99", "burst_completion_us", "p99", "µs"},
+                        {"switch queue drops", "fabric", "queue_drops", ""},
+                        {"socket drops", "host", "socket_drops", ""},
                         {"measured", "duration_s", nullptr, "s"}};
   std::string head, cells;
   for (const auto& it : items) {
