@@ -1,5 +1,5 @@
 // The pairwise matrix finds the bad link: on an emulated fabric whose host h2 hangs off a
-// 50 Mbit/s link (the others 1 Gbit/s), every pair through h2's link shows far below the
+// 20 Mbit/s link (the others 1 Gbit/s), every pair through h2's link shows far below the
 // median in the throughput matrix, and no other pair does.
 #include <gtest/gtest.h>
 
@@ -25,11 +25,11 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
   FabricGuard guard(name);
   fabric::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
-  m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=50mbit", "test"));
+  m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=20mbit", "test"));
   const std::map<std::string, std::string> options{{"fabric_name", name}};
   RunOptions o = testing::launcherRun("emulated", launch::defaultHosts("emulated", options, 4), options);
   o.controller_address = launch::emulatedControllerAddress(options);
-  auto matrix = testing::streamTest("matrix", plan::Placement::kMatrix, 150e6);  // 150 Mbit/s per pair
+  auto matrix = testing::streamTest("matrix", plan::Placement::kMatrix, 100e6);  // 100 Mbit/s per pair
   matrix.params.duration_ns = 400'000'000;
   RunResult r = Runner(o).run({matrix});
   ASSERT_EQ(r.tests.size(), 1u);
@@ -49,9 +49,6 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
     for (size_t b = a + 1; b < 4; ++b) all.push_back(pair(a, b));
   }
   ASSERT_EQ(all.size(), 6u);
-  std::vector<double> sorted = all;
-  std::sort(sorted.begin(), sorted.end());
-  const double median = (sorted[2] + sorted[3]) / 2;
   double slowest_other = 1e9, fastest_through_slow = 0;
   for (size_t a = 0; a < 4; ++a) {
     for (size_t b = a + 1; b < 4; ++b) {
@@ -60,20 +57,18 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
       if (through_slow) {
         fastest_through_slow = std::max(fastest_through_slow, v);
       } else {
-        slowest_other = std::min(slowest_other, v);
-        EXPECT_GT(v, 0.9 * 0.15) << a << " - " << b << ": 150 Mbit/s over 1 Gbit/s links";
+        slowest_other = std::min(slowest_other, v);  // CPU-bound on a loaded machine: no absolute floor
       }
-      // Toward h2 the switch port's 50 Mbit/s egress holds; from h2, its own interface's
+      // Toward h2 the switch port's 20 Mbit/s egress holds; from h2, its own interface's
       // shaper lets more through (see the issue note), but the pair still stands out.
       const bool toward_slow = cells.at(a).at(b).is_number() ? static_cast<int>(b) == slow : static_cast<int>(a) == slow;
       if (toward_slow) {
-        EXPECT_LT(v, 0.06) << a << " - " << b << ": into the 50 Mbit/s link; matrix " << cells.dump();
+        EXPECT_LT(v, 0.03) << a << " - " << b << ": into the 20 Mbit/s link; matrix " << cells.dump();
       }
     }
   }
-  EXPECT_LT(fastest_through_slow, 0.8 * slowest_other) << "every pair through h2's link is below every other pair; matrix "
+  EXPECT_LT(fastest_through_slow, 0.6 * slowest_other) << "every pair through h2's link is below every other pair; matrix "
                                                          << cells.dump();
-  EXPECT_LT(*std::min_element(all.begin(), all.end()), 0.5 * median);
 }
 
 }  // namespace
