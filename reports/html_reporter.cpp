@@ -242,6 +242,16 @@ std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::
       any = any || v.is_number();
     }
   }
+  // Outliers (results/matrix_outliers.h) of this matrix's metric: outlined, suspect named.
+  if (const json* o = find(mx, {"outliers"}); o && o->value("metric", "") == key) {
+    if (const json* pairs = find(*o, {"pairs"}); pairs && pairs->is_array()) {
+      for (const auto& p : *pairs) {
+        if (p.contains("a") && p.contains("b")) h.flagged.emplace_back(p["a"].get<size_t>(), p["b"].get<size_t>());
+      }
+      h.note = std::to_string(h.flagged.size()) + " outlier pair" + (h.flagged.size() == 1 ? "" : "s") + " (outlined)";
+    }
+    if (const json* sus = find(*o, {"suspect"}); sus && sus->is_string()) h.note += "; suspect: " + sus->get<std::string>();
+  }
   return any ? std::optional<svg::Heatmap>(std::move(h)) : std::nullopt;
 }
 

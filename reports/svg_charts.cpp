@@ -359,7 +359,7 @@ std::string heatmapChart(const Heatmap& hm) {
   const double cell = std::clamp(440.0 / static_cast<double>(n), 6.0, 56.0);
   constexpr double kLabels = 150, kScale = 190, kHead = 56;
   const double w = kLabels + cell * static_cast<double>(n) + kScale,
-               h = std::max(kHead + cell * static_cast<double>(n) + 24, kHead + 14 * 10 + 44);
+               h = std::max(kHead + cell * static_cast<double>(n) + 24, kHead + 14 * 10 + 58);
   const bool text_in_cells = cell >= 30;
   // Colours are relative to the median cell, not stretched over min..max: a matrix of equal
   // links stays one colour however small their differences, and a bad link stands out by how
@@ -401,9 +401,13 @@ std::string heatmapChart(const Heatmap& hm) {
         v = hm.values[r][c];
       }
       const std::string tip = hm.labels[r] + " ↔ " + hm.labels[c] + ": " + (v ? formatNumber(*v) + " " + hm.unit : "no value");
+      const bool flag = std::any_of(hm.flagged.begin(), hm.flagged.end(), [&](const auto& p) {
+        return (p.first == r && p.second == c) || (p.first == c && p.second == r);
+      });
       o += "<rect x=\"" + px(x) + "\" y=\"" + px(y) + "\" width=\"" + px(cell) + "\" height=\"" + px(cell) +
-           "\" fill=\"" + (v ? heat(badness(*v)) : std::string("#eeeeee")) + "\" stroke=\"#fff\"><title>" +
-           escape(tip) + "</title></rect>\n";
+           "\" fill=\"" + (v ? heat(badness(*v)) : std::string("#eeeeee")) + "\" stroke=\"" +
+           (flag && v ? "#111\" stroke-width=\"3\" class=\"flagged" : "#fff") + "\"><title>" +
+           escape(tip + (flag && v ? " (outlier)" : "")) + "</title></rect>\n";
       if (text_in_cells) {
         o += "<text x=\"" + px(x + cell / 2) + "\" y=\"" + px(y + cell / 2 + 4) + "\" text-anchor=\"middle\" fill=\"" +
              (v && badness(*v) > 0.6 ? "#fff" : "#222") + "\">" + (v ? escape(formatNumber(*v)) : "—") + "</text>\n";
@@ -426,6 +430,9 @@ std::string heatmapChart(const Heatmap& hm) {
        escape(formatNumber(vmin) + " – " + formatNumber(vmax) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
        px(sy + step * 10 + 18) + "\" fill=\"#555\">" + (hm.higher_is_better ? "higher is better" : "lower is better") +
        "</text>\n";
+  if (!hm.note.empty()) {
+    o += "<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 46) + "\" fill=\"#111\">" + escape(hm.note) + "</text>\n";
+  }
   return o + "</svg>\n";
 }
 

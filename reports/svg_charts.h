@@ -63,6 +63,8 @@ struct Heatmap {
   std::string column_title = "peer";
   std::vector<std::string> labels;                   // rows (senders) and columns alike
   std::vector<std::vector<std::optional<double>>> values;  // [row][column]; nullopt: no value
+  std::vector<std::pair<size_t, size_t>> flagged;   // outlier pairs (either order): outlined
+  std::string note;                                  // a line under the matrix, e.g. the suspect host
 };
 // Host × host matrix: a coloured cell per value with the value written in it (when the cells
 // are large enough), a colour scale with its range, row and column labels.

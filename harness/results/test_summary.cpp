@@ -5,6 +5,7 @@
 
 #include "harness/results/counter_summary.h"
 #include "harness/results/histograms.h"
+#include "harness/results/matrix_outliers.h"
 #include "harness/results/probe_summary.h"
 
 namespace fabcheck::results {
@@ -116,7 +117,10 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   addProbeMetrics(t, j["metrics"]);
   addCounters(t, agents, j);
   j["histograms"] = histogramsOf(t);
-  if (t.spec.placement == plan::Placement::kMatrix) j["matrix"] = matrixOf(t, agents);
+  if (t.spec.placement == plan::Placement::kMatrix) {
+    j["matrix"] = matrixOf(t, agents);
+    addMatrixOutliers(j);
+  }
   return j;
 }
 

@@ -93,6 +93,14 @@ std::vector<MetricInfo> build() {
                kFlows, "at least 2 senders", {"start_skew_us.p99", "start_skew_us.max"}});
   m.push_back({"start_skew_bound_us", "us", "bound on start_skew_us's error from the measured clock offsets", kFlows,
                "at least 2 senders", {}});
+  // The pairwise matrix (placement matrix; harness/results/matrix_outliers.h).
+  const std::string matrix_only = "placement matrix";
+  m.push_back({"matrix.bandwidth_gbps.min", "Gbit/s", "throughput of the slowest pair of the matrix", kFlows, matrix_only, {}});
+  m.push_back({"matrix.bandwidth_gbps.median", "Gbit/s", "median throughput over the matrix's pairs", kFlows, matrix_only, {}});
+  m.push_back({"matrix.latency_us_p50.max", "us", "round-trip p50 of the slowest pair of a pingpong matrix", kPingpong, matrix_only, {}});
+  m.push_back({"matrix.latency_us_p50.median", "us", "median round-trip p50 over a pingpong matrix's pairs", kPingpong, matrix_only, {}});
+  m.push_back({"matrix.outlier_pairs", "pairs",
+               "pairs below 0.9 x the median throughput (pingpong: above the median latency / 0.9)", kAll, matrix_only, {}});
   // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
   // source could be read (the emulated fabric's switch ports; each participant's host).
   for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAll, c.source + " counters read", {}});

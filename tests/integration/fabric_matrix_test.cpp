@@ -67,6 +67,10 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
       }
     }
   }
+  // fabcheck's own finding: h2's pairs are the outliers and h2 is the suspect.
+  const auto& outliers = j.at("matrix").at("outliers");
+  EXPECT_GE(outliers.at("pairs").size(), 2u) << outliers.dump();
+  EXPECT_EQ(outliers.at("suspect"), j.at("matrix").at("agents").at(slow)) << outliers.dump();
   EXPECT_LT(fastest_through_slow, 0.6 * slowest_other) << "every pair through h2's link is below every other pair; matrix "
                                                          << cells.dump();
 }
