@@ -230,7 +230,19 @@ Case testCase(const json& record, const std::string& classname) {
     body += "/>\n";
   }
   body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
-  if (!error.empty()) body += "      <system-err>" + xmlText(error + "\n") + "</system-err>\n";
+  // The agents' own log lines of this test (warnings and errors at the default level).
+  std::string logs;
+  if (const auto it = record.find("agent_logs"); it != record.end() && it->is_object()) {
+    for (const auto& [agent, lines] : it->items()) {
+      if (!lines.is_array()) continue;
+      for (const auto& l : lines) {
+        if (l.is_string()) logs += "agent " + agent + ": " + l.get<std::string>() + "\n";
+      }
+    }
+  }
+  if (!error.empty() || !logs.empty()) {
+    body += "      <system-err>" + xmlText((error.empty() ? "" : error + "\n") + logs) + "</system-err>\n";
+  }
 
   c.xml = "    <testcase";
   attr(c.xml, "name", str(record, "name"));

@@ -4,8 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fabcheck::log {
 
@@ -15,6 +17,13 @@ void configure(std::string_view prefix, std::string_view level);
 
 // The shared logger. Safe to use before configure() (prefix "fabcheck", level "warn").
 spdlog::logger& get();
+
+// Every line the logger writes (at its level) is also kept in memory, the last 1000 of them,
+// numbered. mark() is the number the next line will get; linesSince(m) returns the kept lines
+// numbered m or later, at most `max` (the latest), formatted as on stderr without the newline.
+// An agent sends its lines of a test with the test's results (reports show them).
+uint64_t mark();
+std::vector<std::string> linesSince(uint64_t mark, size_t max = 200);
 
 template <typename... Args>
 void debug(spdlog::format_string_t<Args...> fmt, Args&&... args) { get().debug(fmt, std::forward<Args>(args)...); }

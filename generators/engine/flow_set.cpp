@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "generators/core/log.h"
 #include "generators/engine/pingpong.h"
 #include "generators/engine/stream_sender.h"
 
@@ -41,6 +42,7 @@ FlowSet::~FlowSet() {
 }
 
 void FlowSet::record(const std::string& error) {
+  log::warn("{}", error);  // also in the agent's log of this test (reports' system-err)
   std::lock_guard lock(mutex_);
   errors_.push_back(error);
 }

@@ -117,6 +117,7 @@ class Session {
   }
 
   void runTestSteps(const json& setup) {
+    const uint64_t log_mark = log::mark();  // this test's log lines go back with its results
     patterns::PatternParams params;
     patterns::PatternPlan plan;
     std::unique_ptr<transport::Transport> transport;
@@ -241,6 +242,7 @@ class Session {
       results["counters"] = json{{"error", e.what()}};
     }
     results["counters"]["netns"] = networkNamespaceId();
+    results["log"] = log::linesSince(log_mark);
     reply(results);
   }
 

@@ -404,6 +404,12 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       for (auto x : r.at("receivers").get<std::vector<engine::ReceiverResult>>()) out.receivers.push_back(x);
       for (auto x : r.at("responders").get<std::vector<engine::ResponderResult>>()) out.responders.push_back(x);
       for (const auto& e : r.at("errors")) errors.push_back(I.who(a) + ": " + e.get<std::string>());
+      if (r.contains("log") && r["log"].is_array() && !r["log"].empty()) {
+        auto& lines = out.agent_logs[a];
+        for (const auto& l : r["log"]) {
+          if (l.is_string()) lines.push_back(l.get<std::string>());
+        }
+      }
       if (r.contains("counters") && r["counters"].is_object()) {
         json& c = out.host_counters[a];
         json metrics = c.is_object() && c.contains("metrics") ? c["metrics"] : json::object();

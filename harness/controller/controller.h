@@ -88,6 +88,9 @@ struct TestOutcome {
   // sources, e.g. the emulated switch ports; null when the launcher has none).
   std::map<int, nlohmann::json> host_counters;
   nlohmann::json fabric_counters;
+  // What each participant logged during the test (at its --log-level), by agent id; agents
+  // that logged nothing are absent.
+  std::map<int, std::vector<std::string>> agent_logs;
   int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the
   // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest

@@ -116,6 +116,9 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   });
   addProbeMetrics(t, j["metrics"]);
   addCounters(t, agents, j);
+  json logs = json::object();
+  for (const auto& [a, lines] : t.agent_logs) logs[std::to_string(a)] = lines;
+  j["agent_logs"] = logs;
   j["histograms"] = histogramsOf(t);
   if (t.spec.placement == plan::Placement::kMatrix) {
     j["matrix"] = matrixOf(t, agents);

@@ -199,6 +199,7 @@ inline json errorRecord() {
           {"rounds", 1},
           {"verdict", "error"},
           {"error", kInfrastructureError},
+          {"agent_logs", {{"0", {"[2026-11-21T10:00:01.250] [agent0] warning: flow 2 sender: 3 sends refused (ENOBUFS)"}}}},
           {"start_skew_us", nullptr},
           {"start_skew_bound_us", nullptr},
           {"one_way_bound_us", nullptr},
