@@ -1,7 +1,8 @@
 #include "harness/fabric/command_runner.h"
 
-#include "harness/launch/launcher.h"
-#include "harness/launch/process.h"
+#include <chrono>
+
+#include "harness/counters/command_runner.h"
 
 namespace fabcheck::fabric {
 
@@ -15,27 +16,27 @@ std::string CommandResult::why() const {
   return exit_code == -1 ? "killed by a signal" : "exit code " + std::to_string(exit_code);
 }
 
-std::string commandText(const std::vector<std::string>& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
+std::string commandText(const std::vector<std::string>& argv) { return counters::describeCommand(argv); }
 
+// The counters' runner (C locale, a missing program reported, not thrown) under the fabric's
+// contract: a program that cannot run at all is a FabricError.
 CommandResult SystemCommandRunner::run(const std::vector<std::string>& argv, int64_t timeout_ns) {
-  launch::SpawnRequest req;
-  req.argv = argv;
-  req.capture_stdout = true;
-  launch::RunOutput o;
+  static const counters::CommandRunner system = counters::systemCommandRunner();
+  counters::CommandResult o;
   try {
-    o = launch::runToCompletion(req, timeout_ns);
-  } catch (const launch::LaunchError& e) {
-    throw FabricError("cannot run `" + commandText(argv) + "`: " + e.what() + " (scripts/install-deps.sh installs iproute2, procps and ethtool)");
+    o = system(argv, std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(timeout_ns)));
+  } catch (const Error& e) {
+    throw FabricError(std::string(e.what()) + " (scripts/install-deps.sh installs iproute2, procps and ethtool)");
+  }
+  if (o.not_found) {
+    throw FabricError("cannot run `" + commandText(argv) + "`: " + argv.at(0) +
+                      " is not installed (scripts/install-deps.sh installs iproute2, procps and ethtool)");
   }
   CommandResult r;
-  r.exit_code = o.exit.code;
+  r.exit_code = o.exit_code;
   r.timed_out = o.timed_out;
   r.out = std::move(o.out);
-  r.err = std::move(o.err_tail);
+  r.err = std::move(o.err);
   return r;
 }
 

@@ -7,8 +7,8 @@
 //   only when the program cannot be started at all (not installed).
 // - Every command has a timeout; a command that runs past it is killed (SIGKILL) and reported
 //   as timed_out.
-// - SystemCommandRunner is the real one (posix_spawn via launch::runToCompletion); tests use a
-//   recording fake to check which commands a plan runs and what it undoes.
+// - SystemCommandRunner is the real one (counters::systemCommandRunner(): posix_spawn, C
+//   locale); tests use a recording fake to check which commands a plan runs and what it undoes.
 #pragma once
 
 #include <cstdint>

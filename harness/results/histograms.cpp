@@ -1,8 +1,5 @@
 #include "harness/results/histograms.h"
 
-#include "harness/results/measurements.h"
-#include "harness/results/test_summary.h"
-
 namespace fabcheck::results {
 
 using nlohmann::json;
@@ -17,13 +14,12 @@ void put(json& out, const char* key, const Hs& hs) {
 
 }  // namespace
 
-json histogramsOf(const controller::TestOutcome& t) {
+json histogramsOf(const controller::TestOutcome& t, const Measurements& m) {
   json out = json::object();
   Hs rtt, idle, one_way, spread, completion;
   for (const auto& p : t.pingpongs) rtt.push_back(&p.rtt_ns);
   for (const auto& p : t.idle_pingpongs) idle.push_back(&p.rtt_ns);
   // One-way and burst histograms as the metrics count them: the load's flows only.
-  const Measurements m = measurementsOf(t);
   for (const auto& r : m.receivers) {
     if (r.one_way_ns) one_way.push_back(&*r.one_way_ns);
     if (r.burst_spread_ns) spread.push_back(&*r.burst_spread_ns);

@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/controller/controller.h"
+#include "harness/results/measurements.h"
 
 namespace fabcheck::results {
 
-nlohmann::json histogramsOf(const controller::TestOutcome& t);
+// `load` is measurementsOf(t) (test_summary.h): the load's flows, the probe left out.
+nlohmann::json histogramsOf(const controller::TestOutcome& t, const Measurements& load);
 
 }  // namespace fabcheck::results

@@ -105,7 +105,8 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
       t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_bound_ns) / 1000.0) : json(nullptr);
   j["one_way_bound_us"] =
       t.one_way_bound_ns >= 0 ? json(static_cast<double>(t.one_way_bound_ns) / 1000.0) : json(nullptr);
-  j["metrics"] = summarize(measurementsOf(t), [&](uint32_t id) {
+  const Measurements load = measurementsOf(t);
+  j["metrics"] = summarize(load, [&](uint32_t id) {
     auto it = flow.find(id);
     if (it == flow.end()) return json::object();
     const auto& f = *it->second;
@@ -119,7 +120,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   json logs = json::object();
   for (const auto& [a, lines] : t.agent_logs) logs[std::to_string(a)] = lines;
   j["agent_logs"] = logs;
-  j["histograms"] = histogramsOf(t);
+  j["histograms"] = histogramsOf(t, load);
   if (t.spec.placement == plan::Placement::kMatrix) {
     j["matrix"] = matrixOf(t, agents);
     addMatrixOutliers(j);

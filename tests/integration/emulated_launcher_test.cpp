@@ -15,26 +15,17 @@ using testing::FabricGuard;
 using testing::fabricLeftovers;
 using testing::uniqueFabricName;
 
-#define SKIP_WITHOUT_NAMESPACES()                                        \
-  do {                                                                   \
-    if (std::string why = testing::fabricSkipReason(); !why.empty()) { \
-      GTEST_SKIP() << why;                                               \
-    }                                                                    \
-  } while (0)
-
 TEST(EmulatedLauncher, RunsAStreamPairThroughTheSwitchOfARunningFabric) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('e');
   FabricGuard guard(name);
   fabric::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   m.up(fabric::parseFabricSpec("name=" + name + ",hosts=2,rate=1gbit,queue=1000", "test"));
   const std::map<std::string, std::string> options{{"fabric_name", name}};
-  const auto hosts = launch::defaultHosts("emulated", options, 2);
-  ASSERT_EQ(hosts.size(), 2u);
-  EXPECT_EQ(hosts[1].name, "h1");
-  RunOptions o = testing::launcherRun("emulated", hosts, options);
-  o.controller_address = launch::emulatedControllerAddress(options);
+  RunOptions o = testing::emulatedRun(options, 2);
+  ASSERT_EQ(o.hosts.size(), 2u);
+  EXPECT_EQ(o.hosts[1].name, "h1");
   EXPECT_NE(o.controller_address, "0.0.0.0");
   const std::string sw = "fc-" + name + "-sw:";
   auto before = testing::portCountersOf(name);
@@ -54,12 +45,11 @@ TEST(EmulatedLauncher, RunsAStreamPairThroughTheSwitchOfARunningFabric) {
 }
 
 TEST(EmulatedLauncher, FabricSpecOptionBringsTheFabricUpForTheRunAndDownAfter) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('s');
   FabricGuard guard(name);
   const std::map<std::string, std::string> options{{"fabric", "name=" + name + ",hosts=2,rate=500mbit"}};
-  RunOptions o = testing::launcherRun("emulated", launch::defaultHosts("emulated", options, 2), options);
-  o.controller_address = launch::emulatedControllerAddress(options);
+  RunOptions o = testing::emulatedRun(options, 2);
   EXPECT_EQ(o.controller_address, "0.0.0.0") << "not up yet: listen everywhere, the launcher points agents at the fabric";
   RunResult r = Runner(o).run({testing::streamTest("pair", plan::Placement::kPairs, 20e6)});
   ASSERT_EQ(r.tests.size(), 1u);

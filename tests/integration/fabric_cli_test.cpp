@@ -18,17 +18,10 @@ using testing::uniqueFabricName;
 
 constexpr auto kLong = std::chrono::seconds(120);
 
-#define SKIP_WITHOUT_NAMESPACES()                                        \
-  do {                                                                   \
-    if (std::string why = testing::fabricSkipReason(); !why.empty()) { \
-      GTEST_SKIP() << why;                                               \
-    }                                                                    \
-  } while (0)
-
 std::vector<std::string> noLeftovers() { return {}; }
 
 TEST(FabricCli, UpStatusDownRoundTripLeavesNothing) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('r');
   FabricGuard guard(name);
   const std::string spec = "name=" + name + ",hosts=3,topology=switch,rate=200mbit,queue=20";
@@ -60,7 +53,7 @@ TEST(FabricCli, UpStatusDownRoundTripLeavesNothing) {
 }
 
 TEST(FabricCli, AFailureHalfWayRemovesWhatUpMadeAndNothingElse) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('f');
   FabricGuard guard(name);
   const std::string taken = "fc-" + name + "-h2";  // not ours: up fails at the third host
@@ -76,7 +69,7 @@ TEST(FabricCli, AFailureHalfWayRemovesWhatUpMadeAndNothingElse) {
 }
 
 TEST(FabricCli, SigintDuringUpLeavesNothing) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('i');
   FabricGuard guard(name);
   auto p = testing::Subprocess::start({testing::kFabcheckBin, "fabric", "up", "--fabric", "name=" + name + ",hosts=40"});
@@ -96,7 +89,7 @@ TEST(FabricCli, BadSpecIsAUsageErrorNamingTheKey) {
 }
 
 TEST(FabricLeafSpine, FlowsCrossLeafSpineLeafAndSpreadOverBothSpines) {
-  SKIP_WITHOUT_NAMESPACES();
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('l');
   FabricGuard guard(name);
   fabric::SystemCommandRunner runner;

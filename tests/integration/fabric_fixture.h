@@ -16,10 +16,20 @@
 #include <vector>
 
 #include "harness/fabric/fabric_manager.h"
+#include "harness/launch/emulated_launcher.h"
 #include "tests/integration/gen_server.h"
+#include "tests/integration/runner_helpers.h"
 #include "tests/support/subprocess.h"
 
 namespace fabcheck::testing {
+
+// Skips the test, with the reason, where network namespaces cannot be made (not root...).
+#define FABCHECK_SKIP_WITHOUT_NAMESPACES()                                   \
+  do {                                                                     \
+    if (std::string why = ::fabcheck::testing::fabricSkipReason(); !why.empty()) { \
+      GTEST_SKIP() << why;                                                 \
+    }                                                                      \
+  } while (0)
 
 // Subprocess runs a path, not a name looked up on PATH: where `ip` is.
 inline const std::string& ipBinary() {
@@ -124,6 +134,14 @@ inline std::string sendUdpFrom(const std::string& ns, const std::string& dst, co
   });
   t.join();
   return error;
+}
+
+// Runner options for the emulated launcher with these launcher options (fabric_name= or
+// fabric=): the fabric's hosts, and the controller address its agents can reach.
+inline RunOptions emulatedRun(const std::map<std::string, std::string>& options, int agents) {
+  RunOptions o = launcherRun("emulated", launch::defaultHosts("emulated", options, agents), options);
+  o.controller_address = launch::emulatedControllerAddress(options);
+  return o;
 }
 
 }  // namespace fabcheck::testing

@@ -39,15 +39,14 @@ uint64_t udpRcvbufErrors(const std::string& ns) {
 }
 
 TEST(FabricIncast, LostMessagesEqualSwitchQueueDropsPlusReceiverSocketDrops) {
-  if (std::string why = testing::fabricSkipReason(); !why.empty()) GTEST_SKIP() << why;
+  FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('n');
   FabricGuard guard(name);
   fabric::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   const auto layout = m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=200mbit,queue=20", "test")).layout;
   const std::map<std::string, std::string> options{{"fabric_name", name}};
-  RunOptions o = testing::launcherRun("emulated", launch::defaultHosts("emulated", options, 4), options);
-  o.controller_address = launch::emulatedControllerAddress(options);
+  RunOptions o = testing::emulatedRun(options, 4);
   auto incast = testing::streamTest("incast", plan::Placement::kIncast, 450e6);  // 3 × 150 Mbit/s into 200 Mbit/s
 
   const std::string sw = "fc-" + name + "-sw:";
