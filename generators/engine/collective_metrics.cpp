@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -82,12 +83,30 @@ CollectiveMetrics deriveCollectiveMetrics(std::span<const CollectiveRankResult> 
   if (!rates.empty()) {
     std::vector<double> v;
     for (const auto& x : rates) v.push_back(x.gbit_s);
-    m.median_link_gbit_s = percentile(v, 0.5);
+    // The median proper (the mean of the middle two of an even count): a slow host slows two
+    // links of a ring, half of them on 4 ranks, and the lower middle would be a slow one.
+    std::sort(v.begin(), v.end());
+    const size_t h = v.size() / 2;
+    m.median_link_gbit_s = v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
     const auto slowest = std::min_element(rates.begin(), rates.end(),
                                           [](const Rate& a, const Rate& b) { return a.gbit_s < b.gbit_s; });
     if (slowest->gbit_s < options.straggler_link_ratio * m.median_link_gbit_s) {
       m.straggler = true;
       m.straggler_rank = slowest->from;
+      // Several slow links that all touch one rank (its links in and out, as a slow NIC or a
+      // shaped port makes): that rank is the straggler, not the sender of the slowest.
+      std::map<int, size_t> touches;
+      for (const auto& x : rates) {
+        if (x.gbit_s >= options.straggler_link_ratio * m.median_link_gbit_s) continue;
+        ++m.straggler_links;
+        ++touches[x.from];
+        ++touches[x.to];
+      }
+      if (m.straggler_links >= 2) {
+        for (const auto& [rank, n] : touches) {
+          if (n == m.straggler_links) m.straggler_rank = rank;
+        }
+      }
       m.straggler_link_from = slowest->from;
       m.straggler_link_to = slowest->to;
       m.straggler_link_gbit_s = slowest->gbit_s;
@@ -139,6 +158,7 @@ void to_json(nlohmann::json& j, const CollectiveMetrics& m) {
                      {"slowest_step_us", m.slowest_step_us},
                      {"straggler", m.straggler},
                      {"straggler_rank", m.straggler_rank},
+                     {"straggler_links", m.straggler_links},
                      {"straggler_link_from", m.straggler_link_from},
                      {"straggler_link_to", m.straggler_link_to},
                      {"straggler_link_gbit_s", m.straggler_link_gbit_s},

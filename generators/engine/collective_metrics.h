@@ -8,8 +8,11 @@
 //
 // Where the time went:
 // - link rate = bytes × 8 / busy_ns of every outgoing link (busy = data unsent or unacknowledged):
-//   a link slower than straggler_link_ratio × the median link rate is a straggler; the slowest
-//   such link is named (from → to) and its sender is the straggler rank.
+//   a link slower than straggler_link_ratio × the median link rate (the mean of the middle two
+//   for an even count) is a straggler; the slowest
+//   such link is named (from → to) and its sender is the straggler rank, unless several links
+//   are that slow and one rank is in every one of them (a slow host: its links in and out),
+//   which is then the straggler rank.
 // - slowest step = the (rank, step) with the largest mean step time; its link is the peer whose
 //   data completed that step last (wait_peer) → that rank.
 // - slowest_rank = the straggler rank when there is one, else the rank with the largest mean
@@ -49,6 +52,7 @@ struct CollectiveMetrics {
   double slowest_step_us = 0;        // its mean time
   bool straggler = false;
   int straggler_rank = -1;
+  size_t straggler_links = 0;        // links below straggler_link_ratio × the median
   int straggler_link_from = -1, straggler_link_to = -1;
   double straggler_link_gbit_s = 0;
   double median_link_gbit_s = 0;

@@ -145,7 +145,7 @@ void from_json(const nlohmann::json& j, FlowSpec& f) {
   try {
     j.at("flow_id").get_to(f.flow_id);
     const int role = j.at("role").get<int>();
-    if (role < 0 || role > static_cast<int>(FlowRole::kBurst)) {
+    if (role < 0 || role > static_cast<int>(FlowRole::kCollective)) {
       throw ProtocolError("malformed flow: role " + std::to_string(role));
     }
     f.role = static_cast<FlowRole>(role);

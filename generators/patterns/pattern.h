@@ -50,6 +50,7 @@ enum class FlowRole : uint8_t {
   kStream,     // sender streams paced messages; receiver accounts them
   kPingpong,   // sender sends one message and waits for its echo; receiver echoes
   kBurst,      // sender sends bursts on a schedule; receiver accounts per burst
+  kCollective, // one link of a collective (engine/collective_executor.h): the ranks run it, not FlowSet
 };
 
 struct FlowSpec {

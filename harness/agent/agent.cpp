@@ -16,6 +16,7 @@
 #include "generators/engine/flow_set.h"
 #include "generators/pacing/wait.h"
 #include "harness/agent/agent_messages.h"
+#include "harness/agent/collective_rank.h"
 #include "harness/counters/test_counters.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
@@ -47,7 +48,8 @@ std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParam
     if (p.duration_ns == 0) by_iterations = true;
     duration = std::max(duration, p.warmup_ns + p.duration_ns);
     if (f.sender != me) continue;
-    if (f.role == patterns::FlowRole::kStream && f.rate_bps == 0 && f.rate_pps == 0) unlimited = true;
+    const bool paced_role = f.role == patterns::FlowRole::kStream || f.role == patterns::FlowRole::kCollective;
+    if (paced_role && f.rate_bps == 0 && f.rate_pps == 0) unlimited = true;
     rate += f.rate_bps + f.rate_pps * p.size_bytes * 8;
   }
   if (limits.max_rate_bps > 0 && (unlimited || rate > limits.max_rate_bps)) {
@@ -126,6 +128,8 @@ class Session {
     transport::TransportProperties props;
     int me = 0;
     engine::FlowSetOptions flow_options;
+    std::optional<CollectiveSetup> collective;  // a collective round: this agent's rank
+    bool coalescing = false;
     try {
       params = setup.at("params").get<patterns::PatternParams>();
       me = setup.at("me").get<int>();
@@ -135,6 +139,7 @@ class Session {
           flow_options.clock_correction_ns[static_cast<uint32_t>(std::stoul(id))] = c.get<int64_t>();
         }
       }
+      if (setup.contains("collective")) collective = setup.at("collective").get<CollectiveSetup>();
       auto options = transport::transportOptionsFromJson(setup.at("transport_options").dump());
       if (std::string why = checkLimits(o_.limits, params, plan, me, options.bind_interface); !why.empty()) {
         sendError("agent " + std::to_string(o_.agent_id) + " on " + hostName() + " refuses the plan: " + why);
@@ -143,6 +148,7 @@ class Session {
       const std::string kind = setup.at("transport").get<std::string>();
       transport = transport::createTransport(kind, options);
       props = transport->properties();
+      coalescing = options.coalescing && props.supports_coalescing;
       for (const auto& f : plan.flows) {
         if (f.dscp < 0 || f.dscp == options.dscp || marked.count(f.dscp) || (f.sender != me && f.receiver != me)) continue;
         transport::TransportOptions o = options;
@@ -203,7 +209,20 @@ class Session {
     }
     for (auto& [id, fut] : accepting) conns[id] = fut.get();
 
-    engine::FlowSet flows(props, params, plan, me, std::move(conns), flow_options);
+    // A collective's links go to its rank; the other flows (a probe) to the FlowSet.
+    std::map<uint32_t, std::unique_ptr<transport::Connection>> collective_conns;
+    patterns::PatternPlan flow_plan;
+    for (const auto& f : plan.flows) {
+      if (f.role != patterns::FlowRole::kCollective) {
+        flow_plan.flows.push_back(f);
+      } else if (auto it = conns.find(f.flow_id); it != conns.end()) {
+        collective_conns[f.flow_id] = std::move(it->second);
+        conns.erase(it);
+      }
+    }
+    std::unique_ptr<CollectiveRank> rank;
+    if (collective) rank = std::make_unique<CollectiveRank>(*collective, collective_conns, coalescing);
+    engine::FlowSet flows(props, params, flow_plan, me, std::move(conns), flow_options);
     flows.startReceivers();
     // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is
     // reported in the results, never a reason to fail the test.
@@ -221,18 +240,22 @@ class Session {
     const int64_t start_wall = start.at("start_wall_ns").get<int64_t>();
     const int64_t start_mono = monoNowNs() + (start_wall - wallNowNs());
     flows.startSenders(start_mono);
-    flows.waitSenders();
-    json sent = makeMessage(msg::kSent);
-    sent["senders"] = flows.senderResults();
-    sent["pingpongs"] = flows.pingpongResults();
-    reply(sent);
-
-    const int64_t drain = 5'000'000'000;
-    json finish = expect(msg::kFinish, kStepTimeoutNs + drain, "waiting for the other agents to finish sending");
-    std::map<uint32_t, uint64_t> sent_by_flow;
-    for (const auto& [id, n] : finish.at("sent").items()) sent_by_flow[static_cast<uint32_t>(std::stoul(id))] = n.get<uint64_t>();
-    flows.finishReceivers(sent_by_flow);
     json results = makeMessage(msg::kResults);
+    if (rank) {
+      runCollectiveRank(*rank, *collective, start_mono, flows, results);
+    } else {
+      flows.waitSenders();
+      json sent = makeMessage(msg::kSent);
+      sent["senders"] = flows.senderResults();
+      sent["pingpongs"] = flows.pingpongResults();
+      reply(sent);
+
+      const int64_t drain = 5'000'000'000;
+      json finish = expect(msg::kFinish, kStepTimeoutNs + drain, "waiting for the other agents to finish sending");
+      std::map<uint32_t, uint64_t> sent_by_flow;
+      for (const auto& [id, n] : finish.at("sent").items()) sent_by_flow[static_cast<uint32_t>(std::stoul(id))] = n.get<uint64_t>();
+      flows.finishReceivers(sent_by_flow);
+    }
     results["receivers"] = flows.receiverResults();
     results["responders"] = flows.responderResults();
     results["errors"] = flows.errors();
@@ -244,6 +267,49 @@ class Session {
     results["counters"]["netns"] = networkNamespaceId();
     results["log"] = log::linesSince(log_mark);
     reply(results);
+  }
+
+  // A collective round from the start: the rank runs on its worker while this thread watches
+  // the control channel (an abort ends the rank at once); its result goes back in "sent"; the
+  // rank keeps acknowledging until the controller's "finish" says every rank is done. A probe
+  // running beside it (in `flows`) stops at "finish" and its round trips go with the results.
+  void runCollectiveRank(CollectiveRank& rank, const CollectiveSetup& setup, int64_t start_mono, engine::FlowSet& flows,
+                         json& results) {
+    rank.start(start_mono);
+    const int64_t deadline = start_mono + setup.timeout_ns;
+    while (!rank.finished()) {
+      if (monoNowNs() > deadline) {
+        rank.abort();
+        rank.join();
+        throw TimeoutError("collective rank " + std::to_string(setup.rank) + " did not finish within " +
+                           suite::formatDuration(setup.timeout_ns) + " (the test's timeout)");
+      }
+      std::optional<json> m = ch_.tryReceive(20'000'000, "running a collective");
+      if (!m || m->value("test_id", int64_t{-1}) != test_id_) continue;
+      if (m->value("type", "") == "abort") {
+        rank.abort();
+        rank.join();
+        throw TestAborted{};
+      }
+      throw ProtocolError("the controller sent '" + m->value("type", std::string()) + "' while the collective ran");
+    }
+    json sent = makeMessage(msg::kSent);
+    sent["senders"] = json::array();
+    sent["pingpongs"] = json::array();
+    sent["collective"] = rank.result();
+    reply(sent);
+    try {
+      expect(msg::kFinish, setup.timeout_ns + kStepTimeoutNs, "waiting for the other ranks to finish the collective");
+    } catch (...) {
+      rank.abort();
+      throw;
+    }
+    rank.release();
+    rank.join();
+    flows.stopSenders();
+    flows.waitSenders();
+    flows.finishReceivers({});
+    results["pingpongs"] = flows.pingpongResults();
   }
 
   int serve() {

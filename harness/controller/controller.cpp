@@ -8,7 +8,10 @@
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
 #include "generators/core/log.h"
+#include "generators/engine/collective_link.h"
+#include "generators/patterns/collective_schedule.h"
 #include "harness/agent/agent_messages.h"
+#include "harness/agent/collective_rank.h"
 #include "harness/controller/registration.h"
 #include "harness/counters/test_counters.h"
 #include "harness/protocol/authenticated_channel.h"
@@ -37,6 +40,10 @@ void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPla
     throw ConfigError(test + "a probe measures latency under load; the test's own pattern must be stream, microburst or incast, not pingpong");
   }
   if (rounds.size() != 1) {
+    if (spec.collective) {
+      throw ConfigError(test + "a probe needs a test that runs in one round; its sweep of " + std::to_string(rounds.size()) +
+                        " sizes runs " + std::to_string(rounds.size()));
+    }
     throw ConfigError(test + "a probe needs a placement that runs in one round; " + std::string(plan::toString(spec.placement)) +
                       " runs " + std::to_string(rounds.size()));
   }
@@ -50,8 +57,11 @@ void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPla
   p.kind = patterns::PatternKind::kPingpong;
   p.flows = 1;
   p.iterations = 0;
-  p.warmup_ns = spec.params.warmup_ns;
-  p.duration_ns = spec.params.duration_ns > 0 ? spec.params.duration_ns : pr.idle_duration_ns;
+  p.warmup_ns = spec.collective ? 0 : spec.params.warmup_ns;
+  // Beside a collective the probe runs until the ranks are done (the agent stops it then).
+  p.duration_ns = spec.collective                  ? spec.collective->timeout_ns
+                  : spec.params.duration_ns > 0 ? spec.params.duration_ns
+                                                : pr.idle_duration_ns;
   patterns::validate(p, 65507, spec.transport, {.size = "probe.size"});
   patterns::FlowSpec f;
   f.flow_id = static_cast<uint32_t>(rounds.front().flows.size());
@@ -63,8 +73,10 @@ void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPla
   rounds.front().flows.push_back(f);
 }
 
-// How long a round's traffic may run: its longest flow; by iterations, generously bounded.
+// How long a round's traffic may run: its longest flow; by iterations, generously bounded; a
+// collective round: its timeout.
 int64_t runNs(const TestSpec& spec, const patterns::PatternPlan& round) {
+  if (spec.collective) return spec.collective->timeout_ns;
   int64_t ns = 0;
   for (const auto& f : round.flows) {
     const patterns::PatternParams& p = f.params ? *f.params : spec.params;
@@ -72,6 +84,50 @@ int64_t runNs(const TestSpec& spec, const patterns::PatternPlan& round) {
     ns = std::max(ns, p.warmup_ns + p.duration_ns);
   }
   return ns;
+}
+
+// The rounds of a collective test, one per size: every link of the schedule is a flow (id =
+// its index in CollectiveSchedule::flows(), as the agents compute it); `params` gets each
+// round's parameters. Throws ConfigError for parameters the ranks cannot run.
+std::vector<patterns::PatternPlan> collectiveRounds(const TestSpec& spec, int ranks,
+                                                    std::vector<patterns::CollectiveParams>& params) {
+  const CollectiveSpec& c = *spec.collective;
+  const std::string test = "test '" + spec.name + "': ";
+  const uint32_t max_message = spec.transport == "udp" ? 65507 : (1u << 30);
+  if (c.message_bytes <= engine::kCollectiveHeaderBytes || c.message_bytes > max_message) {
+    throw ConfigError(test + "collective message size " + std::to_string(c.message_bytes) + " bytes: expected " +
+                      std::to_string(engine::kCollectiveHeaderBytes + 1) + " to " + std::to_string(max_message) +
+                      " (the " + spec.transport + " transport's largest message, 48 header bytes included)");
+  }
+  if (c.window_bytes < 2 * c.message_bytes) {
+    throw ConfigError(test + "collective window " + std::to_string(c.window_bytes) + " bytes: expected at least two messages (" +
+                      std::to_string(2 * c.message_bytes) + " bytes)");
+  }
+  if (c.timeout_ns <= 0 || c.step_timeout_ns <= 0) throw ConfigError(test + "collective timeouts must be above 0");
+  std::vector<patterns::PatternPlan> rounds;
+  for (uint64_t size : c.sweep()) {
+    patterns::CollectiveParams p = c.params;
+    p.size_bytes = size;
+    try {
+      const patterns::CollectiveSchedule schedule(p, ranks);
+      patterns::PatternPlan plan;
+      const auto flows = schedule.flows();
+      for (size_t i = 0; i < flows.size(); ++i) {
+        patterns::FlowSpec f;
+        f.flow_id = static_cast<uint32_t>(i);
+        f.role = patterns::FlowRole::kCollective;
+        f.sender = static_cast<int>(flows[i].sender);
+        f.receiver = static_cast<int>(flows[i].receiver);
+        f.rate_bps = c.link_rate_bps;
+        plan.flows.push_back(f);
+      }
+      rounds.push_back(std::move(plan));
+    } catch (const ConfigError& e) {
+      throw ConfigError(test + "size " + std::to_string(size) + " B on " + std::to_string(ranks) + " ranks: " + e.what());
+    }
+    params.push_back(p);
+  }
+  return rounds;
 }
 
 }  // namespace
@@ -230,6 +286,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     for (int a = 0; a < n; ++a) who.push_back(a);
   }
   std::vector<patterns::PatternPlan> rounds;
+  std::vector<patterns::CollectiveParams> collective_params;  // a collective: each round's
   try {
     std::set<int> seen;
     for (int a : who) {
@@ -239,8 +296,12 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       }
       if (!seen.insert(a).second) throw ConfigError("test '" + spec.name + "' names agent " + std::to_string(a) + " twice");
     }
-    patterns::validate(spec.params, 65507, spec.transport);
-    rounds = plan::placeRounds(spec.params, spec.placement, static_cast<int>(who.size()), spec.seed);
+    if (spec.collective) {
+      rounds = collectiveRounds(spec, static_cast<int>(who.size()), collective_params);
+    } else {
+      patterns::validate(spec.params, 65507, spec.transport);
+      rounds = plan::placeRounds(spec.params, spec.placement, static_cast<int>(who.size()), spec.seed);
+    }
     if (spec.probe) addProbe(spec, static_cast<int>(who.size()), rounds);
   } catch (const ConfigError& e) {
     out.error = e.what();
@@ -257,6 +318,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     }
   }
   out.participants.assign(parts.begin(), parts.end());
+  if (spec.collective) out.rank_agents = who;
   for (int a : parts) {
     if (I.agents[a].lost) {
       out.error = "agent " + std::to_string(a) + " was lost in an earlier test: " + I.agents[a].lost_reason;
@@ -278,9 +340,22 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       return out;
     }
   }
-  for (const auto& round : rounds) {
+  for (size_t r = 0; r < rounds.size(); ++r) {
     ++out.rounds;
-    runRound(spec, round, out);
+    if (spec.collective) {
+      out.collectives.push_back({collective_params[r].size_bytes, {}});
+      runRound(spec, rounds[r], out, &collective_params[r]);
+      auto& ranks = out.collectives.back().ranks;
+      std::sort(ranks.begin(), ranks.end(), [](const auto& x, const auto& y) { return x.rank < y.rank; });
+      for (const auto& x : ranks) {
+        if (out.error.empty() && !x.error.empty()) {
+          out.error = "size " + std::to_string(collective_params[r].size_bytes) + " B: " +
+                      I.who(who[static_cast<size_t>(x.rank)]) + ": " + x.error;
+        }
+      }
+    } else {
+      runRound(spec, rounds[r], out);
+    }
     if (!out.error.empty()) break;
   }
   auto byFlow = [](const auto& x, const auto& y) { return x.flow_id < y.flow_id; };
@@ -291,7 +366,8 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   return out;
 }
 
-void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out) {
+void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,
+                          const patterns::CollectiveParams* collective) {
   auto& I = *impl_;
   ++I.test_id;
   std::set<int> part_set;
@@ -326,6 +402,19 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
         corr[std::to_string(f.flow_id)] = I.agents[a].clock_offset_ns - I.agents[peer].clock_offset_ns;
       }
       m["clock_correction_ns"] = corr;
+      if (collective) {
+        const CollectiveSpec& c = *spec.collective;
+        agent::CollectiveSetup cs;
+        cs.params = *collective;
+        cs.ranks = static_cast<int>(out.rank_agents.size());
+        cs.rank = static_cast<int>(std::find(out.rank_agents.begin(), out.rank_agents.end(), a) - out.rank_agents.begin());
+        cs.link_rate_bps = c.link_rate_bps;
+        cs.message_bytes = c.message_bytes;
+        cs.window_bytes = c.window_bytes;
+        cs.step_timeout_ns = c.step_timeout_ns;
+        cs.timeout_ns = c.timeout_ns;
+        m["collective"] = cs;
+      }
       I.send(a, m, phase);
     }
     std::map<uint32_t, json> endpoint_of;
@@ -368,6 +457,16 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
         out.senders.push_back(s);
       }
       for (auto p : r.at("pingpongs").get<std::vector<engine::PingpongResult>>()) out.pingpongs.push_back(p);
+      if (collective) {
+        if (!r.contains("collective")) throw ProtocolError(I.who(a) + " sent no collective result during " + phase);
+        auto res = r.at("collective").get<engine::CollectiveRankResult>();
+        const int want = static_cast<int>(std::find(out.rank_agents.begin(), out.rank_agents.end(), a) - out.rank_agents.begin());
+        if (res.rank != want) {
+          throw ProtocolError(I.who(a) + " sent the result of rank " + std::to_string(res.rank) + "; it is rank " +
+                              std::to_string(want));
+        }
+        out.collectives.back().ranks.push_back(std::move(res));
+      }
     }
     // Achieved start skew: first sends mapped onto our clock with each agent's offset.
     {
@@ -403,6 +502,9 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       json r = I.receive(a, msg::kResults, phase, I.options.step_timeout_ns + 5'000'000'000);
       for (auto x : r.at("receivers").get<std::vector<engine::ReceiverResult>>()) out.receivers.push_back(x);
       for (auto x : r.at("responders").get<std::vector<engine::ResponderResult>>()) out.responders.push_back(x);
+      if (r.contains("pingpongs")) {  // beside a collective, the probe ends at "finish"
+        for (auto p : r.at("pingpongs").get<std::vector<engine::PingpongResult>>()) out.pingpongs.push_back(p);
+      }
       for (const auto& e : r.at("errors")) errors.push_back(I.who(a) + ": " + e.get<std::string>());
       if (r.contains("log") && r["log"].is_array() && !r["log"].empty()) {
         auto& lines = out.agent_logs[a];

@@ -20,7 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/interfaces.h"
+#include "generators/engine/collective_results.h"
 #include "generators/engine/flow_results.h"
+#include "generators/patterns/collective_params.h"
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
 #include "harness/plan/placement.h"
@@ -38,6 +40,29 @@ struct ProbeSpec {
   int64_t idle_duration_ns = 1'000'000'000;  // length of the idle baseline
 };
 
+// A collective test (AI-shaped load): every participant is a rank (rank r = the test's r-th
+// agent) and runs its part of the schedule (patterns/collective_schedule.h) through
+// engine::CollectiveExecutor over reliable links. One round per size of the sweep, each with
+// fresh connections; every round is bounded by timeout_ns.
+struct CollectiveSpec {
+  patterns::CollectiveParams params;  // size_bytes: the first size; the sweep is `sizes`
+  std::vector<uint64_t> sizes;        // S per round (nccl-tests -b/-e/-f); empty: params.size_bytes
+  double link_rate_bps = 0;           // pace every link's data to this rate; 0 = as fast as possible
+  uint32_t message_bytes = 8192;      // per message on the wire, the 48 header bytes included
+  uint32_t window_bytes = 256 * 1024; // unacknowledged bytes per link
+  double straggler_ratio = 0.5;       // a link below this × the median link rate is a straggler
+  int64_t timeout_ns = 120'000'000'000;      // one size's whole run (warm-up included) on every rank
+  int64_t step_timeout_ns = 10'000'000'000;  // one step of one rank (a peer that stops sending)
+
+  std::vector<uint64_t> sweep() const { return sizes.empty() ? std::vector<uint64_t>{params.size_bytes} : sizes; }
+};
+
+// What every rank measured at one size of a collective test, by rank.
+struct CollectiveRound {
+  uint64_t size_bytes = 0;
+  std::vector<engine::CollectiveRankResult> ranks;
+};
+
 struct TestSpec {
   std::string name;
   patterns::PatternParams params;
@@ -49,6 +74,10 @@ struct TestSpec {
   std::string transport = "udp";
   transport::TransportOptions transport_options;
   std::optional<ProbeSpec> probe;   // latency under load; only with single-round placements
+  // A collective instead of `params`' flows (placement unused: ranks are `agents` in order).
+  std::optional<CollectiveSpec> collective;
+  // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h).
+  double outlier_ratio = 0.9;
 };
 
 struct AgentInfo {
@@ -91,7 +120,10 @@ struct TestOutcome {
   // What each participant logged during the test (at its --log-level), by agent id; agents
   // that logged nothing are absent.
   std::map<int, std::vector<std::string>> agent_logs;
-  int rounds = 0;                   // rounds run (matrix: one per matching; else 1)
+  // A collective test: one entry per size that ran, ranks in rank order (rank r = agent ranks_agents[r]).
+  std::vector<CollectiveRound> collectives;
+  std::vector<int> rank_agents;     // agent id of each rank
+  int rounds = 0;                   // rounds run (matrix: one per matching; collective: one per size; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the
   // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest
   // over the flows; 0 when every agent shares the controller's kernel); −1 = not measured.
@@ -137,7 +169,10 @@ class Controller {
  private:
   // One round of a test: setup … results for `round` (flows name agent ids); appends results
   // to `out`, or sets out.error and aborts the round on every agent still reachable.
-  void runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out);
+  // A collective round (`collective`: this size's parameters) also gets each rank's setup and
+  // appends the ranks' results to out.collectives.back().
+  void runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,
+                const patterns::CollectiveParams* collective = nullptr);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

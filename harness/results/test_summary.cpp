@@ -3,6 +3,7 @@
 #include <map>
 #include <string>
 
+#include "harness/results/collective_summary.h"
 #include "harness/results/counter_summary.h"
 #include "harness/results/histograms.h"
 #include "harness/results/matrix_outliers.h"
@@ -94,7 +95,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   for (const auto& f : t.plan.flows) flow[f.flow_id] = &f;
   json j;
   j["name"] = t.name;
-  j["pattern"] = patterns::toString(t.spec.params.kind);
+  j["pattern"] = t.spec.collective ? "collective" : patterns::toString(t.spec.params.kind);
   j["placement"] = plan::toString(t.spec.placement);
   j["transport"] = t.spec.transport;
   j["participants"] = t.participants;
@@ -106,7 +107,10 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   j["one_way_bound_us"] =
       t.one_way_bound_ns >= 0 ? json(static_cast<double>(t.one_way_bound_ns) / 1000.0) : json(nullptr);
   const Measurements load = measurementsOf(t);
-  j["metrics"] = summarize(load, [&](uint32_t id) {
+  // A collective's own metrics are under metrics.collective (collective_summary.h); the flow
+  // metrics of streams would all read 0 for it.
+  if (t.spec.collective) j["metrics"] = json::object();
+  else j["metrics"] = summarize(load, [&](uint32_t id) {
     auto it = flow.find(id);
     if (it == flow.end()) return json::object();
     const auto& f = *it->second;
@@ -115,6 +119,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
                 {"sender_host", hostOf(agents, f.sender)},
                 {"receiver_host", hostOf(agents, f.receiver)}};
   });
+  addCollective(t, agents, j);
   addProbeMetrics(t, j["metrics"]);
   addCounters(t, agents, j);
   json logs = json::object();
@@ -123,7 +128,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   j["histograms"] = histogramsOf(t, load);
   if (t.spec.placement == plan::Placement::kMatrix) {
     j["matrix"] = matrixOf(t, agents);
-    addMatrixOutliers(j);
+    addMatrixOutliers(j, t.spec.outlier_ratio);
   }
   return j;
 }

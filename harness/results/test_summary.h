@@ -5,6 +5,9 @@
 //    summary of results/measurements.h (per_flow entries carry sender/receiver agent ids and
 //    hosts), matrix (placement matrix only): {hosts: [agent labels], latency_us_p50 /
 //    throughput_gbps: n×n arrays, null where no flow ran}}
+// A collective test has pattern "collective", its metrics under metrics.collective and the
+// per-size, per-rank and per-link detail in `collective` (collective_summary.h); it carries no
+// flow metrics.
 #pragma once
 
 #include <vector>

@@ -18,6 +18,9 @@ const std::vector<std::string> kPingpong = {"pingpong"};
 // "probe": any test with a latency-under-load probe (controller::ProbeSpec) produces it.
 const std::vector<std::string> kProbe = {"probe"};
 const std::vector<std::string> kRoundTrip = {"pingpong", "probe"};
+const std::vector<std::string> kCollective = {"collective"};
+// Counters are read around any test.
+const std::vector<std::string> kAnyTest = {"pingpong", "stream", "microburst", "incast", "collective"};
 
 // A latency-style histogram summary (results::latencyUs): one metric per statistic.
 void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const std::string& what,
@@ -103,7 +106,24 @@ std::vector<MetricInfo> build() {
                "pairs below 0.9 x the median throughput (pingpong: above the median latency / 0.9)", kAll, matrix_only, {}});
   // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
   // source could be read (the emulated fabric's switch ports; each participant's host).
-  for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAll, c.source + " counters read", {}});
+  // Collectives (harness/results/collective_summary.h): nccl-tests' figures. Bandwidths are
+  // GB/s (10^9 bytes/s) as nccl-tests prints them.
+  const std::string largest = "at the largest size of the sweep";
+  m.push_back({"collective.busbw_gbps", "GB/s", "bus bandwidth: algbw x the kind's factor (all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; broadcast 1), " + largest, kCollective, "", {}});
+  m.push_back({"collective.algbw_gbps", "GB/s", "algorithm bandwidth: size / time_us, " + largest, kCollective, "", {}});
+  m.push_back({"collective.time_us", "us", "mean over the measured iterations of the slowest rank's iteration time, " + largest, kCollective, "", {}});
+  m.push_back({"collective.p50_us", "us", "median iteration time (slowest rank per iteration), " + largest, kCollective, "", {}});
+  m.push_back({"collective.p99_us", "us", "99th percentile iteration time (slowest rank per iteration), " + largest, kCollective, "", {}});
+  m.push_back({"collective.cv", "", "coefficient of variation (stddev / mean) of the iteration times, " + largest, kCollective, "", {}});
+  m.push_back({"collective.avg_busbw_gbps", "GB/s", "mean busbw over the sizes of the sweep (nccl-tests' Avg bus bandwidth)", kCollective, "", {}});
+  m.push_back({"collective.min_busbw_gbps", "GB/s", "lowest busbw over the sizes of the sweep", kCollective, "", {}});
+  m.push_back({"collective.sizes", "sizes", "sizes of the sweep that measured at least one iteration", kCollective, "", {}});
+  m.push_back({"collective.retransmissions", "segments", "segments the ranks' links sent again (loss or overrun recovery), all sizes, warm-up included", kCollective, "", {}});
+  m.push_back({"collective.timeouts", "timeouts", "retransmission timer expiries over all links and sizes", kCollective, "", {}});
+  m.push_back({"collective.corrupted_bytes", "bytes", "payload bytes that differed from the pattern on receipt", kCollective, "payload_check on", {}});
+  m.push_back({"collective.stragglers", "sizes", "sizes at which a link ran below straggler_ratio x the median link rate", kCollective, "", {}});
+  m.push_back({"collective.straggler_links", "links", "links below straggler_ratio x the median link rate, " + largest, kCollective, "", {}});
+  for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAnyTest, c.source + " counters read", {}});
   return m;
 }
 
@@ -161,7 +181,8 @@ std::string nearestMetric(const std::string& name) {
   return suite::nearestKey(name, known);
 }
 
-std::string metricPattern(patterns::PatternKind kind, plan::Placement placement) {
+std::string metricPattern(patterns::PatternKind kind, plan::Placement placement, bool collective) {
+  if (collective) return "collective";
   if (kind == patterns::PatternKind::kMicroburst && placement == plan::Placement::kIncast) return "incast";
   return std::string(patterns::toString(kind));
 }

@@ -13,7 +13,8 @@
 // for a `<=` limit it is the conservative reading).
 //
 // Patterns: a test's pattern for metric purposes is its kind (pingpong, stream, microburst),
-// or "incast" for a microburst test placed as incast (what `pattern: incast` loads to). A
+// or "incast" for a microburst test placed as incast (what `pattern: incast` loads to), or
+// "collective" for any collective test (all_reduce, all_to_all, ...). A
 // pingpong or stream test placed as incast keeps its kind's metrics.
 #pragma once
 
@@ -49,7 +50,8 @@ const MetricInfo* findMetric(std::string_view name);
 std::string nearestMetric(const std::string& name);
 
 // "pingpong", "stream", "microburst" or "incast" (see the header comment).
-std::string metricPattern(patterns::PatternKind kind, plan::Placement placement);
+// A collective test (controller::TestSpec::collective) is "collective" whatever its kind.
+std::string metricPattern(patterns::PatternKind kind, plan::Placement placement, bool collective = false);
 
 bool producedBy(const MetricInfo& m, std::string_view pattern);
 

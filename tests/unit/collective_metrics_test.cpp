@@ -62,6 +62,32 @@ TEST(CollectiveMetrics, NamesTheSlowLinkAndTheSlowestStep) {
   EXPECT_DOUBLE_EQ(m.slowest_step_us, 5.0);
 }
 
+TEST(CollectiveMetrics, ASlowHostIsTheRankInEverySlowLink) {
+  // Ring 0→1→2→3→0 with rank 2's port slow both ways: 1 → 2 and 2 → 3 are slow; 1 → 2 slowest.
+  std::vector<CollectiveRankResult> rs = {rank(0, {100}), rank(1, {100}), rank(2, {100}), rank(3, {100})};
+  for (int r = 0; r < 4; ++r) rs[r].links = {out((r + 1) % 4, 1'000'000, 1'000'000)};  // 8 Gbit/s
+  rs[1].links[0].busy_ns = 400'000'000;  // 1 → 2: 0.02 Gbit/s
+  rs[2].links[0].busy_ns = 200'000'000;  // 2 → 3: 0.04 Gbit/s
+  const auto m = deriveCollectiveMetrics(rs);
+  EXPECT_TRUE(m.straggler);
+  EXPECT_EQ(m.straggler_links, 2u);
+  EXPECT_EQ(m.straggler_rank, 2);        // in both slow links, though 1 sends the slowest
+  EXPECT_EQ(m.straggler_link_from, 1);
+  EXPECT_EQ(m.straggler_link_to, 2);
+  EXPECT_EQ(m.slowest_rank, 2);
+}
+
+TEST(CollectiveMetrics, SlowLinksWithoutACommonRankNameTheSlowestSender) {
+  std::vector<CollectiveRankResult> rs = {rank(0, {100}), rank(1, {100}), rank(2, {100}), rank(3, {100}),
+                                          rank(4, {100}), rank(5, {100})};
+  for (int r = 0; r < 6; ++r) rs[r].links = {out((r + 1) % 6, 1'000'000, 1'000'000)};
+  rs[0].links[0].busy_ns = 300'000'000;  // 0 → 1
+  rs[3].links[0].busy_ns = 400'000'000;  // 3 → 4, the slowest
+  const auto m = deriveCollectiveMetrics(rs);
+  EXPECT_EQ(m.straggler_links, 2u);
+  EXPECT_EQ(m.straggler_rank, 3);
+}
+
 TEST(CollectiveMetrics, ErrorsAreListedPerRank) {
   std::vector<CollectiveRankResult> rs = {rank(0, {100}), rank(1, {})};
   rs[1].error = "timed out";

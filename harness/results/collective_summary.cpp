@@ -1,0 +1,139 @@
+#include "harness/results/collective_summary.h"
+
+#include <algorithm>
+#include <string>
+
+#include "generators/engine/collective_metrics.h"
+
+namespace fabcheck::results {
+
+using nlohmann::json;
+
+namespace {
+
+int agentOf(const controller::TestOutcome& t, int rank) {
+  return rank >= 0 && rank < static_cast<int>(t.rank_agents.size()) ? t.rank_agents[static_cast<size_t>(rank)] : -1;
+}
+
+std::string hostOf(const std::vector<controller::AgentInfo>& agents, int id) {
+  return id >= 0 && id < static_cast<int>(agents.size()) ? agents[static_cast<size_t>(id)].host : "?";
+}
+
+json perRank(const controller::TestOutcome& t, const controller::CollectiveRound& round) {
+  json out = json::array();
+  for (const auto& r : round.ranks) {
+    double sum = 0;
+    for (int64_t ns : r.iteration_ns) sum += static_cast<double>(ns);
+    out.push_back({{"rank", r.rank},
+                   {"agent", agentOf(t, r.rank)},
+                   {"mean_iteration_us", r.iteration_ns.empty() ? json(nullptr) : json(sum / static_cast<double>(r.iteration_ns.size()) / 1e3)},
+                   {"bytes_sent", r.bytes_sent},
+                   {"bytes_received", r.bytes_received},
+                   {"retransmissions", r.retransmissions},
+                   {"timeouts", r.timeouts},
+                   {"error", r.error.empty() ? json(nullptr) : json(r.error)}});
+  }
+  return out;
+}
+
+json linksOf(const controller::CollectiveRound& round) {
+  json out = json::array();
+  for (const auto& r : round.ranks) {
+    for (const auto& l : r.links) {
+      if (!l.outgoing) continue;
+      out.push_back({{"from", r.rank},
+                     {"to", l.peer},
+                     {"channel", l.channel},
+                     {"gbit_s", l.busy_ns > 0 ? json(static_cast<double>(l.bytes) * 8 / static_cast<double>(l.busy_ns)) : json(nullptr)},
+                     {"bytes", l.bytes},
+                     {"retransmissions", l.retransmissions},
+                     {"timeouts", l.timeouts}});
+    }
+  }
+  return out;
+}
+
+std::string rankLabel(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, int rank) {
+  const int a = agentOf(t, rank);
+  return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + hostOf(agents, a) + ")";
+}
+
+}  // namespace
+
+void addCollective(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, json& record) {
+  if (!t.spec.collective || t.collectives.empty()) return;
+  const controller::CollectiveSpec& c = *t.spec.collective;
+  json col{{"kind", patterns::toString(c.params.kind)},
+           {"algorithm", patterns::toString(c.params.algorithm)},
+           {"ranks", t.rank_agents.size()},
+           {"channels", c.params.channels},
+           {"chunk_bytes", c.params.chunk_bytes},
+           {"iterations", c.params.iterations},
+           {"warmup_iterations", c.params.warmup_iterations},
+           {"link_rate_gbps", c.link_rate_bps > 0 ? json(c.link_rate_bps / 1e9) : json(nullptr)}};
+  json ranks_of = json::array();
+  for (size_t r = 0; r < t.rank_agents.size(); ++r) {
+    ranks_of.push_back({{"rank", r}, {"agent", t.rank_agents[r]}, {"host", hostOf(agents, t.rank_agents[r])}});
+  }
+  col["ranks_of"] = ranks_of;
+  json sizes = json::array();
+  std::vector<engine::CollectiveMetrics> measured;
+  uint64_t retransmissions = 0, timeouts = 0, corrupted = 0, stragglers = 0;
+  for (const auto& round : t.collectives) {
+    if (round.ranks.empty()) continue;
+    const auto m = engine::deriveCollectiveMetrics(round.ranks, {.straggler_link_ratio = c.straggler_ratio});
+    json s = m;
+    s["per_rank"] = perRank(t, round);
+    s["links"] = linksOf(round);
+    sizes.push_back(std::move(s));
+    retransmissions += m.retransmissions;
+    timeouts += m.timeouts;
+    corrupted += m.corrupted_bytes;
+    stragglers += m.straggler ? 1 : 0;
+    if (m.iterations > 0) measured.push_back(m);
+  }
+  col["sizes"] = sizes;
+  col["straggler"] = nullptr;
+  if (measured.empty()) {
+    record["collective"] = col;
+    return;
+  }
+  const engine::CollectiveMetrics& last = measured.back();  // the largest size that ran
+  if (last.straggler) {
+    const std::string text = rankLabel(t, agents, last.straggler_rank) + " is the straggler: link " +
+                             rankLabel(t, agents, last.straggler_link_from) + " -> " +
+                             rankLabel(t, agents, last.straggler_link_to) + " moved " +
+                             std::to_string(last.straggler_link_gbit_s) + " Gbit/s against a median link of " +
+                             std::to_string(last.median_link_gbit_s) + " Gbit/s";
+    col["straggler"] = {{"rank", last.straggler_rank},
+                        {"agent", agentOf(t, last.straggler_rank)},
+                        {"host", hostOf(agents, agentOf(t, last.straggler_rank))},
+                        {"link_from", last.straggler_link_from},
+                        {"link_to", last.straggler_link_to},
+                        {"gbit_s", last.straggler_link_gbit_s},
+                        {"median_gbit_s", last.median_link_gbit_s},
+                        {"text", text}};
+  }
+  record["collective"] = col;
+  double sum = 0, lo = last.busbw_gbps;
+  for (const auto& m : measured) {
+    sum += m.busbw_gbps;
+    lo = std::min(lo, m.busbw_gbps);
+  }
+  record["metrics"]["collective"] = {{"busbw_gbps", last.busbw_gbps},
+                                     {"algbw_gbps", last.algbw_gbps},
+                                     {"time_us", last.time_us},
+                                     {"p50_us", last.p50_us},
+                                     {"p99_us", last.p99_us},
+                                     {"cv", last.cv},
+                                     {"avg_busbw_gbps", sum / static_cast<double>(measured.size())},
+                                     {"min_busbw_gbps", lo},
+                                     {"sizes", measured.size()},
+                                     {"retransmissions", retransmissions},
+                                     {"timeouts", timeouts},
+                                     {"corrupted_bytes", corrupted},
+                                     {"stragglers", stragglers},
+                                     {"straggler_links", last.straggler_links}};
+}
+
+}  // namespace fabcheck::results

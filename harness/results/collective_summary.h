@@ -1,0 +1,33 @@
+// A collective test's results in its JSON record (docs/results.md "collective") and its
+// metrics (docs/metrics.md "Collectives"), from every rank's result at every size.
+//
+//   record["collective"] = {kind, algorithm, ranks, channels, chunk_bytes, iterations,
+//     warmup_iterations, link_rate_gbps (null: unpaced), ranks_of: [{rank, agent, host}],
+//     sizes: [one per size that ran, in sweep order: engine::CollectiveMetrics' JSON
+//       (size_bytes, time_us, algbw_gbps, busbw_gbps (GB/s, as nccl-tests), p50_us, p99_us,
+//       cv, slowest_rank, slowest_step..., straggler..., retransmissions, ...) plus
+//       per_rank: [{rank, agent, mean_iteration_us, bytes_sent, bytes_received,
+//                   retransmissions, timeouts, error}],
+//       links: [{from, to, channel, gbit_s, bytes, retransmissions, timeouts}] (outgoing links)],
+//     straggler: the largest size's straggler {rank, agent, host, link_from, link_to, gbit_s,
+//       median_gbit_s, text} or null}
+//   record["metrics"]["collective"] = {busbw_gbps, algbw_gbps, time_us, p50_us, p99_us, cv: at
+//     the largest size that ran; avg_busbw_gbps: the mean over sizes (nccl-tests' "Avg bus
+//     bandwidth"); min_busbw_gbps; sizes; retransmissions, timeouts, corrupted_bytes: summed
+//     over sizes; stragglers: sizes with a straggler link; straggler_links (largest size)}
+// Nothing is added when the test is not a collective or no size produced a measurement, so an
+// SLO on a missing metric is skipped, never passed.
+#pragma once
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/controller/controller.h"
+
+namespace fabcheck::results {
+
+void addCollective(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents,
+                   nlohmann::json& record);
+
+}  // namespace fabcheck::results

@@ -1,0 +1,122 @@
+// Collectives through real runs of local agents: every kind and algorithm on 4 to 8 agents,
+// each rank moving exactly its schedule's bytes, nccl-tests metrics in the summary, a sweep,
+// a bad size refused before anything runs, and an agent's safety limit refusing an unpaced
+// collective while a paced one runs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "generators/patterns/collective_kind.h"
+#include "harness/results/test_summary.h"
+#include "harness/runner/runner.h"
+#include "harness/slo/metric_registry.h"
+#include "tests/integration/collective_test_helpers.h"
+#include "tests/integration/runner_helpers.h"
+
+namespace fabcheck {
+namespace {
+
+using patterns::CollectiveAlgorithm;
+using patterns::CollectiveKind;
+using testing::collectiveTest;
+using testing::localRun;
+
+std::vector<int> firstAgents(int n) {
+  std::vector<int> v;
+  for (int i = 0; i < n; ++i) v.push_back(i);
+  return v;
+}
+
+TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
+  std::vector<controller::TestSpec> tests;
+  tests.push_back(collectiveTest("all_reduce ring", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 256 << 10, firstAgents(4)));
+  tests.back().collective->params.channels = 2;
+  tests.push_back(collectiveTest("all_reduce tree", CollectiveKind::kAllReduce, CollectiveAlgorithm::kTree, 192 << 10, firstAgents(5)));
+  tests.back().collective->params.chunk_bytes = 16 << 10;
+  tests.push_back(collectiveTest("all_reduce rhd", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRecHalvingDoubling, 240 << 10,
+                                 firstAgents(6)));
+  tests.push_back(collectiveTest("reduce_scatter", CollectiveKind::kReduceScatter, CollectiveAlgorithm::kRing, 256 << 10, firstAgents(4)));
+  tests.back().collective->params.payload_check = true;
+  tests.push_back(collectiveTest("all_gather", CollectiveKind::kAllGather, CollectiveAlgorithm::kRing, 256 << 10, firstAgents(8)));
+  tests.push_back(collectiveTest("all_to_all pairwise", CollectiveKind::kAllToAll, CollectiveAlgorithm::kPairwise, 512 << 10,
+                                 firstAgents(8)));
+  tests.push_back(collectiveTest("all_to_all at once", CollectiveKind::kAllToAll, CollectiveAlgorithm::kAllAtOnce, 256 << 10,
+                                 {3, 1, 0, 2}));  // ranks need not follow agent ids
+  tests.push_back(collectiveTest("broadcast", CollectiveKind::kBroadcast, CollectiveAlgorithm::kRing, 256 << 10, firstAgents(4)));
+  tests.back().collective->params.root = 2;
+  tests.back().collective->params.chunk_bytes = 32 << 10;
+  RunResult r = Runner(localRun(8)).run(tests);
+  ASSERT_EQ(r.tests.size(), tests.size());
+  for (const auto& t : r.tests) {
+    SCOPED_TRACE(t.name);
+    ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(t));
+    EXPECT_EQ(t.rank_agents, t.spec.agents);
+    // Reported as nccl-tests does.
+    const auto j = results::summarizeTest(t, r.agents);
+    EXPECT_EQ(j.at("pattern"), "collective");
+    const auto m = slo::flattenMetrics(j);
+    ASSERT_TRUE(m.count("collective.busbw_gbps")) << j.dump();
+    const double s = static_cast<double>(t.spec.collective->params.size_bytes);
+    EXPECT_GT(m.at("collective.time_us"), 0);
+    EXPECT_NEAR(m.at("collective.algbw_gbps"), s / (m.at("collective.time_us") * 1e3), 1e-9);
+    const double factor = patterns::busbwFactor(t.spec.collective->params.kind, static_cast<int>(t.rank_agents.size()));
+    EXPECT_NEAR(m.at("collective.busbw_gbps"), m.at("collective.algbw_gbps") * factor, 1e-9);
+    EXPECT_LE(m.at("collective.p50_us"), m.at("collective.p99_us"));
+    EXPECT_EQ(m.at("collective.sizes"), 1);
+    EXPECT_FALSE(m.count("throughput_gbps")) << "no stream metrics on a collective";
+    EXPECT_EQ(j.at("collective").at("ranks_of").size(), t.rank_agents.size());
+    EXPECT_EQ(j.at("collective").at("sizes").at(0).at("per_rank").size(), t.rank_agents.size());
+  }
+  EXPECT_EQ(r.tests[3].collectives[0].ranks[0].corrupted_bytes, 0u) << "payload checked, nothing corrupted";
+}
+
+TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
+  auto sweep = collectiveTest("sweep", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 64 << 10, firstAgents(4));
+  sweep.collective->sizes = {64 << 10, 128 << 10, 256 << 10};
+  auto bad = collectiveTest("bad size", CollectiveKind::kAllToAll, CollectiveAlgorithm::kPairwise, 1001, firstAgents(4));
+  auto after = collectiveTest("after", CollectiveKind::kAllGather, CollectiveAlgorithm::kRing, 4096, firstAgents(4));
+  RunResult r = Runner(localRun(4)).run({sweep, bad, after});
+  ASSERT_EQ(r.tests.size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[0]));
+  EXPECT_EQ(r.tests[0].rounds, 3);
+  const auto j = results::summarizeTest(r.tests[0], r.agents);
+  const auto& sizes = j.at("collective").at("sizes");
+  ASSERT_EQ(sizes.size(), 3u);
+  double sum = 0;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(sizes.at(i).at("size_bytes"), (64u << 10) << i);
+    sum += sizes.at(i).at("busbw_gbps").get<double>();
+  }
+  const auto m = slo::flattenMetrics(j);
+  EXPECT_NEAR(m.at("collective.avg_busbw_gbps"), sum / 3, 1e-9);
+  EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbps"), sizes.at(2).at("busbw_gbps").get<double>());
+  EXPECT_EQ(m.at("collective.sizes"), 3);
+  // S of an all-to-all must split evenly over the ranks: refused with the numbers, nothing ran.
+  EXPECT_NE(r.tests[1].error.find("test 'bad size': size 1001 B on 4 ranks: "), std::string::npos) << r.tests[1].error;
+  EXPECT_NE(r.tests[1].error.find("multiple of"), std::string::npos) << r.tests[1].error;
+  EXPECT_EQ(r.tests[1].rounds, 0);
+  ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[2]));
+}
+
+TEST(RunnerCollective, AnAgentsRateLimitRefusesAnUnpacedCollectiveAndRunsAPacedOne) {
+  auto unpaced = collectiveTest("unpaced", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 64 << 10, firstAgents(3));
+  unpaced.collective->params.size_bytes = 60 << 10;
+  auto paced = unpaced;
+  paced.name = "paced";
+  paced.collective->link_rate_bps = 50e6;  // one outgoing link per rank in a ring: 50 Mbit/s each
+  RunResult r = Runner(localRun(3, {"--max-rate", "100Mbit"})).run({unpaced, paced});
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_NE(r.tests[0].error.find("refuses the plan: the plan sends at an unlimited rate"), std::string::npos) << r.tests[0].error;
+  ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[1]));
+  for (const auto& a : r.agents) EXPECT_FALSE(a.lost) << "a refusal loses no agent";
+  // Paced: no link ran faster than its pace (with a little slack for the first burst).
+  for (const auto& x : r.tests[1].collectives[0].ranks) {
+    for (const auto& l : x.links) {
+      if (!l.outgoing || l.busy_ns <= 0) continue;
+      EXPECT_LT(static_cast<double>(l.bytes) * 8 / static_cast<double>(l.busy_ns), 0.06) << "rank " << x.rank;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fabcheck
