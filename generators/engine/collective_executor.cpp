@@ -1,5 +1,7 @@
 #include "generators/engine/collective_executor.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -47,11 +49,18 @@ class CollectiveExecutor::Impl {
     }
     CollectiveLinkConfig base;
     base.message_bytes = plan.message_bytes;
-    base.window_segments = std::clamp<uint32_t>(plan.window_bytes / plan.message_bytes, 2, 1024);
+    size_t outgoing = 0;
+    for (const auto& b : plan.links) outgoing += b.outgoing ? 1 : 0;
+    const uint64_t window = std::min<uint64_t>(plan.window_bytes, kMaxWindowTotalBytes / std::max<size_t>(1, outgoing));
+    base.window_segments = std::clamp<uint32_t>(static_cast<uint32_t>(window / plan.message_bytes), 2, 4096);
     base.recv_capacity = plan.coalescing ? std::max<uint32_t>(65536, plan.message_bytes + 1) : plan.message_bytes + 1;
     base.rto_ns = plan.rto_ns;
     base.max_rto_ns = plan.max_rto_ns;
     base.payload_check = p.payload_check;
+    if (plan.segmentation) {
+      base.max_post_bytes = 65000;  // under the 64 KiB datagram limit
+      base.max_segments_per_post = std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, 64);
+    }
     std::map<Key, size_t> out_index, in_index;
     for (const auto& b : plan.links) {
       CollectiveLinkConfig c = base;
@@ -96,6 +105,15 @@ class CollectiveExecutor::Impl {
     }
     per_iter_in_ = cum;
     r_.steps.resize(rs_.steps());
+    // Wait on every link at once when the transport says when to look (see pump()).
+    for (const auto& l : in_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
+    for (const auto& l : out_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
+    for (const auto& w : wait_fds_) {
+      if (w.fd < 0) {
+        wait_fds_.clear();
+        break;
+      }
+    }
   }
 
   CollectiveRankResult run() {
@@ -145,13 +163,20 @@ class CollectiveExecutor::Impl {
            std::to_string(channel);
   }
 
-  // One pass over every link; blocks briefly on `block` when nothing moved anywhere.
+  // One pass over every link; when nothing moved anywhere, waits briefly: for data or an ack
+  // on any link when the transport gives readiness descriptors (a rank waiting for its step's
+  // data still hears the acks that open its send window at once), else on `block` alone.
   void pump(int block_in, int block_out) {
     const int64_t now = monoNowNs();
     bool any = false;
     for (auto& l : in_) any |= l->progress(now, 0);
     for (auto& l : out_) any |= l->progress(now, 0);
     if (any) return;
+    if (!wait_fds_.empty() && (block_in >= 0 || block_out >= 0)) {
+      timespec ts{0, kBlockPollNs};
+      ::ppoll(wait_fds_.data(), wait_fds_.size(), &ts, nullptr);
+      return;
+    }
     if (block_in >= 0) in_[static_cast<size_t>(block_in)]->progress(now, kBlockPollNs);
     else if (block_out >= 0) out_[static_cast<size_t>(block_out)]->progress(now, kBlockPollNs);
   }
@@ -263,6 +288,7 @@ class CollectiveExecutor::Impl {
   std::vector<std::vector<StepSend>> sends_;
   std::vector<std::vector<StepRecv>> recvs_;
   std::vector<uint64_t> per_iter_in_;
+  std::vector<pollfd> wait_fds_;  // every link's readiness descriptor; empty: wait on one link
   CollectiveRankResult r_;
 };
 

@@ -42,14 +42,21 @@ struct CollectiveLinkBinding {
   double rate_bps = 0;   // outgoing only: pace this link (a slowed link for tests/emulation); 0 = no limit
 };
 
+// The most unacknowledged bytes one rank keeps in flight over all its outgoing links.
+constexpr uint64_t kMaxWindowTotalBytes = 64ull << 20;
+
 struct CollectiveRunPlan {
   int rank = 0;
   std::vector<CollectiveLinkBinding> links;
   uint32_t message_bytes = 8192;        // per message, 48 header bytes included; <= the transport's
                                         // max_message_bytes (the caller checks; oversize sends count
                                         // as send_errors and end in a timeout)
-  uint32_t window_bytes = 256 * 1024;   // unacknowledged bytes per link (flow control)
+  // Unacknowledged bytes per outgoing link (flow control), at most kMaxWindowTotalBytes over all
+  // of the rank's outgoing links together (a 1024-rank all-to-all gets less per link), and at
+  // least two messages. Keep it below the transport's socket buffer (UDP: 4 MiB).
+  uint32_t window_bytes = 2 << 20;
   bool coalescing = false;              // transport may coalesce receives (GRO): 64 KiB buffers
+  bool segmentation = false;            // transport segments posts (GSO): runs of messages in one post
   int64_t rto_ns = 20'000'000;          // first retransmission timeout
   int64_t max_rto_ns = 1'000'000'000;
   int64_t step_timeout_ns = 10'000'000'000;

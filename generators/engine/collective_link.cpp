@@ -186,8 +186,11 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
 
 bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
   bool any = false;
+  const uint32_t room = cfg_.message_bytes - kCollectiveHeaderBytes;
   for (;;) {
     std::array<SendOp, kBatch> ops{};
+    std::array<uint32_t, kBatch> segs{};   // segments in each op
+    std::array<bool, kBatch> closed{};     // op ends with a short segment: nothing may join it
     size_t count = 0;
     uint64_t ptr = send_ptr_;
     int64_t pace = pace_next_ns_;
@@ -199,29 +202,50 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
       }
       const uint32_t slot = static_cast<uint32_t>(ptr % cfg_.window_segments);
       const uint32_t len = kCollectiveHeaderBytes + seg_len_[slot];
-      ops[count++] = SendOp{.id = ptr, .data = data_.slot(slot), .length = len, .region = &data_.region()};
+      // With segmentation, a run of full segments in consecutive slots (and a last one of any
+      // length) is one GSO post: the slots are contiguous, so the run is one buffer.
+      SendOp* prev = count > 0 ? &ops[count - 1] : nullptr;
+      const bool joins = prev && !closed[count - 1] && segs[count - 1] < cfg_.max_segments_per_post &&
+                         prev->length == segs[count - 1] * cfg_.message_bytes && slot != 0 &&
+                         prev->data + prev->length == data_.slot(slot) && prev->id + segs[count - 1] == ptr &&
+                         (prev->length + len) <= cfg_.max_post_bytes;
+      if (joins) {
+        prev->length += len;
+        prev->segment_size = cfg_.message_bytes;
+        ++segs[count - 1];
+      } else {
+        ops[count] = SendOp{.id = ptr, .data = data_.slot(slot), .length = len, .region = &data_.region()};
+        segs[count++] = 1;
+      }
       if (cfg_.rate_bps > 0) pace = std::max(pace, now_ns) + static_cast<int64_t>(len * 8e9 / cfg_.rate_bps);
       ++ptr;
+      // A short segment ends its run (GSO: only the last segment may be shorter).
+      if (seg_len_[slot] < room) closed[count - 1] = true;
     }
     if (count == 0) return any;
     const size_t accepted = conn_.postSend(std::span(ops.data(), count));
+    uint64_t sent_segments = 0;
     for (size_t i = 0; i < accepted; ++i) {
-      const uint64_t seq = ops[i].id;
-      const size_t slot = seq % cfg_.window_segments;
-      if (seq < max_sent_) {
-        ++stats_.retransmissions;
-        resent_[slot] = true;
-      } else {
-        max_sent_ = seq + 1;
-        sent_ns_[slot] = now_ns;
-        resent_[slot] = false;
+      const uint64_t first = ops[i].id;
+      const uint64_t n = ops[i].segment_size ? (ops[i].length + ops[i].segment_size - 1) / ops[i].segment_size : 1;
+      for (uint64_t seq = first; seq < first + n; ++seq) {
+        const size_t slot = seq % cfg_.window_segments;
+        if (seq < max_sent_) {
+          ++stats_.retransmissions;
+          resent_[slot] = true;
+        } else {
+          max_sent_ = seq + 1;
+          sent_ns_[slot] = now_ns;
+          resent_[slot] = false;
+        }
       }
+      sent_segments += n;
       if (rto_start_ns_ == 0) rto_start_ns_ = now_ns;  // the timer runs while anything is unacknowledged
       if (cfg_.rate_bps > 0) {
         pace_next_ns_ = std::max(pace_next_ns_, now_ns) + static_cast<int64_t>(ops[i].length * 8e9 / cfg_.rate_bps);
       }
     }
-    send_ptr_ += accepted;
+    send_ptr_ += sent_segments;
     if (accepted > 0) any = true;
     if (accepted < count) return any;  // back-pressure: the rest goes on the next call
   }

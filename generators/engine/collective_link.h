@@ -46,6 +46,11 @@ struct CollectiveLinkConfig {
   int64_t rto_ns = 20'000'000;
   int64_t max_rto_ns = 1'000'000'000;
   double rate_bps = 0;               // pace this link's data (payload+headers) to this rate; 0 = no limit
+  // Segmentation (GSO): a run of up to this many consecutive full messages goes out in one post
+  // of at most max_post_bytes (1 = one message per post; set it only when the transport
+  // supports segmentation).
+  uint32_t max_segments_per_post = 1;
+  uint32_t max_post_bytes = 65000;
   bool payload_check = false;
 };
 

@@ -179,6 +179,12 @@ class Connection {
 
   virtual ConnectionStats stats() const noexcept = 0;
 
+  // A file descriptor that turns readable (POLLIN) when poll() may find a receive completion
+  // (UDP: the socket), so a caller serving many connections from one thread can wait on all of
+  // them at once with ppoll() instead of blocking on one; -1 when the transport has none (then
+  // poll each with a timeout). Owned by the connection; valid for its lifetime.
+  virtual int readinessFd() const noexcept { return -1; }
+
   // Human-readable "udp 127.0.0.1:40000 -> 127.0.0.1:5201" for logs and errors.
   virtual std::string describe() const = 0;
 };

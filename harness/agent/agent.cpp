@@ -129,7 +129,7 @@ class Session {
     int me = 0;
     engine::FlowSetOptions flow_options;
     std::optional<CollectiveSetup> collective;  // a collective round: this agent's rank
-    bool coalescing = false;
+    bool coalescing = false, segmentation = false;
     try {
       params = setup.at("params").get<patterns::PatternParams>();
       me = setup.at("me").get<int>();
@@ -149,6 +149,7 @@ class Session {
       transport = transport::createTransport(kind, options);
       props = transport->properties();
       coalescing = options.coalescing && props.supports_coalescing;
+      segmentation = options.segmentation && props.supports_segmentation;
       for (const auto& f : plan.flows) {
         if (f.dscp < 0 || f.dscp == options.dscp || marked.count(f.dscp) || (f.sender != me && f.receiver != me)) continue;
         transport::TransportOptions o = options;
@@ -221,7 +222,7 @@ class Session {
       }
     }
     std::unique_ptr<CollectiveRank> rank;
-    if (collective) rank = std::make_unique<CollectiveRank>(*collective, collective_conns, coalescing);
+    if (collective) rank = std::make_unique<CollectiveRank>(*collective, collective_conns, coalescing, segmentation);
     engine::FlowSet flows(props, params, flow_plan, me, std::move(conns), flow_options);
     flows.startReceivers();
     // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is

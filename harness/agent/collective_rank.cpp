@@ -41,7 +41,8 @@ void from_json(const json& j, CollectiveSetup& s) {
 }
 
 CollectiveRank::CollectiveRank(const CollectiveSetup& setup,
-                               const std::map<uint32_t, std::unique_ptr<transport::Connection>>& connections, bool coalescing)
+                               const std::map<uint32_t, std::unique_ptr<transport::Connection>>& connections, bool coalescing,
+                               bool segmentation)
     : schedule_(setup.params, setup.ranks) {
   engine::CollectiveRunPlan plan;
   plan.rank = setup.rank;
@@ -60,6 +61,7 @@ CollectiveRank::CollectiveRank(const CollectiveSetup& setup,
   plan.message_bytes = setup.message_bytes;
   plan.window_bytes = setup.window_bytes;
   plan.coalescing = coalescing;
+  plan.segmentation = segmentation;
   plan.step_timeout_ns = setup.step_timeout_ns;
   // Linger at most as long as the controller may take to say every rank is done.
   plan.linger_ns = setup.timeout_ns;

@@ -36,7 +36,7 @@ struct CollectiveSetup {
   int rank = 0;                       // this agent's rank
   double link_rate_bps = 0;           // pace every outgoing link (0 = no limit)
   uint32_t message_bytes = 8192;
-  uint32_t window_bytes = 256 * 1024;
+  uint32_t window_bytes = 2 << 20;
   int64_t step_timeout_ns = 10'000'000'000;
   int64_t timeout_ns = 120'000'000'000;  // the whole run of this rank
 };
@@ -48,7 +48,7 @@ class CollectiveRank {
  public:
   // `connections` must hold every link of this rank (by flow id) and outlive the object.
   CollectiveRank(const CollectiveSetup& setup, const std::map<uint32_t, std::unique_ptr<transport::Connection>>& connections,
-                 bool coalescing);
+                 bool coalescing, bool segmentation);
   ~CollectiveRank();
   CollectiveRank(const CollectiveRank&) = delete;
   CollectiveRank& operator=(const CollectiveRank&) = delete;

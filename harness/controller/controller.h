@@ -49,7 +49,7 @@ struct CollectiveSpec {
   std::vector<uint64_t> sizes;        // S per round (nccl-tests -b/-e/-f); empty: params.size_bytes
   double link_rate_bps = 0;           // pace every link's data to this rate; 0 = as fast as possible
   uint32_t message_bytes = 8192;      // per message on the wire, the 48 header bytes included
-  uint32_t window_bytes = 256 * 1024; // unacknowledged bytes per link
+  uint32_t window_bytes = 2 << 20;    // unacknowledged bytes per link (capped: collective_executor.h)
   double straggler_ratio = 0.5;       // a link below this × the median link rate is a straggler
   int64_t timeout_ns = 120'000'000'000;      // one size's whole run (warm-up included) on every rank
   int64_t step_timeout_ns = 10'000'000'000;  // one step of one rank (a peer that stops sending)

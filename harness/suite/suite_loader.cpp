@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -13,6 +12,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "harness/suite/collective_loader.h"
+#include "harness/suite/suite_reader.h"
 #include "harness/suite/units.h"
 
 namespace fabcheck::suite {
@@ -74,155 +75,51 @@ std::string nearestKey(const std::string& key, const std::vector<std::string>& k
 
 namespace {
 
-// A YAML value and the file it came from.
-struct Val {
-  YAML::Node node;
-  const std::string* file = nullptr;
-};
-
-SourcePos posOf(const Val& v) {
-  const YAML::Mark m = v.node.Mark();
-  if (m.is_null()) return {*v.file, 0, 0};
-  return {*v.file, m.line + 1, m.column + 1};
-}
+using detail::posOf;
+using detail::quoted;
+using detail::TestKeys;
+using detail::Val;
 
 const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "tests"};
 const std::vector<std::string> kSiteKeys = {"fabric", "defaults"};
 const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
                                               "gso", "gro"};
-// Keys a test may set (and `defaults:` may give every test).
-const std::vector<std::string> kTestKeys = {
+// Keys a test may set (and `defaults:` may give every test, but detail::kNotDefaults);
+// detail::collectiveKeys() are added to them.
+const std::vector<std::string> kFlowTestKeys = {
     "name",     "description", "pattern",    "placement", "participants", "agents",           "fan_in",
     "size",     "flows",       "bidirectional", "rate",   "burst",        "burst_interval",   "duration",
     "iterations", "warmup",    "warmup_iterations", "payload_check", "reply_timeout", "seed", "transport",
-    "dscp",     "ecn",         "interface",  "gso",       "gro",          "probe",            "slos"};
-const std::set<std::string> kNotDefaults = {"name", "description", "probe", "slos"};
+    "dscp",     "ecn",         "interface",  "gso",       "gro",          "probe",            "outlier_ratio", "slos"};
+// (Functions, not globals: they combine lists of another translation unit.)
+const std::vector<std::string>& testKeys() {
+  static const std::vector<std::string> keys = [] {
+    auto k = kFlowTestKeys;
+    k.insert(k.end(), detail::collectiveKeys().begin(), detail::collectiveKeys().end());
+    return k;
+  }();
+  return keys;
+}
+const std::vector<std::string> kFlowPatterns = {"pingpong", "stream", "microburst", "incast"};
+const std::vector<std::string>& patternNames() {
+  static const std::vector<std::string> names = [] {
+    auto n = kFlowPatterns;
+    n.insert(n.end(), detail::collectivePatterns().begin(), detail::collectivePatterns().end());
+    return n;
+  }();
+  return names;
+}
+std::string patternList() {
+  std::string list;
+  for (const auto& n : patternNames()) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
 // A latency-under-load probe (controller::ProbeSpec).
 const std::vector<std::string> kProbeKeys = {"size", "dscp", "between", "idle_duration", "reply_timeout",
                                              "warmup_iterations"};
 
-class Loader {
+class Loader : public detail::SuiteReader {
  public:
-  std::vector<Diagnostic> diags;
-
-  void error(const Val& v, const std::string& message) { diags.push_back({posOf(v), message}); }
-
-  std::string describe(const YAML::Node& n) {
-    if (n.IsScalar()) return "'" + n.Scalar() + "'";
-    if (n.IsSequence()) return "a list";
-    if (n.IsMap()) return "a mapping";
-    return "nothing";
-  }
-
-  // Checks the keys of a mapping; returns its entries by key. `what` names it in messages.
-  std::map<std::string, Val> entries(const Val& map, const std::vector<std::string>& known, const std::string& what) {
-    std::map<std::string, Val> out;
-    if (!map.node.IsMap()) {
-      error(map, what + " is " + describe(map.node) + "; expected a mapping of keys");
-      return out;
-    }
-    for (auto it = map.node.begin(); it != map.node.end(); ++it) {
-      const Val key{it->first, map.file};
-      const std::string k = it->first.IsScalar() ? it->first.Scalar() : "";
-      if (std::find(known.begin(), known.end(), k) == known.end()) {
-        const std::string near = nearestKey(k, known);
-        error(key, "unknown key '" + k + "' in " + what + (near.empty() ? "" : "; did you mean '" + near + "'?"));
-        continue;
-      }
-      if (out.count(k)) {
-        error(key, "key '" + k + "' appears twice in " + what);
-        continue;
-      }
-      out[k] = Val{it->second, map.file};
-    }
-    return out;
-  }
-
-  std::optional<std::string> scalar(const Val& v, const std::string& key, const std::string& expected) {
-    if (!v.node.IsScalar()) {
-      error(v, key + " is " + describe(v.node) + "; expected " + expected);
-      return std::nullopt;
-    }
-    return v.node.Scalar();
-  }
-
-  std::optional<std::string> text(const Val& v, const std::string& key) { return scalar(v, key, "a string"); }
-
-  std::optional<int64_t> integer(const Val& v, const std::string& key, int64_t lo, int64_t hi) {
-    const std::string expected = "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
-    auto s = scalar(v, key, expected);
-    if (!s) return std::nullopt;
-    if (s->empty() || s->size() > 18 || s->find_first_not_of("0123456789") != std::string::npos ||
-        std::stoll(*s) < lo || std::stoll(*s) > hi) {
-      error(v, key + " '" + *s + "': expected " + expected);
-      return std::nullopt;
-    }
-    return std::stoll(*s);
-  }
-
-  std::optional<double> number(const Val& v, const std::string& key) {
-    auto s = scalar(v, key, "a positive number");
-    if (!s) return std::nullopt;
-    char* end = nullptr;
-    errno = 0;
-    const double d = std::strtod(s->c_str(), &end);
-    if (s->empty() || *end != '\0' || errno != 0 || !std::isfinite(d) || d <= 0 ||
-        s->find_first_of("xXpP") != std::string::npos) {
-      error(v, key + " '" + *s + "': expected a positive number");
-      return std::nullopt;
-    }
-    return d;
-  }
-
-  std::optional<bool> boolean(const Val& v, const std::string& key) {
-    auto s = scalar(v, key, "true or false");
-    if (!s) return std::nullopt;
-    if (*s == "true" || *s == "yes" || *s == "on") return true;
-    if (*s == "false" || *s == "no" || *s == "off") return false;
-    error(v, key + " '" + *s + "': expected true or false");
-    return std::nullopt;
-  }
-
-  // Runs a units.h parser with the value's position as `where`; its ConfigError becomes a diagnostic.
-  template <typename F>
-  auto unit(const Val& v, const std::string& key, const std::string& expected, F parse)
-      -> std::optional<decltype(parse(std::string_view(), std::string_view()))> {
-    auto s = scalar(v, key, expected);
-    if (!s) return std::nullopt;
-    try {
-      return parse(*s, key);
-    } catch (const ConfigError& e) {
-      error(v, e.what());
-      return std::nullopt;
-    }
-  }
-
-  std::optional<int> ecn(const Val& v, const std::string& key) {
-    auto s = scalar(v, key, "off, ect0, ect1, ce or 0..3");
-    if (!s) return std::nullopt;
-    static const std::map<std::string, int> names = {{"off", 0}, {"not-ect", 0}, {"ect1", 1}, {"ect0", 2},
-                                                     {"ce", 3},  {"0", 0},       {"1", 1},    {"2", 2}, {"3", 3}};
-    auto it = names.find(*s);
-    if (it == names.end()) {
-      error(v, key + " '" + *s + "': expected off, ect0, ect1, ce or 0..3");
-      return std::nullopt;
-    }
-    return it->second;
-  }
-
-  std::optional<std::string> oneOf(const Val& v, const std::string& key, const std::vector<std::string>& choices) {
-    std::string list;
-    for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
-    auto s = scalar(v, key, "one of " + list);
-    if (!s) return std::nullopt;
-    if (std::find(choices.begin(), choices.end(), *s) == choices.end()) {
-      const std::string near = nearestKey(*s, choices);
-      error(v, key + " '" + *s + "': expected one of " + list + (near.empty() ? "" : " (did you mean '" + near + "'?)"));
-      return std::nullopt;
-    }
-    return s;
-  }
-
   void fabric(const std::map<std::string, Val>& e, Fabric& f) {
     auto get = [&](const char* k) { return e.count(k) ? &e.at(k) : nullptr; };
     if (auto* v = get("transport")) {
@@ -283,22 +180,13 @@ class Loader {
   void test(const Val& entry, size_t index, const std::map<std::string, Val>& defaults, const Fabric& fab,
             std::set<std::string>& names, Suite& suite) {
     const std::string what = "tests[" + std::to_string(index) + "]";
-    auto own = entries(entry, kTestKeys, what);
+    auto own = entries(entry, testKeys(), what);
     if (!entry.node.IsMap()) return;
     SuiteTest t;
     t.pos = posOf(entry);
     const size_t errors_before = diags.size();
-    // A test's own value, else the suite default.
-    auto get = [&](const std::string& k) -> const Val* {
-      if (own.count(k)) return &own.at(k);
-      if (!kNotDefaults.count(k) && defaults.count(k)) return &defaults.at(k);
-      return nullptr;
-    };
-    // A key as validate() should name it: with its position when the suite gives it.
-    auto where = [&](const std::string& k) {
-      const Val* v = get(k);
-      return v ? posOf(*v).str() + ": " + k : k;
-    };
+    const TestKeys keys{own, defaults};
+    auto get = [&](const std::string& k) { return keys.get(k); };
 
     if (auto* v = get("name")) {
       if (auto s = text(*v, "name")) {
@@ -311,33 +199,97 @@ class Loader {
     if (auto* v = get("description")) {
       if (auto s = text(*v, "description")) t.description = *s;
     }
-    auto& p = t.spec.params;
-    bool incast_pattern = false;
+    std::optional<std::string> pattern;
     if (auto* v = get("pattern")) {
-      if (auto s = oneOf(*v, "pattern", {"pingpong", "stream", "microburst", "incast"})) {
-        incast_pattern = *s == "incast";
-        p.kind = patterns::parsePatternKind(incast_pattern ? "microburst" : *s, "pattern");
-      }
+      pattern = oneOf(*v, "pattern", patternNames(), true);
     } else {
-      error(entry, what + " has no pattern; expected one of pingpong, stream, microburst, incast");
+      error(entry, what + " has no pattern; expected one of " + patternList());
     }
+    const bool collective =
+        pattern && std::find(kFlowPatterns.begin(), kFlowPatterns.end(), *pattern) == kFlowPatterns.end();
+    if (auto* v = get("participants")) participants(*v, t.participants);
+    if (auto* v = get("agents")) {
+      if (auto x = integer(*v, "agents", 2, 100000)) t.participants.count = static_cast<int>(*x);
+    }
+    // Fabric settings, per test when given.
+    Fabric f = fab;
+    std::map<std::string, Val> fabric_keys;
+    for (const char* k : {"transport", "dscp", "ecn", "interface"}) {
+      if (const Val* v = get(k)) fabric_keys[k] = *v;
+    }
+    fabric(fabric_keys, f);
+    t.spec.transport = f.transport;
+    t.spec.transport_options.dscp = f.dscp;
+    t.spec.transport_options.ecn = f.ecn;
+    t.spec.transport_options.bind_interface = f.interface;
+    for (const char* k : {"gso", "gro"}) {
+      if (const Val* v = get(k)) {
+        if (auto x = boolean(*v, k)) (std::string(k) == "gso" ? t.spec.transport_options.segmentation : t.spec.transport_options.coalescing) = *x;
+      }
+    }
+    bool placement_known = true;
+    if (collective) {
+      detail::loadCollective(*this, entry, keys, patterns::parseCollectiveKind(*pattern, "pattern"),
+                             fab.line_rate_gbps, t);
+    } else {
+      if (pattern) detail::collectiveKeyNotHere(*this, keys, *pattern);
+      placement_known = flowKeys(pattern, keys, fab, t);
+    }
+    if (auto* v = get("outlier_ratio")) {
+      if (collective || t.spec.placement != plan::Placement::kMatrix) {
+        if (keys.isOwn("outlier_ratio") && pattern && placement_known) {
+          error(*v, "outlier_ratio" + quoted(*v) + ": only placement matrix has outlier pairs; this test's " +
+                        (collective ? "pattern is " + *pattern
+                                    : "placement is " + std::string(plan::toString(t.spec.placement))));
+        }
+      } else if (auto x = number(*v, "outlier_ratio")) {
+        if (*x > 1) error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");
+        else t.spec.outlier_ratio = *x;
+      }
+    }
+    if (auto* v = get("probe")) probe(*v, t);
+    if (auto* v = get("slos")) {
+      if (!v->node.IsSequence()) {
+        error(*v, "slos is " + describe(v->node) + "; expected a list of expressions like 'loss_ratio == 0'");
+      } else {
+        for (const auto& s : v->node) {
+          const Val sv{s, v->file};
+          if (auto e = text(sv, "slo")) t.slos.push_back({*e, posOf(sv)});
+        }
+      }
+    }
+    if (t.participants.count > 0 && t.participants.count < 2) {
+      error(entry, what + ": a test needs at least 2 agents");
+    }
+    // Cross-field checks, only when every value parsed (else they would repeat those errors).
+    // A collective's run through patterns::validate in loadCollective.
+    if (!collective && diags.size() == errors_before) validateFlows(entry, keys, t);
+    suite.tests.push_back(std::move(t));
+  }
+
+  // The keys of the flow patterns (pingpong, stream, microburst, incast) into t.spec.params and
+  // t.spec.placement. Returns false when the placement is unknown (its key was refused).
+  bool flowKeys(const std::optional<std::string>& pattern, const TestKeys& keys, const Fabric& fab, SuiteTest& t) {
+    auto get = [&](const std::string& k) { return keys.get(k); };
+    auto& p = t.spec.params;
+    const bool incast_pattern = pattern == "incast";
+    if (pattern) p.kind = patterns::parsePatternKind(incast_pattern ? "microburst" : *pattern, "pattern");
+    bool placement_known = true;
     t.spec.placement = incast_pattern ? plan::Placement::kIncast : plan::Placement::kPairs;
     if (auto* v = get("placement")) {
+      placement_known = false;
       if (auto s = oneOf(*v, "placement", {"pairs", "ring", "permutation", "incast", "matrix"})) {
         t.spec.placement = plan::parsePlacement(*s, "placement");
+        placement_known = true;
         if (incast_pattern && t.spec.placement != plan::Placement::kIncast) {
           error(*v, "placement '" + *s + "': pattern incast is always placed as incast (M senders -> 1 receiver)");
         }
       }
     }
-    if (auto* v = get("participants")) participants(*v, t.participants);
-    if (auto* v = get("agents")) {
-      if (auto x = integer(*v, "agents", 2, 100000)) t.participants.count = static_cast<int>(*x);
-    }
     if (auto* v = get("fan_in")) {
       if (t.spec.placement != plan::Placement::kIncast) {
         error(*v, "fan_in: only incast tests have a fan-in (set pattern: incast or placement: incast)");
-      } else if (own.count("agents") || (!own.count("fan_in") && defaults.count("agents"))) {
+      } else if (keys.isOwn("agents") || (!keys.isOwn("fan_in") && keys.defaults.count("agents"))) {
         error(*v, "fan_in: give either agents or fan_in (fan_in N runs N senders and 1 receiver)");
       } else if (auto x = integer(*v, "fan_in", 1, 99999)) {
         t.participants.count = static_cast<int>(*x) + 1;
@@ -358,7 +310,7 @@ class Loader {
     if (auto* v = get("bidirectional")) {
       if (auto x = boolean(*v, "bidirectional")) p.bidirectional = *x;
     }
-    if (auto* v = get("rate")) rate(*v, fab, p);
+    if (auto* v = get("rate")) rate(*v, fab.line_rate_gbps, p);
     if (auto* v = get("burst")) {
       if (auto x = unit(*v, "burst", "a size like 64KiB", parseSize)) p.burst_bytes = *x;
     }
@@ -369,8 +321,8 @@ class Loader {
     const Val* iterations = get("iterations");
     if (duration && iterations) {
       // A test's own choice overrides the other one from defaults.
-      if (own.count("duration") && !own.count("iterations")) iterations = nullptr;
-      else if (own.count("iterations") && !own.count("duration")) duration = nullptr;
+      if (keys.isOwn("duration") && !keys.isOwn("iterations")) iterations = nullptr;
+      else if (keys.isOwn("iterations") && !keys.isOwn("duration")) duration = nullptr;
       else error(*iterations, "iterations: give either duration or iterations, not both");
     }
     if (duration) {
@@ -396,73 +348,54 @@ class Loader {
     if (auto* v = get("seed")) {
       if (auto x = integer(*v, "seed", 0, UINT32_MAX)) t.spec.seed = static_cast<uint32_t>(*x);
     }
-    if (auto* v = get("probe")) probe(*v, t);
-    // Fabric settings, per test when given.
-    Fabric f = fab;
-    std::map<std::string, Val> fabric_keys;
-    for (const char* k : {"transport", "dscp", "ecn", "interface"}) {
-      if (const Val* v = get(k)) fabric_keys[k] = *v;
-    }
-    fabric(fabric_keys, f);
-    t.spec.transport = f.transport;
-    t.spec.transport_options.dscp = f.dscp;
-    t.spec.transport_options.ecn = f.ecn;
-    t.spec.transport_options.bind_interface = f.interface;
-    for (const char* k : {"gso", "gro"}) {
-      if (const Val* v = get(k)) {
-        if (auto x = boolean(*v, k)) (std::string(k) == "gso" ? t.spec.transport_options.segmentation : t.spec.transport_options.coalescing) = *x;
-      }
-    }
-    if (auto* v = get("slos")) {
-      if (!v->node.IsSequence()) {
-        error(*v, "slos is " + describe(v->node) + "; expected a list of expressions like 'loss_ratio == 0'");
-      } else {
-        for (const auto& s : v->node) {
-          const Val sv{s, v->file};
-          if (auto e = text(sv, "slo")) t.slos.push_back({*e, posOf(sv)});
+    return placement_known;
+  }
+
+  // patterns::validate over a flow test's parameters; its error keeps the key's position.
+  void validateFlows(const Val& entry, const TestKeys& keys, const SuiteTest& t) {
+    // A key as validate() should name it: with its position when the suite gives it.
+    auto where = [&](const std::string& k) {
+      const Val* v = keys.get(k);
+      return v ? posOf(*v).str() + ": " + k : k;
+    };
+    try {
+      patterns::ParamNames n{where("size"),     where("flows"),    where("rate"),      where("burst"),
+                             where("burst_interval"), where("duration"), where("iterations")};
+      patterns::validate(t.spec.params, t.spec.transport == "udp" ? 65507 : 1u << 30, t.spec.transport, n);
+    } catch (const ConfigError& e) {
+      const std::string m = e.what();
+      // validate() names the key with its position ("file:l:c: size 70000: ..."); keep that.
+      const auto colon = m.find(": ");
+      Diagnostic d{t.pos, m};
+      if (m.rfind(*entry.file + ":", 0) == 0 && colon != std::string::npos) {
+        std::stringstream ps(m.substr(0, colon));
+        std::string file, line, col;
+        std::getline(ps, file, ':');
+        std::getline(ps, line, ':');
+        std::getline(ps, col, ':');
+        try {
+          d = {{file, std::stoi(line), std::stoi(col)}, m.substr(colon + 2)};
+        } catch (const std::exception&) {
         }
       }
+      diags.push_back(d);
     }
-    if (t.participants.count > 0 && t.participants.count < 2) {
-      error(entry, what + ": a test needs at least 2 agents");
-    }
-    // Cross-field checks, only when every value parsed (else they would repeat those errors).
-    if (diags.size() == errors_before) {
-      try {
-        patterns::ParamNames n{where("size"),     where("flows"),    where("rate"),      where("burst"),
-                               where("burst_interval"), where("duration"), where("iterations")};
-        patterns::validate(p, t.spec.transport == "udp" ? 65507 : 1u << 30, t.spec.transport, n);
-      } catch (const ConfigError& e) {
-        const std::string m = e.what();
-        // validate() names the key with its position ("file:l:c: size 70000: ..."); keep that.
-        const auto colon = m.find(": ");
-        Diagnostic d{t.pos, m};
-        if (m.rfind(*entry.file + ":", 0) == 0 && colon != std::string::npos) {
-          std::stringstream ps(m.substr(0, colon));
-          std::string file, line, col;
-          std::getline(ps, file, ':');
-          std::getline(ps, line, ':');
-          std::getline(ps, col, ':');
-          try {
-            d = {{file, std::stoi(line), std::stoi(col)}, m.substr(colon + 2)};
-          } catch (const std::exception&) {
-          }
-        }
-        diags.push_back(d);
-      }
-    }
-    suite.tests.push_back(std::move(t));
   }
 
   // `probe:` — a pingpong probe while the test's own flows load the fabric.
   void probe(const Val& v, SuiteTest& t) {
     auto e = entries(v, kProbeKeys, "probe");
     if (!v.node.IsMap()) return;
-    if (t.spec.params.kind == patterns::PatternKind::kPingpong) {
+    if (t.spec.collective && t.spec.collective->sweep().size() > 1) {
+      error(v, "probe: a sweep runs several rounds (one per size, " + std::to_string(t.spec.collective->sweep().size()) +
+                   " here); a probe needs a single round (give one size)");
+      return;
+    }
+    if (!t.spec.collective && t.spec.params.kind == patterns::PatternKind::kPingpong) {
       error(v, "probe: a probe measures latency under load; this test's pattern pingpong makes no load (use stream, microburst or incast)");
       return;
     }
-    if (t.spec.placement == plan::Placement::kMatrix) {
+    if (!t.spec.collective && t.spec.placement == plan::Placement::kMatrix) {
       error(v, "probe: placement matrix runs in several rounds; a probe needs a placement that runs once (pairs, ring, permutation, incast)");
       return;
     }
@@ -508,38 +441,6 @@ class Loader {
       }
     }
     t.spec.probe = pr;
-  }
-
-  void rate(const Val& v, const Fabric& fab, patterns::PatternParams& p) {
-    auto s = scalar(v, "rate", "a rate like 10Gbit/s, 1Mpps or 90%");
-    if (!s) return;
-    if (!s->empty() && s->back() == '%') {
-      const std::string num = s->substr(0, s->size() - 1);
-      char* end = nullptr;
-      const double pct = std::strtod(num.c_str(), &end);
-      if (num.empty() || *end != '\0' || !(pct > 0 && pct <= 100)) {
-        error(v, "rate '" + *s + "': expected a percentage of the line rate above 0 and at most 100%");
-        return;
-      }
-      if (fab.line_rate_gbps <= 0) {
-        error(v, "rate '" + *s + "': a percentage needs fabric.line_rate_gbps (set it in the suite or a site file)");
-        return;
-      }
-      p.rate_bps = pct / 100.0 * fab.line_rate_gbps * 1e9;
-      return;
-    }
-    try {
-      const Rate r = parseRate(*s, "rate");
-      p.rate_bps = r.bits_per_second;
-      p.rate_pps = r.packets_per_second;
-    } catch (const ConfigError& e) {
-      error(v, e.what());
-      return;
-    }
-    if (fab.line_rate_gbps > 0 && p.rate_bps > fab.line_rate_gbps * 1e9) {
-      error(v, "rate '" + *s + "': above the fabric's line rate of " + formatRate(fab.line_rate_gbps * 1e9) +
-                   " (fabric.line_rate_gbps)");
-    }
   }
 
   // Parses one file's text; a syntax error becomes a diagnostic.
@@ -588,8 +489,8 @@ Suite parseSuite(const std::string& text, const std::string& file,
   std::map<std::string, Val> fabric_e, defaults_e;
   if (top.count("fabric")) fabric_e = L.entries(top.at("fabric"), kFabricKeys, "fabric");
   std::vector<std::string> default_keys;
-  for (const auto& k : kTestKeys) {
-    if (!kNotDefaults.count(k)) default_keys.push_back(k);
+  for (const auto& k : testKeys()) {
+    if (!detail::kNotDefaults.count(k)) default_keys.push_back(k);
   }
   if (top.count("defaults")) defaults_e = L.entries(top.at("defaults"), default_keys, "defaults");
   std::vector<std::string> site_names;
@@ -624,6 +525,12 @@ Suite parseSuite(const std::string& text, const std::string& file,
     std::stable_sort(L.diags.begin(), L.diags.end(), [](const Diagnostic& a, const Diagnostic& b) {
       return std::tie(a.pos.file, a.pos.line, a.pos.column) < std::tie(b.pos.file, b.pos.line, b.pos.column);
     });
+    // A bad value in `defaults:` is read once per test; say it once.
+    L.diags.erase(std::unique(L.diags.begin(), L.diags.end(),
+                              [](const Diagnostic& a, const Diagnostic& b) {
+                                return a.pos.str() == b.pos.str() && a.message == b.message;
+                              }),
+                  L.diags.end());
     throw SuiteError(L.diags);
   }
   return suite;

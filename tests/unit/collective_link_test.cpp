@@ -144,5 +144,70 @@ TEST(CollectiveLink, SenderSegmentsWithinTheWindowAndFinishesWhenAcked) {
   EXPECT_GT(tx.stats().busy_ns, 0);
 }
 
+// Forwards to a real connection and records every send op posted through it.
+class RecordingConnection : public transport::Connection {
+ public:
+  explicit RecordingConnection(transport::Connection& inner) : inner_(inner) {}
+  transport::MemoryRegion registerMemory(std::byte* data, size_t size) override { return inner_.registerMemory(data, size); }
+  void deregisterMemory(transport::MemoryRegion& region) noexcept override { inner_.deregisterMemory(region); }
+  size_t postSend(std::span<const transport::SendOp> ops) noexcept override {
+    const size_t n = inner_.postSend(ops);
+    for (size_t i = 0; i < n; ++i) posted.push_back(ops[i]);
+    return n;
+  }
+  size_t postRecv(std::span<const transport::RecvOp> ops) noexcept override { return inner_.postRecv(ops); }
+  size_t poll(std::span<transport::Completion> out, int64_t timeout_ns) noexcept override { return inner_.poll(out, timeout_ns); }
+  transport::ConnectionStats stats() const noexcept override { return inner_.stats(); }
+  std::string describe() const override { return inner_.describe(); }
+  std::vector<transport::SendOp> posted;
+
+ private:
+  transport::Connection& inner_;
+};
+
+TEST(CollectiveLink, SegmentationSendsRunsOfFullSegmentsInOnePostAndAShortOneLast) {
+  auto p = makePair();
+  RecordingConnection rec(*p.client);
+  CollectiveLinkConfig cfg;
+  cfg.flow_id = 5;
+  cfg.message_bytes = 148;  // 100 payload bytes per segment
+  cfg.window_segments = 16;
+  cfg.max_segments_per_post = 8;
+  cfg.max_post_bytes = 65000;
+  CollectiveSendLink tx(rec, cfg);
+  CollectiveRecvLink rx(*p.server, cfg);
+  tx.enqueue(0, 0, 0, 1050);  // 10 full segments and one of 50 bytes
+  tx.enqueue(0, 1, 0, 250);   // 2 full and one of 50: a new transfer after a short segment
+  for (int i = 0; i < 1000 && !tx.idle(); ++i) {
+    rx.progress(monoNowNs(), 0);
+    tx.progress(monoNowNs(), 1'000'000);
+  }
+  ASSERT_TRUE(tx.idle());
+  EXPECT_EQ(rx.receivedBytes(), 1300u);
+  EXPECT_EQ(tx.stats().segments, 14u);
+  EXPECT_EQ(tx.stats().retransmissions, 0u);
+  // Posts: 8 full segments; 2 full + the short one; 2 full + the short one.
+  ASSERT_EQ(rec.posted.size(), 3u);
+  EXPECT_EQ(rec.posted[0].length, 8u * 148);
+  EXPECT_EQ(rec.posted[0].segment_size, 148u);
+  EXPECT_EQ(rec.posted[1].length, 2u * 148 + 98);
+  EXPECT_EQ(rec.posted[1].segment_size, 148u);
+  EXPECT_EQ(rec.posted[2].length, 2u * 148 + 98);
+  // Without segmentation: one message per post.
+  auto q = makePair();
+  RecordingConnection rec1(*q.client);
+  cfg.max_segments_per_post = 1;
+  CollectiveSendLink tx1(rec1, cfg);
+  CollectiveRecvLink rx1(*q.server, cfg);
+  tx1.enqueue(0, 0, 0, 1050);
+  for (int i = 0; i < 1000 && !tx1.idle(); ++i) {
+    rx1.progress(monoNowNs(), 0);
+    tx1.progress(monoNowNs(), 1'000'000);
+  }
+  ASSERT_TRUE(tx1.idle());
+  EXPECT_EQ(rec1.posted.size(), 11u);
+  for (const auto& op : rec1.posted) EXPECT_EQ(op.segment_size, 0u);
+}
+
 }  // namespace
 }  // namespace fabcheck::engine

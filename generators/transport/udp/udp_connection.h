@@ -62,6 +62,7 @@ class UdpConnection final : public Connection {
   size_t postRecv(std::span<const RecvOp> ops) noexcept override;
   size_t poll(std::span<Completion> out, int64_t timeout_ns) noexcept override;
   ConnectionStats stats() const noexcept override { return stats_; }
+  int readinessFd() const noexcept override { return fd_.get(); }
   std::string describe() const override { return description_; }
 
   // The socket, for inspection (tests read IP_TOS with getsockopt). Owned by the connection.
