@@ -118,5 +118,48 @@ TEST(RunnerCollective, AnAgentsRateLimitRefusesAnUnpacedCollectiveAndRunsAPacedO
   }
 }
 
+TEST(RunnerCollective, AProbeMeasuresLatencyIdleThenUnderTheCollective) {
+  auto t = collectiveTest("all_reduce under a probe", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 8 << 20,
+                          firstAgents(4));
+  t.collective->params.iterations = 5;
+  t.probe = controller::ProbeSpec{};
+  t.probe->params.kind = patterns::PatternKind::kPingpong;
+  t.probe->params.size_bytes = 64;
+  t.probe->from = 0;
+  t.probe->to = 2;
+  t.probe->dscp = 46;
+  t.probe->idle_duration_ns = 200'000'000;
+  RunResult r = Runner(localRun(4)).run({t});
+  ASSERT_EQ(r.tests.size(), 1u);
+  const auto& o = r.tests[0];
+  ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(o));
+  // The probe: its own flow after the collective's links, agent 0 → agent 2.
+  const auto& pf = o.plan.flows.back();
+  EXPECT_EQ(pf.role, patterns::FlowRole::kPingpong);
+  EXPECT_EQ(pf.sender, 0);
+  EXPECT_EQ(pf.receiver, 2);
+  ASSERT_EQ(o.idle_pingpongs.size(), 1u);
+  ASSERT_EQ(o.pingpongs.size(), 1u);
+  EXPECT_GE(o.idle_pingpongs[0].measured_ns, 200'000'000);
+  EXPECT_GT(o.pingpongs[0].measured, 0u) << "round trips while the collective ran";
+  EXPECT_EQ(o.pingpongs[0].error, "");
+  // It ran only while the ranks did: stopped at "finish", long before its 60 s bound.
+  int64_t slowest_rank_ns = 0;
+  for (const auto& x : o.collectives[0].ranks) {
+    int64_t sum = 0;
+    for (int64_t ns : x.iteration_ns) sum += ns;
+    slowest_rank_ns = std::max(slowest_rank_ns, sum);
+  }
+  EXPECT_LT(o.pingpongs[0].measured_ns, 30'000'000'000);
+  EXPECT_GE(o.pingpongs[0].measured_ns, slowest_rank_ns / 2) << "it covered the collective's measured iterations";
+  ASSERT_EQ(o.responders.size(), 1u);
+  EXPECT_EQ(o.responders[0].dscp_seen, 46);
+  const auto m = slo::flattenMetrics(results::summarizeTest(o, r.agents));
+  EXPECT_GT(m.at("latency_us.p99"), 0);
+  EXPECT_GT(m.at("idle_latency_us.p99"), 0);
+  EXPECT_TRUE(m.count("latency_increase_us.p99"));
+  EXPECT_GT(m.at("collective.busbw_gbps"), 0);
+}
+
 }  // namespace
 }  // namespace fabcheck
