@@ -170,6 +170,9 @@ class TestResult:
             k: Histogram(k, v, buckets.get(k[:-3] + "_ns") if k.endswith("_us") else None)
             for k, v in raw.items() if isinstance(v, dict) and "count" in v and "p50" in v}
         self.intervals: Optional[IntervalSeries] = IntervalSeries(raw["intervals"]) if "intervals" in raw else None
+        # A collective test: per size (nccl-tests' time/algbw/busbw), per rank, per link, and the
+        # named straggler (docs/results.md); None for other patterns.
+        self.collective: Optional[Dict[str, Any]] = record.get("collective")
 
     @property
     def passed(self) -> bool:
