@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "generators/core/errors.h"
+#include "reports/html_collective.h"
 #include "reports/svg_charts.h"
 
 namespace fabcheck::reports {
@@ -37,6 +38,8 @@ details.test>summary{cursor:pointer;padding:10px 0;font-size:16px;font-weight:60
 .testerror{background:#fde2e2;border:1px solid #c62828;border-radius:4px;padding:6px 10px;margin:6px 0}
 .charts{display:flex;flex-wrap:wrap;gap:14px;margin:10px 0}
 svg.chart{background:#fff;border:1px solid #e4e4e4;border-radius:4px;max-width:100%;height:auto}
+div.straggler{background:#fff3e0;border:2px solid #e65100;border-radius:4px;padding:8px 12px;margin:8px 0;font-weight:600}
+tr.straggler td{background:#fff3e0;font-weight:600}
 )";
 
 const json* find(const json& j, std::initializer_list<const char*> path) {
@@ -190,8 +193,21 @@ std::string keyMetrics(const json& m) {
     const char* key;
     const char* sub;  // nullptr: `key` itself is the number
     const char* unit;
+    bool only_nonzero = false;  // shown only when it is not 0 (a problem when it is there)
   };
-  const Item items[] = {{"throughput", "throughput_gbps", nullptr, "Gbit/s"},
+  // A collective's figures (results/collective_summary.h) are at its largest size; the
+  // bandwidths are GB/s, as nccl-tests prints them, despite the "_gbps" suffix.
+  const Item items[] = {{"busbw", "collective", "busbw_gbps", "GB/s"},
+                        {"algbw", "collective", "algbw_gbps", "GB/s"},
+                        {"time", "collective", "time_us", "µs"},
+                        {"time p99", "collective", "p99_us", "µs"},
+                        {"cv", "collective", "cv", ""},
+                        {"avg busbw", "collective", "avg_busbw_gbps", "GB/s"},
+                        {"retransmissions", "collective", "retransmissions", ""},
+                        {"timeouts", "collective", "timeouts", "", true},
+                        {"corrupted bytes", "collective", "corrupted_bytes", "", true},
+                        {"straggler links", "collective", "straggler_links", ""},
+                        {"throughput", "throughput_gbps", nullptr, "Gbit/s"},
                         {"offered", "offered_gbps", nullptr, "Gbit/s"},
                         {"packet rate", "packet_rate_mpps", nullptr, "Mpps"},
                         {"loss ratio", "loss_ratio", nullptr, ""},
@@ -208,7 +224,7 @@ std::string keyMetrics(const json& m) {
   std::string head, cells;
   for (const auto& it : items) {
     const auto v = it.sub ? number(m, {it.key, it.sub}) : number(m, {it.key});
-    if (!v) continue;
+    if (!v || (it.only_nonzero && *v == 0)) continue;
     head += std::string("<th>") + it.label + "</th>";
     cells += "<td class=\"num\">" + escape(svg::formatNumber(*v)) + (*it.unit ? std::string(" ") + it.unit : "") + "</td>";
   }
@@ -330,7 +346,7 @@ std::string testSection(const json& t, size_t index) {
     o += "<p class=\"small muted\">start skew " + escape(svg::formatNumber(*skew)) + " µs (bound ± " +
          show(find(t, {"start_skew_bound_us"})) + " µs)</p>\n";
   }
-  return o + charts(t) + "</details>\n";
+  return o + collectiveHtml(t) + charts(t) + "</details>\n";
 }
 
 }  // namespace

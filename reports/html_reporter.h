@@ -4,7 +4,8 @@
 // Contents: run summary (suite, verdict counts, agents with clock offsets, timing, version),
 // run-level error and an "incomplete" / "interrupted" banner, every SLO in one table, and per
 // test a collapsible section with its key metrics and charts (svg_charts.h): latency by
-// percentile, throughput over time, per-flow throughput with loss, host×host matrix.
+// percentile, throughput over time, per-flow throughput with loss, host×host matrix; a
+// collective test's nccl-tests table, bandwidth by size and straggler (html_collective.h).
 //
 // Like the JSON report it is rewritten whole after every event through a temporary file and
 // rename(), so after Ctrl-C or a crash the page on disk is complete and says the run is

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "generators/core/errors.h"
@@ -130,6 +131,77 @@ struct Case {
   bool failed = false, errored = false, skipped = false;
 };
 
+// "65536 B" style sizes of the per-size lines: exact, as nccl-tests prints them.
+std::string sizeText(const json& size) {
+  const auto b = number(size, "size_bytes");
+  return b ? fmt(*b) + " B" : "? B";
+}
+
+// A collective's figures (results/collective_summary.h), bandwidths in GB/s as nccl-tests:
+//   collective: all_reduce ring, 4 ranks
+//   busbw 1.5 GB/s, algbw 1 GB/s, time 1000 us, p99 1200 us, cv 0.05 (at 1048576 B)
+//   avg busbw: 1.2 GB/s over 3 sizes
+//   size 65536 B: time 80 us, algbw 0.8 GB/s, busbw 1.2 GB/s, p50 79 us, p99 90 us, retransmissions 0
+//   straggler: rank 2 (agent 2, node03) is the straggler: link ...
+std::string collectiveFigures(const json& record) {
+  const json& col = field(record, "collective");
+  const json& m = field(field(record, "metrics"), "collective");
+  if (!col.is_object() && !m.is_object()) return "";
+  std::string out;
+  if (col.is_object()) {
+    out += "collective: " + str(col, "kind");
+    if (std::string a = str(col, "algorithm"); !a.empty()) out += " " + a;
+    if (auto n = number(col, "ranks")) out += ", " + fmt(*n) + " ranks";
+    out += "\n";
+  }
+  const json& sizes = field(col, "sizes");
+  if (auto bus = number(m, "busbw_gbps")) {
+    out += "busbw " + fmt(*bus) + " GB/s";
+    if (auto v = number(m, "algbw_gbps")) out += ", algbw " + fmt(*v) + " GB/s";
+    if (auto v = number(m, "time_us")) out += ", time " + fmt(*v) + " us";
+    if (auto v = number(m, "p99_us")) out += ", p99 " + fmt(*v) + " us";
+    if (auto v = number(m, "cv")) out += ", cv " + fmt(*v);
+    for (size_t i = sizes.is_array() ? sizes.size() : 0; i-- > 0;) {  // the largest size that measured
+      if (number(sizes[i], "iterations").value_or(0) > 0) {
+        out += " (at " + sizeText(sizes[i]) + ")";
+        break;
+      }
+    }
+    out += "\n";
+    if (auto avg = number(m, "avg_busbw_gbps")) {
+      out += "avg busbw: " + fmt(*avg) + " GB/s";
+      if (auto n = number(m, "sizes")) out += " over " + fmt(*n) + (*n == 1 ? " size" : " sizes");
+      out += "\n";
+    }
+  }
+  for (const auto& s : sizes.is_array() ? sizes : json::array()) {
+    out += "size " + sizeText(s) + ": ";
+    if (number(s, "iterations").value_or(0) <= 0) {
+      out += "no measurement\n";
+      continue;
+    }
+    std::string line;
+    const std::pair<const char*, const char*> parts[] = {{"time_us", "time {} us"},         {"algbw_gbps", "algbw {} GB/s"},
+                                                         {"busbw_gbps", "busbw {} GB/s"},   {"p50_us", "p50 {} us"},
+                                                         {"p99_us", "p99 {} us"},           {"retransmissions", "retransmissions {}"}};
+    for (const auto& [key, form] : parts) {
+      const auto v = number(s, key);
+      if (!v) continue;
+      const std::string f = form;
+      line += (line.empty() ? "" : ", ") + f.substr(0, f.find("{}")) + fmt(*v) + f.substr(f.find("{}") + 2);
+    }
+    if (field(s, "straggler").is_boolean() && field(s, "straggler").get<bool>()) {
+      line += ", straggler rank " + scalar(field(s, "straggler_rank"));
+    }
+    out += line + "\n";
+  }
+  if (const json& st = field(col, "straggler"); st.is_object()) {
+    const std::string text = str(st, "text");
+    out += "straggler: " + (text.empty() ? "rank " + scalar(field(st, "rank")) : oneLine(text)) + "\n";
+  }
+  return out;
+}
+
 // The test's key figures and SLOs, for <system-out>.
 std::string keyFigures(const json& record) {
   const json& m = field(record, "metrics");
@@ -144,6 +216,7 @@ std::string keyFigures(const json& record) {
     out += "\n";
   }
   if (auto t = number(m, "throughput_gbps")) out += "throughput: " + fmt(*t) + " Gbit/s\n";
+  out += collectiveFigures(record);
   if (auto l = number(m, "loss_ratio")) {
     out += "loss: ratio " + fmt(*l);
     if (auto n = number(m, "lost_packets")) out += ", " + fmt(*n) + " packets lost";

@@ -12,8 +12,9 @@
 //                          <error type="slo"> per SLO that could not be evaluated
 //         verdict fail:    one <failure type="slo" message="EXPR: observed X, expected OP T">
 //                          per failed SLO, its reason (and place in the suite) as the text
-//         <system-out> key figures (throughput, loss, latency p50/p99, start skew) and every
-//                      SLO with its verdict and reason </system-out>
+//         <system-out> key figures (throughput, loss, latency p50/p99, start skew; for a
+//                      collective busbw/algbw/time, one line per size and the straggler) and
+//                      every SLO with its verdict and reason </system-out>
 //         <system-err> the test's error, when it has one </system-err>
 //       </testcase>
 //       <testcase name="(run)"> with an <error type="infrastructure"> when end.error is set

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/suite/units.h"
+
 namespace fabcheck::reports::svg {
 namespace {
 
@@ -180,6 +182,81 @@ std::string heat(double t) {
   return b;
 }
 
+// One horizontal bar of the bar charts (flows, links).
+struct Bar {
+  std::string label;
+  double value = 0;
+  bool red = false;
+  std::string value_text;  // written after the bar and in its tooltip
+};
+
+struct BarFrame {
+  const char* kind;
+  std::string axis;          // the value axis' title
+  std::string red_legend;    // shown when a bar is red
+  std::string truncated;     // "": nothing left out; else the note under the chart
+  double marker = 0;         // > 0: a dashed line at this value ...
+  std::string marker_label;  // ... labelled above the bars
+};
+
+std::string barChart(const std::string& title, const std::vector<Bar>& bars, const BarFrame& f) {
+  const size_t n = bars.size();
+  constexpr double kRow = 18, kLabels = 190, kValues = 150;
+  const bool truncated = !f.truncated.empty();
+  const double h = kTop + static_cast<double>(n) * kRow + kBottom + (truncated ? 16 : 0);
+  double xmax = f.marker > 0 ? f.marker : 0;
+  bool any_red = false;
+  for (const auto& b : bars) {
+    if (std::isfinite(b.value)) xmax = std::max(xmax, b.value);
+    any_red = any_red || b.red;
+  }
+  Scale xs{0, xmax, kLabels, kW - kValues, false};
+  const auto xt = linearTicks(xs.lo, xs.hi, 4);
+  const double base = kTop + static_cast<double>(n) * kRow;
+  std::string o = open(f.kind, kW, h, title);
+  o += "<g class=\"axes\" stroke=\"#ccc\">\n";
+  for (const auto& t : xt) {
+    o += "<line x1=\"" + px(xs(t.value)) + "\" x2=\"" + px(xs(t.value)) + "\" y1=\"" + px(kTop) + "\" y2=\"" +
+         px(base) + "\"/>\n";
+  }
+  o += "</g>\n";
+  for (size_t i = 0; i < n; ++i) {
+    const auto& b = bars[i];
+    const double y = kTop + static_cast<double>(i) * kRow;
+    const double v = std::isfinite(b.value) ? std::max(0.0, b.value) : 0.0;
+    o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(y + 13) + "\" text-anchor=\"end\">" +
+         escape(shorten(b.label, 32)) + "</text>\n";
+    o += "<rect x=\"" + px(xs.p0) + "\" y=\"" + px(y + 3) + "\" width=\"" + px(std::max(1.0, xs(v) - xs.p0)) +
+         "\" height=\"" + px(kRow - 6) + "\" fill=\"" + (b.red ? kLostColour : kBarColour) + "\"><title>" +
+         escape(b.label + ": " + b.value_text) + "</title></rect>\n";
+    o += "<text x=\"" + px(xs(v) + 5) + "\" y=\"" + px(y + 13) + "\"" +
+         (b.red ? " fill=\"#b00\" font-weight=\"bold\"" : "") + ">" + escape(b.value_text) + "</text>\n";
+  }
+  if (f.marker > 0) {
+    o += "<line class=\"marker\" x1=\"" + px(xs(f.marker)) + "\" x2=\"" + px(xs(f.marker)) + "\" y1=\"" + px(kTop - 2) +
+         "\" y2=\"" + px(base) + "\" stroke=\"#555\" stroke-dasharray=\"4 3\"/>\n<text x=\"" + px(xs(f.marker)) +
+         "\" y=\"" + px(kTop - 5) + "\" text-anchor=\"middle\" fill=\"#555\">" + escape(f.marker_label) + "</text>\n";
+  }
+  o += "<path d=\"M" + px(xs.p0) + " " + px(kTop) + " V" + px(base) + " H" + px(xs.p1) +
+       "\" fill=\"none\" stroke=\"#333\"/>\n<g class=\"ticks\">\n";
+  for (const auto& t : xt) {
+    o += "<text x=\"" + px(xs(t.value)) + "\" y=\"" + px(base + 16) + "\" text-anchor=\"middle\">" + escape(t.label) +
+         "</text>\n";
+  }
+  o += "</g>\n<text x=\"" + px((xs.p0 + xs.p1) / 2) + "\" y=\"" + px(base + 34) + "\" text-anchor=\"middle\">" +
+       escape(f.axis) + "</text>\n";
+  if (any_red) {
+    o += "<rect x=\"" + px(kW - 140) + "\" y=\"" + px(base + 26) + "\" width=\"10\" height=\"10\" fill=\"" +
+         kLostColour + "\"/><text x=\"" + px(kW - 126) + "\" y=\"" + px(base + 35) + "\">" + escape(f.red_legend) +
+         "</text>\n";
+  }
+  if (truncated) {
+    o += "<text x=\"" + px(kW / 2) + "\" y=\"" + px(h - 6) + "\" text-anchor=\"middle\" fill=\"#777\">" +
+         escape(f.truncated) + "</text>\n";
+  }
+  return o + "</svg>\n";
+}
+
 }  // namespace
 
 std::string escape(std::string_view text) {
@@ -293,57 +370,91 @@ std::string throughputChart(const std::string& title, const std::vector<Series>&
 std::string flowsChart(const std::string& title, const std::vector<FlowBar>& bars) {
   const size_t n = std::min(bars.size(), kMaxBars);
   if (n == 0) return noData("flows", title);
-  constexpr double kRow = 18, kLabels = 190, kValues = 150;
-  const bool truncated = bars.size() > n;
-  const double h = kTop + static_cast<double>(n) * kRow + kBottom + (truncated ? 16 : 0);
-  double xmax = 0;
-  bool any_lost = false;
-  for (size_t i = 0; i < n; ++i) {
-    if (std::isfinite(bars[i].gbps)) xmax = std::max(xmax, bars[i].gbps);
-    any_lost = any_lost || bars[i].lost_packets > 0;
-  }
-  Scale xs{0, xmax, kLabels, kW - kValues, false};
-  const auto xt = linearTicks(xs.lo, xs.hi, 4);
-  const double base = kTop + static_cast<double>(n) * kRow;
-  std::string o = open("flows", kW, h, title);
-  o += "<g class=\"axes\" stroke=\"#ccc\">\n";
-  for (const auto& t : xt) {
-    o += "<line x1=\"" + px(xs(t.value)) + "\" x2=\"" + px(xs(t.value)) + "\" y1=\"" + px(kTop) + "\" y2=\"" +
-         px(base) + "\"/>\n";
-  }
-  o += "</g>\n";
+  std::vector<Bar> rows;
   for (size_t i = 0; i < n; ++i) {
     const auto& b = bars[i];
-    const double y = kTop + static_cast<double>(i) * kRow;
-    const double v = std::isfinite(b.gbps) ? std::max(0.0, b.gbps) : 0.0;
     const bool lost = b.lost_packets > 0;
     std::string value = formatNumber(b.gbps) + " Gbit/s";
     if (lost) value += " · lost " + std::to_string(b.lost_packets);
-    o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(y + 13) + "\" text-anchor=\"end\">" +
-         escape(shorten(b.label, 32)) + "</text>\n";
-    o += "<rect x=\"" + px(xs.p0) + "\" y=\"" + px(y + 3) + "\" width=\"" + px(std::max(1.0, xs(v) - xs.p0)) +
-         "\" height=\"" + px(kRow - 6) + "\" fill=\"" + (lost ? kLostColour : kBarColour) + "\"><title>" +
-         escape(b.label + ": " + value) + "</title></rect>\n";
-    o += "<text x=\"" + px(xs(v) + 5) + "\" y=\"" + px(y + 13) + "\"" + (lost ? " fill=\"#b00\" font-weight=\"bold\"" : "") +
-         ">" + escape(value) + "</text>\n";
+    rows.push_back({b.label, b.gbps, lost, value});
   }
-  o += "<path d=\"M" + px(xs.p0) + " " + px(kTop) + " V" + px(base) + " H" + px(xs.p1) +
-       "\" fill=\"none\" stroke=\"#333\"/>\n<g class=\"ticks\">\n";
-  for (const auto& t : xt) {
-    o += "<text x=\"" + px(xs(t.value)) + "\" y=\"" + px(base + 16) + "\" text-anchor=\"middle\">" + escape(t.label) +
-         "</text>\n";
+  BarFrame f{"flows", "throughput (Gbit/s)", "flow lost packets", "", 0, ""};
+  if (bars.size() > n) f.truncated = "showing the first " + std::to_string(n) + " of " + std::to_string(bars.size()) + " flows";
+  return barChart(title, rows, f);
+}
+
+std::string linksChart(const std::string& title, const std::vector<LinkBar>& bars, double median_gbit_s) {
+  if (bars.empty()) return noData("links", title);
+  std::vector<size_t> order(bars.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const size_t n = std::min(bars.size(), kMaxBars);
+  if (bars.size() > n) {  // keep the slowest: a slow link is what this chart is for
+    auto key = [&](size_t i) { return std::isfinite(bars[i].gbit_s) ? bars[i].gbit_s : INFINITY; };
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return key(a) < key(b); });
+    order.resize(n);
   }
-  o += "</g>\n<text x=\"" + px((xs.p0 + xs.p1) / 2) + "\" y=\"" + px(base + 34) +
-       "\" text-anchor=\"middle\">throughput (Gbit/s)</text>\n";
-  if (any_lost) {
-    o += "<rect x=\"" + px(kW - 140) + "\" y=\"" + px(base + 26) + "\" width=\"10\" height=\"10\" fill=\"" +
-         kLostColour + "\"/><text x=\"" + px(kW - 126) + "\" y=\"" + px(base + 35) + "\">flow lost packets</text>\n";
+  std::vector<Bar> rows;
+  for (size_t i : order) {
+    const auto& b = bars[i];
+    rows.push_back({b.label, b.gbit_s, b.slow, formatNumber(b.gbit_s) + " Gbit/s" + (b.slow ? " · slow" : "")});
   }
-  if (truncated) {
-    o += "<text x=\"" + px(kW / 2) + "\" y=\"" + px(h - 6) + "\" text-anchor=\"middle\" fill=\"#777\">showing the first " +
-         std::to_string(n) + " of " + std::to_string(bars.size()) + " flows</text>\n";
+  BarFrame f{"links", "link rate (Gbit/s)", "slow link (straggler)", "", 0, ""};
+  if (bars.size() > n) {
+    f.truncated = "showing the " + std::to_string(n) + " slowest of " + std::to_string(bars.size()) + " links";
   }
-  return o + "</svg>\n";
+  if (std::isfinite(median_gbit_s) && median_gbit_s > 0) {
+    f.marker = median_gbit_s;
+    f.marker_label = "median " + formatNumber(median_gbit_s) + " Gbit/s";
+  }
+  return barChart(title, rows, f);
+}
+
+std::string bandwidthChart(const std::string& title, const std::vector<Series>& series) {
+  std::vector<std::vector<Point>> pts;
+  std::vector<double> sizes;
+  double ymax = 0;
+  for (const auto& s : series) {
+    std::vector<Point> keep;
+    for (const auto& p : finitePoints(s.points, false)) {
+      if (p.x <= 0 || p.y < 0) continue;
+      keep.push_back(p);
+      sizes.push_back(p.x);
+      ymax = std::max(ymax, p.y);
+    }
+    std::sort(keep.begin(), keep.end(), [](const Point& a, const Point& b) { return a.x < b.x; });
+    pts.push_back(std::move(keep));
+  }
+  if (sizes.empty()) return noData("bandwidth", title);
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  // Points stay off the axes: the plot's ends are inset by 16 px.
+  Scale xs{sizes.front(), sizes.back(), kLeft + 16, kW - kRight - 16, true};
+  Scale ys{0, ymax > 0 ? ymax * 1.05 : 1, kH - kBottom, kTop, false};
+  const auto yt = linearTicks(ys.lo, ys.hi);
+  std::vector<Tick> xt;
+  const size_t every = (sizes.size() + 7) / 8;
+  for (size_t i = 0; i < sizes.size(); i += every) {
+    const double b = sizes[i];
+    xt.push_back({b, b < 1.8e19 && b == std::round(b) ? suite::formatBytes(static_cast<uint64_t>(b)) : formatNumber(b)});
+  }
+  std::string o = open("bandwidth", kW, kH, title);
+  o += axes(xs, ys, xt, yt, "message size (log scale)", "GB/s");
+  std::vector<std::string> names;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    names.push_back(series[i].name);
+    if (pts[i].empty()) continue;
+    const char* colour = kPalette[i % kPaletteSize];
+    o += "<path class=\"series\" d=\"" + polyline(pts[i], xs, ys) + "\" fill=\"none\" stroke=\"" + colour +
+         "\" stroke-width=\"2\"/>\n";
+    for (const auto& p : pts[i]) {
+      const std::string size =
+          p.x < 1.8e19 && p.x == std::round(p.x) ? suite::formatBytes(static_cast<uint64_t>(p.x)) : formatNumber(p.x);
+      o += "<circle cx=\"" + px(xs(p.x)) + "\" cy=\"" + px(ys(p.y)) + "\" r=\"3\" fill=\"" + colour + "\"><title>" +
+           escape(series[i].name + " " + size + ": " + formatNumber(p.y) + " GB/s") + "</title></circle>\n";
+    }
+  }
+  // Top left: bandwidth grows with the size, so that corner stays clear.
+  return o + legend(names, kLeft + 176, kTop + 6) + "</svg>\n";
 }
 
 std::string heatmapChart(const Heatmap& hm) {

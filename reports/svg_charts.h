@@ -3,12 +3,12 @@
 //
 // Contract
 // - Every chart is `<svg class="chart" data-chart="KIND" ...>` with KIND latency | throughput |
-//   flows | matrix, a <title>-free visible title, axes with ticks and labels, and a legend when
+//   flows | matrix | bandwidth | links, a <title>-free visible title, axes with ticks and labels, and a legend when
 //   it has more than one series. Every text (titles, labels, series names) is XML-escaped.
 // - Non-finite values (NaN, inf) are skipped, never drawn; a chart with nothing to draw shows
 //   "no data" instead of empty axes.
 // - Sizes are bounded: the throughput series is averaged down to at most kMaxLinePoints points,
-//   the flows chart shows at most kMaxBars bars (and says how many it left out).
+//   the flows and links charts show at most kMaxBars bars (and say how many they left out).
 // - Pure functions: no I/O, no exceptions for odd data.
 #pragma once
 
@@ -54,6 +54,22 @@ struct FlowBar {
 };
 // One horizontal bar per flow; flows that lost packets are drawn red and say how many.
 std::string flowsChart(const std::string& title, const std::vector<FlowBar>& bars);
+
+// Bandwidth by message size, as a collective's size sweep (nccl-tests' rows): Point.x bytes
+// (> 0) on a logarithmic axis whose ticks are the sizes themselves in binary units ("64 KiB",
+// thinned to at most 8 labels), Point.y GB/s on a linear axis from 0. Every point is marked and
+// carries a tooltip "NAME SIZE: Y GB/s".
+std::string bandwidthChart(const std::string& title, const std::vector<Series>& series);
+
+struct LinkBar {
+  std::string label;  // e.g. "0 → 1" or "0 → 1 ch 2"
+  double gbit_s = 0;
+  bool slow = false;  // a straggler link: drawn red and marked "slow"
+};
+// The rate of every link of a collective, one horizontal bar each, slow links red and marked,
+// with a dashed line at `median_gbit_s` when it is > 0. With more than kMaxBars links the
+// kMaxBars slowest are shown, slowest first (and it says so), so no slow link is left out.
+std::string linksChart(const std::string& title, const std::vector<LinkBar>& bars, double median_gbit_s);
 
 struct Heatmap {
   std::string title;

@@ -112,4 +112,13 @@ std::vector<uint64_t> parseSizeSweep(std::string_view text, std::string_view whe
   return out;
 }
 
+uint64_t fitSizeToRanks(const CollectiveParams& params, int ranks) noexcept {
+  const bool split = params.kind == CollectiveKind::kAllGather || params.kind == CollectiveKind::kReduceScatter ||
+                     params.kind == CollectiveKind::kAllToAll;
+  if (!split || ranks < 2) return params.size_bytes;
+  const auto n = static_cast<uint64_t>(ranks);
+  const uint64_t fitted = params.size_bytes - params.size_bytes % n;
+  return fitted > 0 ? fitted : params.size_bytes;
+}
+
 }  // namespace fabcheck::patterns

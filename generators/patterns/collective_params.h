@@ -39,6 +39,12 @@ void from_json(const nlohmann::json& j, CollectiveParams& p);  // throws Protoco
 // (all-gather, reduce-scatter, all-to-all) S not a multiple of n.
 void validate(const CollectiveParams& params, int ranks);
 
+// S as run on `ranks` ranks: for the kinds that split S into n equal parts (all-gather,
+// reduce-scatter, all-to-all) rounded down to a multiple of n, as nccl-tests rounds its count
+// (a sweep of powers of two then runs on 3 or 6 ranks); other kinds, and an S below n, unchanged
+// (validate() then names the problem).
+uint64_t fitSizeToRanks(const CollectiveParams& params, int ranks) noexcept;
+
 // Parses "min:max:factor" (nccl-tests -b/-e/-f; bytes, factor an integer >= 2) or a single
 // size "N" into the sizes min, min×f, ... ≤ max. Throws ConfigError naming `where`, the text
 // and what was expected (min ≥ 1, min ≤ max, factor ≥ 2).

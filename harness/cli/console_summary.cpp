@@ -12,12 +12,33 @@ using nlohmann::json;
 
 double num(const json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : -1; }
 
+// metrics.collective when it holds the three figures the console shows, else nullptr.
+const json* collectiveFigures(const json& m) {
+  if (!m.is_object() || !m.contains("collective")) return nullptr;
+  const json& c = m["collective"];
+  for (const char* k : {"busbw_gbps", "algbw_gbps", "time_us"}) {
+    if (num(c, k) < 0) return nullptr;
+  }
+  return &c;
+}
+
 // The figures people look at first for the test's pattern.
 std::string keyFigures(const json& r) {
   if (!r.contains("metrics")) return "";
   const json& m = r["metrics"];
   std::string s;
-  if (m.contains("latency_us")) {
+  if (const json* c = collectiveFigures(m); c != nullptr) {
+    // nccl-tests' figures at the largest size (bandwidths in GB/s), and who held it back.
+    s = fmt::format("busbw {:.2f} GB/s, algbw {:.2f} GB/s, time {:.1f} us", num(*c, "busbw_gbps"),
+                    num(*c, "algbw_gbps"), num(*c, "time_us"));
+    const json straggler = r.contains("collective") && r["collective"].is_object()
+                               ? r["collective"].value("straggler", json())
+                               : json();
+    if (straggler.is_object() && straggler.contains("rank") && straggler["rank"].is_number_integer()) {
+      s += fmt::format(", straggler rank {}", straggler["rank"].get<int64_t>());
+      if (straggler.contains("host") && straggler["host"].is_string()) s += " (" + straggler["host"].get<std::string>() + ")";
+    }
+  } else if (m.contains("latency_us")) {
     s = fmt::format("rtt p50 {:.1f} us, p99 {:.1f} us", m["latency_us"].value("p50", 0.0), m["latency_us"].value("p99", 0.0));
   } else if (num(m, "throughput_gbps") >= 0) {
     s = fmt::format("{:.3f} Gbit/s", num(m, "throughput_gbps"));

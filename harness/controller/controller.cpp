@@ -108,6 +108,7 @@ std::vector<patterns::PatternPlan> collectiveRounds(const TestSpec& spec, int ra
   for (uint64_t size : c.sweep()) {
     patterns::CollectiveParams p = c.params;
     p.size_bytes = size;
+    p.size_bytes = patterns::fitSizeToRanks(p, ranks);
     try {
       const patterns::CollectiveSchedule schedule(p, ranks);
       patterns::PatternPlan plan;

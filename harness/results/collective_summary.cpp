@@ -1,5 +1,7 @@
 #include "harness/results/collective_summary.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 
@@ -100,11 +102,10 @@ void addCollective(const controller::TestOutcome& t, const std::vector<controlle
   }
   const engine::CollectiveMetrics& last = measured.back();  // the largest size that ran
   if (last.straggler) {
-    const std::string text = rankLabel(t, agents, last.straggler_rank) + " is the straggler: link " +
-                             rankLabel(t, agents, last.straggler_link_from) + " -> " +
-                             rankLabel(t, agents, last.straggler_link_to) + " moved " +
-                             std::to_string(last.straggler_link_gbit_s) + " Gbit/s against a median link of " +
-                             std::to_string(last.median_link_gbit_s) + " Gbit/s";
+    const std::string text = fmt::format("{} is the straggler: link {} -> {} moved {:.4g} Gbit/s against a median link of {:.4g} Gbit/s",
+                                         rankLabel(t, agents, last.straggler_rank), rankLabel(t, agents, last.straggler_link_from),
+                                         rankLabel(t, agents, last.straggler_link_to), last.straggler_link_gbit_s,
+                                         last.median_link_gbit_s);
     col["straggler"] = {{"rank", last.straggler_rank},
                         {"agent", agentOf(t, last.straggler_rank)},
                         {"host", hostOf(agents, agentOf(t, last.straggler_rank))},

@@ -96,7 +96,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   json j;
   j["name"] = t.name;
   j["pattern"] = t.spec.collective ? "collective" : patterns::toString(t.spec.params.kind);
-  j["placement"] = plan::toString(t.spec.placement);
+  j["placement"] = t.spec.collective ? "ranks" : plan::toString(t.spec.placement);  // a collective: rank r = its r-th agent
   j["transport"] = t.spec.transport;
   j["participants"] = t.participants;
   j["rounds"] = t.rounds;

@@ -251,6 +251,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
       for (const uint64_t s : c.sizes) {
         patterns::CollectiveParams q = p;
         q.size_bytes = s;
+        q.size_bytes = patterns::fitSizeToRanks(q, n);
         try {
           patterns::validate(q, n);
         } catch (const ConfigError& e) {

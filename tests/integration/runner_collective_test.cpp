@@ -73,8 +73,8 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
 TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
   auto sweep = collectiveTest("sweep", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 64 << 10, firstAgents(4));
   sweep.collective->sizes = {64 << 10, 128 << 10, 256 << 10};
-  auto bad = collectiveTest("bad size", CollectiveKind::kAllToAll, CollectiveAlgorithm::kPairwise, 1001, firstAgents(4));
-  auto after = collectiveTest("after", CollectiveKind::kAllGather, CollectiveAlgorithm::kRing, 4096, firstAgents(4));
+  auto bad = collectiveTest("bad size", CollectiveKind::kAllToAll, CollectiveAlgorithm::kPairwise, 3, firstAgents(4));
+  auto after = collectiveTest("after", CollectiveKind::kAllGather, CollectiveAlgorithm::kRing, 4099, {0, 1, 2});
   RunResult r = Runner(localRun(4)).run({sweep, bad, after});
   ASSERT_EQ(r.tests.size(), 3u);
   ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[0]));
@@ -91,11 +91,15 @@ TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
   EXPECT_NEAR(m.at("collective.avg_busbw_gbps"), sum / 3, 1e-9);
   EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbps"), sizes.at(2).at("busbw_gbps").get<double>());
   EXPECT_EQ(m.at("collective.sizes"), 3);
-  // S of an all-to-all must split evenly over the ranks: refused with the numbers, nothing ran.
-  EXPECT_NE(r.tests[1].error.find("test 'bad size': size 1001 B on 4 ranks: "), std::string::npos) << r.tests[1].error;
+  // S of an all-to-all is rounded down to a multiple of the ranks (as nccl-tests); below one
+  // byte per rank it cannot run: refused with the numbers, nothing ran.
+  EXPECT_NE(r.tests[1].error.find("test 'bad size': size 3 B on 4 ranks: "), std::string::npos) << r.tests[1].error;
   EXPECT_NE(r.tests[1].error.find("multiple of"), std::string::npos) << r.tests[1].error;
   EXPECT_EQ(r.tests[1].rounds, 0);
-  ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[2]));
+  ASSERT_EQ(r.tests[2].error, "");
+  ASSERT_EQ(r.tests[2].collectives.size(), 1u);
+  EXPECT_EQ(r.tests[2].collectives[0].size_bytes, 4098u) << "4099 rounded down to a multiple of 3 ranks";
+  EXPECT_EQ(r.tests[2].collectives[0].ranks.at(0).size_bytes, 4098u);
 }
 
 TEST(RunnerCollective, AnAgentsRateLimitRefusesAnUnpacedCollectiveAndRunsAPacedOne) {

@@ -87,3 +87,25 @@ TEST(CollectiveParams, SizeSweepLikeNcclTests) {
 
 }  // namespace
 }  // namespace fabcheck::patterns
+
+namespace fabcheck::patterns {
+namespace {
+
+TEST(CollectiveFitSize, SplitKindsRoundDownToAMultipleOfTheRanksAsNcclTests) {
+  CollectiveParams p;
+  p.size_bytes = 1 << 20;
+  for (auto kind : {CollectiveKind::kAllGather, CollectiveKind::kReduceScatter, CollectiveKind::kAllToAll}) {
+    p.kind = kind;
+    EXPECT_EQ(fitSizeToRanks(p, 3), (1u << 20) - (1u << 20) % 3);
+    EXPECT_EQ(fitSizeToRanks(p, 4), 1u << 20);
+    EXPECT_NO_THROW(validate({.kind = kind, .algorithm = defaultAlgorithm(kind), .size_bytes = fitSizeToRanks(p, 6)}, 6));
+  }
+  p.kind = CollectiveKind::kAllReduce;
+  EXPECT_EQ(fitSizeToRanks(p, 3), 1u << 20) << "all-reduce runs any S";
+  p.kind = CollectiveKind::kAllToAll;
+  p.size_bytes = 2;
+  EXPECT_EQ(fitSizeToRanks(p, 3), 2u) << "below one byte per rank: unchanged, validate() refuses it";
+}
+
+}  // namespace
+}  // namespace fabcheck::patterns

@@ -204,20 +204,21 @@ TEST(CollectiveSuite, BadCollectiveValuesSayWhatWasExpected) {
 }
 
 TEST(CollectiveSuite, WithAKnownAgentCountTheCollectiveIsValidatedAtTheKey) {
-  EXPECT_EQ(errorOf("all_gather", "    size: 1000\n    agents: 3\n"),
-            "s.yaml:5:11: size '1000' with 3 agents: collective all_gather: size 1000 bytes: expected a multiple of "
+  // S of a split kind is rounded down to a multiple of the ranks (as nccl-tests); below one
+  // byte per rank it cannot run.
+  EXPECT_EQ(errorOf("all_gather", "    size: 2\n    agents: 3\n"),
+            "s.yaml:5:11: size '2' with 3 agents: collective all_gather: size 2 bytes: expected a multiple of "
             "the 3 ranks (S = per-rank count × n, as nccl-tests)");
+  EXPECT_TRUE(errorsOf(oneTest("all_gather", "    size: 1000\n    agents: 3\n")).empty()) << "runs 999 bytes";
+  EXPECT_TRUE(errorsOf(oneTest("reduce_scatter", "    agents: 3\n")).empty()) << "the default 1 MiB, rounded down";
   // A sweep: its sizes are checked in order, the first that does not fit is named.
-  EXPECT_EQ(errorOf("all_to_all", "    size: 1KiB:4KiB:2\n    agents: 3\n"),
-            "s.yaml:5:11: size '1KiB:4KiB:2' with 3 agents: collective all_to_all: size 1024 bytes: expected a "
+  EXPECT_EQ(errorOf("all_to_all", "    size: 1:4:2\n    agents: 3\n"),
+            "s.yaml:5:11: size '1:4:2' with 3 agents: collective all_to_all: size 1 bytes: expected a "
             "multiple of the 3 ranks (S = per-rank count × n, as nccl-tests)");
-  EXPECT_EQ(errorOf("reduce_scatter", "    agents: 3\n"),
-            "s.yaml:5:13: agents '3' with the default size 1 MiB: collective reduce_scatter: size 1048576 bytes: "
-            "expected a multiple of the 3 ranks (S = per-rank count × n, as nccl-tests); set size");
   EXPECT_EQ(errorOf("broadcast", "    root: 4\n    agents: 4\n"),
             "s.yaml:5:11: root '4': expected a rank below the test's 4 agents");
   // Unknown agent count: the controller validates at run time.
-  EXPECT_TRUE(errorsOf(oneTest("all_gather", "    size: 1000\n")).empty());
+  EXPECT_TRUE(errorsOf(oneTest("all_gather", "    size: 1\n")).empty());
 }
 
 TEST(CollectiveSuite, AProbeNeedsASingleSize) {
