@@ -25,8 +25,12 @@ constexpr uint32_t kAckSendSlots = 4;
 constexpr uint32_t kAckBytes = kCollectiveHeaderBytes;
 constexpr size_t kBatch = 32;
 
+// Ack flags (byte 1 of an ack's collective header).
+constexpr uint8_t kAckGap = 1;  // a segment beyond a gap arrived since the last ack: a loss signal
+
 struct SubHeader {
   uint8_t type = 0;
+  uint8_t flags = 0;
   uint32_t step = 0;
   uint64_t offset = 0;
 };
@@ -34,7 +38,7 @@ struct SubHeader {
 void encodeSub(const SubHeader& h, std::byte* msg) noexcept {
   std::byte* p = msg + measure::kWireHeaderSize;
   measure::detail::storeLe<uint8_t>(p, h.type);
-  measure::detail::storeLe<uint8_t>(p + 1, 0);
+  measure::detail::storeLe<uint8_t>(p + 1, h.flags);
   measure::detail::storeLe<uint16_t>(p + 2, 0);
   measure::detail::storeLe<uint32_t>(p + 4, h.step);
   measure::detail::storeLe<uint64_t>(p + 8, h.offset);
@@ -42,8 +46,8 @@ void encodeSub(const SubHeader& h, std::byte* msg) noexcept {
 
 SubHeader decodeSub(const std::byte* msg) noexcept {
   const std::byte* p = msg + measure::kWireHeaderSize;
-  return {measure::detail::loadLe<uint8_t>(p), measure::detail::loadLe<uint32_t>(p + 4),
-          measure::detail::loadLe<uint64_t>(p + 8)};
+  return {measure::detail::loadLe<uint8_t>(p), measure::detail::loadLe<uint8_t>(p + 1),
+          measure::detail::loadLe<uint32_t>(p + 4), measure::detail::loadLe<uint64_t>(p + 8)};
 }
 
 // Calls f(msg, len) for every message of a receive completion (GRO batches hold several).
@@ -102,7 +106,7 @@ void CollectiveSendLink::makeSegment(uint64_t seq) noexcept {
   }
   h.send_ts_ns = wallNowNs();
   measure::encodeWireHeader(h, m);
-  encodeSub({kTypeData, p.step, p.offset}, m);
+  encodeSub({kTypeData, 0, p.step, p.offset}, m);
   seg_len_[slot] = len;
   p.offset += len;
   p.bytes -= len;
@@ -140,19 +144,23 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
     if (c.status == OpStatus::kOk) {
       forEachMessage(c, acks_.slot(slot), [&](const std::byte* m, uint32_t len) {
         measure::WireHeader h;
+        const SubHeader sub = decodeSub(m);
         if (measure::decodeWireHeader(std::span(m, len), h) != measure::WireStatus::kOk || len < kAckBytes ||
-            h.flow_id != cfg_.flow_id || decodeSub(m).type != kTypeAck) {
+            h.flow_id != cfg_.flow_id || sub.type != kTypeAck) {
           ++stats_.malformed;
           return;
         }
         const auto ahead = static_cast<int32_t>(h.seq - static_cast<uint32_t>(base_));
         if (ahead < 0 || base_ + static_cast<uint64_t>(ahead) > max_sent_) return;  // stale or bogus
         if (ahead == 0) {
+          // Only an ack for a segment beyond a gap says something was lost; one for a duplicate
+          // (after a retransmission) says nothing, and counting it would resend the window again.
+          if ((sub.flags & kAckGap) == 0) return;
           if (base_ < max_sent_ && !in_recovery_ && ++dup_acks_ >= 3) {
             ++stats_.fast_retransmits;
             ssthresh_ = std::max(2.0, cwnd_ / 2);
             cwnd_ = ssthresh_;
-            send_ptr_ = base_;
+            resend_base_ = true;
             dup_acks_ = 0;
             in_recovery_ = true;
             rto_start_ns_ = now_ns;
@@ -186,6 +194,16 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
 
 bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
   bool any = false;
+  if (resend_base_ && base_ < max_sent_) {
+    const uint32_t slot = static_cast<uint32_t>(base_ % cfg_.window_segments);
+    const SendOp op{.id = base_, .data = data_.slot(slot), .length = kCollectiveHeaderBytes + seg_len_[slot],
+                    .region = &data_.region()};
+    if (conn_.postSend(std::span(&op, 1)) != 1) return false;  // back-pressure: try again on the next call
+    ++stats_.retransmissions;
+    resent_[slot] = true;
+    any = true;
+  }
+  resend_base_ = false;
   const uint32_t room = cfg_.message_bytes - kCollectiveHeaderBytes;
   for (;;) {
     std::array<SendOp, kBatch> ops{};
@@ -286,6 +304,7 @@ CollectiveRecvLink::CollectiveRecvLink(transport::Connection& conn, const Collec
   stats_.outgoing = false;
   stats_.flow_id = cfg_.flow_id;
   if (cfg_.payload_check) scratch_.resize(cfg_.message_bytes);
+  held_len_.assign(std::max<uint32_t>(cfg_.window_segments, 2), 0);
   for (uint32_t i = 0; i < kDataRecvSlots; ++i) postRecvSlot(conn_, slots_, i);
 }
 
@@ -297,28 +316,45 @@ void CollectiveRecvLink::accept(const std::byte* m, uint32_t len) noexcept {
     return;
   }
   const auto ahead = static_cast<int32_t>(h.seq - static_cast<uint32_t>(expected_));
-  if (ahead < 0) {
+  const uint64_t window = held_len_.size();
+  const uint64_t seq = expected_ + static_cast<uint64_t>(std::max<int32_t>(ahead, 0));
+  if (ahead < 0 || (ahead > 0 && static_cast<uint64_t>(ahead) < window && held_len_[seq % window] != 0)) {
     ++stats_.duplicates;
     ack_due_ = true;
     return;
   }
-  if (ahead > 0) {
+  if (ahead > 0 && static_cast<uint64_t>(ahead) >= window) {  // beyond what the sender may have out: drop
     ++stats_.out_of_order;
     ack_due_ = true;
+    gap_seen_ = true;
     return;
   }
   const uint32_t plen = len - kCollectiveHeaderBytes;
   if ((h.flags & measure::kFlagPayloadCheck) && cfg_.payload_check) {
     std::span<const std::byte> payload(m + kCollectiveHeaderBytes, plen);
     if (measure::crc32c(payload) != h.check && plen <= scratch_.size()) {
-      measure::fillPayload(std::span(scratch_.data(), plen), cfg_.flow_id, expected_);
+      measure::fillPayload(std::span(scratch_.data(), plen), cfg_.flow_id, seq);
       for (uint32_t i = 0; i < plen; ++i) stats_.corrupted_bytes += payload[i] != scratch_[i] ? 1 : 0;
     }
+  }
+  ack_due_ = true;
+  if (ahead > 0) {
+    // Ahead of a gap (lost, or only reordered: veth and multi-path fabrics reorder): held by
+    // its length until the gap fills, so a reordered segment is not sent twice.
+    ++stats_.out_of_order;
+    gap_seen_ = true;
+    held_len_[seq % window] = plen + 1;  // + 1: an empty segment is still held
+    return;
   }
   ++expected_;
   ++stats_.segments;
   stats_.bytes += plen;
-  ack_due_ = true;
+  while (held_len_[expected_ % window] != 0) {
+    stats_.bytes += held_len_[expected_ % window] - 1;
+    held_len_[expected_ % window] = 0;
+    ++stats_.segments;
+    ++expected_;
+  }
 }
 
 bool CollectiveRecvLink::sendAck() noexcept {
@@ -328,7 +364,7 @@ bool CollectiveRecvLink::sendAck() noexcept {
                                                 .seq = static_cast<uint32_t>(expected_),
                                                 .send_ts_ns = wallNowNs()},
                             m);
-  encodeSub({kTypeAck, 0, 0}, m);
+  encodeSub({kTypeAck, gap_seen_ ? kAckGap : uint8_t{0}, 0, 0}, m);
   const SendOp op{.id = ack_slot_, .data = m, .length = kAckBytes, .region = &ack_buf_.region()};
   if (conn_.postSend(std::span(&op, 1)) != 1) return false;
   ack_slot_ = (ack_slot_ + 1) % kAckSendSlots;
@@ -354,7 +390,7 @@ bool CollectiveRecvLink::progress(int64_t /*now_ns*/, int64_t poll_timeout_ns) n
     }
     postRecvSlot(conn_, slots_, slot);
   }
-  if (ack_due_ && sendAck()) ack_due_ = false;
+  if (ack_due_ && sendAck()) ack_due_ = gap_seen_ = false;
   return any;
 }
 

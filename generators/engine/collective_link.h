@@ -3,7 +3,8 @@
 //
 // Wire (every message): the 32-byte WireHeader (flow_id; seq = segment sequence number;
 // tag = iteration; check = CRC-32C of the payload when kFlagPayloadCheck) then a 16-byte
-// collective header:  0 u8 type (1 data, 2 ack)  1 u8 0  2 u16 0  4 u32 step  8 u64 offset.
+// collective header:  0 u8 type (1 data, 2 ack)  1 u8 flags (ack: 1 = a segment beyond a gap
+// arrived since the previous ack; data: 0)  2 u16 0  4 u32 step  8 u64 offset.
 // An ack is a message from the receiver back over the same connection (kFlagReply, type 2)
 // whose WireHeader.seq is the next segment it expects (cumulative).
 //
@@ -12,12 +13,15 @@
 // window that halves on duplicate-ack recovery, restarts at 2 segments after a timer expiry, grows
 // by the segments acknowledged below half its last size and by about one segment per window
 // above it (slow start + AIMD, as TCP Reno), so an overrun receiver or path is
-// not hit again with a whole window. Loss recovery: go-back-N. The
-// receiver accepts only the next segment in order, re-acks duplicates at once and acks a gap
-// (one ack per batch); the sender retransmits from the oldest unacknowledged segment after 3
-// duplicate acks (once per recovery) or when the retransmission timer expires: srtt + 4 rttvar
-// from the acks (RFC 6298, Karn's rule), at least rto_ns, doubled per expiry up to max_rto_ns.
-// Retransmissions, timer expiries,
+// not hit again with a whole window. Loss recovery: the receiver holds segments that arrive
+// ahead of a gap (up to window_segments ahead; only their lengths: the collective needs no
+// payload), so reordering (veth, multi-path fabrics) costs nothing, and its cumulative ack jumps
+// when the gap fills; it re-acks duplicates at once and flags an ack sent after a segment
+// beyond a gap (one ack per batch). The sender resends the oldest unacknowledged segment alone
+// after 3 flagged duplicate acks (once per recovery; an unflagged re-ack is no loss signal),
+// and goes back to it (resending what follows too) when the retransmission timer expires:
+// srtt + 4 rttvar from the acks (RFC 6298, Karn's rule), at least rto_ns, doubled per expiry up
+// to max_rto_ns. // Retransmissions, timer expiries,
 // duplicates and out-of-order segments are counted, never hidden (as RoCE's counters).
 //
 // Data path: no exceptions after construction (which may throw TransportError when memory
@@ -92,6 +96,7 @@ class CollectiveSendLink {
   uint64_t base_ = 0, next_ = 0, send_ptr_ = 0, max_sent_ = 0;
   uint32_t dup_acks_ = 0;
   bool in_recovery_ = false;
+  bool resend_base_ = false;  // fast retransmit: the oldest unacknowledged segment, alone
   double cwnd_;      // congestion window in segments, <= window_segments
   double ssthresh_;  // slow start below this
   int64_t rto_ns_;
@@ -124,6 +129,8 @@ class CollectiveRecvLink {
   uint32_t ack_slot_ = 0;
   uint64_t expected_ = 0;
   bool ack_due_ = false;
+  bool gap_seen_ = false;  // since the last ack
+  std::vector<uint32_t> held_len_;  // by seq % size: 1 + payload length of a segment held ahead of a gap; 0 = none
   std::vector<std::byte> scratch_;  // regenerated pattern for the payload check
   CollectiveLinkStats stats_;
 };

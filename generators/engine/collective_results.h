@@ -31,9 +31,9 @@ struct CollectiveLinkStats {
   uint64_t segments = 0;         // distinct data segments sent / accepted
   uint64_t retransmissions = 0;  // outgoing: segments sent again
   uint64_t timeouts = 0;         // outgoing: retransmission timer expiries
-  uint64_t fast_retransmits = 0; // outgoing: go-back-N triggered by duplicate acks
+  uint64_t fast_retransmits = 0; // outgoing: resends of the oldest segment on 3 duplicate acks
   uint64_t duplicates = 0;       // incoming: segments seen before (re-acked)
-  uint64_t out_of_order = 0;     // incoming: segments ahead of a gap (dropped, go-back-N)
+  uint64_t out_of_order = 0;     // incoming: segments that arrived ahead of a gap (held until it fills)
   uint64_t corrupted_bytes = 0;  // incoming: payload bytes differing from the pattern
   uint64_t malformed = 0;        // messages that were not ours or not well-formed
   uint64_t send_errors = 0;      // sends the transport completed with an error (e.g. oversize)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "generators/engine/collective_metrics.h"
@@ -38,18 +39,34 @@ json perRank(const controller::TestOutcome& t, const controller::CollectiveRound
   return out;
 }
 
+// Every link once, from its sender's stats, with what its receiver saw (same flow id).
 json linksOf(const controller::CollectiveRound& round) {
+  std::map<uint32_t, const engine::CollectiveLinkStats*> incoming;
+  for (const auto& r : round.ranks) {
+    for (const auto& l : r.links) {
+      if (!l.outgoing) incoming[l.flow_id] = &l;
+    }
+  }
   json out = json::array();
   for (const auto& r : round.ranks) {
     for (const auto& l : r.links) {
       if (!l.outgoing) continue;
-      out.push_back({{"from", r.rank},
-                     {"to", l.peer},
-                     {"channel", l.channel},
-                     {"gbit_s", l.busy_ns > 0 ? json(static_cast<double>(l.bytes) * 8 / static_cast<double>(l.busy_ns)) : json(nullptr)},
-                     {"bytes", l.bytes},
-                     {"retransmissions", l.retransmissions},
-                     {"timeouts", l.timeouts}});
+      json j{{"from", r.rank},
+             {"to", l.peer},
+             {"channel", l.channel},
+             {"gbit_s", l.busy_ns > 0 ? json(static_cast<double>(l.bytes) * 8 / static_cast<double>(l.busy_ns)) : json(nullptr)},
+             {"bytes", l.bytes},
+             {"retransmissions", l.retransmissions},
+             {"timeouts", l.timeouts},
+             {"fast_retransmits", l.fast_retransmits},
+             {"send_errors", l.send_errors}};
+      if (auto it = incoming.find(l.flow_id); it != incoming.end()) {
+        j["out_of_order"] = it->second->out_of_order;  // arrived beyond a gap: something before it was lost
+        j["duplicates"] = it->second->duplicates;
+        j["corrupted_bytes"] = it->second->corrupted_bytes;
+        j["malformed"] = it->second->malformed;
+      }
+      out.push_back(std::move(j));
     }
   }
   return out;

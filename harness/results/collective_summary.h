@@ -8,7 +8,9 @@
 //       cv, slowest_rank, slowest_step..., straggler..., retransmissions, ...) plus
 //       per_rank: [{rank, agent, mean_iteration_us, bytes_sent, bytes_received,
 //                   retransmissions, timeouts, error}],
-//       links: [{from, to, channel, gbit_s, bytes, retransmissions, timeouts}] (outgoing links)],
+//       links: [{from, to, channel, gbit_s, bytes, retransmissions, timeouts, fast_retransmits,
+//                send_errors; from the receiver: out_of_order, duplicates, corrupted_bytes,
+//                malformed}] (each link once)],
 //     straggler: the largest size's straggler {rank, agent, host, link_from, link_to, gbit_s,
 //       median_gbit_s, text} or null}
 //   record["metrics"]["collective"] = {busbw_gbps, algbw_gbps, time_us, p50_us, p99_us, cv: at

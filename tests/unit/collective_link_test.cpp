@@ -103,7 +103,7 @@ TEST(CollectiveLink, ReceiverCountsCorruptedBytesGapsAndDuplicates) {
   EXPECT_EQ(rx.stats().corrupted_bytes, 5u);
   EXPECT_EQ(acks.last(), 2u);
 
-  send(*p.client, segment(9, 3, 100));  // a gap: 2 is missing, 3 is dropped (go-back-N)
+  send(*p.client, segment(9, 3, 100));  // a gap: 2 is missing, 3 is held until it comes
   send(*p.client, segment(9, 0, 500));  // a duplicate
   send(*p.client, segment(7, 2, 100));  // another flow's message
   pump();
@@ -113,11 +113,15 @@ TEST(CollectiveLink, ReceiverCountsCorruptedBytesGapsAndDuplicates) {
   EXPECT_EQ(rx.stats().malformed, 1u);
   EXPECT_EQ(acks.last(), 2u);  // still expecting 2
 
-  send(*p.client, segment(9, 2, 100));
+  send(*p.client, segment(9, 3, 100));  // the held one again: a duplicate
   pump();
-  EXPECT_EQ(rx.receivedBytes(), 1100u);
-  EXPECT_EQ(rx.stats().segments, 3u);
-  EXPECT_EQ(acks.last(), 3u);
+  EXPECT_EQ(rx.stats().duplicates, 2u);
+
+  send(*p.client, segment(9, 2, 100));  // the gap fills: 2 and the held 3 count, the ack jumps
+  pump();
+  EXPECT_EQ(rx.receivedBytes(), 1200u);
+  EXPECT_EQ(rx.stats().segments, 4u);
+  EXPECT_EQ(acks.last(), 4u);
 }
 
 TEST(CollectiveLink, SenderSegmentsWithinTheWindowAndFinishesWhenAcked) {
