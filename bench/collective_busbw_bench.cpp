@@ -125,8 +125,16 @@ void BM_AllReduceBusbwVsStreamRing(benchmark::State& state) {
       per_link.push_back(link);
       busbw.push_back(bus);
       ratio.push_back(bus / link);
-      std::fprintf(stderr, "round %d: streams %.3f Gbit/s aggregate (%.3f per link), all-reduce busbw %.3f Gbit/s: %.3f\n", r,
-                   link * kRanks, link, bus, bus / link);
+      uint64_t retrans = 0, timeouts = 0;
+      for (const auto& x : c.collectives[0].ranks) {
+        retrans += x.retransmissions;
+        timeouts += x.timeouts;
+      }
+      std::fprintf(stderr,
+                   "round %d: streams %.3f Gbit/s aggregate (%.3f per link), all-reduce busbw %.3f Gbit/s: %.3f"
+                   " (%llu retransmissions, %llu timeouts)\n",
+                   r, link * kRanks, link, bus, bus / link, static_cast<unsigned long long>(retrans),
+                   static_cast<unsigned long long>(timeouts));
     }
     state.counters["stream_link_gbps"] = median(per_link);
     state.counters["busbw_gbps"] = median(busbw);

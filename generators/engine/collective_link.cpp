@@ -163,6 +163,7 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
             resend_base_ = true;
             dup_acks_ = 0;
             in_recovery_ = true;
+            recover_ = max_sent_;
             rto_start_ns_ = now_ns;
           }
           return;
@@ -180,7 +181,13 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
         cwnd_ = std::min<double>(cfg_.window_segments, cwnd_);
         send_ptr_ = std::max(send_ptr_, base_);
         dup_acks_ = 0;
-        in_recovery_ = false;
+        // NewReno: an ack that ends below what was out when recovery began points at the next
+        // hole of the same loss burst; resend it now instead of waiting for the timer.
+        if (in_recovery_ && base_ < recover_) {
+          resend_base_ = true;
+        } else {
+          in_recovery_ = false;
+        }
         rto_ns_ = rtoFromEstimate();
         rto_start_ns_ = now_ns;
       });
@@ -280,6 +287,7 @@ bool CollectiveSendLink::progress(int64_t now_ns, int64_t poll_timeout_ns) noexc
     rto_ns_ = std::min(rto_ns_ * 2, cfg_.max_rto_ns);
     rto_start_ns_ = now_ns;
     in_recovery_ = true;
+    recover_ = max_sent_;
     dup_acks_ = 0;
     any = true;
   }

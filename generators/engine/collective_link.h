@@ -19,6 +19,8 @@
 // when the gap fills; it re-acks duplicates at once and flags an ack sent after a segment
 // beyond a gap (one ack per batch). The sender resends the oldest unacknowledged segment alone
 // after 3 flagged duplicate acks (once per recovery; an unflagged re-ack is no loss signal),
+// and each next hole at once on an ack that advances but ends short of what was out when the
+// recovery began (NewReno, RFC 6582: a burst of losses is repaired in round trips, not timeouts),
 // and goes back to it (resending what follows too) when the retransmission timer expires:
 // srtt + 4 rttvar from the acks (RFC 6298, Karn's rule), at least rto_ns, doubled per expiry up
 // to max_rto_ns. // Retransmissions, timer expiries,
@@ -97,6 +99,7 @@ class CollectiveSendLink {
   uint32_t dup_acks_ = 0;
   bool in_recovery_ = false;
   bool resend_base_ = false;  // fast retransmit: the oldest unacknowledged segment, alone
+  uint64_t recover_ = 0;      // max_sent_ when recovery began (NewReno: partial acks resend the next hole)
   double cwnd_;      // congestion window in segments, <= window_segments
   double ssthresh_;  // slow start below this
   int64_t rto_ns_;

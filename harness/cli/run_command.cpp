@@ -73,6 +73,13 @@ int64_t expectedNs(const suite::SuiteTest& t, size_t agents, const RunOptions& o
 }
 
 std::string title(const suite::SuiteTest& t, size_t agents) {
+  if (t.spec.collective) {
+    const auto& c = *t.spec.collective;
+    const size_t sizes = c.sweep().size();
+    return t.spec.name + " (" + std::string(patterns::toString(c.params.kind)) + " " +
+           std::string(patterns::toString(c.params.algorithm)) + ", " + std::to_string(agents) + " ranks" +
+           (sizes > 1 ? ", " + std::to_string(sizes) + " sizes" : std::string()) + ")";
+  }
   return t.spec.name + " (" + std::string(patterns::toString(t.spec.params.kind)) + ", " +
          std::string(plan::toString(t.spec.placement)) + ", " + std::to_string(agents) + " agents)";
 }
