@@ -54,6 +54,8 @@ bench: build
 	@bash bench/pacer-accuracy $(BUILD)/fabcheck
 	$(BUILD)/bench/histogram_bench --benchmark_min_time=0.2
 	FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/runner_bench
+	$(BUILD)/bench/collective_plan_bench
+	FABCHECK_BUSBW_ROUNDS=5 FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/collective_busbw_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)
