@@ -22,11 +22,7 @@ TEST(FabricCollective, AShapedDownLinkIsNamedTheStraggler) {
   FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('c');
   FabricGuard guard(name);
-  fabric::SystemCommandRunner runner;
-  fabric::FabricManager m(runner);
-  m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=20mbit", "test"));
-  const std::map<std::string, std::string> options{{"fabric_name", name}};
-  RunOptions o = testing::emulatedRun(options, 4);
+  RunOptions o = testing::slowH2FabricRun(name);
   auto t = testing::collectiveTest("ring all-reduce", patterns::CollectiveKind::kAllReduce, patterns::CollectiveAlgorithm::kRing,
                                    512 << 10, {0, 1, 2, 3});
   t.collective->message_bytes = 1400;  // one packet on the fabric's 1500-byte MTU

@@ -144,4 +144,14 @@ inline RunOptions emulatedRun(const std::map<std::string, std::string>& options,
   return o;
 }
 
+// Brings up fabric `name` (a FabricGuard of the caller takes it down): 4 hosts behind a switch
+// with 1 Gbit/s ports and 200-packet queues, host h2 on a 20 Mbit/s link. Returns the options of
+// a run of 4 agents on it, agent i on host h<i>.
+inline RunOptions slowH2FabricRun(const std::string& name) {
+  fabric::SystemCommandRunner runner;
+  fabric::FabricManager m(runner);
+  m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=20mbit", "test"));
+  return emulatedRun({{"fabric_name", name}}, 4);
+}
+
 }  // namespace fabcheck::testing

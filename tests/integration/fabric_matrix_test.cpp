@@ -23,11 +23,7 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
   FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('m');
   FabricGuard guard(name);
-  fabric::SystemCommandRunner runner;
-  fabric::FabricManager m(runner);
-  m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=20mbit", "test"));
-  const std::map<std::string, std::string> options{{"fabric_name", name}};
-  RunOptions o = testing::emulatedRun(options, 4);
+  RunOptions o = testing::slowH2FabricRun(name);
   auto matrix = testing::streamTest("matrix", plan::Placement::kMatrix, 100e6);  // 100 Mbit/s per pair
   matrix.params.duration_ns = 400'000'000;
   RunResult r = Runner(o).run({matrix});
