@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/suite/units.h"
+#include "reports/record_fields.h"
 #include "reports/svg_charts.h"
 
 namespace fabcheck::reports {
@@ -14,25 +15,12 @@ namespace {
 using nlohmann::json;
 using svg::escape;
 
-const json& at(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  const auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-std::optional<double> num(const json& j, const char* key) {
-  const json& v = at(j, key);
-  if (!v.is_number()) return std::nullopt;
-  return v.get<double>();
-}
-
 // A number as short escaped text, "—" when there is none.
 std::string figure(const std::optional<double>& v) { return v ? escape(svg::formatNumber(*v)) : "—"; }
 
 // A byte count in binary units ("64 KiB"); "?" when the record has no whole number there.
 std::string bytes(const json& j, const char* key) {
-  const json& v = at(j, key);
+  const json& v = field(j, key);
   if (v.is_number_unsigned()) return suite::formatBytes(v.get<uint64_t>());
   if (v.is_number_integer() && v.get<int64_t>() >= 0) return suite::formatBytes(static_cast<uint64_t>(v.get<int64_t>()));
   return "?";
@@ -41,15 +29,15 @@ std::string bytes(const json& j, const char* key) {
 // "rank 2 (node03)", the host from ranks_of when it names the rank.
 std::string rankName(const json& col, const json& rank) {
   std::string out = "rank " + (rank.is_number() ? svg::formatNumber(rank.get<double>()) : std::string("?"));
-  const json& of = at(col, "ranks_of");
+  const json& of = field(col, "ranks_of");
   if (!of.is_array() || !rank.is_number()) return out;
   for (const auto& r : of) {
-    if (at(r, "rank") == rank && at(r, "host").is_string()) return out + " (" + at(r, "host").get<std::string>() + ")";
+    if (field(r, "rank") == rank && field(r, "host").is_string()) return out + " (" + field(r, "host").get<std::string>() + ")";
   }
   return out;
 }
 
-bool measured(const json& size) { return num(size, "iterations").value_or(0) > 0; }
+bool measured(const json& size) { return numberField(size, "iterations").value_or(0) > 0; }
 
 // The index in `sizes` of the largest size that measured something: the one metrics.collective
 // and collective.straggler describe (results/collective_summary.h). -1 when none did.
@@ -62,16 +50,16 @@ int largestMeasured(const json& sizes) {
 }
 
 std::string setupLine(const json& col) {
-  std::string o = escape(at(col, "kind").is_string() ? at(col, "kind").get<std::string>() : "collective");
-  if (const json& a = at(col, "algorithm"); a.is_string()) o += " · " + escape(a.get<std::string>());
-  if (auto n = num(col, "ranks")) o += " · " + figure(n) + " ranks";
-  if (auto n = num(col, "channels")) o += " · " + figure(n) + (*n == 1 ? " channel" : " channels");
-  if (auto c = num(col, "chunk_bytes")) o += *c > 0 ? " · chunk " + escape(bytes(col, "chunk_bytes")) : " · no chunking";
-  if (auto n = num(col, "iterations")) {
+  std::string o = escape(field(col, "kind").is_string() ? field(col, "kind").get<std::string>() : "collective");
+  if (const json& a = field(col, "algorithm"); a.is_string()) o += " · " + escape(a.get<std::string>());
+  if (auto n = numberField(col, "ranks")) o += " · " + figure(n) + " ranks";
+  if (auto n = numberField(col, "channels")) o += " · " + figure(n) + (*n == 1 ? " channel" : " channels");
+  if (auto c = numberField(col, "chunk_bytes")) o += *c > 0 ? " · chunk " + escape(bytes(col, "chunk_bytes")) : " · no chunking";
+  if (auto n = numberField(col, "iterations")) {
     o += " · " + figure(n) + " iterations";
-    if (auto w = num(col, "warmup_iterations"); w && *w > 0) o += " after " + figure(w) + " warm-up";
+    if (auto w = numberField(col, "warmup_iterations"); w && *w > 0) o += " after " + figure(w) + " warm-up";
   }
-  if (const json& r = at(col, "link_rate_gbps"); r.is_number()) {
+  if (const json& r = field(col, "link_rate_gbps"); r.is_number()) {
     o += " · links paced at " + figure(r.get<double>()) + " Gbit/s";
   } else if (r.is_null() && col.is_object() && col.contains("link_rate_gbps")) {
     o += " · links unpaced";
@@ -81,15 +69,15 @@ std::string setupLine(const json& col) {
 
 // One size's straggler, for its table cell: "rank 2 (node03): link 2 → 3 at 0.08 Gbit/s, median 8 Gbit/s".
 std::string stragglerCell(const json& col, const json& s) {
-  if (!at(s, "straggler").is_boolean() || !at(s, "straggler").get<bool>()) return "—";
-  std::string o = escape(rankName(col, at(s, "straggler_rank")));
-  const auto from = num(s, "straggler_link_from"), to = num(s, "straggler_link_to");
+  if (!field(s, "straggler").is_boolean() || !field(s, "straggler").get<bool>()) return "—";
+  std::string o = escape(rankName(col, field(s, "straggler_rank")));
+  const auto from = numberField(s, "straggler_link_from"), to = numberField(s, "straggler_link_to");
   if (from && to) {
     o += ": link " + figure(from) + " → " + figure(to);
-    if (auto g = num(s, "straggler_link_gbit_s")) o += " at " + figure(g) + " Gbit/s";
-    if (auto m = num(s, "median_link_gbit_s")) o += ", median " + figure(m) + " Gbit/s";
+    if (auto g = numberField(s, "straggler_link_gbit_s")) o += " at " + figure(g) + " Gbit/s";
+    if (auto m = numberField(s, "median_link_gbit_s")) o += ", median " + figure(m) + " Gbit/s";
   }
-  if (auto n = num(s, "straggler_links"); n && *n > 1) o += " (" + figure(n) + " slow links)";
+  if (auto n = numberField(s, "straggler_links"); n && *n > 1) o += " (" + figure(n) + " slow links)";
   return o;
 }
 
@@ -100,15 +88,15 @@ std::string sizesTable(const json& col, const json& sizes) {
   std::string errors;
   for (const auto& s : sizes) {
     const bool ran = measured(s);
-    const bool slow = at(s, "straggler").is_boolean() && at(s, "straggler").get<bool>();
-    auto cell = [&](const char* key) { return "<td class=\"num\">" + (ran ? figure(num(s, key)) : "—") + "</td>"; };
+    const bool slow = field(s, "straggler").is_boolean() && field(s, "straggler").get<bool>();
+    auto cell = [&](const char* key) { return "<td class=\"num\">" + (ran ? figure(numberField(s, key)) : "—") + "</td>"; };
     std::string title;
-    if (const json& b = at(s, "size_bytes"); b.is_number()) title = " title=\"" + escape(b.dump()) + " bytes\"";
+    if (const json& b = field(s, "size_bytes"); b.is_number()) title = " title=\"" + escape(b.dump()) + " bytes\"";
     o += std::string(slow ? "<tr class=\"straggler\">" : "<tr>") + "<td class=\"num\"" + title + ">" +
          escape(bytes(s, "size_bytes")) + "</td>" + cell("time_us") + cell("algbw_gbps") + cell("busbw_gbps") +
-         cell("p50_us") + cell("p99_us") + cell("cv") + "<td class=\"num\">" + figure(num(s, "retransmissions")) +
+         cell("p50_us") + cell("p99_us") + cell("cv") + "<td class=\"num\">" + figure(numberField(s, "retransmissions")) +
          "</td><td>" + (ran ? stragglerCell(col, s) : "no measurement") + "</td></tr>\n";
-    if (const json& e = at(s, "errors"); e.is_array() && !e.empty()) {
+    if (const json& e = field(s, "errors"); e.is_array() && !e.empty()) {
       std::string list;
       for (const auto& x : e) list += (list.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
       errors += "<div class=\"testerror\">Errors at " + escape(bytes(s, "size_bytes")) + ": " + escape(list) + "</div>\n";
@@ -120,7 +108,7 @@ std::string sizesTable(const json& col, const json& sizes) {
 std::string bandwidthChart(const json& sizes) {
   svg::Series busbw{"busbw", {}}, algbw{"algbw", {}};
   for (const auto& s : sizes) {
-    const auto size = num(s, "size_bytes"), bus = num(s, "busbw_gbps"), alg = num(s, "algbw_gbps");
+    const auto size = numberField(s, "size_bytes"), bus = numberField(s, "busbw_gbps"), alg = numberField(s, "algbw_gbps");
     if (!measured(s) || !size) continue;
     if (bus) busbw.points.push_back({*size, *bus});
     if (alg) algbw.points.push_back({*size, *alg});
@@ -132,48 +120,48 @@ std::string bandwidthChart(const json& sizes) {
 // Every outgoing link's rate at `s`; the size's straggler_links slowest (the links below the
 // straggler threshold: collective_metrics.h counts exactly those) are marked slow.
 std::string linksChart(const json& col, const json& s) {
-  const json& links = at(s, "links");
+  const json& links = field(s, "links");
   if (!links.is_array()) return {};
-  const bool channels = num(col, "channels").value_or(1) > 1;
+  const bool channels = numberField(col, "channels").value_or(1) > 1;
   std::vector<svg::LinkBar> bars;
   std::vector<size_t> rated;  // links that moved data at a known rate, as the metrics count them
   for (const auto& l : links) {
-    const auto g = num(l, "gbit_s"), from = num(l, "from"), to = num(l, "to");
+    const auto g = numberField(l, "gbit_s"), from = numberField(l, "from"), to = numberField(l, "to");
     if (!g || !from || !to) continue;
     std::string label = svg::formatNumber(*from) + " → " + svg::formatNumber(*to);
-    if (channels) label += " ch " + figure(num(l, "channel"));
-    if (num(l, "bytes").value_or(0) > 0) rated.push_back(bars.size());
+    if (channels) label += " ch " + figure(numberField(l, "channel"));
+    if (numberField(l, "bytes").value_or(0) > 0) rated.push_back(bars.size());
     bars.push_back({label, *g, false});
   }
   if (bars.empty()) return {};
   std::stable_sort(rated.begin(), rated.end(), [&](size_t a, size_t b) { return bars[a].gbit_s < bars[b].gbit_s; });
-  const auto slow = static_cast<size_t>(std::max(0.0, num(s, "straggler_links").value_or(0)));
+  const auto slow = static_cast<size_t>(std::max(0.0, numberField(s, "straggler_links").value_or(0)));
   for (size_t i = 0; i < rated.size() && i < slow; ++i) bars[rated[i]].slow = true;
   return svg::linksChart("Link rates at " + bytes(s, "size_bytes") + ", the largest size (Gbit/s)", bars,
-                         num(s, "median_link_gbit_s").value_or(0));
+                         numberField(s, "median_link_gbit_s").value_or(0));
 }
 
 }  // namespace
 
 std::string collectiveHtml(const json& record) {
-  const json& col = at(record, "collective");
+  const json& col = field(record, "collective");
   if (!col.is_object()) return {};
   std::string o = "<section class=\"collective\">\n" + setupLine(col);
-  const json& sizes = at(col, "sizes");
+  const json& sizes = field(col, "sizes");
   const int last = largestMeasured(sizes);
-  const json& straggler = at(col, "straggler");
+  const json& straggler = field(col, "straggler");
   if (straggler.is_object()) {
-    const json& text = at(straggler, "text");
-    const std::string what = text.is_string() ? text.get<std::string>() : rankName(col, at(straggler, "rank"));
+    const json& text = field(straggler, "text");
+    const std::string what = text.is_string() ? text.get<std::string>() : rankName(col, field(straggler, "rank"));
     o += "<div class=\"straggler\">Straggler" +
          (last >= 0 ? " at " + escape(bytes(sizes[static_cast<size_t>(last)], "size_bytes")) : std::string()) + ": " +
          escape(what) + "</div>\n";
   }
   if (!sizes.is_array() || sizes.empty()) return o + "<p class=\"muted\">No size ran.</p>\n</section>\n";
-  if (const json& m = at(at(record, "metrics"), "collective"); m.is_object() && last >= 0) {
+  if (const json& m = field(field(record, "metrics"), "collective"); m.is_object() && last >= 0) {
     o += "<p class=\"small muted\">Key figures are at the largest size that measured (" +
          escape(bytes(sizes[static_cast<size_t>(last)], "size_bytes")) + "); avg busbw is the mean over " +
-         figure(num(m, "sizes")) + " size" + (num(m, "sizes").value_or(0) == 1 ? "" : "s") +
+         figure(numberField(m, "sizes")) + " size" + (numberField(m, "sizes").value_or(0) == 1 ? "" : "s") +
          ", as nccl-tests' “Avg bus bandwidth”.</p>\n";
   }
   o += sizesTable(col, sizes);

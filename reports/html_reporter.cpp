@@ -6,6 +6,7 @@
 
 #include "generators/core/errors.h"
 #include "reports/html_collective.h"
+#include "reports/record_fields.h"
 #include "reports/svg_charts.h"
 
 namespace fabcheck::reports {
@@ -41,28 +42,6 @@ svg.chart{background:#fff;border:1px solid #e4e4e4;border-radius:4px;max-width:1
 div.straggler{background:#fff3e0;border:2px solid #e65100;border-radius:4px;padding:8px 12px;margin:8px 0;font-weight:600}
 tr.straggler td{background:#fff3e0;font-weight:600}
 )";
-
-const json* find(const json& j, std::initializer_list<const char*> path) {
-  const json* cur = &j;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    const auto it = cur->find(key);
-    if (it == cur->end()) return nullptr;
-    cur = &*it;
-  }
-  return cur;
-}
-
-std::optional<double> number(const json& j, std::initializer_list<const char*> path) {
-  const json* v = find(j, path);
-  if (v == nullptr || !v->is_number()) return std::nullopt;
-  return v->get<double>();
-}
-
-std::string str(const json& j, std::initializer_list<const char*> path, const std::string& fallback = "") {
-  const json* v = find(j, path);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : fallback;
-}
 
 // Any JSON value as short, escaped text: numbers shortened, null as "—".
 std::string show(const json* v) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "reports/record_fields.h"
 #include "reports/xml_text.h"
 
 namespace fabcheck::reports {
@@ -16,24 +17,6 @@ namespace {
 using nlohmann::json;
 
 // ---- reading records that may lack any field -------------------------------------------------
-
-const json& field(const json& j, const char* key) {
-  static const json kNull;
-  if (!j.is_object()) return kNull;
-  auto it = j.find(key);
-  return it == j.end() ? kNull : *it;
-}
-
-std::string str(const json& j, const char* key) {
-  const json& v = field(j, key);
-  return v.is_string() ? v.get<std::string>() : std::string();
-}
-
-std::optional<double> number(const json& j, const char* key) {
-  const json& v = field(j, key);
-  if (!v.is_number()) return std::nullopt;
-  return v.get<double>();
-}
 
 // ---- formatting --------------------------------------------------------------------------------
 
@@ -87,8 +70,8 @@ std::string oneLine(const std::string& s) {
 // The comparison of an SLO: its "op" field when present, else the first operator in the
 // expression ("metric op threshold"; metric names and thresholds contain none).
 std::string comparisonOf(const json& slo) {
-  if (std::string op = str(slo, "op"); !op.empty()) return op;
-  const std::string e = str(slo, "expression");
+  if (std::string op = textField(slo, "op"); !op.empty()) return op;
+  const std::string e = textField(slo, "expression");
   for (size_t i = 0; i < e.size(); ++i) {
     const char c = e[i], d = i + 1 < e.size() ? e[i + 1] : '\0';
     if ((c == '<' || c == '>' || c == '=' || c == '!') && d == '=') return std::string{c, d};
@@ -98,20 +81,20 @@ std::string comparisonOf(const json& slo) {
 }
 
 std::string withUnit(const std::string& v, const json& slo) {
-  const std::string unit = str(slo, "unit");
+  const std::string unit = textField(slo, "unit");
   return unit.empty() ? v : v + " " + unit;
 }
 
 std::string failureMessage(const json& slo) {
-  const auto observed = number(slo, "observed"), threshold = number(slo, "threshold");
-  return str(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
+  const auto observed = numberField(slo, "observed"), threshold = numberField(slo, "threshold");
+  return textField(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
          ", expected " + comparisonOf(slo) + " " + (threshold ? withUnit(fmt(*threshold), slo) : "?");
 }
 
 std::string sloLine(const json& slo) {
-  std::string line = "slo " + str(slo, "verdict") + ": " + str(slo, "expression");
-  if (std::string r = str(slo, "reason"); !r.empty()) line += " -- " + oneLine(r);
-  if (std::string w = str(slo, "where"); !w.empty()) line += " (" + w + ")";
+  std::string line = "slo " + textField(slo, "verdict") + ": " + textField(slo, "expression");
+  if (std::string r = textField(slo, "reason"); !r.empty()) line += " -- " + oneLine(r);
+  if (std::string w = textField(slo, "where"); !w.empty()) line += " (" + w + ")";
   return line;
 }
 
@@ -133,7 +116,7 @@ struct Case {
 
 // "65536 B" style sizes of the per-size lines: exact, as nccl-tests prints them.
 std::string sizeText(const json& size) {
-  const auto b = number(size, "size_bytes");
+  const auto b = numberField(size, "size_bytes");
   return b ? fmt(*b) + " B" : "? B";
 }
 
@@ -149,34 +132,34 @@ std::string collectiveFigures(const json& record) {
   if (!col.is_object() && !m.is_object()) return "";
   std::string out;
   if (col.is_object()) {
-    out += "collective: " + str(col, "kind");
-    if (std::string a = str(col, "algorithm"); !a.empty()) out += " " + a;
-    if (auto n = number(col, "ranks")) out += ", " + fmt(*n) + " ranks";
+    out += "collective: " + textField(col, "kind");
+    if (std::string a = textField(col, "algorithm"); !a.empty()) out += " " + a;
+    if (auto n = numberField(col, "ranks")) out += ", " + fmt(*n) + " ranks";
     out += "\n";
   }
   const json& sizes = field(col, "sizes");
-  if (auto bus = number(m, "busbw_gbps")) {
+  if (auto bus = numberField(m, "busbw_gbps")) {
     out += "busbw " + fmt(*bus) + " GB/s";
-    if (auto v = number(m, "algbw_gbps")) out += ", algbw " + fmt(*v) + " GB/s";
-    if (auto v = number(m, "time_us")) out += ", time " + fmt(*v) + " us";
-    if (auto v = number(m, "p99_us")) out += ", p99 " + fmt(*v) + " us";
-    if (auto v = number(m, "cv")) out += ", cv " + fmt(*v);
+    if (auto v = numberField(m, "algbw_gbps")) out += ", algbw " + fmt(*v) + " GB/s";
+    if (auto v = numberField(m, "time_us")) out += ", time " + fmt(*v) + " us";
+    if (auto v = numberField(m, "p99_us")) out += ", p99 " + fmt(*v) + " us";
+    if (auto v = numberField(m, "cv")) out += ", cv " + fmt(*v);
     for (size_t i = sizes.is_array() ? sizes.size() : 0; i-- > 0;) {  // the largest size that measured
-      if (number(sizes[i], "iterations").value_or(0) > 0) {
+      if (numberField(sizes[i], "iterations").value_or(0) > 0) {
         out += " (at " + sizeText(sizes[i]) + ")";
         break;
       }
     }
     out += "\n";
-    if (auto avg = number(m, "avg_busbw_gbps")) {
+    if (auto avg = numberField(m, "avg_busbw_gbps")) {
       out += "avg busbw: " + fmt(*avg) + " GB/s";
-      if (auto n = number(m, "sizes")) out += " over " + fmt(*n) + (*n == 1 ? " size" : " sizes");
+      if (auto n = numberField(m, "sizes")) out += " over " + fmt(*n) + (*n == 1 ? " size" : " sizes");
       out += "\n";
     }
   }
   for (const auto& s : sizes.is_array() ? sizes : json::array()) {
     out += "size " + sizeText(s) + ": ";
-    if (number(s, "iterations").value_or(0) <= 0) {
+    if (numberField(s, "iterations").value_or(0) <= 0) {
       out += "no measurement\n";
       continue;
     }
@@ -185,7 +168,7 @@ std::string collectiveFigures(const json& record) {
                                                          {"busbw_gbps", "busbw {} GB/s"},   {"p50_us", "p50 {} us"},
                                                          {"p99_us", "p99 {} us"},           {"retransmissions", "retransmissions {}"}};
     for (const auto& [key, form] : parts) {
-      const auto v = number(s, key);
+      const auto v = numberField(s, key);
       if (!v) continue;
       const std::string f = form;
       line += (line.empty() ? "" : ", ") + f.substr(0, f.find("{}")) + fmt(*v) + f.substr(f.find("{}") + 2);
@@ -196,7 +179,7 @@ std::string collectiveFigures(const json& record) {
     out += line + "\n";
   }
   if (const json& st = field(col, "straggler"); st.is_object()) {
-    const std::string text = str(st, "text");
+    const std::string text = textField(st, "text");
     out += "straggler: " + (text.empty() ? "rank " + scalar(field(st, "rank")) : oneLine(text)) + "\n";
   }
   return out;
@@ -206,35 +189,35 @@ std::string collectiveFigures(const json& record) {
 std::string keyFigures(const json& record) {
   const json& m = field(record, "metrics");
   std::string out;
-  if (std::string d = str(record, "description"); !d.empty()) out += "description: " + oneLine(d) + "\n";
-  out += "verdict: " + str(record, "verdict") + "\n";
-  if (std::string p = str(record, "pattern"); !p.empty()) out += "pattern: " + p + "\n";
-  if (std::string p = str(record, "placement"); !p.empty()) out += "placement: " + p + "\n";
+  if (std::string d = textField(record, "description"); !d.empty()) out += "description: " + oneLine(d) + "\n";
+  out += "verdict: " + textField(record, "verdict") + "\n";
+  if (std::string p = textField(record, "pattern"); !p.empty()) out += "pattern: " + p + "\n";
+  if (std::string p = textField(record, "placement"); !p.empty()) out += "placement: " + p + "\n";
   if (const json& p = field(record, "participants"); p.is_array() && !p.empty()) {
     out += "participants:";
     for (const auto& a : p) out += " " + scalar(a);
     out += "\n";
   }
-  if (auto t = number(m, "throughput_gbps")) out += "throughput: " + fmt(*t) + " Gbit/s\n";
+  if (auto t = numberField(m, "throughput_gbps")) out += "throughput: " + fmt(*t) + " Gbit/s\n";
   out += collectiveFigures(record);
-  if (auto l = number(m, "loss_ratio")) {
+  if (auto l = numberField(m, "loss_ratio")) {
     out += "loss: ratio " + fmt(*l);
-    if (auto n = number(m, "lost_packets")) out += ", " + fmt(*n) + " packets lost";
-    if (auto n = number(m, "sent_packets")) out += " of " + fmt(*n) + " sent";
+    if (auto n = numberField(m, "lost_packets")) out += ", " + fmt(*n) + " packets lost";
+    if (auto n = numberField(m, "sent_packets")) out += " of " + fmt(*n) + " sent";
     out += "\n";
   }
   for (const char* key : {"latency_us", "one_way_latency_us"}) {
     const json& lat = field(m, key);
-    const auto p50 = number(lat, "p50"), p99 = number(lat, "p99");
+    const auto p50 = numberField(lat, "p50"), p99 = numberField(lat, "p99");
     if (!p50 && !p99) continue;
-    std::string kind = key == std::string("latency_us") ? str(m, "latency_kind") : "one-way";
+    std::string kind = key == std::string("latency_us") ? textField(m, "latency_kind") : "one-way";
     out += std::string("latency") + (kind.empty() ? "" : " (" + kind + ")") + ":";
     if (p50) out += " p50 " + fmt(*p50) + " us";
     if (p50 && p99) out += ",";
     if (p99) out += " p99 " + fmt(*p99) + " us";
     out += "\n";
   }
-  if (auto s = number(record, "start_skew_us")) out += "start skew: " + fmt(*s) + " us\n";
+  if (auto s = numberField(record, "start_skew_us")) out += "start skew: " + fmt(*s) + " us\n";
   for (const auto& slo : field(record, "slos").is_array() ? field(record, "slos") : json::array()) {
     out += sloLine(slo) + "\n";
   }
@@ -243,8 +226,8 @@ std::string keyFigures(const json& record) {
 
 Case testCase(const json& record, const std::string& classname) {
   Case c;
-  c.time = number(field(record, "metrics"), "duration_s").value_or(0);
-  const std::string verdict = str(record, "verdict"), error = str(record, "error");
+  c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
+  const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
   const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
 
   std::string body;
@@ -252,8 +235,8 @@ Case testCase(const json& record, const std::string& classname) {
     c.skipped = true;
     std::string reasons;
     for (const auto& s : slos) {
-      if (str(s, "verdict") != "skipped") continue;
-      reasons += (reasons.empty() ? "" : "; ") + str(s, "expression") + ": " + oneLine(str(s, "reason"));
+      if (textField(s, "verdict") != "skipped") continue;
+      reasons += (reasons.empty() ? "" : "; ") + textField(s, "expression") + ": " + oneLine(textField(s, "reason"));
     }
     body += "      <skipped";
     attr(body, "message", reasons.empty() ? "skipped" : reasons);
@@ -263,9 +246,9 @@ Case testCase(const json& record, const std::string& classname) {
     std::string slo_errors;
     if (error.empty()) {
       for (const auto& s : slos) {
-        if (str(s, "verdict") != "error") continue;
+        if (textField(s, "verdict") != "error") continue;
         slo_errors += "      <error";
-        attr(slo_errors, "message", str(s, "expression") + ": " + oneLine(str(s, "reason")));
+        attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")));
         attr(slo_errors, "type", "slo");
         slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
       }
@@ -281,12 +264,12 @@ Case testCase(const json& record, const std::string& classname) {
   } else if (verdict == "fail") {
     c.failed = true;
     for (const auto& s : slos) {
-      if (str(s, "verdict") != "fail") continue;
+      if (textField(s, "verdict") != "fail") continue;
       body += "      <failure";
       attr(body, "message", failureMessage(s));
       attr(body, "type", "slo");
-      std::string text = str(s, "reason");
-      if (std::string w = str(s, "where"); !w.empty()) text += " (" + w + ")";
+      std::string text = textField(s, "reason");
+      if (std::string w = textField(s, "where"); !w.empty()) text += " (" + w + ")";
       body += ">" + xmlText(text) + "</failure>\n";
     }
     if (body.empty()) {  // a fail without a failed SLO should not happen; never report it as a pass
@@ -318,7 +301,7 @@ Case testCase(const json& record, const std::string& classname) {
   }
 
   c.xml = "    <testcase";
-  attr(c.xml, "name", str(record, "name"));
+  attr(c.xml, "name", textField(record, "name"));
   attr(c.xml, "classname", classname);
   attr(c.xml, "time", seconds(c.time));
   c.xml += ">\n" + body + "    </testcase>\n";
@@ -351,7 +334,7 @@ void property(std::string& out, const char* name, const std::string& value) {
 
 std::string junitXml(const json& context, const json& agents, const json& tests, const json& end) {
   const json& suite = field(context, "suite");
-  const std::string suite_name = str(suite, "name").empty() ? "fabcheck" : str(suite, "name");
+  const std::string suite_name = textField(suite, "name").empty() ? "fabcheck" : textField(suite, "name");
   const std::string classname = "fabcheck." + suite_name;
   const bool finished = end.is_object();
 
@@ -359,7 +342,7 @@ std::string junitXml(const json& context, const json& agents, const json& tests,
   if (tests.is_array()) {
     for (const auto& t : tests) cases.push_back(testCase(t, classname));
   }
-  const std::string run_error = str(end, "error");
+  const std::string run_error = textField(end, "error");
   if (!run_error.empty()) cases.push_back(runErrorCase(run_error, classname));
 
   size_t failures = 0, errors = 0, skipped = 0;
@@ -370,8 +353,8 @@ std::string junitXml(const json& context, const json& agents, const json& tests,
     skipped += c.skipped;
     time += c.time;
   }
-  if (auto d = number(end, "duration_s")) time = *d;
-  const std::string timestamp = antTimestamp(str(context, "started_at"));
+  if (auto d = numberField(end, "duration_s")) time = *d;
+  const std::string timestamp = antTimestamp(textField(context, "started_at"));
   const auto counts = [&](std::string& out) {
     attr(out, "tests", std::to_string(cases.size()));
     attr(out, "failures", std::to_string(failures));
@@ -387,20 +370,20 @@ std::string junitXml(const json& context, const json& agents, const json& tests,
   out += ">\n  <testsuite";
   attr(out, "name", suite_name);
   counts(out);
-  if (std::string host = str(context, "controller_host"); !host.empty()) attr(out, "hostname", host);
+  if (std::string host = textField(context, "controller_host"); !host.empty()) attr(out, "hostname", host);
   out += ">\n    <properties>\n";
-  property(out, "suite", str(suite, "name"));
-  property(out, "suite.file", str(suite, "file"));
+  property(out, "suite", textField(suite, "name"));
+  property(out, "suite.file", textField(suite, "file"));
   if (const json& sites = field(suite, "site_files"); sites.is_array() && !sites.empty()) {
     std::string list;
     for (const auto& s : sites) list += (list.empty() ? "" : ",") + scalar(s);
     property(out, "suite.site_files", list);
   }
   const json& fabric = field(context, "fabric");
-  property(out, "fabric.transport", str(fabric, "transport"));
-  if (auto rate = number(fabric, "line_rate_gbps")) property(out, "fabric.line_rate_gbps", fmt(*rate));
-  property(out, "launcher", str(context, "launcher"));
-  property(out, "fabcheck.version", str(context, "fabcheck_version"));
+  property(out, "fabric.transport", textField(fabric, "transport"));
+  if (auto rate = numberField(fabric, "line_rate_gbps")) property(out, "fabric.line_rate_gbps", fmt(*rate));
+  property(out, "launcher", textField(context, "launcher"));
+  property(out, "fabcheck.version", textField(context, "fabcheck_version"));
   property(out, "agents", std::to_string(agents.is_array() ? agents.size() : 0));
   const bool interrupted = !finished || field(end, "interrupted") == json(true);
   property(out, "interrupted", interrupted ? "true" : "false");

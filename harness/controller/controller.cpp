@@ -93,7 +93,8 @@ std::vector<patterns::PatternPlan> collectiveRounds(const TestSpec& spec, int ra
                                                     std::vector<patterns::CollectiveParams>& params) {
   const CollectiveSpec& c = *spec.collective;
   const std::string test = "test '" + spec.name + "': ";
-  const uint32_t max_message = spec.transport == "udp" ? 65507 : (1u << 30);
+  // UDP's largest datagram; other transports: the executor's own bound (collective_executor.cpp).
+  const uint32_t max_message = spec.transport == "udp" ? 65507 : (64u << 20);
   if (c.message_bytes <= engine::kCollectiveHeaderBytes || c.message_bytes > max_message) {
     throw ConfigError(test + "collective message size " + std::to_string(c.message_bytes) + " bytes: expected " +
                       std::to_string(engine::kCollectiveHeaderBytes + 1) + " to " + std::to_string(max_message) +
@@ -379,6 +380,9 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
     if (bs >= 0 && br >= 0) out.one_way_bound_ns = std::max(out.one_way_bound_ns, bs + br);
   }
   const std::vector<int> parts(part_set.begin(), part_set.end());
+  // A collective round: agent id → its rank.
+  std::map<int, int> rank_of;
+  for (size_t r = 0; collective && r < out.rank_agents.size(); ++r) rank_of[out.rank_agents[r]] = static_cast<int>(r);
   const size_t first_sender = out.senders.size();
   int current = -1;  // the agent being talked to, for error attribution
   std::string phase;
@@ -408,7 +412,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
         agent::CollectiveSetup cs;
         cs.params = *collective;
         cs.ranks = static_cast<int>(out.rank_agents.size());
-        cs.rank = static_cast<int>(std::find(out.rank_agents.begin(), out.rank_agents.end(), a) - out.rank_agents.begin());
+        cs.rank = rank_of.at(a);
         cs.link_rate_bps = c.link_rate_bps;
         cs.message_bytes = c.message_bytes;
         cs.window_bytes = c.window_bytes;
@@ -461,7 +465,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       if (collective) {
         if (!r.contains("collective")) throw ProtocolError(I.who(a) + " sent no collective result during " + phase);
         auto res = r.at("collective").get<engine::CollectiveRankResult>();
-        const int want = static_cast<int>(std::find(out.rank_agents.begin(), out.rank_agents.end(), a) - out.rank_agents.begin());
+        const int want = rank_of.at(a);
         if (res.rank != want) {
           throw ProtocolError(I.who(a) + " sent the result of rank " + std::to_string(res.rank) + "; it is rank " +
                               std::to_string(want));

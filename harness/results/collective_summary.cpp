@@ -7,6 +7,7 @@
 #include <string>
 
 #include "generators/engine/collective_metrics.h"
+#include "harness/results/test_summary.h"
 
 namespace fabcheck::results {
 
@@ -16,10 +17,6 @@ namespace {
 
 int agentOf(const controller::TestOutcome& t, int rank) {
   return rank >= 0 && rank < static_cast<int>(t.rank_agents.size()) ? t.rank_agents[static_cast<size_t>(rank)] : -1;
-}
-
-std::string hostOf(const std::vector<controller::AgentInfo>& agents, int id) {
-  return id >= 0 && id < static_cast<int>(agents.size()) ? agents[static_cast<size_t>(id)].host : "?";
 }
 
 json perRank(const controller::TestOutcome& t, const controller::CollectiveRound& round) {
@@ -74,7 +71,7 @@ json linksOf(const controller::CollectiveRound& round) {
 
 std::string rankLabel(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, int rank) {
   const int a = agentOf(t, rank);
-  return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + hostOf(agents, a) + ")";
+  return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + agentHost(agents, a) + ")";
 }
 
 }  // namespace
@@ -92,7 +89,7 @@ void addCollective(const controller::TestOutcome& t, const std::vector<controlle
            {"link_rate_gbps", c.link_rate_bps > 0 ? json(c.link_rate_bps / 1e9) : json(nullptr)}};
   json ranks_of = json::array();
   for (size_t r = 0; r < t.rank_agents.size(); ++r) {
-    ranks_of.push_back({{"rank", r}, {"agent", t.rank_agents[r]}, {"host", hostOf(agents, t.rank_agents[r])}});
+    ranks_of.push_back({{"rank", r}, {"agent", t.rank_agents[r]}, {"host", agentHost(agents, t.rank_agents[r])}});
   }
   col["ranks_of"] = ranks_of;
   json sizes = json::array();
@@ -125,7 +122,7 @@ void addCollective(const controller::TestOutcome& t, const std::vector<controlle
                                          last.median_link_gbit_s);
     col["straggler"] = {{"rank", last.straggler_rank},
                         {"agent", agentOf(t, last.straggler_rank)},
-                        {"host", hostOf(agents, agentOf(t, last.straggler_rank))},
+                        {"host", agentHost(agents, agentOf(t, last.straggler_rank))},
                         {"link_from", last.straggler_link_from},
                         {"link_to", last.straggler_link_to},
                         {"gbit_s", last.straggler_link_gbit_s},

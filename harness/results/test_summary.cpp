@@ -46,11 +46,11 @@ Measurements measurementsOf(const controller::TestOutcome& t) {
   return m;
 }
 
-namespace {
-
-std::string hostOf(const std::vector<controller::AgentInfo>& agents, int id) {
+std::string agentHost(const std::vector<controller::AgentInfo>& agents, int id) {
   return id >= 0 && id < static_cast<int>(agents.size()) ? agents[static_cast<size_t>(id)].host : "?";
 }
+
+namespace {
 
 // Host × host (agent × agent) views of a matrix test: round-trip p50 and throughput per link.
 json matrixOf(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents) {
@@ -59,7 +59,7 @@ json matrixOf(const controller::TestOutcome& t, const std::vector<controller::Ag
   json labels = json::array();
   for (size_t i = 0; i < ids.size(); ++i) {
     index[ids[i]] = i;
-    labels.push_back("agent " + std::to_string(ids[i]) + " (" + hostOf(agents, ids[i]) + ")");
+    labels.push_back("agent " + std::to_string(ids[i]) + " (" + agentHost(agents, ids[i]) + ")");
   }
   const size_t n = ids.size();
   json latency = json::array(), rate = json::array();
@@ -116,8 +116,8 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
     const auto& f = *it->second;
     return json{{"sender_agent", f.sender},
                 {"receiver_agent", f.receiver},
-                {"sender_host", hostOf(agents, f.sender)},
-                {"receiver_host", hostOf(agents, f.receiver)}};
+                {"sender_host", agentHost(agents, f.sender)},
+                {"receiver_host", agentHost(agents, f.receiver)}};
   });
   addCollective(t, agents, j);
   addProbeMetrics(t, j["metrics"]);

@@ -10,6 +10,7 @@
 // flow metrics.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,9 @@ namespace fabcheck::results {
 
 // {id, host, version, pid, peer, boot_id, kernel, clock_source, rdma_devices, interfaces, clock_offset_ns, offset_bound_ns (null: unmeasured), lost, lost_reason}
 nlohmann::json agentJson(const controller::AgentInfo& a);
+
+// The host agent `id` registered from; "?" for an id the run does not have.
+std::string agentHost(const std::vector<controller::AgentInfo>& agents, int id);
 
 Measurements measurementsOf(const controller::TestOutcome& t);
 nlohmann::json summarizeTest(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents);
