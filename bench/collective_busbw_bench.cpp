@@ -38,10 +38,10 @@ uint64_t envOr(const char* name, uint64_t dflt) {
 
 constexpr int kRanks = 4;
 
-controller::TestSpec streamRing(int round, uint32_t message) {
-  controller::TestSpec t;
+model::TestSpec streamRing(int round, uint32_t message) {
+  model::TestSpec t;
   t.name = "streams " + std::to_string(round);
-  t.placement = plan::Placement::kRing;
+  t.placement = patterns::Placement::kRing;
   t.params.kind = patterns::PatternKind::kStream;
   t.params.size_bytes = message;
   t.params.rate_bps = 0;  // as fast as possible
@@ -50,10 +50,10 @@ controller::TestSpec streamRing(int round, uint32_t message) {
   return t;
 }
 
-controller::TestSpec allReduce(int round, uint32_t message, uint64_t size) {
-  controller::TestSpec t;
+model::TestSpec allReduce(int round, uint32_t message, uint64_t size) {
+  model::TestSpec t;
   t.name = "all_reduce " + std::to_string(round);
-  controller::CollectiveSpec c;
+  model::CollectiveSpec c;
   c.params.kind = patterns::CollectiveKind::kAllReduce;
   c.params.algorithm = patterns::CollectiveAlgorithm::kRing;
   c.params.size_bytes = size;
@@ -71,7 +71,7 @@ double median(std::vector<double> v) {
 }
 
 // Streams: received bits in the measured phase over its length, summed over the ring's flows.
-double streamAggregateGbps(const controller::TestOutcome& t) {
+double streamAggregateGbps(const model::TestOutcome& t) {
   double sum = 0;
   for (const auto& r : t.receivers) {
     int64_t ns = 0;
@@ -84,8 +84,8 @@ double streamAggregateGbps(const controller::TestOutcome& t) {
 }
 
 // nccl-tests' busbw of a ring all-reduce, in Gbit/s: S / mean(slowest rank's iteration) × 2(n-1)/n.
-double busbwGbps(const controller::TestOutcome& t) {
-  const auto& ranks = t.collectives.at(0).ranks;
+double busbwGbps(const model::TestOutcome& t) {
+  const auto& ranks = t.collective.rounds.at(0).ranks;
   const size_t iters = ranks.at(0).iteration_ns.size();
   double total_us = 0;
   for (size_t i = 0; i < iters; ++i) {
@@ -94,7 +94,7 @@ double busbwGbps(const controller::TestOutcome& t) {
     total_us += static_cast<double>(worst) / 1e3;
   }
   const double time_us = total_us / static_cast<double>(iters);
-  const double algbw_gbyte = static_cast<double>(t.collectives[0].size_bytes) / (time_us * 1e3);
+  const double algbw_gbyte = static_cast<double>(t.collective.rounds[0].size_bytes) / (time_us * 1e3);
   return algbw_gbyte * 2.0 * (kRanks - 1) / kRanks * 8;
 }
 
@@ -106,7 +106,7 @@ void BM_AllReduceBusbwVsStreamRing(benchmark::State& state) {
     RunOptions o;
     o.agents = kRanks;
     o.binary = binary();
-    std::vector<controller::TestSpec> tests;
+    std::vector<model::TestSpec> tests;
     for (int r = 0; r < rounds; ++r) {
       tests.push_back(streamRing(r, message));
       tests.push_back(allReduce(r, message, size));
@@ -126,7 +126,7 @@ void BM_AllReduceBusbwVsStreamRing(benchmark::State& state) {
       busbw.push_back(bus);
       ratio.push_back(bus / link);
       uint64_t retrans = 0, timeouts = 0;
-      for (const auto& x : c.collectives[0].ranks) {
+      for (const auto& x : c.collective.rounds[0].ranks) {
         retrans += x.retransmissions;
         timeouts += x.timeouts;
       }

@@ -41,11 +41,11 @@ void BM_StartSkew(benchmark::State& state) {
     o.agents = agents;
     o.binary = binary();
     fabcheck::Runner runner(o);
-    std::vector<fabcheck::controller::TestSpec> tests;
+    std::vector<fabcheck::model::TestSpec> tests;
     for (int i = 0; i < 100; ++i) {
-      fabcheck::controller::TestSpec t;
+      fabcheck::model::TestSpec t;
       t.name = "incast " + std::to_string(i);
-      t.placement = fabcheck::plan::Placement::kIncast;
+      t.placement = fabcheck::patterns::Placement::kIncast;
       t.params.kind = fabcheck::patterns::PatternKind::kMicroburst;
       t.params.size_bytes = 1000;
       t.params.burst_bytes = 10'000;

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 #include "reports/record_fields.h"
 #include "reports/svg_charts.h"
 
@@ -21,8 +21,8 @@ std::string figure(const std::optional<double>& v) { return v ? escape(svg::form
 // A byte count in binary units ("64 KiB"); "?" when the record has no whole number there.
 std::string bytes(const json& j, const char* key) {
   const json& v = field(j, key);
-  if (v.is_number_unsigned()) return suite::formatBytes(v.get<uint64_t>());
-  if (v.is_number_integer() && v.get<int64_t>() >= 0) return suite::formatBytes(static_cast<uint64_t>(v.get<int64_t>()));
+  if (v.is_number_unsigned()) return model::formatBytes(v.get<uint64_t>());
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return model::formatBytes(static_cast<uint64_t>(v.get<int64_t>()));
   return "?";
 }
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::reports::svg {
 namespace {
@@ -435,7 +435,7 @@ std::string bandwidthChart(const std::string& title, const std::vector<Series>& 
   const size_t every = (sizes.size() + 7) / 8;
   for (size_t i = 0; i < sizes.size(); i += every) {
     const double b = sizes[i];
-    xt.push_back({b, b < 1.8e19 && b == std::round(b) ? suite::formatBytes(static_cast<uint64_t>(b)) : formatNumber(b)});
+    xt.push_back({b, b < 1.8e19 && b == std::round(b) ? model::formatBytes(static_cast<uint64_t>(b)) : formatNumber(b)});
   }
   std::string o = open("bandwidth", kW, kH, title);
   o += axes(xs, ys, xt, yt, "message size (log scale)", "GB/s");
@@ -448,7 +448,7 @@ std::string bandwidthChart(const std::string& title, const std::vector<Series>& 
          "\" stroke-width=\"2\"/>\n";
     for (const auto& p : pts[i]) {
       const std::string size =
-          p.x < 1.8e19 && p.x == std::round(p.x) ? suite::formatBytes(static_cast<uint64_t>(p.x)) : formatNumber(p.x);
+          p.x < 1.8e19 && p.x == std::round(p.x) ? model::formatBytes(static_cast<uint64_t>(p.x)) : formatNumber(p.x);
       o += "<circle cx=\"" + px(xs(p.x)) + "\" cy=\"" + px(ys(p.y)) + "\" r=\"3\" fill=\"" + colour + "\"><title>" +
            escape(series[i].name + " " + size + ": " + formatNumber(p.y) + " GB/s") + "</title></circle>\n";
     }

@@ -46,4 +46,10 @@ class ProtocolError : public Error {
   using Error::Error;
 };
 
+// Agents (or any child process) could not be started or reached. CLI exit code 3 (infrastructure).
+class LaunchError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace fabcheck

@@ -15,12 +15,12 @@
 #include "generators/core/version.h"
 #include "generators/engine/flow_set.h"
 #include "generators/pacing/wait.h"
-#include "harness/agent/agent_messages.h"
+#include "harness/protocol/agent_messages.h"
 #include "harness/agent/collective_rank.h"
 #include "harness/counters/test_counters.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::agent {
 namespace {
@@ -53,13 +53,13 @@ std::string checkLimits(const SafetyLimits& limits, const patterns::PatternParam
     rate += f.rate_bps + f.rate_pps * p.size_bytes * 8;
   }
   if (limits.max_rate_bps > 0 && (unlimited || rate > limits.max_rate_bps)) {
-    return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : suite::formatRate(rate)) +
-           " from this agent, above its limit of " + suite::formatRate(limits.max_rate_bps);
+    return "the plan sends " + (unlimited ? std::string("at an unlimited rate") : model::formatRate(rate)) +
+           " from this agent, above its limit of " + model::formatRate(limits.max_rate_bps);
   }
   if (limits.max_duration_ns > 0 && (by_iterations || duration > limits.max_duration_ns)) {
     return "the plan runs " + (by_iterations ? std::string("by iterations (unbounded time)")
-                                             : suite::formatDuration(duration)) +
-           ", above this agent's limit of " + suite::formatDuration(limits.max_duration_ns);
+                                             : model::formatDuration(duration)) +
+           ", above this agent's limit of " + model::formatDuration(limits.max_duration_ns);
   }
   if (!limits.allowed_interfaces.empty()) {
     bool ok = false;
@@ -283,7 +283,7 @@ class Session {
         rank.abort();
         rank.join();
         throw TimeoutError("collective rank " + std::to_string(setup.rank) + " did not finish within " +
-                           suite::formatDuration(setup.timeout_ns) + " (the test's timeout)");
+                           model::formatDuration(setup.timeout_ns) + " (the test's timeout)");
       }
       std::optional<json> m = ch_.tryReceive(20'000'000, "running a collective");
       if (!m || m->value("test_id", int64_t{-1}) != test_id_) continue;

@@ -9,7 +9,7 @@
 #include "harness/agent/agent.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/signals.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::cli {
 
@@ -68,8 +68,8 @@ int runAgentCommand(int argc, char** argv) {
     }
     if (vm.count("secret-file")) a.secret_file = vm["secret-file"].as<std::string>();
     if (vm.count("data-address")) a.data_address = vm["data-address"].as<std::string>();
-    if (vm.count("max-rate")) a.limits.max_rate_bps = suite::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
-    if (vm.count("max-duration")) a.limits.max_duration_ns = suite::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
+    if (vm.count("max-rate")) a.limits.max_rate_bps = model::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
+    if (vm.count("max-duration")) a.limits.max_duration_ns = model::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
     if (vm.count("allow-interface")) a.limits.allowed_interfaces = vm["allow-interface"].as<std::vector<std::string>>();
     log::configure("agent" + std::to_string(a.agent_id), vm["log-level"].as<std::string>());
     return agent::runAgent(a, installInterruptHandlers());

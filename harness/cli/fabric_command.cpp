@@ -7,7 +7,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/signals.h"
 #include "harness/fabric/fabric_manager.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::cli {
 namespace {
@@ -22,8 +22,8 @@ constexpr const char* kFabricUsage =
 
 std::string shapingText(const fabric::PortShaping& s) {
   std::string q = s.queue_bytes ? std::to_string(s.queue_bytes) + " B" : std::to_string(s.queue_packets) + " pkts";
-  std::string t = suite::formatRate(static_cast<double>(s.rate_bps)) + ", queue " + q;
-  if (s.delay_ns) t += ", delay " + suite::formatDuration(s.delay_ns);
+  std::string t = model::formatRate(static_cast<double>(s.rate_bps)) + ", queue " + q;
+  if (s.delay_ns) t += ", delay " + model::formatDuration(s.delay_ns);
   return t;
 }
 

@@ -14,7 +14,7 @@
 #include "harness/pair/pair_client.h"
 #include "harness/pair/pair_server.h"
 #include "harness/pair/pair_summary.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::cli {
 namespace {
@@ -88,7 +88,7 @@ int runServer(const po::variables_map& vm) {
   if (vm.count("interface")) cfg.bind_interface = vm["interface"].as<std::string>();
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 0, 65535));
   cfg.once = vm.count("once") > 0;
-  cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  cfg.control_timeout_ns = model::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
   if (!cfg.bind_interface.empty()) {  // a missing interface is a usage error now, not per test
     transport::TransportOptions probe;
     probe.bind_interface = cfg.bind_interface;
@@ -107,7 +107,7 @@ int runClient(const po::variables_map& vm) {
   cfg.host = vm["client"].as<std::string>();
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 1, 65535));
   cfg.transport = vm["transport"].as<std::string>();
-  cfg.control_timeout_ns = suite::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  cfg.control_timeout_ns = model::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
   cfg.busy_poll = vm.count("busy-poll") > 0;
   if (vm.count("bind")) cfg.local_address = vm["bind"].as<std::string>();
   if (vm.count("interface")) cfg.transport_options.bind_interface = vm["interface"].as<std::string>();
@@ -125,25 +125,25 @@ int runClient(const po::variables_map& vm) {
   if (vm.count("size") && vm.count("sweep")) throw ConfigError("give --size or --sweep, not both");
   p.size_bytes = p.kind == patterns::PatternKind::kPingpong ? 64 : 1400;
   if (vm.count("size")) {
-    const uint64_t size = suite::parseSize(vm["size"].as<std::string>(), "--size");
+    const uint64_t size = model::parseSize(vm["size"].as<std::string>(), "--size");
     if (size > 0xffffffffu) throw ConfigError("--size '" + vm["size"].as<std::string>() + "': too large");
     p.size_bytes = static_cast<uint32_t>(size);
   }
   if (vm.count("sweep")) {
-    for (uint64_t s : suite::expandSweep(suite::parseSweep(vm["sweep"].as<std::string>(), "--sweep"))) {
+    for (uint64_t s : model::expandSweep(model::parseSweep(vm["sweep"].as<std::string>(), "--sweep"))) {
       if (s > 0xffffffffu) throw ConfigError("--sweep: size " + std::to_string(s) + " too large");
       cfg.sizes.push_back(static_cast<uint32_t>(s));
     }
   }
   if (vm.count("rate")) {
-    const suite::Rate r = suite::parseRate(vm["rate"].as<std::string>(), "--rate");
+    const model::Rate r = model::parseRate(vm["rate"].as<std::string>(), "--rate");
     p.rate_bps = r.bits_per_second;
     p.rate_pps = r.packets_per_second;
   }
-  if (vm.count("burst")) p.burst_bytes = suite::parseSize(vm["burst"].as<std::string>(), "--burst");
-  if (vm.count("interval")) p.burst_interval_ns = suite::parseDurationNs(vm["interval"].as<std::string>(), "--interval");
+  if (vm.count("burst")) p.burst_bytes = model::parseSize(vm["burst"].as<std::string>(), "--burst");
+  if (vm.count("interval")) p.burst_interval_ns = model::parseDurationNs(vm["interval"].as<std::string>(), "--interval");
   if (vm.count("duration") && vm.count("iterations")) throw ConfigError("give --duration or --iterations, not both");
-  if (vm.count("duration")) p.duration_ns = suite::parseDurationNs(vm["duration"].as<std::string>(), "--duration");
+  if (vm.count("duration")) p.duration_ns = model::parseDurationNs(vm["duration"].as<std::string>(), "--duration");
   if (vm.count("iterations")) p.iterations = parseCount(vm, "iterations", 1, UINT64_MAX / 2);
   if (p.duration_ns == 0 && p.iterations == 0) {
     if (p.kind == patterns::PatternKind::kPingpong) p.iterations = 10000;
@@ -152,7 +152,7 @@ int runClient(const po::variables_map& vm) {
   if (p.kind == patterns::PatternKind::kPingpong) {
     p.warmup_iterations = vm.count("warmup") ? parseCount(vm, "warmup", 0, UINT64_MAX / 2) : 100;
   } else if (vm.count("warmup")) {
-    p.warmup_ns = suite::parseDurationNs(vm["warmup"].as<std::string>(), "--warmup");
+    p.warmup_ns = model::parseDurationNs(vm["warmup"].as<std::string>(), "--warmup");
   }
 
   const bool json_out = vm.count("json") > 0;

@@ -25,7 +25,7 @@
 #include "harness/runner/suite_run.h"
 #include "harness/slo/verdict.h"
 #include "harness/suite/suite_loader.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 #include "reports/reporter.h"
 
 namespace fabcheck::cli {
@@ -66,7 +66,7 @@ po::options_description runOptions() {
 int64_t expectedNs(const suite::SuiteTest& t, size_t agents, const RunOptions& o) {
   const auto& p = t.spec.params;
   if (p.duration_ns <= 0) return 0;
-  const int64_t rounds = t.spec.placement == plan::Placement::kMatrix
+  const int64_t rounds = t.spec.placement == patterns::Placement::kMatrix
                              ? static_cast<int64_t>(agents % 2 == 0 ? agents - 1 : agents)
                              : 1;
   return rounds * (p.warmup_ns + p.duration_ns + o.controller.start_delay_ns);
@@ -81,7 +81,7 @@ std::string title(const suite::SuiteTest& t, size_t agents) {
            (sizes > 1 ? ", " + std::to_string(sizes) + " sizes" : std::string()) + ")";
   }
   return t.spec.name + " (" + std::string(patterns::toString(t.spec.params.kind)) + ", " +
-         std::string(plan::toString(t.spec.placement)) + ", " + std::to_string(agents) + " agents)";
+         std::string(patterns::toString(t.spec.placement)) + ", " + std::to_string(agents) + " agents)";
 }
 
 }  // namespace
@@ -189,14 +189,14 @@ int runRunCommand(int argc, char** argv) {
                             : ro.launcher == "emulated"   ? launch::emulatedControllerAddress(ro.launcher_options)
                                                           : hostName();
     if (vm.count("binary")) ro.binary = vm["binary"].as<std::string>();
-    ro.controller.step_timeout_ns = suite::parseDurationNs(vm["step-timeout"].as<std::string>(), "--step-timeout");
-    ro.controller.register_timeout_ns = suite::parseDurationNs(vm["register-timeout"].as<std::string>(), "--register-timeout");
+    ro.controller.step_timeout_ns = model::parseDurationNs(vm["step-timeout"].as<std::string>(), "--step-timeout");
+    ro.controller.register_timeout_ns = model::parseDurationNs(vm["register-timeout"].as<std::string>(), "--register-timeout");
     if (vm.count("max-rate")) {
-      suite::parseRate(vm["max-rate"].as<std::string>(), "--max-rate");
+      model::parseRate(vm["max-rate"].as<std::string>(), "--max-rate");
       ro.agent_args.insert(ro.agent_args.end(), {"--max-rate", vm["max-rate"].as<std::string>()});
     }
     if (vm.count("max-duration")) {
-      suite::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
+      model::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
       ro.agent_args.insert(ro.agent_args.end(), {"--max-duration", vm["max-duration"].as<std::string>()});
     }
     ro.agent_args.insert(ro.agent_args.end(), {"--log-level", vm["log-level"].as<std::string>()});
@@ -214,10 +214,10 @@ int runRunCommand(int argc, char** argv) {
   ConsoleSummary summary(s.name);
   Progress progress(stderr, ::isatty(STDERR_FILENO) == 1);
   opts.hooks.on_message = [&](const std::string& m) { progress.message(m); };
-  opts.hooks.on_ready = [&](const std::vector<controller::AgentInfo>& a) {
+  opts.hooks.on_ready = [&](const std::vector<model::AgentInfo>& a) {
     progress.message(std::to_string(a.size()) + " agents ready (" + ro.launcher + " launcher)");
   };
-  opts.hooks.on_test_start = [&](size_t i, size_t total, const suite::SuiteTest& t, const controller::TestSpec& spec) {
+  opts.hooks.on_test_start = [&](size_t i, size_t total, const suite::SuiteTest& t, const model::TestSpec& spec) {
     progress.start(i, total, title(t, spec.agents.size()), expectedNs(t, spec.agents.size(), ro));
   };
   opts.hooks.on_test = [&](const json& record) { progress.finish(summary.add(record)); };

@@ -10,10 +10,11 @@
 #include "generators/core/log.h"
 #include "generators/engine/collective_link.h"
 #include "generators/patterns/collective_schedule.h"
-#include "harness/agent/agent_messages.h"
-#include "harness/agent/collective_rank.h"
+#include "harness/protocol/agent_messages.h"
+#include "harness/protocol/collective_setup.h"
 #include "harness/controller/registration.h"
 #include "harness/counters/test_counters.h"
+#include "harness/plan/test_rounds.h"
 #include "harness/protocol/authenticated_channel.h"
 
 namespace fabcheck::controller {
@@ -30,107 +31,6 @@ class Interrupted : public Error {
  public:
   using Error::Error;
 };
-
-// Appends the probe of a latency-under-load test to its (single) round: a pingpong flow with
-// its own parameters that runs through the load's warm-up and measured phase.
-void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPlan>& rounds) {
-  const ProbeSpec& pr = *spec.probe;
-  const std::string test = "test '" + spec.name + "': ";
-  if (spec.params.kind == patterns::PatternKind::kPingpong) {
-    throw ConfigError(test + "a probe measures latency under load; the test's own pattern must be stream, microburst or incast, not pingpong");
-  }
-  if (rounds.size() != 1) {
-    if (spec.collective) {
-      throw ConfigError(test + "a probe needs a test that runs in one round; its sweep of " + std::to_string(rounds.size()) +
-                        " sizes runs " + std::to_string(rounds.size()));
-    }
-    throw ConfigError(test + "a probe needs a placement that runs in one round; " + std::string(plan::toString(spec.placement)) +
-                      " runs " + std::to_string(rounds.size()));
-  }
-  if (pr.from < 0 || pr.to < 0 || pr.from >= agents || pr.to >= agents || pr.from == pr.to) {
-    throw ConfigError(test + "probe between positions " + std::to_string(pr.from) + " and " + std::to_string(pr.to) +
-                      "; expected two different positions of its " + std::to_string(agents) + " agents (0.." +
-                      std::to_string(agents - 1) + ")");
-  }
-  if (pr.idle_duration_ns <= 0) throw ConfigError(test + "probe idle duration must be above 0");
-  patterns::PatternParams p = pr.params;
-  p.kind = patterns::PatternKind::kPingpong;
-  p.flows = 1;
-  p.iterations = 0;
-  p.warmup_ns = spec.collective ? 0 : spec.params.warmup_ns;
-  // Beside a collective the probe runs until the ranks are done (the agent stops it then).
-  p.duration_ns = spec.collective                  ? spec.collective->timeout_ns
-                  : spec.params.duration_ns > 0 ? spec.params.duration_ns
-                                                : pr.idle_duration_ns;
-  patterns::validate(p, 65507, spec.transport, {.size = "probe.size"});
-  patterns::FlowSpec f;
-  f.flow_id = static_cast<uint32_t>(rounds.front().flows.size());
-  f.role = patterns::FlowRole::kPingpong;
-  f.sender = pr.from;
-  f.receiver = pr.to;
-  f.params = p;
-  f.dscp = pr.dscp;
-  rounds.front().flows.push_back(f);
-}
-
-// How long a round's traffic may run: its longest flow; by iterations, generously bounded; a
-// collective round: its timeout.
-int64_t runNs(const TestSpec& spec, const patterns::PatternPlan& round) {
-  if (spec.collective) return spec.collective->timeout_ns;
-  int64_t ns = 0;
-  for (const auto& f : round.flows) {
-    const patterns::PatternParams& p = f.params ? *f.params : spec.params;
-    if (p.duration_ns <= 0) return 600'000'000'000;
-    ns = std::max(ns, p.warmup_ns + p.duration_ns);
-  }
-  return ns;
-}
-
-// The rounds of a collective test, one per size: every link of the schedule is a flow (id =
-// its index in CollectiveSchedule::flows(), as the agents compute it); `params` gets each
-// round's parameters. Throws ConfigError for parameters the ranks cannot run.
-std::vector<patterns::PatternPlan> collectiveRounds(const TestSpec& spec, int ranks,
-                                                    std::vector<patterns::CollectiveParams>& params) {
-  const CollectiveSpec& c = *spec.collective;
-  const std::string test = "test '" + spec.name + "': ";
-  // UDP's largest datagram; other transports: the executor's own bound (collective_executor.cpp).
-  const uint32_t max_message = spec.transport == "udp" ? 65507 : (64u << 20);
-  if (c.message_bytes <= engine::kCollectiveHeaderBytes || c.message_bytes > max_message) {
-    throw ConfigError(test + "collective message size " + std::to_string(c.message_bytes) + " bytes: expected " +
-                      std::to_string(engine::kCollectiveHeaderBytes + 1) + " to " + std::to_string(max_message) +
-                      " (the " + spec.transport + " transport's largest message, 48 header bytes included)");
-  }
-  if (c.window_bytes < 2 * c.message_bytes) {
-    throw ConfigError(test + "collective window " + std::to_string(c.window_bytes) + " bytes: expected at least two messages (" +
-                      std::to_string(2 * c.message_bytes) + " bytes)");
-  }
-  if (c.timeout_ns <= 0 || c.step_timeout_ns <= 0) throw ConfigError(test + "collective timeouts must be above 0");
-  std::vector<patterns::PatternPlan> rounds;
-  for (uint64_t size : c.sweep()) {
-    patterns::CollectiveParams p = c.params;
-    p.size_bytes = size;
-    p.size_bytes = patterns::fitSizeToRanks(p, ranks);
-    try {
-      const patterns::CollectiveSchedule schedule(p, ranks);
-      patterns::PatternPlan plan;
-      const auto flows = schedule.flows();
-      for (size_t i = 0; i < flows.size(); ++i) {
-        patterns::FlowSpec f;
-        f.flow_id = static_cast<uint32_t>(i);
-        f.role = patterns::FlowRole::kCollective;
-        f.sender = static_cast<int>(flows[i].sender);
-        f.receiver = static_cast<int>(flows[i].receiver);
-        f.rate_bps = c.link_rate_bps;
-        plan.flows.push_back(f);
-      }
-      rounds.push_back(std::move(plan));
-    } catch (const ConfigError& e) {
-      throw ConfigError(test + "size " + std::to_string(size) + " B on " + std::to_string(ranks) + " ranks: " + e.what());
-    }
-    params.push_back(p);
-  }
-  return rounds;
-}
 
 }  // namespace
 
@@ -290,21 +190,10 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   std::vector<patterns::PatternPlan> rounds;
   std::vector<patterns::CollectiveParams> collective_params;  // a collective: each round's
   try {
-    std::set<int> seen;
-    for (int a : who) {
-      if (a < 0 || a >= n) {
-        throw ConfigError("test '" + spec.name + "' names agent " + std::to_string(a) + "; the run has agents 0.." +
-                          std::to_string(n - 1));
-      }
-      if (!seen.insert(a).second) throw ConfigError("test '" + spec.name + "' names agent " + std::to_string(a) + " twice");
-    }
-    if (spec.collective) {
-      rounds = collectiveRounds(spec, static_cast<int>(who.size()), collective_params);
-    } else {
-      patterns::validate(spec.params, 65507, spec.transport);
-      rounds = plan::placeRounds(spec.params, spec.placement, static_cast<int>(who.size()), spec.seed);
-    }
-    if (spec.probe) addProbe(spec, static_cast<int>(who.size()), rounds);
+    plan::checkTestAgents(spec, who, n);
+    plan::TestRounds planned = plan::planTestRounds(spec, static_cast<int>(who.size()));
+    rounds = std::move(planned.rounds);
+    collective_params = std::move(planned.collective);
   } catch (const ConfigError& e) {
     out.error = e.what();
     return out;
@@ -320,7 +209,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     }
   }
   out.participants.assign(parts.begin(), parts.end());
-  if (spec.collective) out.rank_agents = who;
+  if (spec.collective) out.collective.rank_agents = who;
   for (int a : parts) {
     if (I.agents[a].lost) {
       out.error = "agent " + std::to_string(a) + " was lost in an earlier test: " + I.agents[a].lost_reason;
@@ -334,7 +223,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     idle.flows.back().params->warmup_ns = 0;
     idle.flows.back().params->duration_ns = spec.probe->idle_duration_ns;
     runRound(spec, idle, out);
-    out.idle_pingpongs = std::move(out.pingpongs);
+    out.probe.idle_pingpongs = std::move(out.pingpongs);
     out.pingpongs.clear();
     out.responders.clear();
     if (!out.error.empty()) {
@@ -345,9 +234,9 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   for (size_t r = 0; r < rounds.size(); ++r) {
     ++out.rounds;
     if (spec.collective) {
-      out.collectives.push_back({collective_params[r].size_bytes, {}});
+      out.collective.rounds.push_back({collective_params[r].size_bytes, {}});
       runRound(spec, rounds[r], out, &collective_params[r]);
-      auto& ranks = out.collectives.back().ranks;
+      auto& ranks = out.collective.rounds.back().ranks;
       std::sort(ranks.begin(), ranks.end(), [](const auto& x, const auto& y) { return x.rank < y.rank; });
       for (const auto& x : ranks) {
         if (out.error.empty() && !x.error.empty()) {
@@ -382,7 +271,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
   const std::vector<int> parts(part_set.begin(), part_set.end());
   // A collective round: agent id → its rank.
   std::map<int, int> rank_of;
-  for (size_t r = 0; collective && r < out.rank_agents.size(); ++r) rank_of[out.rank_agents[r]] = static_cast<int>(r);
+  for (size_t r = 0; collective && r < out.collective.rank_agents.size(); ++r) rank_of[out.collective.rank_agents[r]] = static_cast<int>(r);
   const size_t first_sender = out.senders.size();
   int current = -1;  // the agent being talked to, for error attribution
   std::string phase;
@@ -408,10 +297,10 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       }
       m["clock_correction_ns"] = corr;
       if (collective) {
-        const CollectiveSpec& c = *spec.collective;
-        agent::CollectiveSetup cs;
+        const model::CollectiveSpec& c = *spec.collective;
+        protocol::CollectiveSetup cs;
         cs.params = *collective;
-        cs.ranks = static_cast<int>(out.rank_agents.size());
+        cs.ranks = static_cast<int>(out.collective.rank_agents.size());
         cs.rank = rank_of.at(a);
         cs.link_rate_bps = c.link_rate_bps;
         cs.message_bytes = c.message_bytes;
@@ -452,7 +341,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
       I.send(a, s, phase);
     }
     phase = "run";
-    const int64_t run_ns = runNs(spec, round);
+    const int64_t run_ns = plan::roundRunNs(spec, round);
     std::map<std::string, uint64_t> sent;
     for (int a : parts) {
       current = a;
@@ -470,7 +359,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
           throw ProtocolError(I.who(a) + " sent the result of rank " + std::to_string(res.rank) + "; it is rank " +
                               std::to_string(want));
         }
-        out.collectives.back().ranks.push_back(std::move(res));
+        out.collective.rounds.back().ranks.push_back(std::move(res));
       }
     }
     // Achieved start skew: first sends mapped onto our clock with each agent's offset.

@@ -7,7 +7,7 @@
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
-#include "harness/agent/agent_messages.h"
+#include "harness/protocol/agent_messages.h"
 
 namespace fabcheck::controller {
 namespace {

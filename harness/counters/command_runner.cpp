@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "generators/core/errors.h"
-#include "harness/launch/process.h"
+#include "harness/process/process.h"
 
 namespace fabcheck::counters {
 
@@ -43,12 +43,12 @@ CommandRunner systemCommandRunner() {
       r.not_found = true;
       return r;
     }
-    launch::SpawnRequest req{.argv = argv};
+    process::SpawnRequest req{.argv = argv};
     // C locale: tools must not translate their output or their error messages.
     req.env["LC_ALL"] = "C";
-    launch::RunOutput out;
+    process::RunOutput out;
     try {
-      out = launch::runToCompletion(req, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count());
+      out = process::runToCompletion(req, std::chrono::duration_cast<std::chrono::nanoseconds>(timeout).count());
     } catch (const std::exception& e) {
       throw Error("counters: cannot run '" + describeCommand(argv) + "': " + e.what());
     }

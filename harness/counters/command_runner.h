@@ -23,7 +23,7 @@ struct CommandResult {
 
 using CommandRunner = std::function<CommandResult(const std::vector<std::string>& argv, std::chrono::milliseconds timeout)>;
 
-// The real runner (posix_spawn, through harness/launch/process.h).
+// The real runner (posix_spawn, through harness/process/process.h).
 CommandRunner systemCommandRunner();
 
 // "tc -s -j qdisc show" — argv joined with spaces, for messages.

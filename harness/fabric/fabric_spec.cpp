@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "generators/core/errors.h"
-#include "harness/suite/suite_loader.h"
-#include "harness/suite/units.h"
+#include "harness/model/name_suggestion.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::fabric {
 namespace {
@@ -18,9 +18,9 @@ const std::vector<std::string> kKeys = {"hosts", "topology", "rate", "queue", "q
                                         "leaves", "spines", "name", "net"};
 const std::vector<std::string> kLinkKeys = {"rate", "queue", "queue_bytes", "delay"};
 
-// "; did you mean 'x'?" for the known key nearest to an unknown one (suite_loader.h's rule).
+// "; did you mean 'x'?" for the known key nearest to an unknown one (harness/model/name_suggestion.h).
 std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
-  const std::string best = suite::nearestKey(key, known);
+  const std::string best = model::nearestKey(key, known);
   return best.empty() ? "" : "; did you mean '" + best + "'?";
 }
 
@@ -48,9 +48,9 @@ class Parser {
   }
 
   uint64_t rate(const std::string& key, const std::string& value) const {
-    suite::Rate r;
+    model::Rate r;
     try {
-      r = suite::parseRate(value, where_ + " " + key);
+      r = model::parseRate(value, where_ + " " + key);
     } catch (const ConfigError& e) {
       throw ConfigError(std::string(e.what()) + " (e.g. rate=200mbit)");
     }
@@ -61,13 +61,13 @@ class Parser {
   }
 
   uint64_t bytes(const std::string& key, const std::string& value) const {
-    const uint64_t b = suite::parseSize(value, where_ + " " + key);
+    const uint64_t b = model::parseSize(value, where_ + " " + key);
     if (b > 0xffffffffULL) fail(key, value, "expected at most 4294967295 bytes (the kernel's bfifo limit is 32-bit)");
     return b;
   }
 
   int64_t duration(const std::string& key, const std::string& value) const {
-    return suite::parseDurationNs(value, where_ + " " + key);
+    return model::parseDurationNs(value, where_ + " " + key);
   }
 
  private:

@@ -12,7 +12,7 @@ void ChildProcessLauncher::checkSpec(const LaunchSpec& spec, bool single_line_en
   checkEnv(spec.env, single_line_env);
 }
 
-AgentExit ChildProcessLauncher::agentExit(const Agent& a, const ProcessExit& e) {
+AgentExit ChildProcessLauncher::agentExit(const Agent& a, const process::ProcessExit& e) {
   AgentExit x{a.id, a.host, e.code, e.signal, children_->stderrTail(a.child)};
   if (status_via_shell_ && x.exit_code > 128 && x.exit_code <= 128 + 64) {  // the agent ended by signal N
     x.signal = x.exit_code - 128;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness/launch/launcher.h"
-#include "harness/launch/process.h"
+#include "harness/process/process.h"
 
 namespace fabcheck::launch {
 
@@ -28,11 +28,11 @@ class ChildProcessLauncher : public Launcher {
   void checkSpec(const LaunchSpec& spec, bool single_line_env) const;
   // What exited() reports for an agent whose child ended. With status_via_shell_ (the child is
   // ssh or mpirun, which pass on a shell-style status), 128+N is read back as signal N.
-  AgentExit agentExit(const Agent& agent, const ProcessExit& exit);
+  AgentExit agentExit(const Agent& agent, const process::ProcessExit& exit);
 
   bool status_via_shell_ = false;
 
-  std::unique_ptr<ChildSet> children_;
+  std::unique_ptr<process::ChildSet> children_;
   std::vector<Agent> agents_;
 };
 

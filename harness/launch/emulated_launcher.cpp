@@ -109,7 +109,7 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
       args[i + 1] = layout.controller_address + args[i + 1].substr(7);
     }
   }
-  children_ = std::make_unique<ChildSet>();
+  children_ = std::make_unique<process::ChildSet>();
   int id = 0;
   try {
     for (const auto& host : spec.hosts) {
@@ -122,7 +122,7 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
                           std::to_string(layout.hosts.size() - 1));
       }
       for (int s = 0; s < host.slots; ++s, ++id) {
-        SpawnRequest req;
+        process::SpawnRequest req;
         req.argv = {"ip", "netns", "exec", fh->ns, spec.binary, "agent"};
         req.argv.insert(req.argv.end(), args.begin(), args.end());
         req.argv.insert(req.argv.end(), {"--data-address", fh->data_address, "--agent-id", std::to_string(id)});

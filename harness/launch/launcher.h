@@ -28,11 +28,7 @@
 
 namespace fabcheck::launch {
 
-// A launcher could not start or reach agents. CLI exit code 3 (infrastructure).
-class LaunchError : public Error {
- public:
-  using Error::Error;
-};
+using fabcheck::LaunchError;  // generators/core/errors.h
 
 struct LaunchSpec {
   std::string binary;                        // path to fabcheck on the target hosts

@@ -12,7 +12,7 @@ std::vector<std::string> agentArgv(const LaunchSpec& spec, int agent_id) {
 
 void checkEnv(const std::map<std::string, std::string>& env, bool single_line) {
   for (const auto& [k, v] : env) {
-    if (!isEnvName(k)) {
+    if (!process::isEnvName(k)) {
       throw LaunchError("launch: environment name '" + k + "' is not valid; expected [A-Za-z_][A-Za-z0-9_]*");
     }
     if (single_line && v.find('\n') != std::string::npos) {
@@ -25,12 +25,12 @@ LocalLauncher::~LocalLauncher() { stop(); }
 
 void LocalLauncher::launch(const LaunchSpec& spec) {
   checkSpec(spec, false);
-  children_ = std::make_unique<ChildSet>();
+  children_ = std::make_unique<process::ChildSet>();
   int id = 0;
   try {
     for (const auto& host : spec.hosts) {
       for (int s = 0; s < host.slots; ++s, ++id) {
-        SpawnRequest req;
+        process::SpawnRequest req;
         req.argv = agentArgv(spec, id);
         req.env = spec.env;
         const size_t child = children_->spawn(req);

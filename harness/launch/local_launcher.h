@@ -7,7 +7,7 @@
 // - Environment: this process's environment plus spec.env (the run secret travels there, never
 //   in argv). stdout goes to /dev/null; stderr is read continuously and its last lines kept.
 // - Each agent runs in its own process group; stop(grace) sends SIGTERM to every group, SIGKILL
-//   after `grace_ns`, and reaps every agent (bounded; see ChildSet::stop).
+//   after `grace_ns`, and reaps every agent (bounded; see process::ChildSet::stop).
 // - exited() returns every agent that has ended so far (cumulative, in agent-id order).
 // - launch() once per launcher; a binary that cannot be started → LaunchError naming it, and
 //   the agents already started are stopped.

@@ -210,8 +210,8 @@ void MpirunLauncher::launch(const LaunchSpec& spec) {
   checkSpec(spec, false);
   const std::vector<HostEntry> hosts = mpirunHosts(spec.hosts);
   const std::vector<std::string> argv = mpirunArgv(opts_, spec, ::geteuid() == 0, ::sysconf(_SC_NPROCESSORS_ONLN));
-  children_ = std::make_unique<ChildSet>();
-  SpawnRequest req;
+  children_ = std::make_unique<process::ChildSet>();
+  process::SpawnRequest req;
   req.argv = argv;
   req.env = spec.env;
   req.capture_stdout = true;
@@ -241,7 +241,7 @@ void MpirunLauncher::launch(const LaunchSpec& spec) {
   const std::string count = " (" + std::to_string(started) + " of " + std::to_string(n) + " agents started)";
   stop(0);
   if (exit) {
-    throw LaunchError("mpirun launcher: mpirun ended with " + describeExit(*exit) + " before every agent started" + count +
+    throw LaunchError("mpirun launcher: mpirun ended with " + process::describeExit(*exit) + " before every agent started" + count +
                       ": " +
                       (lines.empty() ? "it printed nothing; rerun it by hand without -q to see Open MPI's explanation: " +
                                            commandLine(argv)

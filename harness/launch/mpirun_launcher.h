@@ -26,7 +26,7 @@
 //   resolve hostname", the rank script's line, or "mpirun: Error: unknown option"). On a
 //   timeout it stops mpirun and throws LaunchError naming how many agents started.
 // - mpirun runs with -q: its multi-paragraph help banners would otherwise push the actual cause
-//   out of the kept stderr tail (ChildSet::kTailLines). When mpirun ends having printed nothing,
+//   out of the kept stderr tail (process::ChildSet::kTailLines). When mpirun ends having printed nothing,
 //   the LaunchError gives the exit status and the command line to rerun by hand without -q.
 // - Options (createLauncher's map), anything else is a ConfigError listing these:
 //     mpirun                path or name on PATH of mpirun (default "mpirun")

@@ -84,22 +84,22 @@ std::vector<int> parseTaskList(const std::string& s) {
   return out;
 }
 
-std::optional<ProcessExit> parseTaskStatus(std::string status) {
-  if (status == "Completed") return ProcessExit{0, 0};
+std::optional<process::ProcessExit> parseTaskStatus(std::string status) {
+  if (status == "Completed") return process::ProcessExit{0, 0};
   constexpr std::string_view kExited = "Exited with exit code ";
   if (startsWith(status, kExited)) {
     const std::string n = status.substr(kExited.size());
     if (n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    return ProcessExit{std::stoi(n), 0};
+    return process::ProcessExit{std::stoi(n), 0};
   }
-  if (status == "Out Of Memory") return ProcessExit{-1, SIGKILL};
+  if (status == "Out Of Memory") return process::ProcessExit{-1, SIGKILL};
   constexpr std::string_view kCore = " (core dumped)";
   if (status.size() > kCore.size() && status.compare(status.size() - kCore.size(), kCore.size(), kCore) == 0) {
     status.resize(status.size() - kCore.size());
   }
   for (int sig = 1; sig < 65; ++sig) {
     const char* name = ::strsignal(sig);
-    if (name && status == name) return ProcessExit{-1, sig};
+    if (name && status == name) return process::ProcessExit{-1, sig};
   }
   return std::nullopt;
 }
@@ -118,9 +118,9 @@ std::string stepIdIn(const std::string& line) {
 
 bool scancel(const std::string& signal, const std::string& step) {
   try {
-    SpawnRequest r;
+    process::SpawnRequest r;
     r.argv = {"scancel", "--signal=" + signal, step};
-    const RunOutput out = runToCompletion(r, 5'000'000'000);
+    const process::RunOutput out = process::runToCompletion(r, 5'000'000'000);
     return !out.timed_out && out.exit.code == 0;
   } catch (const std::exception&) {
     return false;
@@ -348,10 +348,10 @@ void SlurmLauncher::launch(const LaunchSpec& spec) {
     throw LaunchError(std::string("slurm launcher: slurm_mode=allocate, but this process runs inside Slurm job ") + job +
                       " (SLURM_JOB_ID), where srun would only make a step; expected slurm_mode=srun here");
   }
-  SpawnRequest req;
+  process::SpawnRequest req;
   req.argv = srunArgv(opts_, spec);
   req.env = spec.env;
-  children_ = std::make_unique<ChildSet>();
+  children_ = std::make_unique<process::ChildSet>();
   size_t child = 0;
   try {
     child = children_->spawn(req);
@@ -369,7 +369,7 @@ void SlurmLauncher::launch(const LaunchSpec& spec) {
     if (scanForStep()) return;
     if (const auto e = children_->poll(child)) {
       const std::string why = srunError();
-      throw LaunchError("slurm launcher: srun failed: " + (why.empty() ? "srun ended with " + describeExit(*e) : why));
+      throw LaunchError("slurm launcher: srun failed: " + (why.empty() ? "srun ended with " + process::describeExit(*e) : why));
     }
     const std::string last = children_->lastStderrLine(child);
     throw LaunchError("slurm launcher: srun did not launch the agents within " +
@@ -398,8 +398,8 @@ std::vector<AgentExit> SlurmLauncher::exited() {
     }
   }
   if (srun_exit) {
-    ProcessExit e = *srun_exit;
-    if (e.code > 128 && e.code <= 128 + 64) e = ProcessExit{-1, e.code - 128};  // srun's 128+N: tasks got signal N
+    process::ProcessExit e = *srun_exit;
+    if (e.code > 128 && e.code <= 128 + 64) e = process::ProcessExit{-1, e.code - 128};  // srun's 128+N: tasks got signal N
     for (const auto& a : agents_) {
       if (!ended_.count(a.id)) ended_[a.id] = AgentExit{a.id, a.host, e.code, e.signal, ""};
     }

@@ -35,7 +35,7 @@
 //   exit code 3", "... tasks 0,2: Completed", "... task 1: Killed"), with that host; once srun
 //   has ended, every agent not reported yet, with srun's status (128+N read as signal N). Each
 //   agent's stderr_tail holds its own lines (srun --label names each line's task) and srun's errors.
-//   Best effort while srun runs: only srun's last ChildSet::kTailLines stderr lines are seen.
+//   Best effort while srun runs: only srun's last process::ChildSet::kTailLines stderr lines are seen.
 // - stop(grace): srun turns its own SIGTERM into SIGKILL for every task, so the agents get their
 //   SIGTERM from `scancel --signal=TERM <J.S>` (when the step id is known); then waits up to grace
 //   for srun to end; then SIGTERM to srun (it kills the tasks and waits for the step) and up to
@@ -85,7 +85,7 @@ std::vector<HostEntry> slurmHostsFromEnvironment(const std::map<std::string, std
 struct SrunTaskEnd {
   std::string hosts;      // as srun wrote it (one host, or a host list)
   std::vector<int> tasks;
-  ProcessExit exit;
+  process::ProcessExit exit;
 };
 std::optional<SrunTaskEnd> parseSrunTaskEnd(const std::string& line);
 // The lines of srun's stderr `tail` that concern agent `id`: its own (label removed) and srun's

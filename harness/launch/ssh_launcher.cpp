@@ -42,16 +42,16 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
 }
 
-std::string sshFailure(const RunOutput& r) {
+std::string sshFailure(const process::RunOutput& r) {
   if (r.timed_out) return "timed out";
-  return r.err_last_line.empty() ? describeExit(r.exit) : r.err_last_line;
+  return r.err_last_line.empty() ? process::describeExit(r.exit) : r.err_last_line;
 }
 
 std::string remoteVersion(const SshOptions& o, const std::string& host, const std::string& path, int64_t timeout_ns,
-                          RunOutput* raw) {
-  SpawnRequest req;
+                          process::RunOutput* raw) {
+  process::SpawnRequest req;
   req.argv = sshArgv(o, host, shellQuote(path) + " version");
-  *raw = runToCompletion(req, timeout_ns);
+  *raw = process::runToCompletion(req, timeout_ns);
   if (raw->timed_out || raw->exit.code != 0) return {};
   const std::string out = raw->out.substr(0, raw->out.find('\n'));
   return trim(out);
@@ -126,7 +126,7 @@ bool deployBinary(const SshOptions& o, const std::string& host, const std::strin
   if (remote_path.empty() || remote_path[0] != '/') {
     throw LaunchError("deploy to " + host + ": binary '" + remote_path + "' is not an absolute path; expected /path/to/fabcheck");
   }
-  RunOutput r;
+  process::RunOutput r;
   if (remoteVersion(o, host, remote_path, timeout_ns, &r) == want) return false;
   if (r.exit.code == 255) throw LaunchError("ssh to " + host + ": " + sshFailure(r));
 
@@ -134,11 +134,11 @@ bool deployBinary(const SshOptions& o, const std::string& host, const std::strin
     throw LaunchError("deploy to " + host + ": cannot read the local binary '" + o.local_binary + "' (" +
                       std::strerror(errno) + ")");
   }
-  SpawnRequest copy;
+  process::SpawnRequest copy;
   copy.argv = sshArgv(o, host, "sh -c " + shellQuote(kDeployScript) + " fabcheck-deploy " + shellQuote(remote_path));
-  copy.stdin_mode = SpawnRequest::Stdin::kFile;
+  copy.stdin_mode = process::SpawnRequest::Stdin::kFile;
   copy.stdin_file = o.local_binary;
-  const RunOutput c = runToCompletion(copy, timeout_ns);
+  const process::RunOutput c = process::runToCompletion(copy, timeout_ns);
   if (c.timed_out || c.exit.code != 0) {
     throw LaunchError("deploy to " + host + ": copying '" + o.local_binary + "' to '" + remote_path +
                       "' failed: " + sshFailure(c));
@@ -168,14 +168,14 @@ void SshLauncher::launch(const LaunchSpec& spec) {
   for (const auto& [k, v] : spec.env) env_lines += k + "=" + v + "\n";
   env_lines += "\n";
 
-  children_ = std::make_unique<ChildSet>();
+  children_ = std::make_unique<process::ChildSet>();
   int id = 0;
   try {
     for (const auto& host : spec.hosts) {
       for (int s = 0; s < host.slots; ++s, ++id) {
-        SpawnRequest req;
+        process::SpawnRequest req;
         req.argv = sshArgv(opts_, host.name, remoteAgentCommand(agentArgv(spec, id)));
-        req.stdin_mode = SpawnRequest::Stdin::kPipe;
+        req.stdin_mode = process::SpawnRequest::Stdin::kPipe;
         req.ready_line = kStartedLine;
         const size_t child = children_->spawn(req);
         agents_.push_back({id, host.name, child});
@@ -195,7 +195,7 @@ void SshLauncher::launch(const LaunchSpec& spec) {
       if (children_->ready(a.child)) continue;
       if (const auto e = children_->poll(a.child)) {
         const std::string last = children_->lastStderrLine(a.child);
-        throw LaunchError("ssh to " + a.host + ": " + (last.empty() ? "ssh ended with " + describeExit(*e) : last) +
+        throw LaunchError("ssh to " + a.host + ": " + (last.empty() ? "ssh ended with " + process::describeExit(*e) : last) +
                           " (agent " + std::to_string(a.id) + ")");
       }
       if (!settled) {

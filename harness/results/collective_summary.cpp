@@ -15,11 +15,11 @@ using nlohmann::json;
 
 namespace {
 
-int agentOf(const controller::TestOutcome& t, int rank) {
-  return rank >= 0 && rank < static_cast<int>(t.rank_agents.size()) ? t.rank_agents[static_cast<size_t>(rank)] : -1;
+int agentOf(const model::TestOutcome& t, int rank) {
+  return rank >= 0 && rank < static_cast<int>(t.collective.rank_agents.size()) ? t.collective.rank_agents[static_cast<size_t>(rank)] : -1;
 }
 
-json perRank(const controller::TestOutcome& t, const controller::CollectiveRound& round) {
+json perRank(const model::TestOutcome& t, const model::CollectiveRound& round) {
   json out = json::array();
   for (const auto& r : round.ranks) {
     double sum = 0;
@@ -37,7 +37,7 @@ json perRank(const controller::TestOutcome& t, const controller::CollectiveRound
 }
 
 // Every link once, from its sender's stats, with what its receiver saw (same flow id).
-json linksOf(const controller::CollectiveRound& round) {
+json linksOf(const model::CollectiveRound& round) {
   std::map<uint32_t, const engine::CollectiveLinkStats*> incoming;
   for (const auto& r : round.ranks) {
     for (const auto& l : r.links) {
@@ -69,33 +69,33 @@ json linksOf(const controller::CollectiveRound& round) {
   return out;
 }
 
-std::string rankLabel(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, int rank) {
+std::string rankLabel(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, int rank) {
   const int a = agentOf(t, rank);
   return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + agentHost(agents, a) + ")";
 }
 
 }  // namespace
 
-void addCollective(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, json& record) {
-  if (!t.spec.collective || t.collectives.empty()) return;
-  const controller::CollectiveSpec& c = *t.spec.collective;
+void addCollective(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
+  if (!t.spec.collective || t.collective.rounds.empty()) return;
+  const model::CollectiveSpec& c = *t.spec.collective;
   json col{{"kind", patterns::toString(c.params.kind)},
            {"algorithm", patterns::toString(c.params.algorithm)},
-           {"ranks", t.rank_agents.size()},
+           {"ranks", t.collective.rank_agents.size()},
            {"channels", c.params.channels},
            {"chunk_bytes", c.params.chunk_bytes},
            {"iterations", c.params.iterations},
            {"warmup_iterations", c.params.warmup_iterations},
            {"link_rate_gbps", c.link_rate_bps > 0 ? json(c.link_rate_bps / 1e9) : json(nullptr)}};
   json ranks_of = json::array();
-  for (size_t r = 0; r < t.rank_agents.size(); ++r) {
-    ranks_of.push_back({{"rank", r}, {"agent", t.rank_agents[r]}, {"host", agentHost(agents, t.rank_agents[r])}});
+  for (size_t r = 0; r < t.collective.rank_agents.size(); ++r) {
+    ranks_of.push_back({{"rank", r}, {"agent", t.collective.rank_agents[r]}, {"host", agentHost(agents, t.collective.rank_agents[r])}});
   }
   col["ranks_of"] = ranks_of;
   json sizes = json::array();
   std::vector<engine::CollectiveMetrics> measured;
   uint64_t retransmissions = 0, timeouts = 0, corrupted = 0, stragglers = 0;
-  for (const auto& round : t.collectives) {
+  for (const auto& round : t.collective.rounds) {
     if (round.ranks.empty()) continue;
     const auto m = engine::deriveCollectiveMetrics(round.ranks, {.straggler_link_ratio = c.straggler_ratio});
     json s = m;

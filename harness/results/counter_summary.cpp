@@ -30,7 +30,7 @@ std::map<std::string, double> metricsOf(const json& counters) {
 
 }  // namespace
 
-void addCounters(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents, json& record) {
+void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
   json per_agent = json::object();
   std::set<std::string> seen;
   std::vector<std::map<std::string, double>> hosts;

@@ -13,11 +13,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/controller/controller.h"
+#include "harness/model/agent_info.h"
+#include "harness/model/test_outcome.h"
 
 namespace fabcheck::results {
 
-void addCounters(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents,
+void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents,
                  nlohmann::json& record);
 
 }  // namespace fabcheck::results

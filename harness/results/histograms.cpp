@@ -14,11 +14,11 @@ void put(json& out, const char* key, const Hs& hs) {
 
 }  // namespace
 
-json histogramsOf(const controller::TestOutcome& t, const Measurements& m) {
+json histogramsOf(const model::TestOutcome& t, const Measurements& m) {
   json out = json::object();
   Hs rtt, idle, one_way, spread, completion;
   for (const auto& p : t.pingpongs) rtt.push_back(&p.rtt_ns);
-  for (const auto& p : t.idle_pingpongs) idle.push_back(&p.rtt_ns);
+  for (const auto& p : t.probe.idle_pingpongs) idle.push_back(&p.rtt_ns);
   // One-way and burst histograms as the metrics count them: the load's flows only.
   for (const auto& r : m.receivers) {
     if (r.one_way_ns) one_way.push_back(&*r.one_way_ns);

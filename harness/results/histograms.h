@@ -10,12 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/controller/controller.h"
+#include "harness/model/agent_info.h"
+#include "harness/model/test_outcome.h"
 #include "harness/results/measurements.h"
 
 namespace fabcheck::results {
 
 // `load` is measurementsOf(t) (test_summary.h): the load's flows, the probe left out.
-nlohmann::json histogramsOf(const controller::TestOutcome& t, const Measurements& load);
+nlohmann::json histogramsOf(const model::TestOutcome& t, const Measurements& load);
 
 }  // namespace fabcheck::results

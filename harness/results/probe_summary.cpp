@@ -8,7 +8,7 @@ using nlohmann::json;
 
 namespace {
 
-const patterns::FlowSpec* probeFlow(const controller::TestOutcome& t) {
+const patterns::FlowSpec* probeFlow(const model::TestOutcome& t) {
   for (const auto& f : t.plan.flows) {
     if (f.params) return &f;
   }
@@ -24,16 +24,16 @@ const engine::PingpongResult* resultOf(const std::vector<engine::PingpongResult>
 
 }  // namespace
 
-bool isProbeFlow(const controller::TestOutcome& t, uint32_t flow_id) {
+bool isProbeFlow(const model::TestOutcome& t, uint32_t flow_id) {
   const patterns::FlowSpec* f = probeFlow(t);
   return f && f->flow_id == flow_id;
 }
 
-void addProbeMetrics(const controller::TestOutcome& t, json& metrics) {
+void addProbeMetrics(const model::TestOutcome& t, json& metrics) {
   const patterns::FlowSpec* f = probeFlow(t);
   if (!t.spec.probe || !f) return;
   const engine::PingpongResult* loaded = resultOf(t.pingpongs, f->flow_id);
-  const engine::PingpongResult* idle = resultOf(t.idle_pingpongs, f->flow_id);
+  const engine::PingpongResult* idle = resultOf(t.probe.idle_pingpongs, f->flow_id);
   json probe = {{"size_bytes", f->params->size_bytes},
                 {"dscp", f->dscp >= 0 ? json(f->dscp) : json(nullptr)},
                 {"dscp_received", nullptr},

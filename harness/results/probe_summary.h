@@ -1,4 +1,4 @@
-// Latency under load: the metrics of a test's pingpong probe (controller::ProbeSpec), beside
+// Latency under load: the metrics of a test's pingpong probe (model::ProbeSpec), beside
 // the load's own. The probe is the flow of the plan that carries its own parameters; its
 // results are kept out of the load's measurements (results::measurementsOf).
 //
@@ -15,14 +15,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/controller/controller.h"
+#include "harness/model/agent_info.h"
+#include "harness/model/test_outcome.h"
 
 namespace fabcheck::results {
 
 // Whether flow `flow_id` of the test is its probe.
-bool isProbeFlow(const controller::TestOutcome& t, uint32_t flow_id);
+bool isProbeFlow(const model::TestOutcome& t, uint32_t flow_id);
 
 // Adds the probe's metrics to `metrics`; nothing when the test has no probe.
-void addProbeMetrics(const controller::TestOutcome& t, nlohmann::json& metrics);
+void addProbeMetrics(const model::TestOutcome& t, nlohmann::json& metrics);
 
 }  // namespace fabcheck::results

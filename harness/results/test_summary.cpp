@@ -13,7 +13,7 @@ namespace fabcheck::results {
 
 using nlohmann::json;
 
-json agentJson(const controller::AgentInfo& a) {
+json agentJson(const model::AgentInfo& a) {
   return json{{"id", a.id},
               {"host", a.host},
               {"version", a.version},
@@ -30,7 +30,7 @@ json agentJson(const controller::AgentInfo& a) {
               {"lost_reason", a.lost ? json(a.lost_reason) : json(nullptr)}};
 }
 
-Measurements measurementsOf(const controller::TestOutcome& t) {
+Measurements measurementsOf(const model::TestOutcome& t) {
   Measurements m;
   m.params = t.spec.params;
   m.same_clock = t.one_way_bound_ns >= 0;
@@ -46,14 +46,14 @@ Measurements measurementsOf(const controller::TestOutcome& t) {
   return m;
 }
 
-std::string agentHost(const std::vector<controller::AgentInfo>& agents, int id) {
+std::string agentHost(const std::vector<model::AgentInfo>& agents, int id) {
   return id >= 0 && id < static_cast<int>(agents.size()) ? agents[static_cast<size_t>(id)].host : "?";
 }
 
 namespace {
 
 // Host × host (agent × agent) views of a matrix test: round-trip p50 and throughput per link.
-json matrixOf(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents) {
+json matrixOf(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   const auto& ids = t.participants;
   std::map<int, size_t> index;
   json labels = json::array();
@@ -90,13 +90,13 @@ json matrixOf(const controller::TestOutcome& t, const std::vector<controller::Ag
 
 }  // namespace
 
-json summarizeTest(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents) {
+json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   std::map<uint32_t, const patterns::FlowSpec*> flow;
   for (const auto& f : t.plan.flows) flow[f.flow_id] = &f;
   json j;
   j["name"] = t.name;
   j["pattern"] = t.spec.collective ? "collective" : patterns::toString(t.spec.params.kind);
-  j["placement"] = t.spec.collective ? "ranks" : plan::toString(t.spec.placement);  // a collective: rank r = its r-th agent
+  j["placement"] = t.spec.collective ? "ranks" : patterns::toString(t.spec.placement);  // a collective: rank r = its r-th agent
   j["transport"] = t.spec.transport;
   j["participants"] = t.participants;
   j["rounds"] = t.rounds;
@@ -126,7 +126,7 @@ json summarizeTest(const controller::TestOutcome& t, const std::vector<controlle
   for (const auto& [a, lines] : t.agent_logs) logs[std::to_string(a)] = lines;
   j["agent_logs"] = logs;
   j["histograms"] = histogramsOf(t, load);
-  if (t.spec.placement == plan::Placement::kMatrix) {
+  if (t.spec.placement == patterns::Placement::kMatrix) {
     j["matrix"] = matrixOf(t, agents);
     addMatrixOutliers(j, t.spec.outlier_ratio);
   }

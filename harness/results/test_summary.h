@@ -15,18 +15,19 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/controller/controller.h"
+#include "harness/model/agent_info.h"
+#include "harness/model/test_outcome.h"
 #include "harness/results/measurements.h"
 
 namespace fabcheck::results {
 
 // {id, host, version, pid, peer, boot_id, kernel, clock_source, rdma_devices, interfaces, clock_offset_ns, offset_bound_ns (null: unmeasured), lost, lost_reason}
-nlohmann::json agentJson(const controller::AgentInfo& a);
+nlohmann::json agentJson(const model::AgentInfo& a);
 
 // The host agent `id` registered from; "?" for an id the run does not have.
-std::string agentHost(const std::vector<controller::AgentInfo>& agents, int id);
+std::string agentHost(const std::vector<model::AgentInfo>& agents, int id);
 
-Measurements measurementsOf(const controller::TestOutcome& t);
-nlohmann::json summarizeTest(const controller::TestOutcome& t, const std::vector<controller::AgentInfo>& agents);
+Measurements measurementsOf(const model::TestOutcome& t);
+nlohmann::json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents);
 
 }  // namespace fabcheck::results

@@ -34,8 +34,8 @@ AgentCluster::~AgentCluster() { stop(); }
 
 bool AgentCluster::running() const noexcept { return impl_ != nullptr; }
 
-const std::vector<controller::AgentInfo>& AgentCluster::agents() const {
-  static const std::vector<controller::AgentInfo> kNone;
+const std::vector<model::AgentInfo>& AgentCluster::agents() const {
+  static const std::vector<model::AgentInfo> kNone;
   return impl_ ? impl_->ctl->agents() : kNone;
 }
 
@@ -79,9 +79,9 @@ void AgentCluster::start(const std::atomic<bool>* interrupt) {
   if (options_.on_ready) options_.on_ready(impl_->ctl->agents());
 }
 
-RunResult AgentCluster::runTests(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt,
-                                 const std::function<void(const controller::TestOutcome&)>& on_test,
-                                 const std::function<void(size_t, const controller::TestSpec&)>& on_test_start) {
+RunResult AgentCluster::runTests(const std::vector<model::TestSpec>& tests, const std::atomic<bool>* interrupt,
+                                 const std::function<void(const model::TestOutcome&)>& on_test,
+                                 const std::function<void(size_t, const model::TestSpec&)>& on_test_start) {
   if (!impl_) throw ConfigError("AgentCluster::runTests(): the cluster is not running; start() it first");
   controller::Controller& ctl = *impl_->ctl;
   RunResult result;

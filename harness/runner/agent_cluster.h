@@ -31,14 +31,14 @@ class AgentCluster {
   AgentCluster& operator=(const AgentCluster&) = delete;
 
   void start(const std::atomic<bool>* interrupt = nullptr);
-  RunResult runTests(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt = nullptr,
-                     const std::function<void(const controller::TestOutcome&)>& on_test = {},
-                     const std::function<void(size_t, const controller::TestSpec&)>& on_test_start = {});
+  RunResult runTests(const std::vector<model::TestSpec>& tests, const std::atomic<bool>* interrupt = nullptr,
+                     const std::function<void(const model::TestOutcome&)>& on_test = {},
+                     const std::function<void(size_t, const model::TestSpec&)>& on_test_start = {});
   void stop() noexcept;
 
   bool running() const noexcept;
   const std::vector<launch::HostEntry>& hosts() const noexcept { return hosts_; }
-  const std::vector<controller::AgentInfo>& agents() const;   // empty before start()
+  const std::vector<model::AgentInfo>& agents() const;   // empty before start()
   int64_t launchToReadyNs() const noexcept { return launch_to_ready_ns_; }
   const RunOptions& options() const noexcept { return options_; }
 

@@ -6,8 +6,8 @@ namespace fabcheck {
 
 Runner::Runner(RunOptions options) : options_(std::move(options)) {}
 
-RunResult Runner::run(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt,
-                      const std::function<void(const controller::TestOutcome&)>& on_test) {
+RunResult Runner::run(const std::vector<model::TestSpec>& tests, const std::atomic<bool>* interrupt,
+                      const std::function<void(const model::TestOutcome&)>& on_test) {
   // One run is a cluster started, used once and stopped (agent_cluster.h); the cluster's
   // destructor stops it on an exception too.
   AgentCluster cluster(options_);

@@ -33,14 +33,14 @@ struct RunOptions {
 
   // Progress hooks, called on run()'s thread: once every agent registered and its clock was
   // measured; before each test (its index in `tests`).
-  std::function<void(const std::vector<controller::AgentInfo>&)> on_ready;
-  std::function<void(size_t index, const controller::TestSpec&)> on_test_start;
+  std::function<void(const std::vector<model::AgentInfo>&)> on_ready;
+  std::function<void(size_t index, const model::TestSpec&)> on_test_start;
 };
 
 struct RunResult {
   int64_t launch_to_ready_ns = 0;             // launch until every agent registered and clocks measured
-  std::vector<controller::AgentInfo> agents;
-  std::vector<controller::TestOutcome> tests;
+  std::vector<model::AgentInfo> agents;
+  std::vector<model::TestOutcome> tests;
   bool interrupted = false;
   bool stopped_on_error = false;              // stop_on_error ended the run early
 };
@@ -50,8 +50,8 @@ class Runner {
   explicit Runner(RunOptions options);
   // Throws LaunchError/TimeoutError when agents cannot be started or never register (no test
   // ran); per-test problems are reported in the outcomes instead.
-  RunResult run(const std::vector<controller::TestSpec>& tests, const std::atomic<bool>* interrupt = nullptr,
-                const std::function<void(const controller::TestOutcome&)>& on_test = {});
+  RunResult run(const std::vector<model::TestSpec>& tests, const std::atomic<bool>* interrupt = nullptr,
+                const std::function<void(const model::TestOutcome&)>& on_test = {});
 
  private:
   RunOptions options_;

@@ -84,7 +84,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   const SuiteRunHooks& hooks = options.hooks;
   const std::vector<PlannedTest> planned =
       planSuite(s, cluster ? cluster->hosts() : hostsOf(options.run), options.only_tests);
-  std::vector<controller::TestSpec> specs;
+  std::vector<model::TestSpec> specs;
   for (const auto& p : planned) specs.push_back(p.spec);
 
   SuiteRunResult out;
@@ -105,21 +105,21 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   };
   forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
 
-  std::vector<controller::AgentInfo> agents;
-  auto on_ready = [&](const std::vector<controller::AgentInfo>& a) {
+  std::vector<model::AgentInfo> agents;
+  auto on_ready = [&](const std::vector<model::AgentInfo>& a) {
     agents = a;
     out.agents = json::array();
     for (const auto& x : a) out.agents.push_back(results::agentJson(x));
     forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
     if (hooks.on_ready) hooks.on_ready(a);
   };
-  auto on_test_start = [&](size_t i, const controller::TestSpec& spec) {
+  auto on_test_start = [&](size_t i, const model::TestSpec& spec) {
     if (hooks.on_test_start) hooks.on_test_start(i, planned.size(), *planned[i].test, spec);
   };
   size_t done = 0;
   bool any_fail = false, any_error = false;
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
-  auto on_test = [&](const controller::TestOutcome& outcome) {
+  auto on_test = [&](const model::TestOutcome& outcome) {
     const suite::SuiteTest& t = *planned[done++].test;
     json record = results::summarizeTest(outcome, agents);
     const auto metrics = slo::flattenMetrics(record);

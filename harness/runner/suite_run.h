@@ -45,10 +45,10 @@ namespace fabcheck {
 class AgentCluster;
 
 struct SuiteRunHooks {
-  std::function<void(const std::vector<controller::AgentInfo>&)> on_ready;
+  std::function<void(const std::vector<model::AgentInfo>&)> on_ready;
   // Before each test: its index among the planned tests, their number, the suite test and the
   // resolved spec (agents filled in).
-  std::function<void(size_t index, size_t total, const suite::SuiteTest&, const controller::TestSpec&)> on_test_start;
+  std::function<void(size_t index, size_t total, const suite::SuiteTest&, const model::TestSpec&)> on_test_start;
   // After each test, with its record (as the reporters got it).
   std::function<void(const nlohmann::json& record)> on_test;
   // Status lines for people: interrupted, stopped on error, a reporter that failed.
@@ -63,7 +63,7 @@ struct SuiteRunOptions {
 
 struct PlannedTest {
   const suite::SuiteTest* test = nullptr;  // points into the suite given to planSuite()
-  controller::TestSpec spec;               // with its agents resolved
+  model::TestSpec spec;               // with its agents resolved
 };
 
 struct SuiteRunResult {

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "harness/counters/flat_metrics.h"
-#include "harness/suite/suite_loader.h"
+#include "harness/model/name_suggestion.h"
 
 namespace fabcheck::slo {
 
@@ -15,7 +15,7 @@ const std::vector<std::string> kAll = {"pingpong", "stream", "microburst", "inca
 const std::vector<std::string> kFlows = {"stream", "microburst", "incast"};  // receivers account flows
 const std::vector<std::string> kBursts = {"microburst", "incast"};
 const std::vector<std::string> kPingpong = {"pingpong"};
-// "probe": any test with a latency-under-load probe (controller::ProbeSpec) produces it.
+// "probe": any test with a latency-under-load probe (model::ProbeSpec) produces it.
 const std::vector<std::string> kProbe = {"probe"};
 const std::vector<std::string> kRoundTrip = {"pingpong", "probe"};
 const std::vector<std::string> kCollective = {"collective"};
@@ -178,12 +178,12 @@ std::string nearestMetric(const std::string& name) {
     known.push_back(m.name);
     known.insert(known.end(), m.aliases.begin(), m.aliases.end());
   }
-  return suite::nearestKey(name, known);
+  return model::nearestKey(name, known);
 }
 
-std::string metricPattern(patterns::PatternKind kind, plan::Placement placement, bool collective) {
+std::string metricPattern(patterns::PatternKind kind, patterns::Placement placement, bool collective) {
   if (collective) return "collective";
-  if (kind == patterns::PatternKind::kMicroburst && placement == plan::Placement::kIncast) return "incast";
+  if (kind == patterns::PatternKind::kMicroburst && placement == patterns::Placement::kIncast) return "incast";
   return std::string(patterns::toString(kind));
 }
 

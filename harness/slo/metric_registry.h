@@ -26,7 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/patterns/pattern.h"
-#include "harness/plan/placement.h"
+#include "generators/patterns/placement.h"
 
 namespace fabcheck::slo {
 
@@ -50,8 +50,8 @@ const MetricInfo* findMetric(std::string_view name);
 std::string nearestMetric(const std::string& name);
 
 // "pingpong", "stream", "microburst" or "incast" (see the header comment).
-// A collective test (controller::TestSpec::collective) is "collective" whatever its kind.
-std::string metricPattern(patterns::PatternKind kind, plan::Placement placement, bool collective = false);
+// A collective test (model::TestSpec::collective) is "collective" whatever its kind.
+std::string metricPattern(patterns::PatternKind kind, patterns::Placement placement, bool collective = false);
 
 bool producedBy(const MetricInfo& m, std::string_view pattern);
 

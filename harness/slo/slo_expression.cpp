@@ -7,7 +7,7 @@
 
 #include "generators/core/errors.h"
 #include "harness/slo/metric_registry.h"
-#include "harness/suite/suite_loader.h"
+#include "harness/model/name_suggestion.h"
 
 namespace fabcheck::slo {
 
@@ -249,7 +249,7 @@ class Parser {
       if (c.name == t.text) fail("constant '" + t.text + "'" + at + " has no value for this test; it comes from " + c.source);
       names.push_back(c.name);
     }
-    const std::string near = suite::nearestKey(t.text, names);
+    const std::string near = model::nearestKey(t.text, names);
     std::string list;
     for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
     fail("unknown constant '" + t.text + "'" + at + (near.empty() ? "" : "; did you mean '" + near + "'?") +

@@ -6,7 +6,7 @@
 
 #include "generators/engine/collective_link.h"
 #include "generators/patterns/collective_params.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::suite::detail {
 
@@ -75,7 +75,7 @@ std::optional<std::vector<uint64_t>> sizes(SuiteReader& r, const Val& v) {
   if (!s) return std::nullopt;
   const std::string head = "size '" + *s + "'";
   try {
-    if (s->find(':') == std::string::npos) return std::vector<uint64_t>{parseSize(*s, "size")};
+    if (s->find(':') == std::string::npos) return std::vector<uint64_t>{model::parseSize(*s, "size")};
     std::vector<std::string> parts;
     for (size_t from = 0;;) {
       const size_t c = s->find(':', from);
@@ -87,15 +87,15 @@ std::optional<std::vector<uint64_t>> sizes(SuiteReader& r, const Val& v) {
       r.error(v, head + ": expected one size like 1MiB or a sweep min:max:factor like 64KiB:16MiB:4");
       return std::nullopt;
     }
-    const uint64_t lo = parseSize(parts[0], head + ": min");
-    const uint64_t hi = parseSize(parts[1], head + ": max");
+    const uint64_t lo = model::parseSize(parts[0], head + ": min");
+    const uint64_t hi = model::parseSize(parts[1], head + ": max");
     const auto f = wholeNumber(parts[2]);
     if (!f || *f < 2) {
       r.error(v, head + ": factor '" + parts[2] + "': expected a whole number of at least 2");
       return std::nullopt;
     }
     if (lo > hi) {
-      r.error(v, head + ": min " + formatBytes(lo) + " is above max " + formatBytes(hi) + "; expected min <= max");
+      r.error(v, head + ": min " + model::formatBytes(lo) + " is above max " + model::formatBytes(hi) + "; expected min <= max");
       return std::nullopt;
     }
     return patterns::parseSizeSweep(std::to_string(lo) + ":" + std::to_string(hi) + ":" + std::to_string(*f),
@@ -124,7 +124,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   for (const auto& [k, why] : kFlowOnlyKeys) {
     if (keys.isOwn(k)) r.error(keys.own.at(k), k + quoted(keys.own.at(k)) + ": " + why);
   }
-  controller::CollectiveSpec c;
+  model::CollectiveSpec c;
   auto& p = c.params;
   p.kind = kind;
   p.algorithm = patterns::defaultAlgorithm(kind);
@@ -158,7 +158,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   if (auto* v = keys.get("chunk")) {
     if (v->node.IsScalar() && v->node.Scalar() == "0") {
       p.chunk_bytes = 0;
-    } else if (auto x = r.unit(*v, "chunk", "a size like 1MiB, or 0 for none", parseSize)) {
+    } else if (auto x = r.unit(*v, "chunk", "a size like 1MiB, or 0 for none", model::parseSize)) {
       p.chunk_bytes = *x;
     }
   }
@@ -196,7 +196,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   bool message_ok = true;
   if (message) {
     message_ok = false;
-    if (auto x = r.unit(*message, "message_size", "a size like 8KiB", parseSize)) {
+    if (auto x = r.unit(*message, "message_size", "a size like 8KiB", model::parseSize)) {
       if (*x <= kCollectiveHeaderBytes || *x > max_message) {
         r.error(*message, "message_size" + quoted(*message) + ": expected more than " +
                               std::to_string(kCollectiveHeaderBytes) + " bytes (the headers) and at most " +
@@ -211,7 +211,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   bool window_ok = true;
   if (window) {
     window_ok = false;
-    if (auto x = r.unit(*window, "window", "a size like 256KiB", parseSize)) {
+    if (auto x = r.unit(*window, "window", "a size like 256KiB", model::parseSize)) {
       if (*x > UINT32_MAX) {
         r.error(*window, "window" + quoted(*window) + ": expected at most 4 GiB - 1 byte");
       } else {
@@ -223,11 +223,11 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   if (message_ok && window_ok && uint64_t{c.window_bytes} < 2 * uint64_t{c.message_bytes}) {
     if (window) {
       r.error(*window, "window" + quoted(*window) + ": expected at least 2 × message_size (" +
-                           formatBytes(2 * uint64_t{c.message_bytes}) + ")");
+                           model::formatBytes(2 * uint64_t{c.message_bytes}) + ")");
     } else if (message) {
-      r.error(*message, "message_size" + quoted(*message) + ": the default window of " + formatBytes(c.window_bytes) +
+      r.error(*message, "message_size" + quoted(*message) + ": the default window of " + model::formatBytes(c.window_bytes) +
                             " holds fewer than 2 messages; set window to at least " +
-                            formatBytes(2 * uint64_t{c.message_bytes}));
+                            model::formatBytes(2 * uint64_t{c.message_bytes}));
     }
   }
   if (auto* v = keys.get("straggler_ratio")) {
@@ -237,10 +237,10 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
     }
   }
   if (auto* v = keys.get("timeout")) {
-    if (auto x = r.unit(*v, "timeout", "a duration like 120s", parseDurationNs)) c.timeout_ns = *x;
+    if (auto x = r.unit(*v, "timeout", "a duration like 120s", model::parseDurationNs)) c.timeout_ns = *x;
   }
   if (auto* v = keys.get("step_timeout")) {
-    if (auto x = r.unit(*v, "step_timeout", "a duration like 10s", parseDurationNs)) c.step_timeout_ns = *x;
+    if (auto x = r.unit(*v, "step_timeout", "a duration like 10s", model::parseDurationNs)) c.step_timeout_ns = *x;
   }
   // With a known number of ranks, what the controller would refuse at run time is refused now.
   const int n = t.participants.count;
@@ -260,7 +260,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
             r.error(*size, "size" + quoted(*size) + " with " + std::to_string(n) + " agents: " + e.what());
           } else {
             r.error(agents ? *agents : entry, "agents '" + std::to_string(n) + "' with the default size " +
-                                                  formatBytes(s) + ": " + e.what() + "; set size");
+                                                  model::formatBytes(s) + ": " + e.what() + "; set size");
           }
           break;
         }

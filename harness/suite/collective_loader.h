@@ -1,5 +1,5 @@
 // Internal to the suite loader: the keys of a collective test (pattern all_reduce,
-// reduce_scatter, all_gather, all_to_all or broadcast) into controller::CollectiveSpec.
+// reduce_scatter, all_gather, all_to_all or broadcast) into model::CollectiveSpec.
 // Keys and examples: docs/suites.md "Collective tests".
 //
 // Contract:

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/controller/controller.h"
+#include "harness/model/test_spec.h"
 
 namespace fabcheck::suite {
 
@@ -33,7 +33,7 @@ struct Slo {
 };
 
 struct SuiteTest {
-  controller::TestSpec spec;   // pattern parameters, placement, transport and its options
+  model::TestSpec spec;   // pattern parameters, placement, transport and its options
   std::string description;
   Participants participants;
   std::vector<Slo> slos;

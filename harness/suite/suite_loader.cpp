@@ -14,7 +14,7 @@
 
 #include "harness/suite/collective_loader.h"
 #include "harness/suite/suite_reader.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::suite {
 
@@ -41,36 +41,6 @@ int Suite::agentsWanted() const {
   int n = 2;
   for (const auto& t : tests) n = std::max(n, t.participants.count);
   return n;
-}
-
-std::string nearestKey(const std::string& key, const std::vector<std::string>& known) {
-  auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diag = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diag = up;
-      }
-    }
-    return row[b.size()];
-  };
-  std::string best;
-  size_t best_d = SIZE_MAX;
-  for (const auto& k : known) {
-    // A prefix of a known key ("line_rate" for "line_rate_gbps") is as good as a typo.
-    const bool prefix = key.size() >= 3 && (k.rfind(key, 0) == 0 || key.rfind(k, 0) == 0);
-    const size_t d = prefix ? 1 : distance(key, k);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  const size_t limit = std::max<size_t>(2, key.size() / 3);
-  return best_d <= limit ? best : "";
 }
 
 namespace {
@@ -114,7 +84,7 @@ std::string patternList() {
   for (const auto& n : patternNames()) list += (list.empty() ? "" : ", ") + n;
   return list;
 }
-// A latency-under-load probe (controller::ProbeSpec).
+// A latency-under-load probe (model::ProbeSpec).
 const std::vector<std::string> kProbeKeys = {"size", "dscp", "between", "idle_duration", "reply_timeout",
                                              "warmup_iterations"};
 
@@ -236,11 +206,11 @@ class Loader : public detail::SuiteReader {
       placement_known = flowKeys(pattern, keys, fab, t);
     }
     if (auto* v = get("outlier_ratio")) {
-      if (collective || t.spec.placement != plan::Placement::kMatrix) {
+      if (collective || t.spec.placement != patterns::Placement::kMatrix) {
         if (keys.isOwn("outlier_ratio") && pattern && placement_known) {
           error(*v, "outlier_ratio" + quoted(*v) + ": only placement matrix has outlier pairs; this test's " +
                         (collective ? "pattern is " + *pattern
-                                    : "placement is " + std::string(plan::toString(t.spec.placement))));
+                                    : "placement is " + std::string(patterns::toString(t.spec.placement))));
         }
       } else if (auto x = number(*v, "outlier_ratio")) {
         if (*x > 1) error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");
@@ -275,19 +245,19 @@ class Loader : public detail::SuiteReader {
     const bool incast_pattern = pattern == "incast";
     if (pattern) p.kind = patterns::parsePatternKind(incast_pattern ? "microburst" : *pattern, "pattern");
     bool placement_known = true;
-    t.spec.placement = incast_pattern ? plan::Placement::kIncast : plan::Placement::kPairs;
+    t.spec.placement = incast_pattern ? patterns::Placement::kIncast : patterns::Placement::kPairs;
     if (auto* v = get("placement")) {
       placement_known = false;
       if (auto s = oneOf(*v, "placement", {"pairs", "ring", "permutation", "incast", "matrix"})) {
-        t.spec.placement = plan::parsePlacement(*s, "placement");
+        t.spec.placement = patterns::parsePlacement(*s, "placement");
         placement_known = true;
-        if (incast_pattern && t.spec.placement != plan::Placement::kIncast) {
+        if (incast_pattern && t.spec.placement != patterns::Placement::kIncast) {
           error(*v, "placement '" + *s + "': pattern incast is always placed as incast (M senders -> 1 receiver)");
         }
       }
     }
     if (auto* v = get("fan_in")) {
-      if (t.spec.placement != plan::Placement::kIncast) {
+      if (t.spec.placement != patterns::Placement::kIncast) {
         error(*v, "fan_in: only incast tests have a fan-in (set pattern: incast or placement: incast)");
       } else if (keys.isOwn("agents") || (!keys.isOwn("fan_in") && keys.defaults.count("agents"))) {
         error(*v, "fan_in: give either agents or fan_in (fan_in N runs N senders and 1 receiver)");
@@ -296,7 +266,7 @@ class Loader : public detail::SuiteReader {
       }
     }
     if (auto* v = get("size")) {
-      if (auto x = unit(*v, "size", "a size like 1400 or 64KiB", parseSize)) {
+      if (auto x = unit(*v, "size", "a size like 1400 or 64KiB", model::parseSize)) {
         if (*x > UINT32_MAX) {
           error(*v, "size '" + v->node.Scalar() + "': above the largest message of 4 GiB");
         } else {
@@ -312,10 +282,10 @@ class Loader : public detail::SuiteReader {
     }
     if (auto* v = get("rate")) rate(*v, fab.line_rate_gbps, p);
     if (auto* v = get("burst")) {
-      if (auto x = unit(*v, "burst", "a size like 64KiB", parseSize)) p.burst_bytes = *x;
+      if (auto x = unit(*v, "burst", "a size like 64KiB", model::parseSize)) p.burst_bytes = *x;
     }
     if (auto* v = get("burst_interval")) {
-      if (auto x = unit(*v, "burst_interval", "a duration like 1ms", parseDurationNs)) p.burst_interval_ns = *x;
+      if (auto x = unit(*v, "burst_interval", "a duration like 1ms", model::parseDurationNs)) p.burst_interval_ns = *x;
     }
     const Val* duration = get("duration");
     const Val* iterations = get("iterations");
@@ -326,7 +296,7 @@ class Loader : public detail::SuiteReader {
       else error(*iterations, "iterations: give either duration or iterations, not both");
     }
     if (duration) {
-      if (auto x = unit(*duration, "duration", "a duration like 10s", parseDurationNs)) p.duration_ns = *x;
+      if (auto x = unit(*duration, "duration", "a duration like 10s", model::parseDurationNs)) p.duration_ns = *x;
     }
     if (iterations) {
       if (auto x = integer(*iterations, "iterations", 1, int64_t{1} << 40)) p.iterations = static_cast<uint64_t>(*x);
@@ -334,7 +304,7 @@ class Loader : public detail::SuiteReader {
     if (!duration && !iterations) p.duration_ns = p.kind == patterns::PatternKind::kPingpong ? 0 : 5'000'000'000;
     if (!duration && !iterations && p.kind == patterns::PatternKind::kPingpong) p.iterations = 10'000;
     if (auto* v = get("warmup")) {
-      if (auto x = unit(*v, "warmup", "a duration like 500ms", parseDurationNs)) p.warmup_ns = *x;
+      if (auto x = unit(*v, "warmup", "a duration like 500ms", model::parseDurationNs)) p.warmup_ns = *x;
     }
     if (auto* v = get("warmup_iterations")) {
       if (auto x = integer(*v, "warmup_iterations", 1, int64_t{1} << 40)) p.warmup_iterations = static_cast<uint64_t>(*x);
@@ -343,7 +313,7 @@ class Loader : public detail::SuiteReader {
       if (auto x = boolean(*v, "payload_check")) p.payload_check = *x;
     }
     if (auto* v = get("reply_timeout")) {
-      if (auto x = unit(*v, "reply_timeout", "a duration like 100ms", parseDurationNs)) p.reply_timeout_ns = *x;
+      if (auto x = unit(*v, "reply_timeout", "a duration like 100ms", model::parseDurationNs)) p.reply_timeout_ns = *x;
     }
     if (auto* v = get("seed")) {
       if (auto x = integer(*v, "seed", 0, UINT32_MAX)) t.spec.seed = static_cast<uint32_t>(*x);
@@ -395,16 +365,16 @@ class Loader : public detail::SuiteReader {
       error(v, "probe: a probe measures latency under load; this test's pattern pingpong makes no load (use stream, microburst or incast)");
       return;
     }
-    if (!t.spec.collective && t.spec.placement == plan::Placement::kMatrix) {
+    if (!t.spec.collective && t.spec.placement == patterns::Placement::kMatrix) {
       error(v, "probe: placement matrix runs in several rounds; a probe needs a placement that runs once (pairs, ring, permutation, incast)");
       return;
     }
-    controller::ProbeSpec pr;
+    model::ProbeSpec pr;
     pr.params.kind = patterns::PatternKind::kPingpong;
     pr.params.size_bytes = 64;
     pr.params.warmup_iterations = 10;
     if (e.count("size")) {
-      if (auto x = unit(e.at("size"), "probe.size", "a size like 64 or 1KiB", parseSize)) {
+      if (auto x = unit(e.at("size"), "probe.size", "a size like 64 or 1KiB", model::parseSize)) {
         if (*x < 32 || *x > 65507) error(e.at("size"), "probe.size '" + e.at("size").node.Scalar() + "': expected 32 to 65507 bytes");
         else pr.params.size_bytes = static_cast<uint32_t>(*x);
       }
@@ -425,13 +395,13 @@ class Loader : public detail::SuiteReader {
       }
     }
     if (e.count("idle_duration")) {
-      if (auto x = unit(e.at("idle_duration"), "probe.idle_duration", "a duration like 1s", parseDurationNs)) {
+      if (auto x = unit(e.at("idle_duration"), "probe.idle_duration", "a duration like 1s", model::parseDurationNs)) {
         if (*x <= 0) error(e.at("idle_duration"), "probe.idle_duration: expected a duration above 0");
         else pr.idle_duration_ns = *x;
       }
     }
     if (e.count("reply_timeout")) {
-      if (auto x = unit(e.at("reply_timeout"), "probe.reply_timeout", "a duration like 100ms", parseDurationNs)) {
+      if (auto x = unit(e.at("reply_timeout"), "probe.reply_timeout", "a duration like 100ms", model::parseDurationNs)) {
         pr.params.reply_timeout_ns = *x;
       }
     }

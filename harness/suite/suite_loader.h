@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "harness/model/name_suggestion.h"
 #include "harness/suite/suite.h"
 
 namespace fabcheck::suite {
@@ -43,7 +44,6 @@ Suite loadSuite(const std::string& path, const std::vector<std::string>& site_fi
 Suite parseSuite(const std::string& text, const std::string& file,
                  const std::vector<std::pair<std::string, std::string>>& site_files = {});
 
-// The known key closest to `key` by edit distance, or "" when none is close enough.
-std::string nearestKey(const std::string& key, const std::vector<std::string>& known);
+using model::nearestKey;  // harness/model/name_suggestion.h
 
 }  // namespace fabcheck::suite

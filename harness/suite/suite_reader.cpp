@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 namespace fabcheck::suite::detail {
 
@@ -153,7 +153,7 @@ bool SuiteReader::rate(const Val& v, double line_rate_gbps, patterns::PatternPar
     return true;
   }
   try {
-    const Rate r = parseRate(*s, "rate");
+    const model::Rate r = model::parseRate(*s, "rate");
     p.rate_bps = r.bits_per_second;
     p.rate_pps = r.packets_per_second;
   } catch (const ConfigError& e) {
@@ -161,7 +161,7 @@ bool SuiteReader::rate(const Val& v, double line_rate_gbps, patterns::PatternPar
     return false;
   }
   if (line_rate_gbps > 0 && p.rate_bps > line_rate_gbps * 1e9) {
-    error(v, "rate '" + *s + "': above the fabric's line rate of " + formatRate(line_rate_gbps * 1e9) +
+    error(v, "rate '" + *s + "': above the fabric's line rate of " + model::formatRate(line_rate_gbps * 1e9) +
                  " (fabric.line_rate_gbps)");
     return false;
   }

@@ -15,7 +15,7 @@ namespace {
 using testing::localRun;
 using testing::streamTest;
 
-std::vector<int> pids(const std::vector<controller::AgentInfo>& agents) {
+std::vector<int> pids(const std::vector<model::AgentInfo>& agents) {
   std::vector<int> p;
   for (const auto& a : agents) p.push_back(a.pid);
   return p;
@@ -30,7 +30,7 @@ TEST(AgentCluster, RunsSeveralTimesOnTheSameAgents) {
   ASSERT_EQ(first_pids.size(), 2u);
   EXPECT_THROW(cluster.start(), ConfigError);  // already running
   for (int i = 0; i < 2; ++i) {
-    RunResult r = cluster.runTests({streamTest("s" + std::to_string(i), plan::Placement::kPairs, 10e6)});
+    RunResult r = cluster.runTests({streamTest("s" + std::to_string(i), patterns::Placement::kPairs, 10e6)});
     ASSERT_EQ(r.tests.size(), 1u);
     EXPECT_EQ(r.tests[0].error, "");
     EXPECT_EQ(pids(r.agents), first_pids) << "run " << i << " used other agents";

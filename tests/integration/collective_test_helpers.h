@@ -14,12 +14,12 @@ namespace fabcheck::testing {
 
 // A collective test of `kind`/`algorithm` at `size` on the given agents (rank r = agents[r]),
 // 3 measured iterations after 1 warm-up; timeouts short enough for a test.
-inline controller::TestSpec collectiveTest(const std::string& name, patterns::CollectiveKind kind,
+inline model::TestSpec collectiveTest(const std::string& name, patterns::CollectiveKind kind,
                                            patterns::CollectiveAlgorithm algorithm, uint64_t size, std::vector<int> agents) {
-  controller::TestSpec t;
+  model::TestSpec t;
   t.name = name;
   t.agents = std::move(agents);
-  controller::CollectiveSpec c;
+  model::CollectiveSpec c;
   c.params.kind = kind;
   c.params.algorithm = algorithm;
   c.params.size_bytes = size;
@@ -33,15 +33,15 @@ inline controller::TestSpec collectiveTest(const std::string& name, patterns::Co
 
 // Every size of `t` ran on every rank without error, every measured iteration completed, and
 // each rank moved exactly what its schedule defines, iterations × bytes (warm-up included).
-inline void expectCollectiveComplete(const controller::TestOutcome& t) {
+inline void expectCollectiveComplete(const model::TestOutcome& t) {
   ASSERT_EQ(t.error, "") << t.name;
   ASSERT_TRUE(t.spec.collective.has_value());
   const auto& c = *t.spec.collective;
   const auto sizes = c.sweep();
-  ASSERT_EQ(t.collectives.size(), sizes.size()) << t.name;
-  const int n = static_cast<int>(t.rank_agents.size());
+  ASSERT_EQ(t.collective.rounds.size(), sizes.size()) << t.name;
+  const int n = static_cast<int>(t.collective.rank_agents.size());
   for (size_t i = 0; i < sizes.size(); ++i) {
-    const auto& round = t.collectives[i];
+    const auto& round = t.collective.rounds[i];
     EXPECT_EQ(round.size_bytes, sizes[i]);
     ASSERT_EQ(round.ranks.size(), static_cast<size_t>(n)) << t.name;
     patterns::CollectiveParams p = c.params;

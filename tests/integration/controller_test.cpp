@@ -356,7 +356,7 @@ TEST(Controller, AgentsReportTheirHostFactsWhenTheyRegister) {
     agent.emplace(startAgent(port, 0));
   }
   ctl.acceptAgents(1, {});
-  const controller::AgentInfo& a = ctl.agents()[0];
+  const model::AgentInfo& a = ctl.agents()[0];
   EXPECT_EQ(a.host, hostName());
   EXPECT_EQ(a.boot_id, bootId());
   EXPECT_EQ(a.version, std::string(kVersion));

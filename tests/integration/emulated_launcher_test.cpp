@@ -29,7 +29,7 @@ TEST(EmulatedLauncher, RunsAStreamPairThroughTheSwitchOfARunningFabric) {
   EXPECT_NE(o.controller_address, "0.0.0.0");
   const std::string sw = "fc-" + name + "-sw:";
   auto before = testing::portCountersOf(name);
-  RunResult r = Runner(o).run({testing::streamTest("pair", plan::Placement::kPairs, 50e6)});
+  RunResult r = Runner(o).run({testing::streamTest("pair", patterns::Placement::kPairs, 50e6)});
   auto after = testing::portCountersOf(name);
   ASSERT_EQ(r.agents.size(), 2u);
   ASSERT_EQ(r.tests.size(), 1u);
@@ -51,7 +51,7 @@ TEST(EmulatedLauncher, FabricSpecOptionBringsTheFabricUpForTheRunAndDownAfter) {
   const std::map<std::string, std::string> options{{"fabric", "name=" + name + ",hosts=2,rate=500mbit"}};
   RunOptions o = testing::emulatedRun(options, 2);
   EXPECT_EQ(o.controller_address, "0.0.0.0") << "not up yet: listen everywhere, the launcher points agents at the fabric";
-  RunResult r = Runner(o).run({testing::streamTest("pair", plan::Placement::kPairs, 20e6)});
+  RunResult r = Runner(o).run({testing::streamTest("pair", patterns::Placement::kPairs, 20e6)});
   ASSERT_EQ(r.tests.size(), 1u);
   testing::expectEveryFlowDelivered(r.tests[0], 1);
   EXPECT_EQ(fabricLeftovers(name), std::vector<std::string>{}) << "the launcher took down the fabric it brought up";

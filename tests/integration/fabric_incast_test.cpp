@@ -47,7 +47,7 @@ TEST(FabricIncast, LostMessagesEqualSwitchQueueDropsPlusReceiverSocketDrops) {
   const auto layout = m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=200mbit,queue=20", "test")).layout;
   const std::map<std::string, std::string> options{{"fabric_name", name}};
   RunOptions o = testing::emulatedRun(options, 4);
-  auto incast = testing::streamTest("incast", plan::Placement::kIncast, 450e6);  // 3 × 150 Mbit/s into 200 Mbit/s
+  auto incast = testing::streamTest("incast", patterns::Placement::kIncast, 450e6);  // 3 × 150 Mbit/s into 200 Mbit/s
 
   const std::string sw = "fc-" + name + "-sw:";
   auto before = testing::portCountersOf(name);

@@ -24,7 +24,7 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
   const std::string name = uniqueFabricName('m');
   FabricGuard guard(name);
   RunOptions o = testing::slowH2FabricRun(name);
-  auto matrix = testing::streamTest("matrix", plan::Placement::kMatrix, 100e6);  // 100 Mbit/s per pair
+  auto matrix = testing::streamTest("matrix", patterns::Placement::kMatrix, 100e6);  // 100 Mbit/s per pair
   matrix.params.duration_ns = 400'000'000;
   RunResult r = Runner(o).run({matrix});
   ASSERT_EQ(r.tests.size(), 1u);

@@ -88,7 +88,7 @@ class MpirunLauncherTest : public ::testing::Test {
 
 TEST_F(MpirunLauncherTest, RunnerRunsARingOfFourAgentsStartedByOneMpirun) {
   const RunOptions o = fabcheck::testing::launcherRun("mpirun", {HostEntry{"localhost", 4, {}}});
-  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring under mpirun", plan::Placement::kRing, 20e6)});
+  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring under mpirun", patterns::Placement::kRing, 20e6)});
   ASSERT_NO_FATAL_FAILURE(fabcheck::testing::expectRingDelivered(r, 4));
   std::set<int> ids, pids;
   for (const auto& a : r.agents) {

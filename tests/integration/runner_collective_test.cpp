@@ -28,7 +28,7 @@ std::vector<int> firstAgents(int n) {
 }
 
 TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
-  std::vector<controller::TestSpec> tests;
+  std::vector<model::TestSpec> tests;
   tests.push_back(collectiveTest("all_reduce ring", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 256 << 10, firstAgents(4)));
   tests.back().collective->params.channels = 2;
   tests.push_back(collectiveTest("all_reduce tree", CollectiveKind::kAllReduce, CollectiveAlgorithm::kTree, 192 << 10, firstAgents(5)));
@@ -50,7 +50,7 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
   for (const auto& t : r.tests) {
     SCOPED_TRACE(t.name);
     ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(t));
-    EXPECT_EQ(t.rank_agents, t.spec.agents);
+    EXPECT_EQ(t.collective.rank_agents, t.spec.agents);
     // Reported as nccl-tests does.
     const auto j = results::summarizeTest(t, r.agents);
     EXPECT_EQ(j.at("pattern"), "collective");
@@ -59,15 +59,15 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
     const double s = static_cast<double>(t.spec.collective->params.size_bytes);
     EXPECT_GT(m.at("collective.time_us"), 0);
     EXPECT_NEAR(m.at("collective.algbw_gbps"), s / (m.at("collective.time_us") * 1e3), 1e-9);
-    const double factor = patterns::busbwFactor(t.spec.collective->params.kind, static_cast<int>(t.rank_agents.size()));
+    const double factor = patterns::busbwFactor(t.spec.collective->params.kind, static_cast<int>(t.collective.rank_agents.size()));
     EXPECT_NEAR(m.at("collective.busbw_gbps"), m.at("collective.algbw_gbps") * factor, 1e-9);
     EXPECT_LE(m.at("collective.p50_us"), m.at("collective.p99_us"));
     EXPECT_EQ(m.at("collective.sizes"), 1);
     EXPECT_FALSE(m.count("throughput_gbps")) << "no stream metrics on a collective";
-    EXPECT_EQ(j.at("collective").at("ranks_of").size(), t.rank_agents.size());
-    EXPECT_EQ(j.at("collective").at("sizes").at(0).at("per_rank").size(), t.rank_agents.size());
+    EXPECT_EQ(j.at("collective").at("ranks_of").size(), t.collective.rank_agents.size());
+    EXPECT_EQ(j.at("collective").at("sizes").at(0).at("per_rank").size(), t.collective.rank_agents.size());
   }
-  EXPECT_EQ(r.tests[3].collectives[0].ranks[0].corrupted_bytes, 0u) << "payload checked, nothing corrupted";
+  EXPECT_EQ(r.tests[3].collective.rounds[0].ranks[0].corrupted_bytes, 0u) << "payload checked, nothing corrupted";
 }
 
 TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
@@ -97,9 +97,9 @@ TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
   EXPECT_NE(r.tests[1].error.find("multiple of"), std::string::npos) << r.tests[1].error;
   EXPECT_EQ(r.tests[1].rounds, 0);
   ASSERT_EQ(r.tests[2].error, "");
-  ASSERT_EQ(r.tests[2].collectives.size(), 1u);
-  EXPECT_EQ(r.tests[2].collectives[0].size_bytes, 4098u) << "4099 rounded down to a multiple of 3 ranks";
-  EXPECT_EQ(r.tests[2].collectives[0].ranks.at(0).size_bytes, 4098u);
+  ASSERT_EQ(r.tests[2].collective.rounds.size(), 1u);
+  EXPECT_EQ(r.tests[2].collective.rounds[0].size_bytes, 4098u) << "4099 rounded down to a multiple of 3 ranks";
+  EXPECT_EQ(r.tests[2].collective.rounds[0].ranks.at(0).size_bytes, 4098u);
 }
 
 TEST(RunnerCollective, AnAgentsRateLimitRefusesAnUnpacedCollectiveAndRunsAPacedOne) {
@@ -114,7 +114,7 @@ TEST(RunnerCollective, AnAgentsRateLimitRefusesAnUnpacedCollectiveAndRunsAPacedO
   ASSERT_NO_FATAL_FAILURE(testing::expectCollectiveComplete(r.tests[1]));
   for (const auto& a : r.agents) EXPECT_FALSE(a.lost) << "a refusal loses no agent";
   // Paced: no link ran faster than its pace (with a little slack for the first burst).
-  for (const auto& x : r.tests[1].collectives[0].ranks) {
+  for (const auto& x : r.tests[1].collective.rounds[0].ranks) {
     for (const auto& l : x.links) {
       if (!l.outgoing || l.busy_ns <= 0) continue;
       EXPECT_LT(static_cast<double>(l.bytes) * 8 / static_cast<double>(l.busy_ns), 0.06) << "rank " << x.rank;
@@ -126,7 +126,7 @@ TEST(RunnerCollective, AProbeMeasuresLatencyIdleThenUnderTheCollective) {
   auto t = collectiveTest("all_reduce under a probe", CollectiveKind::kAllReduce, CollectiveAlgorithm::kRing, 8 << 20,
                           firstAgents(4));
   t.collective->params.iterations = 5;
-  t.probe = controller::ProbeSpec{};
+  t.probe = model::ProbeSpec{};
   t.probe->params.kind = patterns::PatternKind::kPingpong;
   t.probe->params.size_bytes = 64;
   t.probe->from = 0;
@@ -142,14 +142,14 @@ TEST(RunnerCollective, AProbeMeasuresLatencyIdleThenUnderTheCollective) {
   EXPECT_EQ(pf.role, patterns::FlowRole::kPingpong);
   EXPECT_EQ(pf.sender, 0);
   EXPECT_EQ(pf.receiver, 2);
-  ASSERT_EQ(o.idle_pingpongs.size(), 1u);
+  ASSERT_EQ(o.probe.idle_pingpongs.size(), 1u);
   ASSERT_EQ(o.pingpongs.size(), 1u);
-  EXPECT_GE(o.idle_pingpongs[0].measured_ns, 200'000'000);
+  EXPECT_GE(o.probe.idle_pingpongs[0].measured_ns, 200'000'000);
   EXPECT_GT(o.pingpongs[0].measured, 0u) << "round trips while the collective ran";
   EXPECT_EQ(o.pingpongs[0].error, "");
   // It ran only while the ranks did: stopped at "finish", long before its 60 s bound.
   int64_t slowest_rank_ns = 0;
-  for (const auto& x : o.collectives[0].ranks) {
+  for (const auto& x : o.collective.rounds[0].ranks) {
     int64_t sum = 0;
     for (int64_t ns : x.iteration_ns) sum += ns;
     slowest_rank_ns = std::max(slowest_rank_ns, sum);

@@ -47,11 +47,11 @@ RunOptions faultRun() {
   return o;
 }
 
-std::vector<controller::TestSpec> scenario() {
-  auto victim = streamTest("victim", plan::Placement::kRing, 10e6);
+std::vector<model::TestSpec> scenario() {
+  auto victim = streamTest("victim", patterns::Placement::kRing, 10e6);
   victim.params.duration_ns = 3'000'000'000;
-  return {streamTest("before", plan::Placement::kPairs, 10e6), victim,
-          streamTest("after", plan::Placement::kPairs, 10e6)};
+  return {streamTest("before", patterns::Placement::kPairs, 10e6), victim,
+          streamTest("after", patterns::Placement::kPairs, 10e6)};
 }
 
 // Runs a fault against an agent once that agent is streaming in the next test. arm() is called
@@ -128,7 +128,7 @@ void expectFaultContained(const RunResult& r) {
 TEST(RunnerFaults, AnAgentKilledDuringTrafficIsNamedAndTheSurvivorsRunOn) {
   Runner runner(faultRun());
   MidTrafficFault fault;
-  RunResult r = runner.run(scenario(), nullptr, [&](const controller::TestOutcome& t) {
+  RunResult r = runner.run(scenario(), nullptr, [&](const model::TestOutcome& t) {
     if (t.name == "before") fault.arm(kVictim, [](pid_t pid) { return kill(pid, SIGKILL) == 0; });
   });
   fault.join();
@@ -141,7 +141,7 @@ TEST(RunnerFaults, AnAgentKilledDuringTrafficIsNamedAndTheSurvivorsRunOn) {
 TEST(RunnerFaults, AFrozenAgentIsNamedWhenTheRunPhaseTimesOut) {
   Runner runner(faultRun());
   MidTrafficFault fault;
-  RunResult r = runner.run(scenario(), nullptr, [&](const controller::TestOutcome& t) {
+  RunResult r = runner.run(scenario(), nullptr, [&](const model::TestOutcome& t) {
     if (t.name == "before") fault.arm(kVictim, [](pid_t pid) { return kill(pid, SIGSTOP) == 0; });
     // Clean-up as soon as the controller gave up on it (a stopped process still takes SIGKILL);
     // resuming it instead could let its sender catch up into the next test's ports.
@@ -205,7 +205,7 @@ TEST(RunnerFaults, AnAgentWhoseControlConnectionIsCutIsNamedAndTheOthersStayAvai
   Runner runner(o);
   MidTrafficFault fault;
   int through_proxy = -1;
-  RunResult r = runner.run(scenario(), nullptr, [&](const controller::TestOutcome& t) {
+  RunResult r = runner.run(scenario(), nullptr, [&](const model::TestOutcome& t) {
     if (t.name != "before") return;
     through_proxy = proxy.open();
     fault.arm(kVictim, [&](pid_t) { return proxy.cut(); });

@@ -19,8 +19,8 @@
 namespace fabcheck::testing {
 
 // A 300 ms stream test (1000-byte messages) with this placement and total rate (0: unlimited).
-inline controller::TestSpec streamTest(const std::string& name, plan::Placement placement, double rate_bps) {
-  controller::TestSpec t;
+inline model::TestSpec streamTest(const std::string& name, patterns::Placement placement, double rate_bps) {
+  model::TestSpec t;
   t.name = name;
   t.placement = placement;
   t.params.kind = patterns::PatternKind::kStream;
@@ -56,7 +56,7 @@ inline RunOptions launcherRun(const std::string& launcher, std::vector<launch::H
 }
 
 // Every flow of `t` (there are `flows`) delivered every message it sent, with no error.
-inline void expectEveryFlowDelivered(const controller::TestOutcome& t, size_t flows) {
+inline void expectEveryFlowDelivered(const model::TestOutcome& t, size_t flows) {
   EXPECT_EQ(t.error, "") << t.name;
   ASSERT_EQ(t.senders.size(), flows) << t.name;
   ASSERT_EQ(t.receivers.size(), flows) << t.name;

@@ -13,11 +13,11 @@ namespace {
 using testing::localRun;
 using testing::streamTest;
 
-controller::TestSpec probedRing() {
-  auto t = streamTest("latency under load", plan::Placement::kRing, 30e6);
+model::TestSpec probedRing() {
+  auto t = streamTest("latency under load", patterns::Placement::kRing, 30e6);
   t.params.warmup_ns = 100'000'000;
   t.params.duration_ns = 500'000'000;
-  t.probe = controller::ProbeSpec{};
+  t.probe = model::ProbeSpec{};
   t.probe->params.kind = patterns::PatternKind::kPingpong;
   t.probe->params.size_bytes = 64;
   t.probe->params.warmup_iterations = 5;
@@ -33,9 +33,9 @@ TEST(RunnerProbe, AProbeRunsIdleThenUnderTheLoadOnItsOwnDscp) {
   auto bad = probedRing();
   bad.name = "probe outside the test";
   bad.agents = {0, 1};
-  bad.placement = plan::Placement::kPairs;
+  bad.placement = patterns::Placement::kPairs;
   bad.probe->to = 2;
-  RunResult r = runner.run({probedRing(), bad, streamTest("after", plan::Placement::kPairs, 10e6)});
+  RunResult r = runner.run({probedRing(), bad, streamTest("after", patterns::Placement::kPairs, 10e6)});
   ASSERT_EQ(r.tests.size(), 3u);
   const auto& t = r.tests[0];
   ASSERT_EQ(t.error, "");
@@ -49,16 +49,16 @@ TEST(RunnerProbe, AProbeRunsIdleThenUnderTheLoadOnItsOwnDscp) {
   EXPECT_EQ(pf.role, patterns::FlowRole::kPingpong);
   EXPECT_EQ(pf.sender, 1);
   EXPECT_EQ(pf.receiver, 2);
-  ASSERT_EQ(t.idle_pingpongs.size(), 1u);
+  ASSERT_EQ(t.probe.idle_pingpongs.size(), 1u);
   ASSERT_EQ(t.pingpongs.size(), 1u);
-  for (const auto* p : {&t.idle_pingpongs[0], &t.pingpongs[0]}) {
+  for (const auto* p : {&t.probe.idle_pingpongs[0], &t.pingpongs[0]}) {
     EXPECT_EQ(p->flow_id, 3u);
     EXPECT_EQ(p->error, "");
     EXPECT_GT(p->measured, 0u);
     EXPECT_EQ(p->timeouts, 0u);
     EXPECT_EQ(p->rtt_ns.count(), p->measured);
   }
-  EXPECT_GE(t.idle_pingpongs[0].measured_ns, 300'000'000) << "the idle phase runs its own duration";
+  EXPECT_GE(t.probe.idle_pingpongs[0].measured_ns, 300'000'000) << "the idle phase runs its own duration";
   EXPECT_GE(t.pingpongs[0].measured_ns, 500'000'000) << "the loaded phase runs the load's measured phase";
   ASSERT_EQ(t.responders.size(), 1u) << "the loaded phase's responder only";
   EXPECT_EQ(t.responders[0].dscp_seen, 46) << "the probe travels on its own DSCP";

@@ -17,7 +17,7 @@ TEST(RunnerOverSsh, RingOfThreeAgentsOnAnSshHost) {
 
   const RunOptions o = testing::launcherRun("ssh", {launch::HostEntry{testing::Sshd::kAlias, 3, {{"rack", "a"}}}},
                                             {{"ssh_config", sshd.clientConfig()}});
-  const RunResult r = Runner(o).run({testing::streamTest("ring over ssh", plan::Placement::kRing, 20e6)});
+  const RunResult r = Runner(o).run({testing::streamTest("ring over ssh", patterns::Placement::kRing, 20e6)});
   testing::expectRingDelivered(r, 3);
 }
 

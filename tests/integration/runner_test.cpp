@@ -18,15 +18,15 @@ using testing::streamTest;
 
 TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
   Runner runner(localRun(4));
-  auto ring = streamTest("ring", plan::Placement::kRing, 20e6);
-  auto incast = streamTest("incast", plan::Placement::kIncast, 10e6);
+  auto ring = streamTest("ring", patterns::Placement::kRing, 20e6);
+  auto incast = streamTest("incast", patterns::Placement::kIncast, 10e6);
   incast.params.kind = patterns::PatternKind::kMicroburst;
   incast.params.burst_bytes = 10'000;
   incast.params.burst_interval_ns = 10'000'000;
   incast.params.rate_bps = 0;
-  controller::TestSpec ping;
+  model::TestSpec ping;
   ping.name = "pingpong pairs";
-  ping.placement = plan::Placement::kPairs;
+  ping.placement = patterns::Placement::kPairs;
   ping.params.kind = patterns::PatternKind::kPingpong;
   ping.params.size_bytes = 64;
   ping.params.iterations = 200;
@@ -52,8 +52,8 @@ TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
 
 TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {
   Runner runner(localRun(2, {"--max-rate", "100M"}));
-  auto flood = streamTest("flood", plan::Placement::kPairs, 0);  // unlimited
-  auto polite = streamTest("polite", plan::Placement::kPairs, 50e6);
+  auto flood = streamTest("flood", patterns::Placement::kPairs, 0);  // unlimited
+  auto polite = streamTest("polite", patterns::Placement::kPairs, 50e6);
   RunResult r = runner.run({flood, polite});
   ASSERT_EQ(r.tests.size(), 2u);
   EXPECT_NE(r.tests[0].error.find("refuses the plan"), std::string::npos) << r.tests[0].error;
@@ -64,10 +64,10 @@ TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {
 TEST(Runner, ALostAgentIsNamedWithItsPhaseAndLaterTestsSayItWasLost) {
   Runner runner(localRun(2));
   bool killed = false;
-  RunResult r = runner.run({streamTest("first", plan::Placement::kPairs, 10e6),
-                            streamTest("second", plan::Placement::kPairs, 10e6),
-                            streamTest("third", plan::Placement::kPairs, 10e6)},
-                           nullptr, [&](const controller::TestOutcome& t) {
+  RunResult r = runner.run({streamTest("first", patterns::Placement::kPairs, 10e6),
+                            streamTest("second", patterns::Placement::kPairs, 10e6),
+                            streamTest("third", patterns::Placement::kPairs, 10e6)},
+                           nullptr, [&](const model::TestOutcome& t) {
                              if (t.name != "first") return;
                              const pid_t pid = findAgent(1);
                              ASSERT_GT(pid, 0);
@@ -86,7 +86,7 @@ TEST(Runner, AnAgentThatCannotStartIsReportedBeforeAnyTest) {
   RunOptions o = localRun(2, {"--no-such-option"});  // agents exit at once with a usage error
   Runner runner(o);
   try {
-    runner.run({streamTest("never", plan::Placement::kPairs, 10e6)});
+    runner.run({streamTest("never", patterns::Placement::kPairs, 10e6)});
     FAIL() << "expected the launch to fail";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("exited with code 2"), std::string::npos) << e.what();

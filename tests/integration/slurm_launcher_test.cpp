@@ -98,7 +98,7 @@ std::unique_ptr<SlurmCluster> SlurmLauncherTest::cluster_;
 TEST_F(SlurmLauncherTest, RunnerRingOfThreeRealAgentsInOneSrun) {
   const RunOptions o = fabcheck::testing::launcherRun(
       "slurm", node(3), allocate({{"slurm_per", "task"}, {"slurm_partition", SlurmCluster::kPartition}, {"slurm_time_limit", "5"}}));
-  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring over slurm", plan::Placement::kRing, 20e6)});
+  const RunResult r = Runner(o).run({fabcheck::testing::streamTest("ring over slurm", patterns::Placement::kRing, 20e6)});
   ASSERT_NO_FATAL_FAILURE(fabcheck::testing::expectRingDelivered(r, 3));
   std::set<int> ids;
   for (const auto& a : r.agents) {

@@ -53,15 +53,15 @@ engine::CollectiveRankResult rankResult(int r, uint64_t size, std::vector<int64_
 // Sizes 64 KiB, 256 KiB and 1 MiB taking 100, 200 and (400 + 600) / 2 = 500 µs; every link
 // moves 8 Gbit/s but, at 1 MiB, 2 → 3 only 0.08 Gbit/s and retransmits 7 times. Rank r runs on
 // agent (r + 1) % 4, so rank 2 is agent 3 on node03.
-controller::TestOutcome sweepOutcome(bool slow_link) {
-  controller::TestOutcome t;
+model::TestOutcome sweepOutcome(bool slow_link) {
+  model::TestOutcome t;
   t.name = "allreduce-sweep";
   t.spec.name = t.name;
-  t.rank_agents = {1, 2, 3, 0};
-  t.spec.agents = t.rank_agents;
+  t.collective.rank_agents = {1, 2, 3, 0};
+  t.spec.agents = t.collective.rank_agents;
   t.participants = {0, 1, 2, 3};
   t.rounds = 3;
-  controller::CollectiveSpec c;
+  model::CollectiveSpec c;
   c.params.kind = patterns::CollectiveKind::kAllReduce;
   c.params.algorithm = patterns::CollectiveAlgorithm::kRing;
   c.params.iterations = 2;
@@ -72,20 +72,20 @@ controller::TestOutcome sweepOutcome(bool slow_link) {
   t.spec.collective = c;
   const std::vector<std::vector<int64_t>> times = {{100'000, 100'000}, {200'000, 200'000}, {400'000, 600'000}};
   for (size_t i = 0; i < c.sizes.size(); ++i) {
-    controller::CollectiveRound round;
+    model::CollectiveRound round;
     round.size_bytes = c.sizes[i];
     for (int r = 0; r < kRanks; ++r) {
       const bool slow = slow_link && i == 2 && r == 2;
       round.ranks.push_back(rankResult(r, c.sizes[i], times[i], slow ? 100'000'000 : 1'000'000));
       if (slow) round.ranks.back().retransmissions = round.ranks.back().links[0].retransmissions = 7;
     }
-    t.collectives.push_back(std::move(round));
+    t.collective.rounds.push_back(std::move(round));
   }
   return t;
 }
 
-std::vector<controller::AgentInfo> agentInfos() {
-  std::vector<controller::AgentInfo> a(kRanks);
+std::vector<model::AgentInfo> agentInfos() {
+  std::vector<model::AgentInfo> a(kRanks);
   for (int i = 0; i < kRanks; ++i) {
     a[static_cast<size_t>(i)].id = i;
     a[static_cast<size_t>(i)].host = "node0" + std::to_string(i);
@@ -93,7 +93,7 @@ std::vector<controller::AgentInfo> agentInfos() {
   return a;
 }
 
-json record(const controller::TestOutcome& t) {
+json record(const model::TestOutcome& t) {
   json r = results::summarizeTest(t, agentInfos());
   r["verdict"] = "pass";
   r["slos"] = json::array({{{"expression", "collective.busbw_gbps >= 1"}, {"verdict", "pass"}, {"observed", 3.1}}});
@@ -199,7 +199,7 @@ TEST(CollectiveReport, WithoutAStragglerThereIsNoNoteNorLinkChartAndOneSizeDraws
 
   auto one = sweepOutcome(false);
   one.spec.collective->sizes = {64 << 10};
-  one.collectives.resize(1);
+  one.collective.rounds.resize(1);
   const std::string single = html(record(one));
   EXPECT_EQ(tableRows(single).size(), 2u);
   EXPECT_EQ(chart(single, "bandwidth"), "") << "one size is a row, not a curve";
@@ -207,7 +207,7 @@ TEST(CollectiveReport, WithoutAStragglerThereIsNoNoteNorLinkChartAndOneSizeDraws
 
 TEST(CollectiveReport, ASizeThatMeasuredNothingSaysSoAndListsTheRanksErrors) {
   auto t = sweepOutcome(false);
-  auto& failed = t.collectives[0].ranks[1];
+  auto& failed = t.collective.rounds[0].ranks[1];
   failed.iteration_ns.clear();
   failed.iterations = 0;
   failed.error = "step 2 timed out waiting for rank 0";

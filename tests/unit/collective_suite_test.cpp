@@ -1,5 +1,5 @@
 // Collective tests in suite files (docs/suites.md "Collective tests"): every key into
-// controller::CollectiveSpec, sweeps with units, one refusal per class of bad value with its
+// model::CollectiveSpec, sweeps with units, one refusal per class of bad value with its
 // file:line:col, how `defaults:` applies to collective and flow tests, and `outlier_ratio`.
 #include <gtest/gtest.h>
 
@@ -99,7 +99,7 @@ tests:
 
   // Every default of CollectiveSpec when nothing is given; all-to-all's default algorithm.
   const auto& a = *s.tests[2].spec.collective;
-  const controller::CollectiveSpec d;
+  const model::CollectiveSpec d;
   EXPECT_EQ(a.params.kind, CollectiveKind::kAllToAll);
   EXPECT_EQ(a.params.algorithm, CollectiveAlgorithm::kPairwise);
   EXPECT_EQ(a.params.size_bytes, d.params.size_bytes);

@@ -128,7 +128,7 @@ TEST(LocalLauncher, ChattyAgentNeverBlocksAndOnlyTheTailIsKept) {
   ASSERT_TRUE(eventually([&] { return !(exits = launcher.exited()).empty(); }, 60s));
   EXPECT_EQ(exits[0].exit_code, 0);
   const std::string& tail = exits[0].stderr_tail;
-  EXPECT_EQ(std::count(tail.begin(), tail.end(), '\n') + 1, static_cast<long>(ChildSet::kTailLines));
+  EXPECT_EQ(std::count(tail.begin(), tail.end(), '\n') + 1, static_cast<long>(process::ChildSet::kTailLines));
   EXPECT_EQ(tail.substr(tail.rfind('\n') + 1), "noise line 39999");
 }
 
@@ -204,9 +204,9 @@ TEST(SshHelpers, ShellQuote) {
 TEST(SshHelpers, ShellQuoteRoundTripsThroughARealShell) {
   for (const std::string s : {"", "a b", "it's", "'", "''", "$HOME `id` \\n \"x\"", "tab\there", "new\nline", "*?[a]"}) {
     const std::string cmd = "printf %s " + shellQuote(s);
-    SpawnRequest req;
+    process::SpawnRequest req;
     req.argv = {"/bin/sh", "-c", cmd};
-    const RunOutput r = runToCompletion(req, 10'000'000'000);
+    const process::RunOutput r = process::runToCompletion(req, 10'000'000'000);
     EXPECT_EQ(r.exit.code, 0);
     EXPECT_EQ(r.out, s) << cmd;
   }

@@ -1,4 +1,4 @@
-#include "harness/plan/placement.h"
+#include "generators/patterns/placement.h"
 
 #include <gtest/gtest.h>
 
@@ -8,17 +8,17 @@
 
 #include "generators/core/errors.h"
 
-namespace fabcheck::plan {
+namespace fabcheck::patterns {
 namespace {
 
-patterns::PatternParams pingpong() {
-  patterns::PatternParams p;
+PatternParams pingpong() {
+  PatternParams p;
   p.kind = patterns::PatternKind::kPingpong;
   p.iterations = 10;
   return p;
 }
 
-std::set<std::pair<int, int>> linksOf(const patterns::PatternPlan& plan) {
+std::set<std::pair<int, int>> linksOf(const PatternPlan& plan) {
   std::set<std::pair<int, int>> s;
   for (const auto& f : plan.flows) s.emplace(f.sender, f.receiver);
   return s;
@@ -98,4 +98,4 @@ TEST(Placement, SingleRoundPlacementsAreOneRound) {
 }
 
 }  // namespace
-}  // namespace fabcheck::plan
+}  // namespace fabcheck::patterns

@@ -136,12 +136,12 @@ measure::LatencyHistogram rtts(std::initializer_list<int64_t> ns) {
 }
 
 // A stream 0 → 1 (flow 0) loaded while a probe 1 → 0 (flow 1) pinged: 20 µs idle, 50 µs loaded.
-controller::TestOutcome probedOutcome() {
-  controller::TestOutcome t;
+model::TestOutcome probedOutcome() {
+  model::TestOutcome t;
   t.name = "lul";
   t.spec.name = "lul";
   t.spec.params.kind = patterns::PatternKind::kStream;
-  t.spec.probe = controller::ProbeSpec{};
+  t.spec.probe = model::ProbeSpec{};
   t.spec.probe->dscp = 46;
   patterns::FlowSpec load{.flow_id = 0, .role = patterns::FlowRole::kStream, .sender = 0, .receiver = 1};
   patterns::FlowSpec probe{.flow_id = 1, .role = patterns::FlowRole::kPingpong, .sender = 1, .receiver = 0};
@@ -173,7 +173,7 @@ controller::TestOutcome probedOutcome() {
   idle.measured = 3;
   idle.rtt_ns = rtts({20'000, 20'000, 20'000});
   t.pingpongs = {loaded};
-  t.idle_pingpongs = {idle};
+  t.probe.idle_pingpongs = {idle};
   engine::ResponderResult resp;
   resp.flow_id = 1;
   resp.echoed = 3;
@@ -185,7 +185,7 @@ controller::TestOutcome probedOutcome() {
 }
 
 TEST(ProbeSummary, TheProbeIsReportedBesideItsIdleBaselineAndLeftOutOfTheLoad) {
-  const controller::TestOutcome t = probedOutcome();
+  const model::TestOutcome t = probedOutcome();
   EXPECT_TRUE(results::isProbeFlow(t, 1));
   EXPECT_FALSE(results::isProbeFlow(t, 0));
   const json j = results::summarizeTest(t, {});
@@ -214,7 +214,7 @@ TEST(ProbeSummary, TheProbeIsReportedBesideItsIdleBaselineAndLeftOutOfTheLoad) {
 }
 
 TEST(ProbeSummary, AProbeWithoutRepliesHasNoLatencyAndItsSlosAreSkipped) {
-  controller::TestOutcome t = probedOutcome();
+  model::TestOutcome t = probedOutcome();
   t.pingpongs[0].rtt_ns = measure::LatencyHistogram();
   t.pingpongs[0].measured = 0;
   const json j = results::summarizeTest(t, {});
@@ -226,11 +226,11 @@ TEST(ProbeSummary, AProbeWithoutRepliesHasNoLatencyAndItsSlosAreSkipped) {
 }
 
 TEST(ProbeSummary, ATestWithoutAProbeIsUnchanged) {
-  controller::TestOutcome t = probedOutcome();
+  model::TestOutcome t = probedOutcome();
   t.spec.probe.reset();
   t.plan.flows.pop_back();
   t.pingpongs.clear();
-  t.idle_pingpongs.clear();
+  t.probe.idle_pingpongs.clear();
   t.responders.clear();
   const json j = results::summarizeTest(t, {});
   EXPECT_FALSE(j.at("metrics").contains("probe"));

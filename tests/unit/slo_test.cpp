@@ -274,9 +274,9 @@ TEST(MetricRegistry, FindsNamesAndAliasesAndSaysWhoProducesThem) {
   EXPECT_EQ(findMetric("latency_us"), nullptr) << "a family is not a metric";
   EXPECT_EQ(nearestMetric("jain_fairnes"), "jain_fairness");
   EXPECT_EQ(nearestMetric("zzzzzz"), "");
-  EXPECT_EQ(metricPattern(patterns::PatternKind::kMicroburst, plan::Placement::kIncast), "incast");
-  EXPECT_EQ(metricPattern(patterns::PatternKind::kMicroburst, plan::Placement::kPairs), "microburst");
-  EXPECT_EQ(metricPattern(patterns::PatternKind::kPingpong, plan::Placement::kIncast), "pingpong");
+  EXPECT_EQ(metricPattern(patterns::PatternKind::kMicroburst, patterns::Placement::kIncast), "incast");
+  EXPECT_EQ(metricPattern(patterns::PatternKind::kMicroburst, patterns::Placement::kPairs), "microburst");
+  EXPECT_EQ(metricPattern(patterns::PatternKind::kPingpong, patterns::Placement::kIncast), "pingpong");
   EXPECT_TRUE(producedBy(*findMetric("latency_us.p99"), "pingpong"));
   EXPECT_FALSE(producedBy(*findMetric("latency_us.p99"), "stream"));
   EXPECT_EQ(patternList(*findMetric("bursts_sent")), "microburst, incast");
@@ -357,7 +357,7 @@ TEST(SloVerdict, TheTestVerdictIsErrorThenFailThenSkippedThenPass) {
 
 // ---- suite validation ------------------------------------------------------------------
 
-suite::SuiteTest test(const std::string& name, patterns::PatternKind kind, plan::Placement placement,
+suite::SuiteTest test(const std::string& name, patterns::PatternKind kind, patterns::Placement placement,
                       std::vector<suite::Slo> slos) {
   suite::SuiteTest t;
   t.spec.name = name;
@@ -369,7 +369,7 @@ suite::SuiteTest test(const std::string& name, patterns::PatternKind kind, plan:
 
 TEST(SloValidation, ReportsEveryBadSloAtItsPosition) {
   using K = patterns::PatternKind;
-  using P = plan::Placement;
+  using P = patterns::Placement;
   suite::Suite s;
   s.file = "s.yaml";
   s.tests = {
@@ -401,7 +401,7 @@ TEST(SloValidation, ReportsEveryBadSloAtItsPosition) {
 
 TEST(SloValidation, ConstantsComeFromTheFabricAndTheTest) {
   suite::Suite s;
-  suite::SuiteTest t = test("t", patterns::PatternKind::kStream, plan::Placement::kPairs, {});
+  suite::SuiteTest t = test("t", patterns::PatternKind::kStream, patterns::Placement::kPairs, {});
   t.spec.params.size_bytes = 9000;
   t.spec.params.flows = 4;
   Constants c = constantsFor(s, t);

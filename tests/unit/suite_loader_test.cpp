@@ -60,7 +60,7 @@ TEST(SuiteLoader, AValidSuiteBecomesTestSpecsWithDefaultsAndFabricApplied) {
   const auto& lat = s.tests[0];
   EXPECT_EQ(lat.spec.name, "latency");
   EXPECT_EQ(lat.spec.params.kind, patterns::PatternKind::kPingpong);
-  EXPECT_EQ(lat.spec.placement, plan::Placement::kMatrix);
+  EXPECT_EQ(lat.spec.placement, patterns::Placement::kMatrix);
   EXPECT_EQ(lat.spec.params.iterations, 1000u);
   EXPECT_EQ(lat.spec.params.duration_ns, 0);  // its own iterations override the default duration
   EXPECT_EQ(lat.spec.params.size_bytes, 64u);
@@ -74,7 +74,7 @@ TEST(SuiteLoader, AValidSuiteBecomesTestSpecsWithDefaultsAndFabricApplied) {
   EXPECT_EQ(ring.participants.labels.at("rack"), "a");
   const auto& incast = s.tests[2];
   EXPECT_EQ(incast.spec.params.kind, patterns::PatternKind::kMicroburst);
-  EXPECT_EQ(incast.spec.placement, plan::Placement::kIncast);
+  EXPECT_EQ(incast.spec.placement, patterns::Placement::kIncast);
   EXPECT_EQ(incast.participants.count, 4);
   EXPECT_EQ(incast.spec.params.burst_bytes, 65536u);
   EXPECT_EQ(incast.spec.transport_options.ecn, 2);

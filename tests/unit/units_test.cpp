@@ -1,4 +1,4 @@
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 
 #include "generators/core/errors.h"
 
-namespace fabcheck::suite {
+namespace fabcheck::model {
 namespace {
 
 // The ConfigError message `f` throws, or a marker when it throws nothing.
@@ -290,4 +290,4 @@ TEST(UnitsFormat, ParsedValuesFormatBack) {
 }
 
 }  // namespace
-}  // namespace fabcheck::suite
+}  // namespace fabcheck::model

@@ -31,7 +31,7 @@
 #include "harness/runner/suite_run.h"
 #include "harness/slo/metric_registry.h"
 #include "harness/slo/verdict.h"
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 #include "reports/reporter.h"
 
 namespace fabcheck::python {
@@ -72,15 +72,15 @@ RunOptions toRunOptions(const PyRunOptions& p, int agents_wanted) {
                                                         : hostName();
   if (p.binary.empty()) throw ConfigError("binary: no fabcheck executable given for the agents");
   ro.binary = p.binary;
-  ro.controller.step_timeout_ns = suite::parseDurationNs(p.step_timeout, "step_timeout");
-  ro.controller.register_timeout_ns = suite::parseDurationNs(p.register_timeout, "register_timeout");
+  ro.controller.step_timeout_ns = model::parseDurationNs(p.step_timeout, "step_timeout");
+  ro.controller.register_timeout_ns = model::parseDurationNs(p.register_timeout, "register_timeout");
   ro.controller.start_delay_ns = 200'000'000;
   if (!p.max_rate.empty()) {
-    suite::parseRate(p.max_rate, "max_rate");
+    model::parseRate(p.max_rate, "max_rate");
     ro.agent_args.insert(ro.agent_args.end(), {"--max-rate", p.max_rate});
   }
   if (!p.max_duration.empty()) {
-    suite::parseDurationNs(p.max_duration, "max_duration");
+    model::parseDurationNs(p.max_duration, "max_duration");
     ro.agent_args.insert(ro.agent_args.end(), {"--max-duration", p.max_duration});
   }
   log::configure("fabcheck", p.log_level);

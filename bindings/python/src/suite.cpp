@@ -25,7 +25,7 @@ py::dict testInfo(const suite::SuiteTest& t) {
   py::dict d;
   d["name"] = t.spec.name;
   d["pattern"] = std::string(patterns::toString(t.spec.params.kind));
-  d["placement"] = std::string(plan::toString(t.spec.placement));
+  d["placement"] = std::string(patterns::toString(t.spec.placement));
   d["transport"] = t.spec.transport;
   d["description"] = t.description;
   py::list slos;

@@ -1,4 +1,4 @@
-#include "harness/suite/units.h"
+#include "harness/model/units.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 
 #include "generators/core/errors.h"
 
-namespace fabcheck::suite {
+namespace fabcheck::model {
 namespace {
 
 using U128 = unsigned __int128;
@@ -400,4 +400,4 @@ std::string formatDuration(int64_t ns) {
   return fmt::format("{}{:.0f} s", sign, d / 1e9);
 }
 
-}  // namespace fabcheck::suite
+}  // namespace fabcheck::model

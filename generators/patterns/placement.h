@@ -1,6 +1,6 @@
 // Placement: which agents a test's flows run between (pure, no I/O).
 //
-// The result is a patterns::PatternPlan whose FlowSpec sender/receiver are agent indexes
+// The result is a PatternPlan whose FlowSpec sender/receiver are agent indexes
 // (0..agents-1), so each agent runs its side with engine::FlowSet(me = its index).
 //   pairs        (0→1), (2→3), ... ; an odd last agent sits out
 //   ring         i → (i+1) mod n, every agent sends and receives once
@@ -20,7 +20,7 @@
 
 #include "generators/patterns/pattern.h"
 
-namespace fabcheck::plan {
+namespace fabcheck::patterns {
 
 enum class Placement : uint8_t { kPairs, kRing, kPermutation, kIncast, kMatrix };
 
@@ -30,12 +30,12 @@ Placement parsePlacement(std::string_view text, std::string_view where);
 
 // Throws ConfigError when the placement needs more agents than given ("placement ring needs at
 // least 2 agents; the run has 1").
-patterns::PatternPlan place(const patterns::PatternParams& params, Placement placement, int agents,
+PatternPlan place(const PatternParams& params, Placement placement, int agents,
                             uint32_t seed = 1);
 
 // The plan as rounds that run one after the other: one round for every placement but matrix.
 // Flow ids are unique across all rounds (0..total−1 in order). Same errors as place().
-std::vector<patterns::PatternPlan> placeRounds(const patterns::PatternParams& params, Placement placement,
+std::vector<PatternPlan> placeRounds(const PatternParams& params, Placement placement,
                                                int agents, uint32_t seed = 1);
 
-}  // namespace fabcheck::plan
+}  // namespace fabcheck::patterns

@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-namespace fabcheck::launch {
+namespace fabcheck::process {
 
 struct SpawnRequest {
   enum class Stdin { kNull, kPipe, kFile };
@@ -148,4 +148,4 @@ bool isEnvName(std::string_view name);
 // Renders an exit for messages: "exit code 3", "signal 9 (Killed)".
 std::string describeExit(const ProcessExit& e);
 
-}  // namespace fabcheck::launch
+}  // namespace fabcheck::process

@@ -1,4 +1,4 @@
-#include "harness/plan/placement.h"
+#include "generators/patterns/placement.h"
 
 #include <algorithm>
 #include <numeric>
@@ -8,7 +8,7 @@
 
 #include "generators/core/errors.h"
 
-namespace fabcheck::plan {
+namespace fabcheck::patterns {
 
 std::string_view toString(Placement p) noexcept {
   switch (p) {
@@ -85,12 +85,12 @@ Links links(Placement placement, int n, uint32_t seed) {
 
 }  // namespace
 
-patterns::PatternPlan place(const patterns::PatternParams& params, Placement placement, int agents, uint32_t seed) {
+PatternPlan place(const PatternParams& params, Placement placement, int agents, uint32_t seed) {
   if (agents < 2) {
     throw ConfigError("placement " + std::string(toString(placement)) + " needs at least 2 agents; the run has " +
                       std::to_string(agents));
   }
-  patterns::PatternPlan plan;
+  PatternPlan plan;
   for (auto [from, to] : links(placement, agents, seed)) {
     patterns::addLink(plan, params, from, to);
     if (params.bidirectional) patterns::addLink(plan, params, to, from);
@@ -98,14 +98,14 @@ patterns::PatternPlan place(const patterns::PatternParams& params, Placement pla
   return plan;
 }
 
-std::vector<patterns::PatternPlan> placeRounds(const patterns::PatternParams& params, Placement placement,
+std::vector<PatternPlan> placeRounds(const PatternParams& params, Placement placement,
                                                int agents, uint32_t seed) {
   if (placement != Placement::kMatrix) return {place(params, placement, agents, seed)};
-  const patterns::PatternPlan all = place(params, placement, agents, seed);  // checks, numbers flows
-  std::vector<patterns::PatternPlan> rounds;
+  const PatternPlan all = place(params, placement, agents, seed);  // checks, numbers flows
+  std::vector<PatternPlan> rounds;
   size_t next = 0;
   for (const auto& round : matrixRounds(agents)) {
-    patterns::PatternPlan p;
+    PatternPlan p;
     const size_t per_link = params.flows * (params.bidirectional ? 2u : 1u);
     for (size_t i = 0; i < round.size() * per_link; ++i) p.flows.push_back(all.flows.at(next++));
     rounds.push_back(std::move(p));
@@ -113,4 +113,4 @@ std::vector<patterns::PatternPlan> placeRounds(const patterns::PatternParams& pa
   return rounds;
 }
 
-}  // namespace fabcheck::plan
+}  // namespace fabcheck::patterns

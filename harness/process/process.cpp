@@ -1,4 +1,4 @@
-#include "harness/launch/process.h"
+#include "harness/process/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,11 +12,11 @@
 #include <cstring>
 #include <utility>
 
-#include "harness/launch/launcher.h"
+#include "generators/core/errors.h"
 
 extern char** environ;
 
-namespace fabcheck::launch {
+namespace fabcheck::process {
 namespace {
 
 void closeFd(int& fd) {
@@ -373,4 +373,4 @@ std::string describeExit(const ProcessExit& e) {
   return "exit code " + std::to_string(e.code);
 }
 
-}  // namespace fabcheck::launch
+}  // namespace fabcheck::process

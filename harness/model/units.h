@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fabcheck::suite {
+namespace fabcheck::model {
 
 // Bytes. Accepted: "1400", "64B", decimal "1K"/"1KB" = 1000, "1M", "1G", "1T" (and "MB"...),
 // binary "1KiB" = 1024, "MiB", "GiB", "TiB"; the suffix is case-insensitive ("64kib").
@@ -73,4 +73,4 @@ std::string formatRate(double bits_per_second);
 // as whole seconds ("3600 s"). Negative values get a leading '-'.
 std::string formatDuration(int64_t ns);
 
-}  // namespace fabcheck::suite
+}  // namespace fabcheck::model

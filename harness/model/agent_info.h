@@ -1,0 +1,32 @@
+// What the controller knows of one registered agent: who it is, its host's facts, its clock
+// offset, and whether it was lost. Filled at registration and clock measurement; read by the
+// runner, results and reports.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "generators/core/interfaces.h"
+
+namespace fabcheck::model {
+
+struct AgentInfo {
+  int id = 0;
+  std::string host, boot_id, version;
+  int pid = 0;
+  std::string peer;                 // control connection's remote address
+  // Host facts reported at registration (empty when the agent did not report them):
+  std::string kernel;               // uname release, e.g. "6.1.0-18-amd64"
+  std::string clock_source;         // kernel clock source, e.g. "tsc", "kvm-clock"
+  std::vector<std::string> rdma_devices;   // /sys/class/infiniband names; empty: none
+  std::vector<NetInterface> interfaces;    // name, index, up/loopback, MTU, addresses/prefix
+  int64_t clock_offset_ns = 0;      // agent clock − controller clock (CLOCK_REALTIME)
+  // |error| ≤ this: half the best of several round trips (NTP-style, min-RTT filtered); 0 when
+  // the agent runs on the controller's kernel (same boot id: one clock); −1 = unmeasured.
+  int64_t offset_bound_ns = -1;
+  bool lost = false;
+  std::string lost_reason;
+};
+
+}  // namespace fabcheck::model

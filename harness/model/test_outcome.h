@@ -1,0 +1,73 @@
+// What one test produced: the flows' results as the agents measured them, the pattern-specific
+// parts (a collective's rounds, a probe's idle baseline) as their own types, the counters
+// around the test and what the agents logged. Written by the controller, read by the results
+// (harness/results/) and nothing upstream of it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/engine/collective_results.h"
+#include "generators/engine/flow_results.h"
+#include "generators/patterns/pattern.h"
+#include "harness/model/test_spec.h"
+
+namespace fabcheck::model {
+
+// What every rank measured at one size of a collective test, by rank.
+struct CollectiveRound {
+  uint64_t size_bytes = 0;
+  std::vector<engine::CollectiveRankResult> ranks;
+};
+
+// A collective test's part of the outcome: one entry per size that ran, ranks in rank order
+// (rank r = agent rank_agents[r]). Empty for other tests.
+struct CollectiveOutcome {
+  std::vector<CollectiveRound> rounds;
+  std::vector<int> rank_agents;     // agent id of each rank
+};
+
+// A latency-under-load probe's idle baseline (the probe under load is in the outcome's
+// `pingpongs`; the probe's flow is the plan's flow with its own params). Empty without a probe.
+struct ProbeOutcome {
+  std::vector<engine::PingpongResult> idle_pingpongs;
+};
+
+struct TestOutcome {
+  std::string name;
+  TestSpec spec;
+  patterns::PatternPlan plan;
+  std::string error;                // empty: the test ran; else infrastructure error (agent, host, phase)
+  std::vector<engine::SenderResult> senders;
+  std::vector<engine::ReceiverResult> receivers;
+  std::vector<engine::PingpongResult> pingpongs;
+  std::vector<engine::ResponderResult> responders;
+  ProbeOutcome probe;
+  CollectiveOutcome collective;
+  std::vector<int> participants;    // agent ids
+  // Counters over the test (harness/counters/test_counters.h): each participant's host
+  // counters by agent id ({sources, metrics, missing, netns}; with several rounds, the last
+  // round's sources and every round's metrics summed), and the fabric's (the launcher's
+  // sources, e.g. the emulated switch ports; null when the launcher has none).
+  std::map<int, nlohmann::json> host_counters;
+  nlohmann::json fabric_counters;
+  // What each participant logged during the test (at its --log-level), by agent id; agents
+  // that logged nothing are absent.
+  std::map<int, std::vector<std::string>> agent_logs;
+  int rounds = 0;                   // rounds run (matrix: one per matching; collective: one per size; else 1)
+  // One-way latencies (and burst completion) are on the receiver's clock corrected by the
+  // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest
+  // over the flows; 0 when every agent shares the controller's kernel); −1 = not measured.
+  int64_t one_way_bound_ns = -1;
+  // Spread of the senders' first sends on the controller's clock (max − min), and the bound on
+  // its error from the clock offsets; −1 when fewer than two senders. With several rounds, the
+  // largest of the rounds' spreads.
+  int64_t start_skew_ns = -1;
+  int64_t start_skew_bound_ns = -1;
+};
+
+}  // namespace fabcheck::model

@@ -1,0 +1,61 @@
+// What one test asks for, as the whole harness sees it: the suite loader fills it, the planner
+// (harness/plan/test_rounds.h) turns it into rounds of flows, the controller runs it, the
+// results and reports read it back. Plain values, no behaviour. Layering: docs/architecture.md.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/patterns/collective_params.h"
+#include "generators/patterns/pattern.h"
+#include "generators/patterns/placement.h"
+#include "generators/transport/transport.h"
+
+namespace fabcheck::model {
+
+// The pingpong probe of a latency-under-load test: it runs alone first (the idle baseline),
+// then again while the test's own flows load the fabric, over the same pair of agents.
+struct ProbeSpec {
+  patterns::PatternParams params;   // kind pingpong: size, reply timeout, warm-up round trips
+  int from = 0, to = 1;             // placement indexes of the probe's two ends
+  int dscp = -1;                    // its own DSCP (another priority); -1: the test's
+  int64_t idle_duration_ns = 1'000'000'000;  // length of the idle baseline
+};
+
+// A collective test (AI-shaped load): every participant is a rank (rank r = the test's r-th
+// agent) and runs its part of the schedule (patterns/collective_schedule.h) through
+// engine::CollectiveExecutor over reliable links. One round per size of the sweep, each with
+// fresh connections; every round is bounded by timeout_ns.
+struct CollectiveSpec {
+  patterns::CollectiveParams params;  // size_bytes: the first size; the sweep is `sizes`
+  std::vector<uint64_t> sizes;        // S per round (nccl-tests -b/-e/-f); empty: params.size_bytes
+  double link_rate_bps = 0;           // pace every link's data to this rate; 0 = as fast as possible
+  uint32_t message_bytes = 8192;      // per message on the wire, the 48 header bytes included
+  uint32_t window_bytes = 2 << 20;    // unacknowledged bytes per link (capped: collective_executor.h)
+  double straggler_ratio = 0.5;       // a link below this × the median link rate is a straggler
+  int64_t timeout_ns = 120'000'000'000;      // one size's whole run (warm-up included) on every rank
+  int64_t step_timeout_ns = 10'000'000'000;  // one step of one rank (a peer that stops sending)
+
+  std::vector<uint64_t> sweep() const { return sizes.empty() ? std::vector<uint64_t>{params.size_bytes} : sizes; }
+};
+
+struct TestSpec {
+  std::string name;
+  patterns::PatternParams params;
+  patterns::Placement placement = patterns::Placement::kPairs;
+  // Which agents take part, in placement order (placement index i runs on agents[i]); empty:
+  // every registered agent. Flows in the outcome name agent ids, not placement indexes.
+  std::vector<int> agents;
+  uint32_t seed = 1;                // for the permutation placement
+  std::string transport = "udp";
+  transport::TransportOptions transport_options;
+  std::optional<ProbeSpec> probe;   // latency under load; only with single-round placements
+  // A collective instead of `params`' flows (placement unused: ranks are `agents` in order).
+  std::optional<CollectiveSpec> collective;
+  // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h).
+  double outlier_ratio = 0.9;
+};
+
+}  // namespace fabcheck::model

@@ -1,0 +1,39 @@
+// A test's rounds: what the controller runs, one round after the other, each a set of flows
+// between placement indexes (pure, no I/O).
+//
+// - A flow test: the placement's rounds (one; a matrix: one per matching), after checking the
+//   parameters against each other and the transport's largest message.
+// - A collective: one round per size of the sweep; every link of the schedule is a flow (id =
+//   its index in CollectiveSchedule::flows(), as the agents compute it), with each round's
+//   collective parameters beside it.
+// - A probe (latency under load) appends its pingpong flow, with its own parameters, to the
+//   single round.
+// Every refusal is a ConfigError naming the test and the value.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "generators/patterns/collective_params.h"
+#include "generators/patterns/pattern.h"
+#include "harness/model/test_spec.h"
+
+namespace fabcheck::plan {
+
+struct TestRounds {
+  std::vector<patterns::PatternPlan> rounds;           // flows name placement indexes
+  std::vector<patterns::CollectiveParams> collective;  // a collective: each round's parameters
+};
+
+// Throws ConfigError when `who` (agent ids in placement order) names an agent outside
+// 0..registered-1 or one agent twice.
+void checkTestAgents(const model::TestSpec& spec, const std::vector<int>& who, int registered);
+
+// The test's rounds for `agents` participants; throws ConfigError for what cannot run.
+TestRounds planTestRounds(const model::TestSpec& spec, int agents);
+
+// How long a round's traffic may run: its longest flow; by iterations, generously bounded; a
+// collective round: its timeout.
+int64_t roundRunNs(const model::TestSpec& spec, const patterns::PatternPlan& round);
+
+}  // namespace fabcheck::plan
