@@ -1,4 +1,4 @@
-// Typed exceptions of the control plane (DESIGN.md "Errors").
+// Typed exceptions of the control plane (docs/architecture.md, "Conventions").
 //
 // Contract: every message is one line that names the offending value, where it came from
 // (option, file:line:col, host, phase) and what was expected. The data path (send/receive

@@ -1,4 +1,4 @@
-// The one logger (DESIGN.md "Logging"): levels, a host/rank prefix, to stderr.
+// The one logger (docs/architecture.md, "Conventions"): levels, a host/rank prefix, to stderr.
 // Results never go through the log; they go out through reporters or the CLI's table/JSON.
 #pragma once
 
