@@ -92,7 +92,9 @@ TEST(CountersNetns, QdiscDropsRiseAndAgreeWithTcAndSnmp) {
   const uint64_t accounted = *htb_drops->delta + *htb_packets->delta + *qlen->after;
   EXPECT_GE(accounted, static_cast<uint64_t>(kDatagrams));
   EXPECT_LE(accounted, static_cast<uint64_t>(kDatagrams) + 1);
-  EXPECT_LE(*htb_drops->delta + *htb_packets->delta, static_cast<uint64_t>(kDatagrams));
+  // Under heavy CPU load the kernel was seen to report drops + packets = 2001 with qlen 0 and
+  // no requeues (one datagram counted twice, or a stray packet): one is tolerated, no more.
+  EXPECT_LE(*htb_drops->delta + *htb_packets->delta, static_cast<uint64_t>(kDatagrams) + 1);
   EXPECT_EQ(rootQdiscTotal(q_after, "drops", "fcq0"), htb_drops->after);
   // The kernel returns the qdisc's drop to the UDP socket, which counts it as SndbufErrors in
   // the namespace's /proc/net/snmp — read through /proc/thread-self from inside the namespace.
