@@ -47,73 +47,11 @@ class CollectiveExecutor::Impl {
       throw ConfigError("collective message size " + std::to_string(plan.message_bytes) + " bytes: expected " +
                         std::to_string(kCollectiveHeaderBytes + 1) + "..64 MiB (48 header bytes included)");
     }
-    CollectiveLinkConfig base;
-    base.message_bytes = plan.message_bytes;
-    size_t outgoing = 0;
-    for (const auto& b : plan.links) outgoing += b.outgoing ? 1 : 0;
-    const uint64_t window = std::min<uint64_t>(plan.window_bytes, kMaxWindowTotalBytes / std::max<size_t>(1, outgoing));
-    base.window_segments = std::clamp<uint32_t>(static_cast<uint32_t>(window / plan.message_bytes), 2, 4096);
-    base.recv_capacity = plan.coalescing ? std::max<uint32_t>(65536, plan.message_bytes + 1) : plan.message_bytes + 1;
-    base.rto_ns = plan.rto_ns;
-    base.max_rto_ns = plan.max_rto_ns;
-    base.payload_check = p.payload_check;
-    if (plan.segmentation) {
-      base.max_post_bytes = 65000;  // under the 64 KiB datagram limit
-      base.max_segments_per_post = std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, 64);
-    }
-    std::map<Key, size_t> out_index, in_index;
-    for (const auto& b : plan.links) {
-      CollectiveLinkConfig c = base;
-      c.flow_id = b.flow_id;
-      c.peer = b.peer;
-      c.channel = b.channel;
-      c.rate_bps = b.outgoing ? b.rate_bps : 0;
-      if (b.connection == nullptr) {
-        throw ConfigError("collective rank " + std::to_string(plan.rank) + ": link " + describe(b.peer, b.channel, b.outgoing) +
-                          " has no connection");
-      }
-      if (b.outgoing) {
-        out_index[{b.peer, b.channel}] = out_.size();
-        out_.push_back(std::make_unique<CollectiveSendLink>(*b.connection, c));
-      } else {
-        in_index[{b.peer, b.channel}] = in_.size();
-        in_.push_back(std::make_unique<CollectiveRecvLink>(*b.connection, c));
-      }
-    }
-    auto find = [&](std::map<Key, size_t>& idx, const patterns::CollectiveTransfer& t, bool outgoing) {
-      const auto it = idx.find({static_cast<int>(t.peer), t.channel});
-      if (it == idx.end()) {
-        throw ConfigError("collective rank " + std::to_string(plan.rank) + ": no connection for " +
-                          describe(static_cast<int>(t.peer), t.channel, outgoing) + ", which the " + r_.kind + "/" +
-                          r_.algorithm + " schedule needs");
-      }
-      return it->second;
-    };
-    std::vector<uint64_t> cum(in_.size(), 0);
-    sends_.resize(rs_.steps());
-    recvs_.resize(rs_.steps());
-    for (size_t s = 0; s < rs_.steps(); ++s) {
-      for (const auto& t : rs_.sends(s)) sends_[s].push_back({find(out_index, t, true), t.offset, t.bytes});
-      for (const auto& t : rs_.recvs(s)) {
-        const size_t l = find(in_index, t, false);
-        cum[l] += t.bytes;
-        auto& v = recvs_[s];
-        const auto same = std::find_if(v.begin(), v.end(), [&](const StepRecv& x) { return x.link == l; });
-        if (same != v.end()) same->target = cum[l];
-        else v.push_back({l, cum[l]});
-      }
-    }
-    per_iter_in_ = cum;
+    LinkIndex out_index, in_index;
+    openLinks(baseLinkConfig(plan, p.payload_check), out_index, in_index);
+    planSteps(out_index, in_index);
     r_.steps.resize(rs_.steps());
-    // Wait on every link at once when the transport says when to look (see pump()).
-    for (const auto& l : in_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
-    for (const auto& l : out_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
-    for (const auto& w : wait_fds_) {
-      if (w.fd < 0) {
-        wait_fds_.clear();
-        break;
-      }
-    }
+    collectWaitFds();
   }
 
   CollectiveRankResult run() {
@@ -161,6 +99,93 @@ class CollectiveExecutor::Impl {
   static std::string describe(int peer, uint32_t channel, bool outgoing) {
     return std::string(outgoing ? "sends to" : "receives from") + " rank " + std::to_string(peer) + " channel " +
            std::to_string(channel);
+  }
+
+  using LinkIndex = std::map<Key, size_t>;  // (peer, channel) → index in out_ or in_
+
+  // What every link of this rank shares: message size, window, buffers, timeouts, segmentation.
+  static CollectiveLinkConfig baseLinkConfig(const CollectiveRunPlan& plan, bool payload_check) {
+    CollectiveLinkConfig base;
+    base.message_bytes = plan.message_bytes;
+    size_t outgoing = 0;
+    for (const auto& b : plan.links) outgoing += b.outgoing ? 1 : 0;
+    const uint64_t window = std::min<uint64_t>(plan.window_bytes, kMaxWindowTotalBytes / std::max<size_t>(1, outgoing));
+    base.window_segments = std::clamp<uint32_t>(static_cast<uint32_t>(window / plan.message_bytes), 2, 4096);
+    base.recv_capacity = plan.coalescing ? std::max<uint32_t>(65536, plan.message_bytes + 1) : plan.message_bytes + 1;
+    base.rto_ns = plan.rto_ns;
+    base.max_rto_ns = plan.max_rto_ns;
+    base.payload_check = payload_check;
+    if (plan.segmentation) {
+      base.max_post_bytes = 65000;  // under the 64 KiB datagram limit
+      base.max_segments_per_post = std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, 64);
+    }
+    return base;
+  }
+
+  // One send or receive link per binding, indexed by (peer, channel) for planSteps().
+  void openLinks(const CollectiveLinkConfig& base, LinkIndex& out_index, LinkIndex& in_index) {
+    for (const auto& b : plan_.links) {
+      CollectiveLinkConfig c = base;
+      c.flow_id = b.flow_id;
+      c.peer = b.peer;
+      c.channel = b.channel;
+      c.rate_bps = b.outgoing ? b.rate_bps : 0;
+      if (b.connection == nullptr) {
+        throw ConfigError("collective rank " + std::to_string(plan_.rank) + ": link " + describe(b.peer, b.channel, b.outgoing) +
+                          " has no connection");
+      }
+      if (b.outgoing) {
+        out_index[{b.peer, b.channel}] = out_.size();
+        out_.push_back(std::make_unique<CollectiveSendLink>(*b.connection, c));
+      } else {
+        in_index[{b.peer, b.channel}] = in_.size();
+        in_.push_back(std::make_unique<CollectiveRecvLink>(*b.connection, c));
+      }
+    }
+  }
+
+  size_t linkFor(const LinkIndex& idx, const patterns::CollectiveTransfer& t, bool outgoing) const {
+    const auto it = idx.find({static_cast<int>(t.peer), t.channel});
+    if (it == idx.end()) {
+      throw ConfigError("collective rank " + std::to_string(plan_.rank) + ": no connection for " +
+                        describe(static_cast<int>(t.peer), t.channel, outgoing) + ", which the " + r_.kind + "/" +
+                        r_.algorithm + " schedule needs");
+    }
+    return it->second;
+  }
+
+  // Each step's sends and receives on link indices. A step's receive target is the link's
+  // cumulative bytes within the iteration through that step (several receives of one step on
+  // one link merge); per_iter_in_ is each receive link's bytes per iteration.
+  void planSteps(const LinkIndex& out_index, const LinkIndex& in_index) {
+    std::vector<uint64_t> cum(in_.size(), 0);
+    sends_.resize(rs_.steps());
+    recvs_.resize(rs_.steps());
+    for (size_t s = 0; s < rs_.steps(); ++s) {
+      for (const auto& t : rs_.sends(s)) sends_[s].push_back({linkFor(out_index, t, true), t.offset, t.bytes});
+      for (const auto& t : rs_.recvs(s)) {
+        const size_t l = linkFor(in_index, t, false);
+        cum[l] += t.bytes;
+        auto& v = recvs_[s];
+        const auto same = std::find_if(v.begin(), v.end(), [&](const StepRecv& x) { return x.link == l; });
+        if (same != v.end()) same->target = cum[l];
+        else v.push_back({l, cum[l]});
+      }
+    }
+    per_iter_in_ = cum;
+  }
+
+  // Wait on every link at once when the transport says when to look (see pump()); only when
+  // every link has a readiness descriptor.
+  void collectWaitFds() {
+    for (const auto& l : in_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
+    for (const auto& l : out_) wait_fds_.push_back({l->connection().readinessFd(), POLLIN, 0});
+    for (const auto& w : wait_fds_) {
+      if (w.fd < 0) {
+        wait_fds_.clear();
+        break;
+      }
+    }
   }
 
   // One pass over every link; when nothing moved anywhere, waits briefly: for data or an ack

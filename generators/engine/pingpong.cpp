@@ -35,110 +35,174 @@ void postAllReceives(transport::Connection& conn, MessageBuffer& buf, uint32_t f
   conn.postRecv(ops);
 }
 
+// The initiator's loop: one ping in flight; each round sends ping `seq_`, waits for its reply
+// (and for the send's completion, so the message may be rewritten) and counts a timeout when
+// none came.
+class PingInitiator {
+ public:
+  PingInitiator(transport::Connection& conn, const PingPlan& plan, const std::atomic<bool>& abort)
+      : conn_(conn),
+        plan_(plan),
+        abort_(abort),
+        // Receive buffers one byte larger than a message, so an oversize reply shows as truncated.
+        buf_(conn, plan.size + 1, 1 + kRecvBuffers),
+        ping_{.id = 0, .data = buf_.slot(0), .length = plan.size, .region = &buf_.region()} {
+    r_.flow_id = plan.flow_id;
+    if (plan.same_clock) r_.one_way_ns.emplace();
+    postAllReceives(conn, buf_, 1, kRecvBuffers);
+    measure::encodeWireHeader(measure::WireHeader{.flow_id = plan.flow_id}, buf_.slot(0));
+  }
+
+  PingpongResult run() {
+    waitForStart();
+    for (;;) {
+      if (abort_.load(std::memory_order_relaxed)) break;
+      const bool warm = r_.sent < plan_.warmup_iterations;
+      if (!warm && measuredPhaseOver()) break;
+      measure::patchWireSeq(buf_.slot(0), seq_);
+      measure::patchWireFlags(buf_.slot(0), warm ? measure::kFlagWarmup : 0);
+      const int64_t t0 = monoNowNs();
+      measure::patchWireTimestamp(buf_.slot(0), wallNowNs());
+      if (conn_.postSend(std::span(&ping_, 1)) != 1) {
+        // Back-pressure on one message: wait for room and retry within the reply timeout.
+        conn_.poll(comps_, 1'000'000);
+        if (monoNowNs() - t0 > plan_.reply_timeout_ns) ++r_.timeouts;
+        continue;
+      }
+      ++r_.sent;
+      const Round round = awaitReply(t0, warm);
+      if (!countTimeout(round.got_reply)) break;
+      // A send that never completes would let us overwrite its buffer.
+      if (!round.send_done && !awaitSendDone()) break;
+      ++seq_;
+    }
+    r_.measured_ns = measured_start_ ? monoNowNs() - measured_start_ : 0;
+    return std::move(r_);
+  }
+
+ private:
+  struct Round {
+    bool send_done = false, got_reply = false;
+  };
+
+  // Until plan.start_mono_ns, in slices of at most 50 ms so an abort ends the wait promptly.
+  void waitForStart() {
+    while (plan_.start_mono_ns > 0 && !abort_.load(std::memory_order_relaxed)) {
+      const int64_t now = monoNowNs();
+      if (now >= plan_.start_mono_ns) break;
+      pacing::waitUntil(std::min(plan_.start_mono_ns, now + 50'000'000));
+    }
+  }
+
+  // Starts the measured phase's clock on its first round; true once it has run its course.
+  bool measuredPhaseOver() {
+    if (measured_start_ == 0) measured_start_ = monoNowNs();
+    if (plan_.iterations > 0 && r_.measured >= plan_.iterations) return true;
+    if (plan_.iterations == 0 && monoNowNs() - measured_start_ >= plan_.duration_ns) return true;
+    // Lost pings count toward iterations too, so a dead peer cannot stall a run forever.
+    return plan_.iterations > 0 && r_.measured + r_.timeouts >= plan_.iterations;
+  }
+
+  // Polls until the ping's send completed and its reply arrived, or the reply timeout; the
+  // round trip is t0 to just after the poll that returned the reply.
+  Round awaitReply(int64_t t0, bool warm) {
+    Round round;
+    const int64_t deadline = t0 + plan_.reply_timeout_ns;
+    while (!(round.send_done && round.got_reply)) {
+      int64_t now = monoNowNs();
+      if (now >= deadline) break;
+      size_t n = conn_.poll(comps_, plan_.busy_poll ? 0 : deadline - now);
+      const int64_t t1 = monoNowNs();
+      for (size_t i = 0; i < n; ++i) {
+        const Completion& c = comps_[i];
+        if (c.is_send) { round.send_done = true; continue; }
+        measure::WireHeader h;
+        if (isReply(c, h) && h.seq == seq_ && !round.got_reply) {
+          round.got_reply = true;
+          recordReply(c, h, t1 - t0, warm);
+        } else {
+          ++r_.stray;
+        }
+        repost(static_cast<uint32_t>(c.id));
+      }
+    }
+    return round;
+  }
+
+  // A well-formed reply of this flow (`h` is its header; the caller checks the sequence).
+  bool isReply(const Completion& c, measure::WireHeader& h) {
+    return c.status == OpStatus::kOk &&
+           measure::decodeWireHeader(std::span(buf_.slot(static_cast<uint32_t>(c.id)), c.bytes), h) ==
+               measure::WireStatus::kOk &&
+           h.flow_id == plan_.flow_id && (h.flags & measure::kFlagReply) && c.bytes == plan_.size;
+  }
+
+  void recordReply(const Completion& c, const measure::WireHeader& h, int64_t rtt_ns, bool warm) {
+    if (!warm) {
+      r_.rtt_ns.record(std::max<int64_t>(1, rtt_ns));
+      ++r_.measured;
+      if (r_.one_way_ns) r_.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns - plan_.clock_correction_ns));
+    }
+    ++r_.replies;
+  }
+
+  // Counts a ping without a reply; false when plan.max_consecutive_timeouts came in a row (the
+  // error is set: the peer stopped answering).
+  bool countTimeout(bool got_reply) {
+    if (got_reply) {
+      consecutive_timeouts_ = 0;
+      return true;
+    }
+    ++r_.timeouts;
+    if (++consecutive_timeouts_ < plan_.max_consecutive_timeouts) return true;
+    r_.error = "no reply from " + conn_.describe() + " to " + std::to_string(consecutive_timeouts_) +
+               " pings in a row (reply timeout " + std::to_string(plan_.reply_timeout_ns / 1'000'000) +
+               " ms): the peer stopped answering";
+    return false;
+  }
+
+  // Waits up to the reply timeout for the ping's send to complete (receives meanwhile are
+  // strays); false when it did not.
+  bool awaitSendDone() {
+    const int64_t wait_until = monoNowNs() + plan_.reply_timeout_ns;
+    while (monoNowNs() < wait_until) {
+      size_t n = conn_.poll(comps_, 1'000'000);
+      bool send_done = false;
+      for (size_t i = 0; i < n; ++i) {
+        if (comps_[i].is_send) {
+          send_done = true;
+        } else {
+          ++r_.stray;
+          repost(static_cast<uint32_t>(comps_[i].id));
+        }
+      }
+      if (send_done) return true;
+    }
+    return false;
+  }
+
+  void repost(uint32_t slot) {
+    RecvOp again = recvOpFor(buf_, slot);
+    conn_.postRecv(std::span(&again, 1));
+  }
+
+  transport::Connection& conn_;
+  const PingPlan& plan_;
+  const std::atomic<bool>& abort_;
+  PingpongResult r_;
+  MessageBuffer buf_;
+  const SendOp ping_;
+  std::array<Completion, 32> comps_{};
+  int64_t measured_start_ = 0;
+  uint32_t seq_ = 0;
+  uint32_t consecutive_timeouts_ = 0;
+};
+
 }  // namespace
 
 PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan& plan,
                                     const std::atomic<bool>& abort) {
-  PingpongResult r;
-  r.flow_id = plan.flow_id;
-  if (plan.same_clock) r.one_way_ns.emplace();
-  // Receive buffers one byte larger than a message, so an oversize reply shows as truncated.
-  MessageBuffer buf(conn, plan.size + 1, 1 + kRecvBuffers);
-  postAllReceives(conn, buf, 1, kRecvBuffers);
-  measure::encodeWireHeader(measure::WireHeader{.flow_id = plan.flow_id}, buf.slot(0));
-  const SendOp ping{.id = 0, .data = buf.slot(0), .length = plan.size, .region = &buf.region()};
-
-  while (plan.start_mono_ns > 0 && !abort.load(std::memory_order_relaxed)) {
-    const int64_t now = monoNowNs();
-    if (now >= plan.start_mono_ns) break;
-    // Slices of at most 50 ms, so an abort ends the wait promptly.
-    pacing::waitUntil(std::min(plan.start_mono_ns, now + 50'000'000));
-  }
-  std::array<Completion, 32> comps{};
-  int64_t measured_start = 0;
-  uint32_t seq = 0;
-  uint32_t consecutive_timeouts = 0;
-  for (;;) {
-    if (abort.load(std::memory_order_relaxed)) break;
-    const bool warm = r.sent < plan.warmup_iterations;
-    if (!warm) {
-      if (measured_start == 0) measured_start = monoNowNs();
-      if (plan.iterations > 0 && r.measured >= plan.iterations) break;
-      if (plan.iterations == 0 && monoNowNs() - measured_start >= plan.duration_ns) break;
-      // Lost pings count toward iterations too, so a dead peer cannot stall a run forever.
-      if (plan.iterations > 0 && r.measured + r.timeouts >= plan.iterations) break;
-    }
-    measure::patchWireSeq(buf.slot(0), seq);
-    measure::patchWireFlags(buf.slot(0), warm ? measure::kFlagWarmup : 0);
-    const int64_t t0 = monoNowNs();
-    measure::patchWireTimestamp(buf.slot(0), wallNowNs());
-    if (conn.postSend(std::span(&ping, 1)) != 1) {
-      // Back-pressure on one message: wait for room and retry within the reply timeout.
-      conn.poll(comps, 1'000'000);
-      if (monoNowNs() - t0 > plan.reply_timeout_ns) ++r.timeouts;
-      continue;
-    }
-    ++r.sent;
-    bool send_done = false, got_reply = false;
-    const int64_t deadline = t0 + plan.reply_timeout_ns;
-    while (!(send_done && got_reply)) {
-      int64_t now = monoNowNs();
-      if (now >= deadline) break;
-      size_t n = conn.poll(comps, plan.busy_poll ? 0 : deadline - now);
-      const int64_t t1 = monoNowNs();
-      for (size_t i = 0; i < n; ++i) {
-        const Completion& c = comps[i];
-        if (c.is_send) { send_done = true; continue; }
-        RecvOp again = recvOpFor(buf, static_cast<uint32_t>(c.id));
-        measure::WireHeader h;
-        const bool ok = c.status == OpStatus::kOk &&
-                        measure::decodeWireHeader(std::span(buf.slot(static_cast<uint32_t>(c.id)), c.bytes), h) ==
-                            measure::WireStatus::kOk &&
-                        h.flow_id == plan.flow_id && (h.flags & measure::kFlagReply) && c.bytes == plan.size;
-        if (ok && h.seq == seq && !got_reply) {
-          got_reply = true;
-          if (!warm) {
-            r.rtt_ns.record(std::max<int64_t>(1, t1 - t0));
-            ++r.measured;
-            if (r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, arrivalWallNs(c) - h.send_ts_ns - plan.clock_correction_ns));
-          }
-          ++r.replies;
-        } else {
-          ++r.stray;
-        }
-        conn.postRecv(std::span(&again, 1));
-      }
-    }
-    if (!got_reply) {
-      ++r.timeouts;
-      if (++consecutive_timeouts >= plan.max_consecutive_timeouts) {
-        r.error = "no reply from " + conn.describe() + " to " + std::to_string(consecutive_timeouts) +
-                  " pings in a row (reply timeout " + std::to_string(plan.reply_timeout_ns / 1'000'000) +
-                  " ms): the peer stopped answering";
-        break;
-      }
-    } else {
-      consecutive_timeouts = 0;
-    }
-    if (!send_done) {  // a send that never completes would let us overwrite its buffer
-      int64_t wait_until = monoNowNs() + plan.reply_timeout_ns;
-      while (!send_done && monoNowNs() < wait_until) {
-        size_t n = conn.poll(comps, 1'000'000);
-        for (size_t i = 0; i < n; ++i) {
-          if (comps[i].is_send) send_done = true;
-          else {
-            ++r.stray;
-            RecvOp again = recvOpFor(buf, static_cast<uint32_t>(comps[i].id));
-            conn.postRecv(std::span(&again, 1));
-          }
-        }
-      }
-      if (!send_done) break;
-    }
-    ++seq;
-  }
-  r.measured_ns = measured_start ? monoNowNs() - measured_start : 0;
-  return r;
+  return PingInitiator(conn, plan, abort).run();
 }
 
 ResponderResult runPingpongResponder(transport::Connection& conn, const RespondPlan& plan,

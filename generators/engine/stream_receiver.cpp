@@ -63,111 +63,159 @@ class BurstAccounting {
   uint64_t count_ = 0;
 };
 
+// One flow's receive loop: polls, walks each completion's messages, posts the buffers again
+// and decides when the flow is drained.
+class StreamReceiver {
+ public:
+  StreamReceiver(transport::Connection& conn, const transport::TransportProperties& props, const ReceivePlan& plan,
+                 ReceiveControl& control)
+      : conn_(conn),
+        plan_(plan),
+        control_(control),
+        tracker_(plan.reorder_window),
+        // A buffer one byte larger than a message tells an oversize message from a fitting one.
+        capacity_(props.supports_coalescing ? std::max(kCoalescedBufferBytes, plan.size + 1) : plan.size + 1),
+        buf_(conn, capacity_, plan.buffers),
+        ops_(plan.buffers) {
+    r_.flow_id = plan.flow_id;
+    r_.series = measure::IntervalSeries(plan.interval_ns);
+    if (plan.same_clock) r_.one_way_ns.emplace();
+    if (plan.msgs_per_burst > 0) bursts_.emplace(r_, plan.msgs_per_burst, plan.same_clock);
+    for (uint32_t i = 0; i < plan.buffers; ++i) {
+      ops_[i] = RecvOp{.id = i, .data = buf_.slot(i), .capacity = capacity_, .region = &buf_.region()};
+    }
+    size_t taken = conn.postRecv(ops_);
+    pending_.assign(ops_.begin() + static_cast<long>(taken), ops_.end());
+  }
+
+  ReceiverResult run() {
+    last_activity_ = monoNowNs();
+    for (;;) {
+      size_t n = conn_.poll(comps_, kPollTimeoutNs);
+      const int64_t now = monoNowNs();
+      int64_t wall_now = 0;
+      for (size_t c = 0; c < n; ++c) onCompletion(comps_[c], now, wall_now);
+      repostPending();
+      if (finished(now)) break;
+    }
+    return finish();
+  }
+
+ private:
+  // One completion: its buffer is queued to be posted again, and a good receive's messages are
+  // accounted. `wall_now` is read once per poll, for the receives without a timestamp.
+  void onCompletion(const Completion& comp, int64_t now, int64_t& wall_now) {
+    if (comp.is_send) return;
+    pending_.push_back(ops_[comp.id]);
+    if (comp.status == OpStatus::kTruncated) { ++r_.truncated; return; }
+    if (comp.status != OpStatus::kOk) return;
+    last_activity_ = now;
+    if (comp.ts_source != transport::TimestampSource::kNone) {
+      r_.ts_source = std::max(r_.ts_source, comp.ts_source);
+    }
+    int64_t rx_wall = comp.rx_timestamp_ns;
+    if (comp.ts_source == transport::TimestampSource::kNone) {
+      if (wall_now == 0) wall_now = wallNowNs();
+      rx_wall = wall_now;
+      r_.ts_source = std::max(r_.ts_source, transport::TimestampSource::kUserSpace);
+    }
+    if (comp.tos_valid) r_.dscp_seen = comp.tos >> 2;
+    // A coalesced buffer holds several messages of segment_size bytes (the last may be shorter).
+    const uint32_t stride = comp.segment_size ? comp.segment_size : comp.bytes;
+    const std::byte* base = buf_.slot(static_cast<uint32_t>(comp.id));
+    bool first_in_buffer = true;
+    for (uint32_t off = 0; off < comp.bytes && stride > 0; off += stride) {
+      const uint32_t len = std::min(stride, comp.bytes - off);
+      if (onMessage(std::span<const std::byte>(base + off, len), comp, now, rx_wall, first_in_buffer)) {
+        first_in_buffer = false;
+      }
+    }
+  }
+
+  // One message: validated (malformed and corrupted ones are only counted), then fed to the
+  // sequence, burst, series and latency accounting. Returns whether it counted as measured.
+  bool onMessage(std::span<const std::byte> msg, const Completion& comp, int64_t now, int64_t rx_wall,
+                 bool first_in_buffer) {
+    const uint32_t len = static_cast<uint32_t>(msg.size());
+    measure::WireHeader h;
+    if (measure::decodeWireHeader(msg, h) != measure::WireStatus::kOk || h.flow_id != plan_.flow_id ||
+        len != plan_.size) {
+      ++r_.malformed;
+      return false;
+    }
+    if (comp.tos_valid && (comp.tos & 3) == 3) ++r_.ce_marked;
+    if ((h.flags & measure::kFlagPayloadCheck) &&
+        measure::crc32c(msg.subspan(measure::kWireHeaderSize)) != h.check) {
+      ++r_.corrupted;
+      return false;
+    }
+    tracker_.onSequence(h.seq);
+    r_.bytes += len;
+    if (bursts_) bursts_->onMessage(h.tag, rx_wall, h.send_ts_ns + plan_.clock_correction_ns);  // on our clock
+    if (h.flags & measure::kFlagWarmup) return false;
+    ++r_.measured_packets;
+    r_.measured_bytes += len;
+    if (!series_started_) {
+      r_.series.start(now);
+      r_.first_rx_mono_ns = now;
+      series_started_ = true;
+    }
+    r_.last_rx_mono_ns = now;
+    r_.series.add(now, len, 1);
+    // In a coalesced buffer all messages share the first one's arrival time; only the
+    // first gives a true one-way latency.
+    if (first_in_buffer && r_.one_way_ns) r_.one_way_ns->record(std::max<int64_t>(1, rx_wall - h.send_ts_ns - plan_.clock_correction_ns));
+    return true;
+  }
+
+  // Buffers the transport did not take are posted again as completions free room.
+  void repostPending() {
+    if (pending_.empty()) return;
+    size_t k = conn_.postRecv(pending_);
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(k));
+  }
+
+  // The stopping rule of the header: abort at once; after stop, when every sent message is
+  // accounted for, after quiet_ns without arrivals or drain_max_ns after the stop.
+  bool finished(int64_t now) {
+    if (control_.abort.load(std::memory_order_relaxed)) return true;
+    if (!control_.stop.load(std::memory_order_acquire)) return false;
+    if (stop_seen_ == 0) stop_seen_ = now;
+    const uint64_t sent = control_.sender_sent.load(std::memory_order_acquire);
+    if (sent != UINT64_MAX && tracker_.counts().received >= sent) return true;
+    return now - last_activity_ >= control_.quiet_ns || now - stop_seen_ >= control_.drain_max_ns;
+  }
+
+  ReceiverResult finish() {
+    if (bursts_) bursts_->close();
+    const uint64_t sent = control_.sender_sent.load(std::memory_order_acquire);
+    tracker_.finish(sent == UINT64_MAX ? std::nullopt : std::optional<uint64_t>(sent));
+    r_.sequence = tracker_.counts();
+    if (series_started_) r_.series.finish(r_.last_rx_mono_ns);
+    return std::move(r_);
+  }
+
+  transport::Connection& conn_;
+  const ReceivePlan& plan_;
+  ReceiveControl& control_;
+  ReceiverResult r_;
+  measure::SequenceTracker tracker_;
+  std::optional<BurstAccounting> bursts_;
+  const uint32_t capacity_;
+  MessageBuffer buf_;
+  std::vector<RecvOp> ops_;
+  std::vector<RecvOp> pending_;
+  std::array<Completion, 64> comps_{};
+  bool series_started_ = false;
+  int64_t last_activity_ = 0;
+  int64_t stop_seen_ = 0;
+};
+
 }  // namespace
 
 ReceiverResult runReceiver(transport::Connection& conn, const transport::TransportProperties& props,
                            const ReceivePlan& plan, ReceiveControl& control) {
-  ReceiverResult r;
-  r.flow_id = plan.flow_id;
-  r.series = measure::IntervalSeries(plan.interval_ns);
-  if (plan.same_clock) r.one_way_ns.emplace();
-  measure::SequenceTracker tracker(plan.reorder_window);
-  std::optional<BurstAccounting> bursts;
-  if (plan.msgs_per_burst > 0) bursts.emplace(r, plan.msgs_per_burst, plan.same_clock);
-
-  // A buffer one byte larger than a message tells an oversize message from a fitting one.
-  const uint32_t capacity = props.supports_coalescing ? std::max(kCoalescedBufferBytes, plan.size + 1) : plan.size + 1;
-  MessageBuffer buf(conn, capacity, plan.buffers);
-  std::vector<RecvOp> ops(plan.buffers);
-  for (uint32_t i = 0; i < plan.buffers; ++i) {
-    ops[i] = RecvOp{.id = i, .data = buf.slot(i), .capacity = capacity, .region = &buf.region()};
-  }
-  // Buffers the transport did not take now are posted again as completions free room.
-  std::vector<RecvOp> pending;
-  size_t taken = conn.postRecv(ops);
-  pending.assign(ops.begin() + static_cast<long>(taken), ops.end());
-
-  std::array<Completion, 64> comps{};
-  bool series_started = false;
-  int64_t last_activity = monoNowNs();
-  int64_t stop_seen = 0;
-
-  for (;;) {
-    size_t n = conn.poll(comps, kPollTimeoutNs);
-    const int64_t now = monoNowNs();
-    int64_t wall_now = 0;
-    for (size_t c = 0; c < n; ++c) {
-      const Completion& comp = comps[c];
-      if (comp.is_send) continue;
-      pending.push_back(ops[comp.id]);
-      if (comp.status == OpStatus::kTruncated) { ++r.truncated; continue; }
-      if (comp.status != OpStatus::kOk) continue;
-      last_activity = now;
-      if (comp.ts_source != transport::TimestampSource::kNone) {
-        r.ts_source = std::max(r.ts_source, comp.ts_source);
-      }
-      int64_t rx_wall = comp.rx_timestamp_ns;
-      if (comp.ts_source == transport::TimestampSource::kNone) {
-        if (wall_now == 0) wall_now = wallNowNs();
-        rx_wall = wall_now;
-        r.ts_source = std::max(r.ts_source, transport::TimestampSource::kUserSpace);
-      }
-      if (comp.tos_valid) r.dscp_seen = comp.tos >> 2;
-      const uint32_t stride = comp.segment_size ? comp.segment_size : comp.bytes;
-      const std::byte* base = buf.slot(static_cast<uint32_t>(comp.id));
-      bool first_in_buffer = true;
-      for (uint32_t off = 0; off < comp.bytes && stride > 0; off += stride) {
-        const uint32_t len = std::min(stride, comp.bytes - off);
-        std::span<const std::byte> msg(base + off, len);
-        measure::WireHeader h;
-        if (measure::decodeWireHeader(msg, h) != measure::WireStatus::kOk || h.flow_id != plan.flow_id ||
-            len != plan.size) {
-          ++r.malformed;
-          continue;
-        }
-        if (comp.tos_valid && (comp.tos & 3) == 3) ++r.ce_marked;
-        if ((h.flags & measure::kFlagPayloadCheck) &&
-            measure::crc32c(msg.subspan(measure::kWireHeaderSize)) != h.check) {
-          ++r.corrupted;
-          continue;
-        }
-        tracker.onSequence(h.seq);
-        r.bytes += len;
-        if (bursts) bursts->onMessage(h.tag, rx_wall, h.send_ts_ns + plan.clock_correction_ns);  // on our clock
-        if (h.flags & measure::kFlagWarmup) continue;
-        ++r.measured_packets;
-        r.measured_bytes += len;
-        if (!series_started) {
-          r.series.start(now);
-          r.first_rx_mono_ns = now;
-          series_started = true;
-        }
-        r.last_rx_mono_ns = now;
-        r.series.add(now, len, 1);
-        // In a coalesced buffer all messages share the first one's arrival time; only the
-        // first gives a true one-way latency.
-        if (first_in_buffer && r.one_way_ns) r.one_way_ns->record(std::max<int64_t>(1, rx_wall - h.send_ts_ns - plan.clock_correction_ns));
-        first_in_buffer = false;
-      }
-    }
-    if (!pending.empty()) {
-      size_t k = conn.postRecv(pending);
-      pending.erase(pending.begin(), pending.begin() + static_cast<long>(k));
-    }
-    if (control.abort.load(std::memory_order_relaxed)) break;
-    if (control.stop.load(std::memory_order_acquire)) {
-      if (stop_seen == 0) stop_seen = now;
-      const uint64_t sent = control.sender_sent.load(std::memory_order_acquire);
-      if (sent != UINT64_MAX && tracker.counts().received >= sent) break;
-      if (now - last_activity >= control.quiet_ns || now - stop_seen >= control.drain_max_ns) break;
-    }
-  }
-  if (bursts) bursts->close();
-  const uint64_t sent = control.sender_sent.load(std::memory_order_acquire);
-  tracker.finish(sent == UINT64_MAX ? std::nullopt : std::optional<uint64_t>(sent));
-  r.sequence = tracker.counts();
-  if (series_started) r.series.finish(r.last_rx_mono_ns);
-  return r;
+  return StreamReceiver(conn, props, plan, control).run();
 }
 
 }  // namespace fabcheck::engine

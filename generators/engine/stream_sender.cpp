@@ -1,8 +1,5 @@
 #include "generators/engine/stream_sender.h"
 
-#include <sched.h>
-#include <sys/prctl.h>
-
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -10,6 +7,7 @@
 
 #include "generators/core/clock.h"
 #include "generators/engine/message_buffer.h"
+#include "generators/engine/start_gate.h"
 #include "generators/measure/payload_check.h"
 #include "generators/measure/wire_header.h"
 #include "generators/pacing/pacer.h"
@@ -29,7 +27,6 @@ constexpr uint32_t kTargetMessagesPerBatch = 256;
 
 constexpr double kQuantumNs = 100'000;       // pace in steps of ~100 us of traffic
 constexpr double kBucketNs = 5e6;            // sender's token bucket: 5 ms of its rate
-constexpr int64_t kStartSpinNs = 1'000'000;
 
 // Time between two messages at the plan's rate (the tighter of bit and packet rate); 0 = unpaced.
 double messageGapNs(const SendPlan& plan, uint32_t size) {
@@ -95,38 +92,21 @@ class CompletionReaper {
   std::array<Completion, 128> completions_{};
 };
 
-}  // namespace
+// Messages per wake-up: at high rates waking for every message costs more than the gap
+// between messages, so wait until ~kQuantumNs worth is eligible and send those together.
+uint32_t quantumFor(double gap_ns, uint32_t batch_msgs) {
+  return gap_ns > 0 ? std::clamp<uint32_t>(static_cast<uint32_t>(kQuantumNs / gap_ns), 1, batch_msgs) : 1;
+}
 
-SenderResult runSender(transport::Connection& conn, const transport::TransportProperties& props,
-                       const SendPlan& plan, const std::atomic<bool>& abort) {
-  SenderResult result;
-  result.flow_id = plan.flow_id;
-  result.target_bps = plan.rate_bps;
-  result.target_pps = plan.rate_pps;
-
-  const BatchShape shape = shapeFor(props, plan.size);
-  const uint32_t batch_msgs = shape.per_op * shape.ops;
-  MessageBuffer buf(conn, plan.size, batch_msgs);
-  const uint8_t base_flags = plan.payload_check ? measure::kFlagPayloadCheck : 0;
-  for (uint32_t i = 0; i < batch_msgs; ++i) {
-    measure::encodeWireHeader(measure::WireHeader{.flags = base_flags, .flow_id = plan.flow_id}, buf.slot(i));
-  }
-
-  const bool bursts = plan.burst_bytes > 0 && plan.burst_interval_ns > 0;
-  const uint64_t msgs_per_burst = bursts ? std::max<uint64_t>(1, plan.burst_bytes / plan.size) : 0;
-  const int64_t start = plan.start_mono_ns > 0 ? plan.start_mono_ns : monoNowNs();
+pacing::PacerConfig pacerConfigFor(const SendPlan& plan, int64_t start, uint64_t msgs_per_burst, uint32_t quantum) {
   pacing::PacerConfig pc;
   pc.rate_bps = plan.rate_bps;
   pc.rate_pps = plan.rate_pps;
-  if (bursts) {
+  if (msgs_per_burst > 0) {
     pc.burst_bytes = msgs_per_burst * plan.size;
     pc.burst_interval_ns = plan.burst_interval_ns;
   }
   pc.start_ns = start;
-  // Messages per wake-up: at high rates waking for every message costs more than the gap
-  // between messages, so wait until ~kQuantumNs worth is eligible and send those together.
-  const double gap_ns = messageGapNs(plan, plan.size);
-  const uint32_t quantum = gap_ns > 0 ? std::clamp<uint32_t>(static_cast<uint32_t>(kQuantumNs / gap_ns), 1, batch_msgs) : 1;
   // A bucket of kBucketNs of the rate: a sender preempted for less than that catches up, so the
   // long-run rate holds on a busy host; the catch-up burst is bounded by the bucket.
   if (plan.rate_bps > 0) {
@@ -135,155 +115,236 @@ SenderResult runSender(transport::Connection& conn, const transport::TransportPr
   } else if (plan.rate_pps > 0) {
     pc.bucket_bytes = std::max<uint64_t>(64, static_cast<uint64_t>(plan.rate_pps * kBucketNs / 1e9)) * plan.size;
   }
-  pacing::Pacer pacer(pc);
+  return pc;
+}
 
-  const int64_t measured_start = start + plan.warmup_ns;
-  const int64_t end = plan.duration_ns > 0 ? measured_start + plan.duration_ns : INT64_MAX;
-  // Spin the last 1 ms before the start: waking from a sleep costs tens to hundreds of us (more
-  // under a hypervisor) and varies by thread, which would show as start skew between senders.
-  cpu_set_t saved_cpus;
-  bool pinned = false;
-  if (start > monoNowNs()) {
-    ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);  // wake at the deadline, not up to 50 us later
-    // Spinners that share a CPU take turns a scheduler slice apart: spread the senders of a
-    // synchronised start over the allowed CPUs (by flow id) for the spin, then let go.
-    if (sched_getaffinity(0, sizeof saved_cpus, &saved_cpus) == 0 && CPU_COUNT(&saved_cpus) > 1) {
-      int nth = static_cast<int>(plan.flow_id % static_cast<uint32_t>(CPU_COUNT(&saved_cpus)));
-      for (int c = 0; c < CPU_SETSIZE; ++c) {
-        if (!CPU_ISSET(c, &saved_cpus) || nth-- > 0) continue;
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(c, &one);
-        pinned = sched_setaffinity(0, sizeof one, &one) == 0;
-        break;
-      }
+// One flow's send loop. Each pass asks the pacer how many messages may go, waits when that is
+// less than a quantum, else stamps that many slots, posts them and waits for their completions
+// (the slots are rewritten on the next pass).
+class StreamSender {
+ public:
+  StreamSender(transport::Connection& conn, const transport::TransportProperties& props, const SendPlan& plan,
+               const std::atomic<bool>& abort)
+      : conn_(conn),
+        plan_(plan),
+        abort_(abort),
+        shape_(shapeFor(props, plan.size)),
+        batch_msgs_(shape_.per_op * shape_.ops),
+        buf_(conn, plan.size, batch_msgs_),
+        base_flags_(plan.payload_check ? measure::kFlagPayloadCheck : 0),
+        bursts_(plan.burst_bytes > 0 && plan.burst_interval_ns > 0),
+        msgs_per_burst_(bursts_ ? std::max<uint64_t>(1, plan.burst_bytes / plan.size) : 0),
+        start_(plan.start_mono_ns > 0 ? plan.start_mono_ns : monoNowNs()),
+        gap_ns_(messageGapNs(plan, plan.size)),
+        quantum_(quantumFor(gap_ns_, batch_msgs_)),
+        pacer_(pacerConfigFor(plan, start_, msgs_per_burst_, quantum_)),
+        measured_start_(start_ + plan.warmup_ns),
+        end_(plan.duration_ns > 0 ? measured_start_ + plan.duration_ns : INT64_MAX),
+        reaper_(conn, result_),
+        ops_(shape_.ops) {
+    result_.flow_id = plan.flow_id;
+    result_.target_bps = plan.rate_bps;
+    result_.target_pps = plan.rate_pps;
+    for (uint32_t i = 0; i < batch_msgs_; ++i) {
+      measure::encodeWireHeader(measure::WireHeader{.flags = base_flags_, .flow_id = plan.flow_id}, buf_.slot(i));
     }
-    pacing::waitUntil(start, kStartSpinNs);
   }
 
-  CompletionReaper reaper(conn, result);
-  std::vector<SendOp> ops(shape.ops);
-  uint32_t seq = 0;
-  uint64_t last_burst = UINT64_MAX;
-  uint64_t sent_in_burst = 0;
-  int64_t last_progress = monoNowNs();
-  int64_t stopped_at = 0;
-
-  while (!abort.load(std::memory_order_relaxed)) {
-    int64_t now = monoNowNs();
-    if (now >= end) { stopped_at = end; break; }
-    const bool warm = now < measured_start;
-    if (plan.iterations > 0 && !warm && result.measured_packets >= plan.iterations) { stopped_at = now; break; }
-
-    uint32_t n = pacer.allowance(plan.size, batch_msgs, now);
-    uint64_t burst = 0;
-    if (bursts) {
-      burst = pacer.burstIndex(now);
-      if (burst != last_burst) {
-        last_burst = burst;
-        sent_in_burst = 0;
-        ++result.bursts;
-      }
-      n = static_cast<uint32_t>(std::min<uint64_t>(n, msgs_per_burst - std::min(msgs_per_burst, sent_in_burst)));
+  SenderResult run() {
+    gate_.waitFor(start_, plan_.flow_id);
+    last_progress_ = monoNowNs();
+    int64_t stopped_at = 0;
+    while (!abort_.load(std::memory_order_relaxed)) {
+      const int64_t now = monoNowNs();
+      if (now >= end_) { stopped_at = end_; break; }
+      const bool warm = now < measured_start_;
+      if (plan_.iterations > 0 && !warm && result_.measured_packets >= plan_.iterations) { stopped_at = now; break; }
+      uint64_t burst = 0;
+      const uint32_t n = allowance(now, warm, burst);
+      if (waitedForMore(n, now, warm)) continue;
+      if (!sendBatch(n, now, warm, burst)) break;
     }
-    if (!warm && plan.iterations > 0) {
-      n = static_cast<uint32_t>(std::min<uint64_t>(n, plan.iterations - result.measured_packets));
+    finish(stopped_at);
+    return std::move(result_);
+  }
+
+ private:
+  // How many messages may go now: the pacer's allowance, cut to what is left of the current
+  // burst (`burst` is set to its index) and of the iterations, and to one batch in warm-up.
+  uint32_t allowance(int64_t now, bool warm, uint64_t& burst) {
+    uint32_t n = pacer_.allowance(plan_.size, batch_msgs_, now);
+    if (bursts_) {
+      burst = pacer_.burstIndex(now);
+      if (burst != last_burst_) {
+        last_burst_ = burst;
+        sent_in_burst_ = 0;
+        ++result_.bursts;
+      }
+      n = static_cast<uint32_t>(std::min<uint64_t>(n, msgs_per_burst_ - std::min(msgs_per_burst_, sent_in_burst_)));
+    }
+    if (!warm && plan_.iterations > 0) {
+      n = static_cast<uint32_t>(std::min<uint64_t>(n, plan_.iterations - result_.measured_packets));
     }
     if (warm) {  // do not let a batch straddle the start of the measured phase by much
-      n = std::min<uint32_t>(n, batch_msgs);
+      n = std::min<uint32_t>(n, batch_msgs_);
     }
-    if (n < quantum && !bursts && !(plan.iterations > 0 && !warm && plan.iterations - result.measured_packets < quantum)) {
+    return n;
+  }
+
+  // When `n` is too few to send now, sleeps until more are eligible (reaping completions
+  // meanwhile) and returns true.
+  bool waitedForMore(uint32_t n, int64_t now, bool warm) {
+    if (n < quantum_ && !bursts_ &&
+        !(plan_.iterations > 0 && !warm && plan_.iterations - result_.measured_packets < quantum_)) {
       // Wait for a whole quantum (the schedule keeps the long-run rate exact either way).
-      int64_t next = pacer.eligibleAt(plan.size, now) + static_cast<int64_t>((quantum - 1 - std::min(n, quantum - 1)) * gap_ns);
-      if (n > 0) next = now + static_cast<int64_t>((quantum - n) * gap_ns);
-      pacing::waitUntil(std::min(next, end));
-      reaper.reap(0);
-      continue;
+      int64_t next = pacer_.eligibleAt(plan_.size, now) + static_cast<int64_t>((quantum_ - 1 - std::min(n, quantum_ - 1)) * gap_ns_);
+      if (n > 0) next = now + static_cast<int64_t>((quantum_ - n) * gap_ns_);
+      pacing::waitUntil(std::min(next, end_));
+      reaper_.reap(0);
+      return true;
     }
     if (n == 0) {
-      int64_t next = pacer.eligibleAt(plan.size, now);
-      if (bursts && next <= now) next = now + 1'000;  // burst already full: wait for the next period
-      pacing::waitUntil(std::min(next, end));
-      reaper.reap(0);
-      continue;
+      int64_t next = pacer_.eligibleAt(plan_.size, now);
+      if (bursts_ && next <= now) next = now + 1'000;  // burst already full: wait for the next period
+      pacing::waitUntil(std::min(next, end_));
+      reaper_.reap(0);
+      return true;
     }
+    return false;
+  }
 
-    // Rewrite the per-message fields of n slots.
+  // Sends `n` messages: stamps, posts, counts them and waits for their completions. False when
+  // the sender stalled (the error is set) or was aborted mid-post: the loop ends.
+  bool sendBatch(uint32_t n, int64_t now, bool warm, uint64_t burst) {
+    stamp(n, warm, burst);
+    const uint32_t nops = groupIntoPosts(n);
+    const uint32_t done = postAll(nops);
+    countPosted(done, warm, now);
+    gate_.release();
+    // Before the slots are rewritten, every send from them must have completed.
+    if (!reaper_.drain(plan_.stall_timeout_ns, abort_) || done < nops) {
+      if (result_.error.empty()) {
+        result_.error = "sender stalled: no send progress for " +
+                        std::to_string(plan_.stall_timeout_ns / 1'000'000) + " ms on " + conn_.describe();
+      }
+      return false;
+    }
+    return true;
+  }
+
+  // Rewrites the per-message fields of the first n slots (payload and CRC too when checked).
+  void stamp(uint32_t n, bool warm, uint64_t burst) {
+    const uint32_t seq = seq_;  // locals: the byte stores below may alias any member
+    const uint64_t sent_in_burst = sent_in_burst_;
     const int64_t ts = wallNowNs();
-    if (result.first_send_wall_ns == 0) result.first_send_wall_ns = ts;
-    const uint8_t flags = static_cast<uint8_t>(base_flags | (warm ? measure::kFlagWarmup : 0));
+    if (result_.first_send_wall_ns == 0) result_.first_send_wall_ns = ts;
+    const uint8_t flags = static_cast<uint8_t>(base_flags_ | (warm ? measure::kFlagWarmup : 0));
     for (uint32_t i = 0; i < n; ++i) {
-      std::byte* m = buf.slot(i);
+      std::byte* m = buf_.slot(i);
       uint8_t f = flags;
-      if (bursts && sent_in_burst + i + 1 == msgs_per_burst) f |= measure::kFlagLastInBurst;
+      if (bursts_ && sent_in_burst + i + 1 == msgs_per_burst_) f |= measure::kFlagLastInBurst;
       measure::patchWireFlags(m, f);
       measure::patchWireSeq(m, seq + i);
       measure::patchWireTag(m, static_cast<uint32_t>(burst));
       measure::patchWireTimestamp(m, ts);
-      if (plan.payload_check) {
-        auto payload = std::span<std::byte>(m + measure::kWireHeaderSize, plan.size - measure::kWireHeaderSize);
-        measure::fillPayload(payload, plan.flow_id, seq + i);
-        measure::WireHeader h{.flags = f, .flow_id = plan.flow_id, .seq = seq + i,
+      if (plan_.payload_check) {
+        auto payload = std::span<std::byte>(m + measure::kWireHeaderSize, plan_.size - measure::kWireHeaderSize);
+        measure::fillPayload(payload, plan_.flow_id, seq + i);
+        measure::WireHeader h{.flags = f, .flow_id = plan_.flow_id, .seq = seq + i,
                               .tag = static_cast<uint32_t>(burst), .check = measure::crc32c(payload), .send_ts_ns = ts};
         measure::encodeWireHeader(h, m);
       }
     }
-    // Group them into posts.
+  }
+
+  // Groups the first n slots into posts of up to shape_.per_op messages; returns the count.
+  uint32_t groupIntoPosts(uint32_t n) {
     uint32_t nops = 0;
-    for (uint32_t first = 0; first < n; first += shape.per_op) {
-      uint32_t count = std::min(shape.per_op, n - first);
-      SendOp& op = ops[nops++];
+    for (uint32_t first = 0; first < n; first += shape_.per_op) {
+      uint32_t count = std::min(shape_.per_op, n - first);
+      SendOp& op = ops_[nops++];
       op.id = first;
-      op.data = buf.slot(first);
-      op.length = count * plan.size;
-      op.segment_size = count > 1 ? plan.size : 0;
-      op.region = &buf.region();
+      op.data = buf_.slot(first);
+      op.length = count * plan_.size;
+      op.segment_size = count > 1 ? plan_.size : 0;
+      op.region = &buf_.region();
     }
+    return nops;
+  }
+
+  // Posts ops_[0, nops), reaping completions on back-pressure; gives up on abort or after
+  // stall_timeout_ns without progress. Returns how many posts went out.
+  uint32_t postAll(uint32_t nops) {
     uint32_t done = 0;
     while (done < nops) {
-      size_t k = conn.postSend(std::span<const SendOp>(ops.data() + done, nops - done));
-      reaper.posted(k);
+      size_t k = conn_.postSend(std::span<const SendOp>(ops_.data() + done, nops - done));
+      reaper_.posted(k);
       done += static_cast<uint32_t>(k);
       if (done < nops) {
-        ++result.backpressure;
-        reaper.reap(100'000);
-        if (abort.load(std::memory_order_relaxed)) break;
-        if (monoNowNs() - last_progress > plan.stall_timeout_ns) break;
+        ++result_.backpressure;
+        reaper_.reap(100'000);
+        if (abort_.load(std::memory_order_relaxed)) break;
+        if (monoNowNs() - last_progress_ > plan_.stall_timeout_ns) break;
       }
-      if (k > 0) last_progress = monoNowNs();
+      if (k > 0) last_progress_ = monoNowNs();
     }
-    // Count what was actually posted.
+    return done;
+  }
+
+  // Counts the messages of the first `done` posts as sent, and charges them to the pacer.
+  void countPosted(uint32_t done, bool warm, int64_t now) {
     uint32_t posted_msgs = 0;
-    for (uint32_t i = 0; i < done; ++i) posted_msgs += ops[i].segment_size ? ops[i].length / plan.size : 1;
-    seq += posted_msgs;
-    sent_in_burst += posted_msgs;
-    result.packets += posted_msgs;
-    result.bytes += static_cast<uint64_t>(posted_msgs) * plan.size;
+    for (uint32_t i = 0; i < done; ++i) posted_msgs += ops_[i].segment_size ? ops_[i].length / plan_.size : 1;
+    seq_ += posted_msgs;
+    sent_in_burst_ += posted_msgs;
+    result_.packets += posted_msgs;
+    result_.bytes += static_cast<uint64_t>(posted_msgs) * plan_.size;
     if (!warm) {
-      result.measured_packets += posted_msgs;
-      result.measured_bytes += static_cast<uint64_t>(posted_msgs) * plan.size;
+      result_.measured_packets += posted_msgs;
+      result_.measured_bytes += static_cast<uint64_t>(posted_msgs) * plan_.size;
     }
-    pacer.consume(plan.size, posted_msgs, now);
-    if (pinned) {  // the synchronised first send is out: free to move again
-      sched_setaffinity(0, sizeof saved_cpus, &saved_cpus);
-      pinned = false;
-    }
-    // Before the slots are rewritten, every send from them must have completed.
-    if (!reaper.drain(plan.stall_timeout_ns, abort) || done < nops) {
-      if (result.error.empty()) {
-        result.error = "sender stalled: no send progress for " +
-                       std::to_string(plan.stall_timeout_ns / 1'000'000) + " ms on " + conn.describe();
-      }
-      break;
+    pacer_.consume(plan_.size, posted_msgs, now);
+  }
+
+  void finish(int64_t stopped_at) {
+    if (stopped_at == 0) stopped_at = monoNowNs();
+    result_.measured_ns = std::max<int64_t>(0, stopped_at - measured_start_);
+    if (result_.measured_ns > 0) {
+      result_.achieved_bps = static_cast<double>(result_.measured_bytes) * 8e9 / static_cast<double>(result_.measured_ns);
+      result_.achieved_pps = static_cast<double>(result_.measured_packets) * 1e9 / static_cast<double>(result_.measured_ns);
     }
   }
-  if (stopped_at == 0) stopped_at = monoNowNs();
-  result.measured_ns = std::max<int64_t>(0, stopped_at - measured_start);
-  if (result.measured_ns > 0) {
-    result.achieved_bps = static_cast<double>(result.measured_bytes) * 8e9 / static_cast<double>(result.measured_ns);
-    result.achieved_pps = static_cast<double>(result.measured_packets) * 1e9 / static_cast<double>(result.measured_ns);
-  }
-  return result;
+
+  transport::Connection& conn_;
+  const SendPlan& plan_;
+  const std::atomic<bool>& abort_;
+  SenderResult result_;
+  const BatchShape shape_;
+  const uint32_t batch_msgs_;
+  MessageBuffer buf_;
+  const uint8_t base_flags_;
+  const bool bursts_;
+  const uint64_t msgs_per_burst_;  // 0 unless bursts_
+  const int64_t start_;
+  const double gap_ns_;
+  const uint32_t quantum_;
+  pacing::Pacer pacer_;
+  const int64_t measured_start_;
+  const int64_t end_;
+  StartGate gate_;
+  CompletionReaper reaper_;
+  std::vector<SendOp> ops_;
+  uint32_t seq_ = 0;
+  uint64_t last_burst_ = UINT64_MAX;
+  uint64_t sent_in_burst_ = 0;
+  int64_t last_progress_ = 0;
+};
+
+}  // namespace
+
+SenderResult runSender(transport::Connection& conn, const transport::TransportProperties& props,
+                       const SendPlan& plan, const std::atomic<bool>& abort) {
+  return StreamSender(conn, props, plan, abort).run();
 }
 
 }  // namespace fabcheck::engine
