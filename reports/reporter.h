@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,18 @@ class Reporter {
   // Where the output went, for the console ("json: results.json").
   virtual std::string describe() const = 0;
 };
+
+// The reporter registry (reporter_registry.cpp): one row per format — its name (FORMAT in
+// --report FORMAT:PATH), a one-line description and a factory given the output path. Adding a
+// reporter is its own files plus one row in that table.
+struct ReporterInfo {
+  std::string name;          // "json"
+  std::string description;   // one line, for help texts and docs
+  std::unique_ptr<Reporter> (*create)(const std::string& path);
+};
+
+// Every format, in the order messages list them.
+const std::vector<ReporterInfo>& reporterRegistry();
 
 // "FORMAT:PATH", e.g. "json:out/results.json". Throws ConfigError naming the spec and the
 // formats known ("--report 'xml:a': unknown format 'xml'; expected json:PATH, junit:PATH or html:PATH").

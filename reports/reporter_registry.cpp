@@ -1,4 +1,5 @@
-// createReporter: "FORMAT:PATH" → reporter (reporter.h).
+// The reporter registry and createReporter() (reporter.h). A new reporter: its own files, and
+// one row in kReporters below (name, description, factory).
 #include "generators/core/errors.h"
 #include "reports/html_reporter.h"
 #include "reports/json_reporter.h"
@@ -6,6 +7,33 @@
 #include "reports/reporter.h"
 
 namespace fabcheck::reports {
+namespace {
+
+template <typename R>
+std::unique_ptr<Reporter> make(const std::string& path) {
+  return std::make_unique<R>(path);
+}
+
+// "json:PATH, junit:PATH or html:PATH"
+std::string formatList() {
+  const auto& all = reporterRegistry();
+  std::string s;
+  for (size_t i = 0; i < all.size(); ++i) {
+    s += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i].name + ":PATH";
+  }
+  return s;
+}
+
+}  // namespace
+
+const std::vector<ReporterInfo>& reporterRegistry() {
+  static const std::vector<ReporterInfo> kReporters = {
+      {"json", "the results file (docs/results.md): the run's context, agents and every test's record", make<JsonReporter>},
+      {"junit", "JUnit XML for CI test reports (Jenkins, GitLab, GitHub): one testcase per test", make<JunitReporter>},
+      {"html", "one self-contained HTML page with the verdicts, metrics and charts", make<HtmlReporter>},
+  };
+  return kReporters;
+}
 
 std::unique_ptr<Reporter> createReporter(const std::string& spec) {
   const auto colon = spec.find(':');
@@ -13,11 +41,10 @@ std::unique_ptr<Reporter> createReporter(const std::string& spec) {
     throw ConfigError("--report '" + spec + "': expected FORMAT:PATH, e.g. json:results.json");
   }
   const std::string format = spec.substr(0, colon), path = spec.substr(colon + 1);
-  if (format == "json") return std::make_unique<JsonReporter>(path);
-  if (format == "html") return std::make_unique<HtmlReporter>(path);
-  if (format == "junit") return std::make_unique<JunitReporter>(path);
-  throw ConfigError("--report '" + spec + "': unknown format '" + format +
-                    "'; expected json:PATH, junit:PATH or html:PATH");
+  for (const auto& r : reporterRegistry()) {
+    if (r.name == format) return r.create(path);
+  }
+  throw ConfigError("--report '" + spec + "': unknown format '" + format + "'; expected " + formatList());
 }
 
 }  // namespace fabcheck::reports

@@ -28,6 +28,7 @@ LAYERS = [
     ["harness/protocol"],
     ["harness/controller", "harness/agent"],
     ["harness/results"],
+    ["harness/patterns"],
     ["harness/pair"],
     ["harness/slo"],
     ["reports"],

@@ -223,4 +223,11 @@ std::unique_ptr<Transport> createTransport(std::string_view name, const Transpor
 // The names createTransport() accepts, in a stable order.
 std::vector<std::string> transportNames();
 
+// The static properties of a transport kind, known without creating it (no socket, no device,
+// no host probe): name, max_message_bytes, max_post_bytes and reliable; the host-dependent
+// fields (segmentation, coalescing, timestamps, line rate) stay at their defaults — an
+// instance's properties() has those. Planning and suite validation read limits from here
+// (e.g. udp: 65507 bytes). Throws ConfigError for an unknown name, as createTransport() does.
+TransportProperties transportKindProperties(std::string_view name);
+
 }  // namespace fabcheck::transport

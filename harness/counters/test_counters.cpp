@@ -3,9 +3,7 @@
 #include <memory>
 
 #include "generators/core/errors.h"
-#include "harness/counters/infiniband_counter_source.h"
-#include "harness/counters/netdev_counter_source.h"
-#include "harness/counters/snmp_counter_source.h"
+#include "harness/counters/counter_source_registry.h"
 
 namespace fabcheck::counters {
 
@@ -13,11 +11,9 @@ using nlohmann::json;
 
 CounterSet hostCounterSet() {
   CounterSet set;
-  set.add(std::make_unique<NetdevCounterSource>(NetdevSourceOptions{}));
-  // /proc/self/net: the namespace of this process (an agent inside `ip netns exec` reads its own).
-  set.add(std::make_unique<SnmpCounterSource>(
-      SnmpSourceOptions{.snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6"}));
-  set.add(std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{}));
+  for (const auto& source : counterSourceRegistry()) {
+    if (source.host) set.add(source.create());
+  }
   return set;
 }
 

@@ -4,9 +4,11 @@
 // (end()); end() returns {"sources": [...] (counter_set.h toJson), "metrics": {flat name →
 // value}, "missing": {flat name → why absent}} — the flat metrics of flat_metrics.h.
 //
-// hostCounterSet(): what an agent reads about its own host: `netdev` (its network namespace's
-// interfaces, loopback excluded), `snmp` (/proc/self/net/snmp: its namespace's UDP/TCP
-// counters) and `infiniband` (RDMA ports; unavailable on hosts without them).
+// hostCounterSet(): what an agent reads about its own host: the registry's host sources
+// (counter_source_registry.h), in its order: `netdev` (its network namespace's interfaces,
+// loopback excluded), `snmp` (/proc/self/net/snmp: its namespace's UDP/TCP counters),
+// `infiniband` (RDMA ports) and `ethtool` (NIC statistics, PFC); a source the host cannot
+// give is empty with its reason.
 //
 // addCounterMetrics(): sums several such objects' "metrics" (e.g. the rounds of a test, or the
 // agents of distinct hosts) into `into`.

@@ -43,6 +43,9 @@ struct CollectiveSpec {
 
 struct TestSpec {
   std::string name;
+  // The suite pattern it was loaded as ("stream", "all_reduce"; harness/suite/pattern_registry.h);
+  // empty for specs built by hand: the registry then recognises the built-in patterns by the fields below.
+  std::string pattern;
   patterns::PatternParams params;
   patterns::Placement placement = patterns::Placement::kPairs;
   // Which agents take part, in placement order (placement index i runs on agents[i]); empty:

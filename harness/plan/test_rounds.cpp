@@ -6,6 +6,8 @@
 #include "generators/core/errors.h"
 #include "generators/engine/collective_link.h"
 #include "generators/patterns/collective_schedule.h"
+#include "generators/transport/transport.h"
+#include "harness/suite/pattern_registry.h"
 
 namespace fabcheck::plan {
 
@@ -15,13 +17,22 @@ using model::TestSpec;
 
 namespace {
 
+// engine/collective_executor.cpp's bound on a collective's message, whatever the transport.
+constexpr uint32_t kCollectiveMaxMessage = 64u << 20;
+
+// The largest message of the spec's transport (ConfigError for an unknown transport).
+uint32_t maxMessageBytes(const std::string& transport) {
+  return transport::transportKindProperties(transport).max_message_bytes;
+}
+
 // Appends the probe of a latency-under-load test to its (single) round: a pingpong flow with
 // its own parameters that runs through the load's warm-up and measured phase.
 void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPlan>& rounds) {
   const ProbeSpec& pr = *spec.probe;
   const std::string test = "test '" + spec.name + "': ";
-  if (spec.params.kind == patterns::PatternKind::kPingpong) {
-    throw ConfigError(test + "a probe measures latency under load; the test's own pattern must be stream, microburst or incast, not pingpong");
+  if (!suite::patternFor(spec)->makesLoad()) {
+    throw ConfigError(test + "a probe measures latency under load; the test's own pattern must be stream, microburst or incast, not " +
+                      suite::patternFor(spec)->name());
   }
   if (rounds.size() != 1) {
     if (spec.collective) {
@@ -46,7 +57,7 @@ void addProbe(const TestSpec& spec, int agents, std::vector<patterns::PatternPla
   p.duration_ns = spec.collective                  ? spec.collective->timeout_ns
                   : spec.params.duration_ns > 0 ? spec.params.duration_ns
                                                 : pr.idle_duration_ns;
-  patterns::validate(p, 65507, spec.transport, {.size = "probe.size"});
+  patterns::validate(p, maxMessageBytes(spec.transport), spec.transport, {.size = "probe.size"});
   patterns::FlowSpec f;
   f.flow_id = static_cast<uint32_t>(rounds.front().flows.size());
   f.role = patterns::FlowRole::kPingpong;
@@ -81,8 +92,8 @@ std::vector<patterns::PatternPlan> collectiveRounds(const TestSpec& spec, int ra
                                                     std::vector<patterns::CollectiveParams>& params) {
   const CollectiveSpec& c = *spec.collective;
   const std::string test = "test '" + spec.name + "': ";
-  // UDP's largest datagram; other transports: the executor's own bound (collective_executor.cpp).
-  const uint32_t max_message = spec.transport == "udp" ? 65507 : (64u << 20);
+  // The transport's largest message, within the executor's own bound (collective_executor.cpp).
+  const uint32_t max_message = std::min(maxMessageBytes(spec.transport), kCollectiveMaxMessage);
   if (c.message_bytes <= engine::kCollectiveHeaderBytes || c.message_bytes > max_message) {
     throw ConfigError(test + "collective message size " + std::to_string(c.message_bytes) + " bytes: expected " +
                       std::to_string(engine::kCollectiveHeaderBytes + 1) + " to " + std::to_string(max_message) +
@@ -133,14 +144,21 @@ void checkTestAgents(const TestSpec& spec, const std::vector<int>& who, int regi
   }
 }
 
-TestRounds planTestRounds(const TestSpec& spec, int agents) {
+TestRounds planFlowRounds(const TestSpec& spec, int agents) {
   TestRounds out;
-  if (spec.collective) {
-    out.rounds = collectiveRounds(spec, agents, out.collective);
-  } else {
-    patterns::validate(spec.params, 65507, spec.transport);
-    out.rounds = patterns::placeRounds(spec.params, spec.placement, agents, spec.seed);
-  }
+  patterns::validate(spec.params, maxMessageBytes(spec.transport), spec.transport);
+  out.rounds = patterns::placeRounds(spec.params, spec.placement, agents, spec.seed);
+  return out;
+}
+
+TestRounds planCollectiveRounds(const TestSpec& spec, int ranks) {
+  TestRounds out;
+  out.rounds = collectiveRounds(spec, ranks, out.collective);
+  return out;
+}
+
+TestRounds planTestRounds(const TestSpec& spec, int agents) {
+  TestRounds out = suite::patternFor(spec)->plan(spec, agents);
   if (spec.probe) addProbe(spec, agents, out.rounds);
   return out;
 }

@@ -1,6 +1,7 @@
 // A test's rounds: what the controller runs, one round after the other, each a set of flows
 // between placement indexes (pure, no I/O).
 //
+// Which of these a test is, its pattern decides (harness/suite/pattern_registry.h):
 // - A flow test: the placement's rounds (one; a matrix: one per matching), after checking the
 //   parameters against each other and the transport's largest message.
 // - A collective: one round per size of the sweep; every link of the schedule is a flow (id =
@@ -17,20 +18,26 @@
 #include "generators/patterns/collective_params.h"
 #include "generators/patterns/pattern.h"
 #include "harness/model/test_spec.h"
+#include "harness/suite/pattern_plugin.h"
 
 namespace fabcheck::plan {
 
-struct TestRounds {
-  std::vector<patterns::PatternPlan> rounds;           // flows name placement indexes
-  std::vector<patterns::CollectiveParams> collective;  // a collective: each round's parameters
-};
+using TestRounds = suite::PatternRounds;  // harness/suite/pattern_plugin.h
 
 // Throws ConfigError when `who` (agent ids in placement order) names an agent outside
 // 0..registered-1 or one agent twice.
 void checkTestAgents(const model::TestSpec& spec, const std::vector<int>& who, int registered);
 
-// The test's rounds for `agents` participants; throws ConfigError for what cannot run.
+// The test's rounds for `agents` participants, planned by its pattern (suite::patternFor(spec),
+// pattern_registry.h), with its probe; throws ConfigError for what cannot run.
 TestRounds planTestRounds(const model::TestSpec& spec, int agents);
+
+// What the patterns' plan() use:
+// A flow test's rounds: its placement's (patterns::placeRounds) after patterns::validate
+// against the transport's largest message (transport::transportKindProperties).
+TestRounds planFlowRounds(const model::TestSpec& spec, int agents);
+// A collective test's rounds (spec.collective), one per size of its sweep.
+TestRounds planCollectiveRounds(const model::TestSpec& spec, int ranks);
 
 // How long a round's traffic may run: its longest flow; by iterations, generously bounded; a
 // collective round: its timeout.

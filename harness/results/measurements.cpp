@@ -83,9 +83,10 @@ double perSecond(double v, int64_t ns) { return ns > 0 ? v * 1e9 / static_cast<d
 
 }  // namespace
 
-json summarize(const Measurements& s, const FlowInfo& flow_info) {
-  const Totals t = totalsOf(s);
-  json j;
+namespace {
+
+// The packet accounting and rates of every flow, summed.
+void addTotals(const Measurements& s, const Totals& t, json& j) {
   j["pattern"] = patterns::toString(s.params.kind);
   j["size_bytes"] = s.params.size_bytes;
   j["flows"] = s.params.flows;
@@ -107,11 +108,14 @@ json summarize(const Measurements& s, const FlowInfo& flow_info) {
   j["offered_gbps"] = perSecond(static_cast<double>(t.measured_tx_bytes) * 8, t.duration_ns) / 1e9;
   j["target_gbps"] = t.target_bps / 1e9;
   j["same_clock"] = s.same_clock;
+}
 
+// What the receivers saw beyond counts: DSCP, timestamps, one-way latency, round trips, and
+// (with `bursts`) the bursts.
+void addLatencies(const Measurements& s, const Totals& t, bool bursts, json& j) {
   int dscp = -1;
   transport::TimestampSource ts = transport::TimestampSource::kNone;
   std::vector<const measure::LatencyHistogram*> one_way, spread, completion;
-  std::vector<measure::IntervalSeries> series;
   uint64_t bursts_seen = 0, bursts_incomplete = 0, bursts_sent = 0;
   for (const auto& r : s.receivers) {
     if (r.dscp_seen >= 0) dscp = r.dscp_seen;
@@ -119,7 +123,6 @@ json summarize(const Measurements& s, const FlowInfo& flow_info) {
     if (r.one_way_ns) one_way.push_back(&*r.one_way_ns);
     if (r.burst_spread_ns) spread.push_back(&*r.burst_spread_ns);
     if (r.burst_completion_ns) completion.push_back(&*r.burst_completion_ns);
-    series.push_back(r.series);
     bursts_seen += r.bursts_seen;
     bursts_incomplete += r.bursts_incomplete;
   }
@@ -136,17 +139,22 @@ json summarize(const Measurements& s, const FlowInfo& flow_info) {
     j["latency_kind"] = "rtt";
   }
   if (auto ow = mergeHistograms(one_way); ow && ow->count() > 0) j["one_way_latency_us"] = latencyUs(*ow);
-  if (s.params.kind == patterns::PatternKind::kMicroburst) {
+  if (bursts) {
     j["bursts_sent"] = bursts_sent;
     j["bursts_received"] = bursts_seen;
     j["bursts_incomplete"] = bursts_incomplete;
     if (auto sp = mergeHistograms(spread); sp && sp->count() > 0) j["burst_spread_us"] = latencyUs(*sp);
     if (auto c = mergeHistograms(completion); c && c->count() > 0) j["burst_completion_us"] = latencyUs(*c);
   }
+}
 
+// per_flow, per_flow_throughput_gbps, jain_fairness and the summed intervals.
+void addPerFlow(const Measurements& s, const Totals& t, const FlowInfo& flow_info, json& j) {
   json flows = json::array();
   std::vector<double> rates;
+  std::vector<measure::IntervalSeries> series;
   for (const auto& r : s.receivers) {
+    series.push_back(r.series);
     const engine::SenderResult* snd = nullptr;
     for (const auto& x : s.senders) if (x.flow_id == r.flow_id) snd = &x;
     const int64_t ns = snd ? snd->measured_ns : t.duration_ns;
@@ -177,7 +185,21 @@ json summarize(const Measurements& s, const FlowInfo& flow_info) {
     if (rates.size() >= 2) j["jain_fairness"] = sq > 0 ? sum * sum / (static_cast<double>(rates.size()) * sq) : 1.0;
   }
   if (!series.empty()) j["intervals"] = measure::IntervalSeries::mergeSum(series).toJson();
+}
+
+}  // namespace
+
+json summarize(const Measurements& s, const SummaryParts& parts, const FlowInfo& flow_info) {
+  const Totals t = totalsOf(s);
+  json j;
+  addTotals(s, t, j);
+  addLatencies(s, t, parts.bursts, j);
+  addPerFlow(s, t, flow_info, j);
   return j;
+}
+
+json summarize(const Measurements& s, const FlowInfo& flow_info) {
+  return summarize(s, SummaryParts{.bursts = patterns::roleFor(s.params.kind) == patterns::FlowRole::kBurst}, flow_info);
 }
 
 }  // namespace fabcheck::results

@@ -45,6 +45,13 @@ struct Measurements {
 // Extra fields for a flow's per_flow object (e.g. its direction, or sender/receiver host).
 using FlowInfo = std::function<nlohmann::json(uint32_t flow_id)>;
 
+// Which optional parts a summary has (a pattern's metric groups decide; harness/patterns/).
+struct SummaryParts {
+  bool bursts = false;  // bursts_sent/received/incomplete, burst_spread_us, burst_completion_us
+};
+
+nlohmann::json summarize(const Measurements& m, const SummaryParts& parts, const FlowInfo& flow_info = {});
+// The parts the flows' role implies (bursts for burst flows, i.e. microburst).
 nlohmann::json summarize(const Measurements& m, const FlowInfo& flow_info = {});
 
 // All of `hs` merged into one; empty when `hs` is.

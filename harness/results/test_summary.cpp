@@ -8,6 +8,7 @@
 #include "harness/results/histograms.h"
 #include "harness/results/matrix_outliers.h"
 #include "harness/results/probe_summary.h"
+#include "harness/suite/pattern_registry.h"
 
 namespace fabcheck::results {
 
@@ -90,13 +91,29 @@ json matrixOf(const model::TestOutcome& t, const std::vector<model::AgentInfo>& 
 
 }  // namespace
 
-json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
+json flowMetrics(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, const SummaryParts& parts) {
   std::map<uint32_t, const patterns::FlowSpec*> flow;
   for (const auto& f : t.plan.flows) flow[f.flow_id] = &f;
+  return summarize(measurementsOf(t), parts, [&](uint32_t id) {
+    auto it = flow.find(id);
+    if (it == flow.end()) return json::object();
+    const auto& f = *it->second;
+    return json{{"sender_agent", f.sender},
+                {"receiver_agent", f.receiver},
+                {"sender_host", agentHost(agents, f.sender)},
+                {"receiver_host", agentHost(agents, f.receiver)}};
+  });
+}
+
+void addMatrix(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
+  if (t.spec.placement != patterns::Placement::kMatrix) return;
+  record["matrix"] = matrixOf(t, agents);
+  addMatrixOutliers(record, t.spec.outlier_ratio);
+}
+
+json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   json j;
   j["name"] = t.name;
-  j["pattern"] = t.spec.collective ? "collective" : patterns::toString(t.spec.params.kind);
-  j["placement"] = t.spec.collective ? "ranks" : patterns::toString(t.spec.placement);  // a collective: rank r = its r-th agent
   j["transport"] = t.spec.transport;
   j["participants"] = t.participants;
   j["rounds"] = t.rounds;
@@ -106,30 +123,14 @@ json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentIn
       t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_bound_ns) / 1000.0) : json(nullptr);
   j["one_way_bound_us"] =
       t.one_way_bound_ns >= 0 ? json(static_cast<double>(t.one_way_bound_ns) / 1000.0) : json(nullptr);
-  const Measurements load = measurementsOf(t);
-  // A collective's own metrics are under metrics.collective (collective_summary.h); the flow
-  // metrics of streams would all read 0 for it.
-  if (t.spec.collective) j["metrics"] = json::object();
-  else j["metrics"] = summarize(load, [&](uint32_t id) {
-    auto it = flow.find(id);
-    if (it == flow.end()) return json::object();
-    const auto& f = *it->second;
-    return json{{"sender_agent", f.sender},
-                {"receiver_agent", f.receiver},
-                {"sender_host", agentHost(agents, f.sender)},
-                {"receiver_host", agentHost(agents, f.receiver)}};
-  });
-  addCollective(t, agents, j);
+  // pattern, placement, metrics and the pattern's own parts (a collective's, a matrix's).
+  suite::patternFor(t.spec)->summarize(t, agents, j);
   addProbeMetrics(t, j["metrics"]);
   addCounters(t, agents, j);
   json logs = json::object();
   for (const auto& [a, lines] : t.agent_logs) logs[std::to_string(a)] = lines;
   j["agent_logs"] = logs;
-  j["histograms"] = histogramsOf(t, load);
-  if (t.spec.placement == patterns::Placement::kMatrix) {
-    j["matrix"] = matrixOf(t, agents);
-    addMatrixOutliers(j, t.spec.outlier_ratio);
-  }
+  j["histograms"] = histogramsOf(t, measurementsOf(t));
   return j;
 }
 

@@ -28,6 +28,15 @@ nlohmann::json agentJson(const model::AgentInfo& a);
 std::string agentHost(const std::vector<model::AgentInfo>& agents, int id);
 
 Measurements measurementsOf(const model::TestOutcome& t);
+// The test's record; its pattern (suite::patternFor, harness/suite/pattern_registry.h) writes
+// pattern, placement, metrics and its own parts.
 nlohmann::json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents);
+
+// For the patterns' summarize(): a flow test's metrics (summarize() over measurementsOf(t),
+// per_flow entries with sender/receiver agents and hosts) ...
+nlohmann::json flowMetrics(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents,
+                           const SummaryParts& parts);
+// ... and, for placement matrix, record["matrix"] with its outliers (matrix_outliers.h).
+void addMatrix(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, nlohmann::json& record);
 
 }  // namespace fabcheck::results

@@ -1,9 +1,13 @@
 #include "harness/slo/metric_registry.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include "harness/counters/flat_metrics.h"
 #include "harness/model/name_suggestion.h"
+#include "harness/suite/pattern_registry.h"
 
 namespace fabcheck::slo {
 
@@ -11,16 +15,20 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kAll = {"pingpong", "stream", "microburst", "incast"};
-const std::vector<std::string> kFlows = {"stream", "microburst", "incast"};  // receivers account flows
-const std::vector<std::string> kBursts = {"microburst", "incast"};
-const std::vector<std::string> kPingpong = {"pingpong"};
-// "probe": any test with a latency-under-load probe (model::ProbeSpec) produces it.
-const std::vector<std::string> kProbe = {"probe"};
-const std::vector<std::string> kRoundTrip = {"pingpong", "probe"};
-const std::vector<std::string> kCollective = {"collective"};
+// Metric groups (harness/suite/pattern_plugin.h); each pattern says which it produces.
+const std::vector<std::string> kAll = {suite::kMetricPackets};
+const std::vector<std::string> kFlows = {suite::kMetricFlows};  // receivers account flows
+const std::vector<std::string> kBursts = {suite::kMetricBursts};
+const std::vector<std::string> kPingpong = {suite::kMetricRoundTrips};
+// Any test with a latency-under-load probe (model::ProbeSpec) produces it.
+const std::vector<std::string> kProbe = {suite::kMetricProbe};
+const std::vector<std::string> kRoundTrip = {suite::kMetricRoundTrips, suite::kMetricProbe};
 // Counters are read around any test.
-const std::vector<std::string> kAnyTest = {"pingpong", "stream", "microburst", "incast", "collective"};
+const std::vector<std::string> kAnyTest = {suite::kMetricCounters};
+
+bool has(const std::vector<std::string>& list, std::string_view x) {
+  return std::find(list.begin(), list.end(), x) != list.end();
+}
 
 // A latency-style histogram summary (results::latencyUs): one metric per statistic.
 void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const std::string& what,
@@ -37,8 +45,7 @@ void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const
   }
 }
 
-std::vector<MetricInfo> build() {
-  std::vector<MetricInfo> m;
+void addFlowMetrics(std::vector<MetricInfo>& m) {
   // Packet accounting.
   m.push_back({"sent_packets", "packets", "messages sent by all flows, warm-up included (pingpong: pings)", kAll, "", {}});
   m.push_back({"received_packets", "packets", "messages received by all flows, warm-up included (pingpong: replies in time)", kAll, "", {}});
@@ -64,6 +71,9 @@ std::vector<MetricInfo> build() {
   m.push_back({"throughput_gbps.per_flow.mean", "Gbit/s", "mean throughput of the receiving flows", kFlows, "", {}});
   m.push_back({"jain_fairness", "", "Jain's fairness index (sum x)^2 / (n * sum x^2) over the flows' throughputs (1 = fair)", kFlows,
                "at least 2 receiving flows", {}});
+}
+
+void addLatencyMetrics(std::vector<MetricInfo>& m) {
   // Latency.
   m.push_back({"iterations", "round trips", "round trips recorded in the latency histogram (after warm-up)", kPingpong, "", {}});
   addHistogram(m, "latency_us", "the round-trip time, application to application (a probe's: while the load runs)",
@@ -82,6 +92,9 @@ std::vector<MetricInfo> build() {
                "the responder could read the TOS byte", {}});
   addHistogram(m, "one_way_latency_us", "the one-way latency (receive time - send time)", kAll,
                "both ends on one clock (same kernel, or clock offsets applied)");
+}
+
+void addBurstAndMatrixMetrics(std::vector<MetricInfo>& m) {
   // Microburst and incast.
   m.push_back({"bursts_sent", "bursts", "bursts started by all senders", kBursts, "", {}});
   m.push_back({"bursts_received", "bursts", "bursts the receivers saw (at least one message)", kBursts, "", {}});
@@ -104,38 +117,37 @@ std::vector<MetricInfo> build() {
   m.push_back({"matrix.latency_us_p50.median", "us", "median round-trip p50 over a pingpong matrix's pairs", kPingpong, matrix_only, {}});
   m.push_back({"matrix.outlier_pairs", "pairs",
                "pairs below 0.9 x the median throughput (pingpong: above the median latency / 0.9)", kAll, matrix_only, {}});
+}
+
+std::vector<MetricInfo> build() {
+  std::vector<MetricInfo> m;
+  addFlowMetrics(m);
+  addLatencyMetrics(m);
+  addBurstAndMatrixMetrics(m);
+  // Metrics a pattern family owns (e.g. the collectives'; harness/patterns/), each family once.
+  std::vector<std::string> families;
+  for (const auto& p : suite::patternRegistry()) {
+    if (has(families, p->metricFamily())) continue;
+    families.push_back(p->metricFamily());
+    for (const auto& o : p->ownMetrics()) {
+      m.push_back({o.name, o.unit, o.meaning, {p->metricFamily()}, o.condition, o.aliases});
+    }
+  }
   // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
   // source could be read (the emulated fabric's switch ports; each participant's host).
-  // Collectives (harness/results/collective_summary.h): nccl-tests' figures. Bandwidths are
-  // GB/s (10^9 bytes/s) as nccl-tests prints them.
-  const std::string largest = "at the largest size of the sweep";
-  m.push_back({"collective.busbw_gbps", "GB/s", "bus bandwidth: algbw x the kind's factor (all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; broadcast 1), " + largest, kCollective, "", {}});
-  m.push_back({"collective.algbw_gbps", "GB/s", "algorithm bandwidth: size / time_us, " + largest, kCollective, "", {}});
-  m.push_back({"collective.time_us", "us", "mean over the measured iterations of the slowest rank's iteration time, " + largest, kCollective, "", {}});
-  m.push_back({"collective.p50_us", "us", "median iteration time (slowest rank per iteration), " + largest, kCollective, "", {}});
-  m.push_back({"collective.p99_us", "us", "99th percentile iteration time (slowest rank per iteration), " + largest, kCollective, "", {}});
-  m.push_back({"collective.cv", "", "coefficient of variation (stddev / mean) of the iteration times, " + largest, kCollective, "", {}});
-  m.push_back({"collective.avg_busbw_gbps", "GB/s", "mean busbw over the sizes of the sweep (nccl-tests' Avg bus bandwidth)", kCollective, "", {}});
-  m.push_back({"collective.min_busbw_gbps", "GB/s", "lowest busbw over the sizes of the sweep", kCollective, "", {}});
-  m.push_back({"collective.sizes", "sizes", "sizes of the sweep that measured at least one iteration", kCollective, "", {}});
-  m.push_back({"collective.retransmissions", "segments", "segments the ranks' links sent again (loss or overrun recovery), all sizes, warm-up included", kCollective, "", {}});
-  m.push_back({"collective.timeouts", "timeouts", "retransmission timer expiries over all links and sizes", kCollective, "", {}});
-  m.push_back({"collective.corrupted_bytes", "bytes", "payload bytes that differed from the pattern on receipt", kCollective, "payload_check on", {}});
-  m.push_back({"collective.stragglers", "sizes", "sizes at which a link ran below straggler_ratio x the median link rate", kCollective, "", {}});
-  m.push_back({"collective.straggler_links", "links", "links below straggler_ratio x the median link rate, " + largest, kCollective, "", {}});
   for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAnyTest, c.source + " counters read", {}});
   return m;
 }
 
+// The summary's metric family (suite::metricFamilyOf) from its pattern and placement; "" without a pattern.
 std::string patternOfSummary(const json& j) {
   const json* p = nullptr;
   if (j.contains("pattern") && j["pattern"].is_string()) p = &j["pattern"];
   else if (j.contains("metrics") && j["metrics"].is_object() && j["metrics"].contains("pattern") &&
            j["metrics"]["pattern"].is_string()) p = &j["metrics"]["pattern"];
   if (!p) return "";
-  std::string pattern = p->get<std::string>();
-  if (pattern == "microburst" && j.contains("placement") && j["placement"] == "incast") pattern = "incast";
-  return pattern;
+  const std::string placement = j.contains("placement") && j["placement"].is_string() ? j["placement"].get<std::string>() : "";
+  return suite::metricFamilyOf(p->get<std::string>(), placement);
 }
 
 void flatten(const json& j, const std::string& prefix, std::map<std::string, double>& out) {
@@ -152,8 +164,17 @@ void flatten(const json& j, const std::string& prefix, std::map<std::string, dou
 }  // namespace
 
 const std::vector<MetricInfo>& metricRegistry() {
-  static const std::vector<MetricInfo> registry = build();
-  return registry;
+  // Rebuilt when the pattern registry changes; earlier builds stay alive for their holders.
+  static std::mutex mutex;
+  static std::vector<std::unique_ptr<const std::vector<MetricInfo>>> builds;
+  static uint64_t generation = 0;
+  std::lock_guard lock(mutex);
+  const uint64_t now = suite::patternRegistryGeneration();
+  if (builds.empty() || generation != now) {
+    builds.push_back(std::make_unique<const std::vector<MetricInfo>>(build()));
+    generation = now;
+  }
+  return *builds.back();
 }
 
 const MetricInfo* findMetric(std::string_view name) {
@@ -181,22 +202,36 @@ std::string nearestMetric(const std::string& name) {
   return model::nearestKey(name, known);
 }
 
+std::string metricPattern(const model::TestSpec& spec) { return suite::patternFor(spec)->metricFamily(); }
+
 std::string metricPattern(patterns::PatternKind kind, patterns::Placement placement, bool collective) {
-  if (collective) return "collective";
-  if (kind == patterns::PatternKind::kMicroburst && placement == patterns::Placement::kIncast) return "incast";
-  return std::string(patterns::toString(kind));
+  model::TestSpec spec;
+  spec.params.kind = kind;
+  spec.placement = placement;
+  if (collective) spec.collective = model::CollectiveSpec{};
+  return metricPattern(spec);
 }
 
 bool producedBy(const MetricInfo& m, std::string_view pattern) {
-  for (const auto& p : m.patterns) {
-    if (p == pattern) return true;
+  if (pattern == suite::kMetricProbe) return has(m.groups, suite::kMetricProbe);
+  for (const auto& p : suite::patternRegistry()) {
+    if (p->metricFamily() != pattern) continue;
+    if (has(m.groups, suite::kMetricCounters) || has(m.groups, pattern)) return true;
+    for (const auto& g : p->metricGroups()) {
+      if (has(m.groups, g)) return true;
+    }
   }
   return false;
 }
 
 std::string patternList(const MetricInfo& m) {
+  std::vector<std::string> families;
+  for (const auto& p : suite::patternRegistry()) {
+    if (!has(families, p->metricFamily()) && producedBy(m, p->metricFamily())) families.push_back(p->metricFamily());
+  }
+  if (has(m.groups, suite::kMetricProbe)) families.push_back("a test with a probe");
   std::string s;
-  for (const auto& p : m.patterns) s += (s.empty() ? "" : ", ") + (p == "probe" ? std::string("a test with a probe") : p);
+  for (const auto& f : families) s += (s.empty() ? "" : ", ") + f;
   return s;
 }
 

@@ -12,10 +12,14 @@
 // and `start_skew_us.max` are accepted aliases of `start_skew_us` (all three read that value;
 // for a `<=` limit it is the conservative reading).
 //
-// Patterns: a test's pattern for metric purposes is its kind (pingpong, stream, microburst),
-// or "incast" for a microburst test placed as incast (what `pattern: incast` loads to), or
-// "collective" for any collective test (all_reduce, all_to_all, ...). A
-// pingpong or stream test placed as incast keeps its kind's metrics.
+// Patterns: a test's pattern for metric purposes is its pattern's metric family
+// (harness/suite/pattern_plugin.h): pingpong, stream, microburst; "incast" for a microburst
+// test placed as incast (what `pattern: incast` loads to); "collective" for any collective
+// test (all_reduce, all_to_all, ...). A pingpong or stream test placed as incast keeps its
+// kind's metrics. Which metrics a family produces goes through the pattern registry: each
+// shared metric here belongs to metric groups (packets, flows, bursts, round_trips, probe,
+// counters) and each pattern names the groups it produces; a family's own metrics (the
+// collectives') come from its pattern (Pattern::ownMetrics()).
 #pragma once
 
 #include <map>
@@ -27,6 +31,7 @@
 
 #include "generators/patterns/pattern.h"
 #include "generators/patterns/placement.h"
+#include "harness/model/test_spec.h"
 
 namespace fabcheck::slo {
 
@@ -34,13 +39,14 @@ struct MetricInfo {
   std::string name;                   // canonical dotted name, e.g. "latency_us.p99"
   std::string unit;                   // "us", "Gbit/s", "packets"...; "" = dimensionless
   std::string meaning;                // one sentence
-  std::vector<std::string> patterns;  // which of pingpong, stream, microburst, incast produce it;
-                                      // "probe": any test with a latency-under-load probe
+  std::vector<std::string> groups;    // metric groups (pattern_plugin.h kMetric*) or the metric
+                                      // family that owns it; "probe": any test with a probe
   std::string condition;              // extra condition for it to exist ("" = always there)
   std::vector<std::string> aliases;   // other accepted spellings
 };
 
-// Every metric, in documentation order.
+// Every metric, in documentation order (the registered patterns' own metrics after the shared
+// ones, counters last). Rebuilt when the pattern registry changes.
 const std::vector<MetricInfo>& metricRegistry();
 
 // The metric with this name or alias; nullptr when unknown.
@@ -49,13 +55,15 @@ const MetricInfo* findMetric(std::string_view name);
 // The known name (or alias) nearest to an unknown one, or "" when none is close.
 std::string nearestMetric(const std::string& name);
 
-// "pingpong", "stream", "microburst" or "incast" (see the header comment).
-// A collective test (model::TestSpec::collective) is "collective" whatever its kind.
+// The spec's metric family (suite::patternFor(spec)->metricFamily()), see the header comment.
+std::string metricPattern(const model::TestSpec& spec);
+// The same for a spec of this kind and placement; `collective`: any collective ("collective").
 std::string metricPattern(patterns::PatternKind kind, patterns::Placement placement, bool collective = false);
 
+// Whether the metric family `pattern` (or "probe": a test with a probe) produces `m`.
 bool producedBy(const MetricInfo& m, std::string_view pattern);
 
-// "pingpong, stream" — the metric's patterns for messages.
+// "pingpong, stream" — the families that produce the metric (registry order), for messages.
 std::string patternList(const MetricInfo& m);
 
 // The flat canonical-name → value map of a test summary: summarizeTest()'s object (metrics

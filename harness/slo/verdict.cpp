@@ -98,7 +98,7 @@ std::vector<suite::Diagnostic> validateSlos(const suite::Suite& suite) {
   std::vector<suite::Diagnostic> out;
   for (const auto& test : suite.tests) {
     const Constants constants = constantsFor(suite, test);
-    const std::string pattern = metricPattern(test.spec.params.kind, test.spec.placement, test.spec.collective.has_value());
+    const std::string pattern = metricPattern(test.spec);
     for (const auto& slo : test.slos) {
       try {
         const SloExpression e = parseSlo(slo.expression, constants);

@@ -1,5 +1,6 @@
 #include "harness/suite/collective_loader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -7,17 +8,13 @@
 #include "generators/engine/collective_link.h"
 #include "generators/patterns/collective_params.h"
 #include "harness/model/units.h"
+#include "harness/suite/flow_loader.h"
 
 namespace fabcheck::suite::detail {
 
-const std::vector<std::string>& collectivePatterns() {
-  static const std::vector<std::string> names = {"all_reduce", "reduce_scatter", "all_gather", "all_to_all",
-                                                 "broadcast"};
-  return names;
-}
-
-const std::vector<std::string>& collectiveKeys() {
-  static const std::vector<std::string> keys = {"algorithm", "chunk",  "channels", "ranks_per_node",  "root",
+const std::vector<std::string>& collectivePatternKeys() {
+  static const std::vector<std::string> keys = {"size", "iterations", "warmup_iterations", "payload_check", "rate",
+                                                "algorithm", "chunk", "channels", "ranks_per_node", "root",
                                                 "message_size", "window", "timeout", "step_timeout", "straggler_ratio"};
   return keys;
 }
@@ -29,7 +26,7 @@ using patterns::CollectiveKind;
 
 constexpr int64_t kMaxIterations = int64_t{1} << 40;
 using engine::kCollectiveHeaderBytes;            // WireHeader + collective header, per message
-constexpr uint64_t kMaxMessageBytes = 64u << 20; // engine/collective_executor.cpp's bound (non-UDP transports)
+constexpr uint64_t kMaxMessageBytes = 64u << 20; // engine/collective_executor.cpp's bound (any transport)
 
 // Keys of the flow patterns, and why each does not apply to a collective.
 struct NotHere {
@@ -47,6 +44,7 @@ constexpr NotHere kFlowOnlyKeys[] = {
     {"warmup", "collectives warm up by iterations; use warmup_iterations"},
     {"reply_timeout", "pingpong only; a collective's waits are bounded by timeout and step_timeout"},
     {"seed", "only placement permutation uses a seed; a collective's ranks are its agents in order"},
+    {"outlier_ratio", "only placement matrix has outlier pairs; this test's pattern is "},  // + the kind
 };
 
 // The algorithm names `kind` accepts, as a list for messages.
@@ -108,23 +106,18 @@ std::optional<std::vector<uint64_t>> sizes(SuiteReader& r, const Val& v) {
 
 }  // namespace
 
-void collectiveKeyNotHere(SuiteReader& r, const TestKeys& keys, const std::string& pattern) {
-  for (const auto& k : collectiveKeys()) {
-    if (!keys.isOwn(k)) continue;
-    const Val& v = keys.own.at(k);
-    r.error(v, k + quoted(v) + ": only collective tests (all_reduce, reduce_scatter, all_gather, all_to_all, "
-                               "broadcast) take " + k + "; this test's pattern is " + pattern);
+std::string collectiveKeyNotHere(const std::string& key, CollectiveKind kind) {
+  for (const auto& [k, why] : kFlowOnlyKeys) {
+    if (key == k) return key == "outlier_ratio" ? why + std::string(patterns::toString(kind)) : why;
   }
+  return "";
 }
 
-void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, CollectiveKind kind,
-                    double line_rate_gbps, SuiteTest& t) {
-  const size_t errors_before = r.diags.size();
-  const std::string kind_name(patterns::toString(kind));
-  for (const auto& [k, why] : kFlowOnlyKeys) {
-    if (keys.isOwn(k)) r.error(keys.own.at(k), k + quoted(keys.own.at(k)) + ": " + why);
-  }
-  model::CollectiveSpec c;
+namespace {
+
+// algorithm (the kind's default unless the test names one it runs), sizes, iterations,
+// warmup_iterations, payload_check, chunk, channels, ranks_per_node.
+void scheduleKeys(SuiteReader& r, const TestKeys& keys, CollectiveKind kind, model::CollectiveSpec& c) {
   auto& p = c.params;
   p.kind = kind;
   p.algorithm = patterns::defaultAlgorithm(kind);
@@ -135,13 +128,12 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
       if (patterns::supports(kind, a)) {
         p.algorithm = a;
       } else if (keys.isOwn("algorithm")) {  // a default for other kinds leaves this kind's default
-        r.error(*v, "algorithm" + quoted(*v) + ": pattern " + kind_name + " does not run it; expected one of " +
-                        algorithmsOf(kind));
+        r.error(*v, "algorithm" + quoted(*v) + ": pattern " + std::string(patterns::toString(kind)) +
+                        " does not run it; expected one of " + algorithmsOf(kind));
       }
     }
   }
-  const Val* size = keys.get("size");
-  if (size) {
+  if (const Val* size = keys.get("size")) {
     if (auto s = sizes(r, *size)) c.sizes = *s;
   }
   if (c.sizes.empty()) c.sizes = {p.size_bytes};
@@ -168,15 +160,20 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   if (auto* v = keys.get("ranks_per_node")) {
     if (auto x = r.integer(*v, "ranks_per_node", 1, 100000)) p.ranks_per_node = static_cast<uint32_t>(*x);
   }
+}
+
+// root (broadcast only) and rate (bits per second only). Returns the root's value, if read.
+const Val* rootAndRate(SuiteReader& r, const TestKeys& keys, double line_rate_gbps, model::CollectiveSpec& c) {
+  auto& p = c.params;
   const Val* root = nullptr;
-  if (kind == CollectiveKind::kBroadcast) {
+  if (p.kind == CollectiveKind::kBroadcast) {
     root = keys.get("root");
     if (root) {
       if (auto x = r.integer(*root, "root", 0, 99999)) p.root = static_cast<uint32_t>(*x);
     }
   } else if (keys.isOwn("root")) {
     r.error(keys.own.at("root"), "root" + quoted(keys.own.at("root")) + ": only broadcast has a root; this test's pattern is " +
-                                     kind_name);
+                                     std::string(patterns::toString(p.kind)));
   }
   if (auto* v = keys.get("rate")) {
     patterns::PatternParams rp;
@@ -191,7 +188,12 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
       }
     }
   }
-  const uint64_t max_message = t.spec.transport == "udp" ? 65507 : kMaxMessageBytes;
+  return root;
+}
+
+// message_size (bounded by the transport's largest message and the executor's) and window.
+void messageKeys(SuiteReader& r, const TestKeys& keys, const std::string& transport, model::CollectiveSpec& c) {
+  const uint64_t max_message = std::min<uint64_t>(maxMessageBytes(transport).value_or(kMaxMessageBytes), kMaxMessageBytes);
   const Val* message = keys.get("message_size");
   bool message_ok = true;
   if (message) {
@@ -200,7 +202,7 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
       if (*x <= kCollectiveHeaderBytes || *x > max_message) {
         r.error(*message, "message_size" + quoted(*message) + ": expected more than " +
                               std::to_string(kCollectiveHeaderBytes) + " bytes (the headers) and at most " +
-                              std::to_string(max_message) + " bytes (transport " + t.spec.transport + ")");
+                              std::to_string(max_message) + " bytes (transport " + transport + ")");
       } else {
         c.message_bytes = static_cast<uint32_t>(*x);
         message_ok = true;
@@ -230,6 +232,10 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
                             model::formatBytes(2 * uint64_t{c.message_bytes}));
     }
   }
+}
+
+// straggler_ratio, timeout, step_timeout.
+void boundKeys(SuiteReader& r, const TestKeys& keys, model::CollectiveSpec& c) {
   if (auto* v = keys.get("straggler_ratio")) {
     if (auto x = r.number(*v, "straggler_ratio")) {
       if (*x >= 1) r.error(*v, "straggler_ratio" + quoted(*v) + ": expected a number above 0 and below 1");
@@ -242,31 +248,46 @@ void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, Coll
   if (auto* v = keys.get("step_timeout")) {
     if (auto x = r.unit(*v, "step_timeout", "a duration like 10s", model::parseDurationNs)) c.step_timeout_ns = *x;
   }
-  // With a known number of ranks, what the controller would refuse at run time is refused now.
-  const int n = t.participants.count;
-  if (n > 0 && r.diags.size() == errors_before) {
-    if (root && p.root >= static_cast<uint32_t>(n)) {
-      r.error(*root, "root" + quoted(*root) + ": expected a rank below the test's " + std::to_string(n) + " agents");
-    } else {
-      for (const uint64_t s : c.sizes) {
-        patterns::CollectiveParams q = p;
-        q.size_bytes = s;
-        q.size_bytes = patterns::fitSizeToRanks(q, n);
-        try {
-          patterns::validate(q, n);
-        } catch (const ConfigError& e) {
-          const Val* agents = keys.get("agents");
-          if (size) {
-            r.error(*size, "size" + quoted(*size) + " with " + std::to_string(n) + " agents: " + e.what());
-          } else {
-            r.error(agents ? *agents : entry, "agents '" + std::to_string(n) + "' with the default size " +
-                                                  model::formatBytes(s) + ": " + e.what() + "; set size");
-          }
-          break;
-        }
+}
+
+// With a known number of ranks, what the controller would refuse at run time is refused now.
+void checkRanks(SuiteReader& r, const Val& entry, const TestKeys& keys, const Val* root, int n,
+                const model::CollectiveSpec& c) {
+  if (root && c.params.root >= static_cast<uint32_t>(n)) {
+    r.error(*root, "root" + quoted(*root) + ": expected a rank below the test's " + std::to_string(n) + " agents");
+    return;
+  }
+  const Val* size = keys.get("size");
+  for (const uint64_t s : c.sizes) {
+    patterns::CollectiveParams q = c.params;
+    q.size_bytes = s;
+    q.size_bytes = patterns::fitSizeToRanks(q, n);
+    try {
+      patterns::validate(q, n);
+    } catch (const ConfigError& e) {
+      const Val* agents = keys.get("agents");
+      if (size) {
+        r.error(*size, "size" + quoted(*size) + " with " + std::to_string(n) + " agents: " + e.what());
+      } else {
+        r.error(agents ? *agents : entry, "agents '" + std::to_string(n) + "' with the default size " +
+                                              model::formatBytes(s) + ": " + e.what() + "; set size");
       }
+      return;
     }
   }
+}
+
+}  // namespace
+
+void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, CollectiveKind kind,
+                    double line_rate_gbps, size_t errors_before, SuiteTest& t) {
+  model::CollectiveSpec c;
+  scheduleKeys(r, keys, kind, c);
+  const Val* root = rootAndRate(r, keys, line_rate_gbps, c);
+  messageKeys(r, keys, t.spec.transport, c);
+  boundKeys(r, keys, c);
+  const int n = t.participants.count;
+  if (n > 0 && r.diags.size() == errors_before) checkRanks(r, entry, keys, root, n, c);
   t.spec.collective = c;
 }
 

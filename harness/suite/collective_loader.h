@@ -5,10 +5,11 @@
 // Contract:
 // - Every bad value is one Diagnostic at its position (suite_reader.h), never an exception.
 // - Only a key the test sets itself is checked for whether it applies: a key of the flow
-//   patterns (placement, flows, duration...) on a collective test is an error, and so is a
-//   collective key on another pattern (collectiveKeyNotHere); from `defaults:` such keys are
-//   ignored, so one defaults section serves both kinds of test. The same holds for `root`
-//   (broadcast only), an `algorithm` the kind does not implement and a packet rate (pps).
+//   patterns (placement, flows, duration...) on a collective test is an error (the loader's
+//   foreign-key check, with collectiveKeyNotHere's reasons), and so is a collective key on
+//   another pattern; from `defaults:` such keys are ignored, so one defaults section serves
+//   both kinds of test. The same holds for `root` (broadcast only), an `algorithm` the kind
+//   does not implement and a packet rate (pps).
 // - Sizes are S in bytes (units converted here); `size` is one size or a sweep
 //   "min:max:factor" (min and max with units, factor a whole number >= 2).
 // - When the test's agent count is known (`agents: N`), patterns::validate runs for every size
@@ -24,17 +25,18 @@
 
 namespace fabcheck::suite::detail {
 
-// The pattern names of the collectives: all_reduce, reduce_scatter, all_gather, all_to_all, broadcast.
-const std::vector<std::string>& collectivePatterns();
-// Keys only a collective test takes.
-const std::vector<std::string>& collectiveKeys();
+// The keys a collective test reads besides the common test keys (its own and size,
+// iterations, warmup_iterations, payload_check, rate).
+const std::vector<std::string>& collectivePatternKeys();
+
+// Why a flow pattern's key does not apply to a collective of `kind` (Pattern::keyNotHere);
+// "" for a key it has no reason for.
+std::string collectiveKeyNotHere(const std::string& key, patterns::CollectiveKind kind);
 
 // Reads the collective keys of `keys` into t.spec.collective. t.spec.transport and
-// t.participants must be read already (message_size's bound and validation depend on them).
+// t.participants must be read already (message_size's bound and validation depend on them);
+// validation with the agents runs only when no diagnostic came after `errors_before`.
 void loadCollective(SuiteReader& r, const Val& entry, const TestKeys& keys, patterns::CollectiveKind kind,
-                    double line_rate_gbps, SuiteTest& t);
-
-// For a test of another pattern: reports every collective key the test sets itself.
-void collectiveKeyNotHere(SuiteReader& r, const TestKeys& keys, const std::string& pattern);
+                    double line_rate_gbps, size_t errors_before, SuiteTest& t);
 
 }  // namespace fabcheck::suite::detail

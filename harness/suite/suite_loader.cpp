@@ -12,9 +12,11 @@
 #include <sstream>
 #include <tuple>
 
-#include "harness/suite/collective_loader.h"
-#include "harness/suite/suite_reader.h"
 #include "harness/model/units.h"
+#include "harness/suite/flow_loader.h"
+#include "harness/suite/pattern_registry.h"
+#include "harness/suite/probe_loader.h"
+#include "harness/suite/suite_reader.h"
 
 namespace fabcheck::suite {
 
@@ -54,39 +56,43 @@ const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "def
 const std::vector<std::string> kSiteKeys = {"fabric", "defaults"};
 const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
                                               "gso", "gro"};
-// Keys a test may set (and `defaults:` may give every test, but detail::kNotDefaults);
-// detail::collectiveKeys() are added to them.
-const std::vector<std::string> kFlowTestKeys = {
-    "name",     "description", "pattern",    "placement", "participants", "agents",           "fan_in",
-    "size",     "flows",       "bidirectional", "rate",   "burst",        "burst_interval",   "duration",
-    "iterations", "warmup",    "warmup_iterations", "payload_check", "reply_timeout", "seed", "transport",
-    "dscp",     "ecn",         "interface",  "gso",       "gro",          "probe",            "outlier_ratio", "slos"};
-// (Functions, not globals: they combine lists of another translation unit.)
-const std::vector<std::string>& testKeys() {
-  static const std::vector<std::string> keys = [] {
-    auto k = kFlowTestKeys;
-    k.insert(k.end(), detail::collectiveKeys().begin(), detail::collectiveKeys().end());
-    return k;
-  }();
-  return keys;
+// Keys every test may set whatever its pattern (and `defaults:` may give every test, but
+// detail::kNotDefaults); each pattern adds its own (Pattern::keys(), pattern_registry.h).
+const std::vector<std::string> kCommonTestKeys = {"name", "description", "pattern", "participants", "agents",
+                                                  "transport", "dscp", "ecn", "interface", "gso",
+                                                  "gro", "probe", "slos"};
+// The common keys, then every registered pattern's in registry order.
+std::vector<std::string> testKeys() {
+  auto k = kCommonTestKeys;
+  for (const auto& p : patternRegistry()) {
+    for (const auto& key : p->keys()) {
+      if (std::find(k.begin(), k.end(), key) == k.end()) k.push_back(key);
+    }
+  }
+  return k;
 }
-const std::vector<std::string> kFlowPatterns = {"pingpong", "stream", "microburst", "incast"};
-const std::vector<std::string>& patternNames() {
-  static const std::vector<std::string> names = [] {
-    auto n = kFlowPatterns;
-    n.insert(n.end(), detail::collectivePatterns().begin(), detail::collectivePatterns().end());
-    return n;
-  }();
+bool isCommonKey(const std::string& key) {
+  return std::find(kCommonTestKeys.begin(), kCommonTestKeys.end(), key) != kCommonTestKeys.end();
+}
+std::vector<std::string> patternNames() {
+  std::vector<std::string> names;
+  for (const auto& p : patternRegistry()) names.push_back(p->name());
   return names;
 }
-std::string patternList() {
-  std::string list;
-  for (const auto& n : patternNames()) list += (list.empty() ? "" : ", ") + n;
-  return list;
+// "collective tests (all_reduce, ...)" when every pattern taking a key is of one metric family
+// that is none of them; else "tests of pattern a, b".
+std::string takersText(const std::vector<std::string>& takers) {
+  std::string list, family;
+  bool one_family = !takers.empty();
+  for (const auto& name : takers) {
+    list += (list.empty() ? "" : ", ") + name;
+    const auto p = findPattern(name);
+    const std::string f = p ? p->metricFamily() : name;
+    if (family.empty()) family = f;
+    one_family = one_family && f == family && f != name;
+  }
+  return one_family ? family + " tests (" + list + ")" : "tests of pattern " + list;
 }
-// A latency-under-load probe (model::ProbeSpec).
-const std::vector<std::string> kProbeKeys = {"size", "dscp", "between", "idle_duration", "reply_timeout",
-                                             "warmup_iterations"};
 
 class Loader : public detail::SuiteReader {
  public:
@@ -156,9 +162,34 @@ class Loader : public detail::SuiteReader {
     t.pos = posOf(entry);
     const size_t errors_before = diags.size();
     const TestKeys keys{own, defaults};
-    auto get = [&](const std::string& k) { return keys.get(k); };
+    nameKeys(entry, what, keys, names, t);
+    const PatternPtr pattern = patternKey(entry, what, keys);
+    if (auto* v = keys.get("participants")) participants(*v, t.participants);
+    if (auto* v = keys.get("agents")) {
+      if (auto x = integer(*v, "agents", 2, 100000)) t.participants.count = static_cast<int>(*x);
+    }
+    transportKeys(keys, fab, t);
+    const PatternKeys in{*this, entry, keys, fab, diags.size()};
+    if (pattern) {
+      t.spec.pattern = pattern->name();
+      foreignKeys(*pattern, keys);
+      pattern->load(in, t);
+    } else {
+      detail::loadFlowKeys(*this, std::nullopt, false, keys, fab, t);  // an unknown pattern: its keys' own errors
+    }
+    if (auto* v = keys.get("probe")) detail::loadProbe(*this, *v, pattern.get(), t);
+    if (auto* v = keys.get("slos")) slos(*v, t);
+    if (t.participants.count > 0 && t.participants.count < 2) {
+      error(entry, what + ": a test needs at least 2 agents");
+    }
+    // Cross-field checks, only when every value parsed (else they would repeat those errors).
+    if (pattern && diags.size() == errors_before) pattern->check(in, t);
+    suite.tests.push_back(std::move(t));
+  }
 
-    if (auto* v = get("name")) {
+  void nameKeys(const Val& entry, const std::string& what, const TestKeys& keys, std::set<std::string>& names,
+                SuiteTest& t) {
+    if (auto* v = keys.get("name")) {
       if (auto s = text(*v, "name")) {
         t.spec.name = *s;
         if (!names.insert(*s).second) error(*v, "test name '" + *s + "' is used by an earlier test; names must be unique");
@@ -166,26 +197,27 @@ class Loader : public detail::SuiteReader {
     } else {
       error(entry, what + " has no name; every test needs a unique name");
     }
-    if (auto* v = get("description")) {
+    if (auto* v = keys.get("description")) {
       if (auto s = text(*v, "description")) t.description = *s;
     }
-    std::optional<std::string> pattern;
-    if (auto* v = get("pattern")) {
-      pattern = oneOf(*v, "pattern", patternNames(), true);
-    } else {
-      error(entry, what + " has no pattern; expected one of " + patternList());
+  }
+
+  // The test's pattern from the registry; nullptr (with a diagnostic) when missing or unknown.
+  PatternPtr patternKey(const Val& entry, const std::string& what, const TestKeys& keys) {
+    if (auto* v = keys.get("pattern")) {
+      if (auto s = oneOf(*v, "pattern", patternNames(), true)) return findPattern(*s);
+      return nullptr;
     }
-    const bool collective =
-        pattern && std::find(kFlowPatterns.begin(), kFlowPatterns.end(), *pattern) == kFlowPatterns.end();
-    if (auto* v = get("participants")) participants(*v, t.participants);
-    if (auto* v = get("agents")) {
-      if (auto x = integer(*v, "agents", 2, 100000)) t.participants.count = static_cast<int>(*x);
-    }
-    // Fabric settings, per test when given.
+    error(entry, what + " has no pattern; expected one of " + patternNameList());
+    return nullptr;
+  }
+
+  // Fabric settings, per test when given, and gso/gro.
+  void transportKeys(const TestKeys& keys, const Fabric& fab, SuiteTest& t) {
     Fabric f = fab;
     std::map<std::string, Val> fabric_keys;
     for (const char* k : {"transport", "dscp", "ecn", "interface"}) {
-      if (const Val* v = get(k)) fabric_keys[k] = *v;
+      if (const Val* v = keys.get(k)) fabric_keys[k] = *v;
     }
     fabric(fabric_keys, f);
     t.spec.transport = f.transport;
@@ -193,224 +225,35 @@ class Loader : public detail::SuiteReader {
     t.spec.transport_options.ecn = f.ecn;
     t.spec.transport_options.bind_interface = f.interface;
     for (const char* k : {"gso", "gro"}) {
-      if (const Val* v = get(k)) {
+      if (const Val* v = keys.get(k)) {
         if (auto x = boolean(*v, k)) (std::string(k) == "gso" ? t.spec.transport_options.segmentation : t.spec.transport_options.coalescing) = *x;
       }
     }
-    bool placement_known = true;
-    if (collective) {
-      detail::loadCollective(*this, entry, keys, patterns::parseCollectiveKind(*pattern, "pattern"),
-                             fab.line_rate_gbps, t);
-    } else {
-      if (pattern) detail::collectiveKeyNotHere(*this, keys, *pattern);
-      placement_known = flowKeys(pattern, keys, fab, t);
-    }
-    if (auto* v = get("outlier_ratio")) {
-      if (collective || t.spec.placement != patterns::Placement::kMatrix) {
-        if (keys.isOwn("outlier_ratio") && pattern && placement_known) {
-          error(*v, "outlier_ratio" + quoted(*v) + ": only placement matrix has outlier pairs; this test's " +
-                        (collective ? "pattern is " + *pattern
-                                    : "placement is " + std::string(patterns::toString(t.spec.placement))));
-        }
-      } else if (auto x = number(*v, "outlier_ratio")) {
-        if (*x > 1) error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");
-        else t.spec.outlier_ratio = *x;
-      }
-    }
-    if (auto* v = get("probe")) probe(*v, t);
-    if (auto* v = get("slos")) {
-      if (!v->node.IsSequence()) {
-        error(*v, "slos is " + describe(v->node) + "; expected a list of expressions like 'loss_ratio == 0'");
-      } else {
-        for (const auto& s : v->node) {
-          const Val sv{s, v->file};
-          if (auto e = text(sv, "slo")) t.slos.push_back({*e, posOf(sv)});
-        }
-      }
-    }
-    if (t.participants.count > 0 && t.participants.count < 2) {
-      error(entry, what + ": a test needs at least 2 agents");
-    }
-    // Cross-field checks, only when every value parsed (else they would repeat those errors).
-    // A collective's run through patterns::validate in loadCollective.
-    if (!collective && diags.size() == errors_before) validateFlows(entry, keys, t);
-    suite.tests.push_back(std::move(t));
   }
 
-  // The keys of the flow patterns (pingpong, stream, microburst, incast) into t.spec.params and
-  // t.spec.placement. Returns false when the placement is unknown (its key was refused).
-  bool flowKeys(const std::optional<std::string>& pattern, const TestKeys& keys, const Fabric& fab, SuiteTest& t) {
-    auto get = [&](const std::string& k) { return keys.get(k); };
-    auto& p = t.spec.params;
-    const bool incast_pattern = pattern == "incast";
-    if (pattern) p.kind = patterns::parsePatternKind(incast_pattern ? "microburst" : *pattern, "pattern");
-    bool placement_known = true;
-    t.spec.placement = incast_pattern ? patterns::Placement::kIncast : patterns::Placement::kPairs;
-    if (auto* v = get("placement")) {
-      placement_known = false;
-      if (auto s = oneOf(*v, "placement", {"pairs", "ring", "permutation", "incast", "matrix"})) {
-        t.spec.placement = patterns::parsePlacement(*s, "placement");
-        placement_known = true;
-        if (incast_pattern && t.spec.placement != patterns::Placement::kIncast) {
-          error(*v, "placement '" + *s + "': pattern incast is always placed as incast (M senders -> 1 receiver)");
-        }
+  // Every key the test sets itself that its pattern does not take (one from `defaults:` is ignored).
+  void foreignKeys(const Pattern& pattern, const TestKeys& keys) {
+    const auto mine = pattern.keys();
+    for (const auto& k : testKeys()) {
+      if (!keys.isOwn(k) || isCommonKey(k) || std::find(mine.begin(), mine.end(), k) != mine.end()) continue;
+      const Val& v = keys.own.at(k);
+      std::string why = pattern.keyNotHere(k);
+      if (why.empty()) {
+        why = "only " + takersText(patternsTaking(k)) + " take " + k + "; this test's pattern is " + pattern.name();
       }
-    }
-    if (auto* v = get("fan_in")) {
-      if (t.spec.placement != patterns::Placement::kIncast) {
-        error(*v, "fan_in: only incast tests have a fan-in (set pattern: incast or placement: incast)");
-      } else if (keys.isOwn("agents") || (!keys.isOwn("fan_in") && keys.defaults.count("agents"))) {
-        error(*v, "fan_in: give either agents or fan_in (fan_in N runs N senders and 1 receiver)");
-      } else if (auto x = integer(*v, "fan_in", 1, 99999)) {
-        t.participants.count = static_cast<int>(*x) + 1;
-      }
-    }
-    if (auto* v = get("size")) {
-      if (auto x = unit(*v, "size", "a size like 1400 or 64KiB", model::parseSize)) {
-        if (*x > UINT32_MAX) {
-          error(*v, "size '" + v->node.Scalar() + "': above the largest message of 4 GiB");
-        } else {
-          p.size_bytes = static_cast<uint32_t>(*x);
-        }
-      }
-    }
-    if (auto* v = get("flows")) {
-      if (auto x = integer(*v, "flows", 1, 4096)) p.flows = static_cast<uint32_t>(*x);
-    }
-    if (auto* v = get("bidirectional")) {
-      if (auto x = boolean(*v, "bidirectional")) p.bidirectional = *x;
-    }
-    if (auto* v = get("rate")) rate(*v, fab.line_rate_gbps, p);
-    if (auto* v = get("burst")) {
-      if (auto x = unit(*v, "burst", "a size like 64KiB", model::parseSize)) p.burst_bytes = *x;
-    }
-    if (auto* v = get("burst_interval")) {
-      if (auto x = unit(*v, "burst_interval", "a duration like 1ms", model::parseDurationNs)) p.burst_interval_ns = *x;
-    }
-    const Val* duration = get("duration");
-    const Val* iterations = get("iterations");
-    if (duration && iterations) {
-      // A test's own choice overrides the other one from defaults.
-      if (keys.isOwn("duration") && !keys.isOwn("iterations")) iterations = nullptr;
-      else if (keys.isOwn("iterations") && !keys.isOwn("duration")) duration = nullptr;
-      else error(*iterations, "iterations: give either duration or iterations, not both");
-    }
-    if (duration) {
-      if (auto x = unit(*duration, "duration", "a duration like 10s", model::parseDurationNs)) p.duration_ns = *x;
-    }
-    if (iterations) {
-      if (auto x = integer(*iterations, "iterations", 1, int64_t{1} << 40)) p.iterations = static_cast<uint64_t>(*x);
-    }
-    if (!duration && !iterations) p.duration_ns = p.kind == patterns::PatternKind::kPingpong ? 0 : 5'000'000'000;
-    if (!duration && !iterations && p.kind == patterns::PatternKind::kPingpong) p.iterations = 10'000;
-    if (auto* v = get("warmup")) {
-      if (auto x = unit(*v, "warmup", "a duration like 500ms", model::parseDurationNs)) p.warmup_ns = *x;
-    }
-    if (auto* v = get("warmup_iterations")) {
-      if (auto x = integer(*v, "warmup_iterations", 1, int64_t{1} << 40)) p.warmup_iterations = static_cast<uint64_t>(*x);
-    }
-    if (auto* v = get("payload_check")) {
-      if (auto x = boolean(*v, "payload_check")) p.payload_check = *x;
-    }
-    if (auto* v = get("reply_timeout")) {
-      if (auto x = unit(*v, "reply_timeout", "a duration like 100ms", model::parseDurationNs)) p.reply_timeout_ns = *x;
-    }
-    if (auto* v = get("seed")) {
-      if (auto x = integer(*v, "seed", 0, UINT32_MAX)) t.spec.seed = static_cast<uint32_t>(*x);
-    }
-    return placement_known;
-  }
-
-  // patterns::validate over a flow test's parameters; its error keeps the key's position.
-  void validateFlows(const Val& entry, const TestKeys& keys, const SuiteTest& t) {
-    // A key as validate() should name it: with its position when the suite gives it.
-    auto where = [&](const std::string& k) {
-      const Val* v = keys.get(k);
-      return v ? posOf(*v).str() + ": " + k : k;
-    };
-    try {
-      patterns::ParamNames n{where("size"),     where("flows"),    where("rate"),      where("burst"),
-                             where("burst_interval"), where("duration"), where("iterations")};
-      patterns::validate(t.spec.params, t.spec.transport == "udp" ? 65507 : 1u << 30, t.spec.transport, n);
-    } catch (const ConfigError& e) {
-      const std::string m = e.what();
-      // validate() names the key with its position ("file:l:c: size 70000: ..."); keep that.
-      const auto colon = m.find(": ");
-      Diagnostic d{t.pos, m};
-      if (m.rfind(*entry.file + ":", 0) == 0 && colon != std::string::npos) {
-        std::stringstream ps(m.substr(0, colon));
-        std::string file, line, col;
-        std::getline(ps, file, ':');
-        std::getline(ps, line, ':');
-        std::getline(ps, col, ':');
-        try {
-          d = {{file, std::stoi(line), std::stoi(col)}, m.substr(colon + 2)};
-        } catch (const std::exception&) {
-        }
-      }
-      diags.push_back(d);
+      error(v, k + quoted(v) + ": " + why);
     }
   }
 
-  // `probe:` — a pingpong probe while the test's own flows load the fabric.
-  void probe(const Val& v, SuiteTest& t) {
-    auto e = entries(v, kProbeKeys, "probe");
-    if (!v.node.IsMap()) return;
-    if (t.spec.collective && t.spec.collective->sweep().size() > 1) {
-      error(v, "probe: a sweep runs several rounds (one per size, " + std::to_string(t.spec.collective->sweep().size()) +
-                   " here); a probe needs a single round (give one size)");
+  void slos(const Val& v, SuiteTest& t) {
+    if (!v.node.IsSequence()) {
+      error(v, "slos is " + describe(v.node) + "; expected a list of expressions like 'loss_ratio == 0'");
       return;
     }
-    if (!t.spec.collective && t.spec.params.kind == patterns::PatternKind::kPingpong) {
-      error(v, "probe: a probe measures latency under load; this test's pattern pingpong makes no load (use stream, microburst or incast)");
-      return;
+    for (const auto& s : v.node) {
+      const Val sv{s, v.file};
+      if (auto e = text(sv, "slo")) t.slos.push_back({*e, posOf(sv)});
     }
-    if (!t.spec.collective && t.spec.placement == patterns::Placement::kMatrix) {
-      error(v, "probe: placement matrix runs in several rounds; a probe needs a placement that runs once (pairs, ring, permutation, incast)");
-      return;
-    }
-    model::ProbeSpec pr;
-    pr.params.kind = patterns::PatternKind::kPingpong;
-    pr.params.size_bytes = 64;
-    pr.params.warmup_iterations = 10;
-    if (e.count("size")) {
-      if (auto x = unit(e.at("size"), "probe.size", "a size like 64 or 1KiB", model::parseSize)) {
-        if (*x < 32 || *x > 65507) error(e.at("size"), "probe.size '" + e.at("size").node.Scalar() + "': expected 32 to 65507 bytes");
-        else pr.params.size_bytes = static_cast<uint32_t>(*x);
-      }
-    }
-    if (e.count("dscp")) {
-      if (auto x = integer(e.at("dscp"), "probe.dscp", 0, 63)) pr.dscp = static_cast<int>(*x);
-    }
-    if (e.count("between")) {
-      const Val& b = e.at("between");
-      if (!b.node.IsSequence() || b.node.size() != 2) {
-        error(b, "probe.between is " + describe(b.node) + "; expected two positions of the test's agents, like [0, 1]");
-      } else {
-        auto from = integer(Val{b.node[0], b.file}, "probe.between[0]", 0, 100000);
-        auto to = integer(Val{b.node[1], b.file}, "probe.between[1]", 0, 100000);
-        if (from && to && *from == *to) error(b, "probe.between: the two positions must differ");
-        if (from) pr.from = static_cast<int>(*from);
-        if (to) pr.to = static_cast<int>(*to);
-      }
-    }
-    if (e.count("idle_duration")) {
-      if (auto x = unit(e.at("idle_duration"), "probe.idle_duration", "a duration like 1s", model::parseDurationNs)) {
-        if (*x <= 0) error(e.at("idle_duration"), "probe.idle_duration: expected a duration above 0");
-        else pr.idle_duration_ns = *x;
-      }
-    }
-    if (e.count("reply_timeout")) {
-      if (auto x = unit(e.at("reply_timeout"), "probe.reply_timeout", "a duration like 100ms", model::parseDurationNs)) {
-        pr.params.reply_timeout_ns = *x;
-      }
-    }
-    if (e.count("warmup_iterations")) {
-      if (auto x = integer(e.at("warmup_iterations"), "probe.warmup_iterations", 0, int64_t{1} << 40)) {
-        pr.params.warmup_iterations = static_cast<uint64_t>(*x);
-      }
-    }
-    t.spec.probe = pr;
   }
 
   // Parses one file's text; a syntax error becomes a diagnostic.

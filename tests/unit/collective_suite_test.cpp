@@ -186,9 +186,13 @@ TEST(CollectiveSuite, BadCollectiveValuesSayWhatWasExpected) {
             "(transport udp)");
   EXPECT_EQ(errorOf("all_reduce", "    message_size: 8KiB\n    window: 8KiB\n"),
             "s.yaml:6:13: window '8KiB': expected at least 2 × message_size (16 KiB)");
-  EXPECT_EQ(errorOf("all_reduce", "    transport: loop\n    message_size: 2000KiB\n"),
+  EXPECT_EQ(errorOf("all_reduce", "    transport: verbs\n    message_size: 2000KiB\n"),
             "s.yaml:6:19: message_size '2000KiB': the default window of 2 MiB holds fewer than 2 messages; set "
             "window to at least 4000 KiB");
+  // The bound is the transport's largest message (transport::transportKindProperties): loop's is 1 MiB.
+  EXPECT_EQ(errorOf("all_reduce", "    transport: loop\n    message_size: 2000KiB\n"),
+            "s.yaml:6:19: message_size '2000KiB': expected more than 48 bytes (the headers) and at most 1048576 bytes "
+            "(transport loop)");
   EXPECT_EQ(errorOf("all_reduce", "    straggler_ratio: 1\n"),
             "s.yaml:5:22: straggler_ratio '1': expected a number above 0 and below 1");
   EXPECT_EQ(errorOf("all_reduce", "    straggler_ratio: 0\n"), "s.yaml:5:22: straggler_ratio '0': expected a positive number");

@@ -1,0 +1,42 @@
+// The counter-source table (counter_source_registry.h): one row per source.
+#include "harness/counters/counter_source_registry.h"
+
+#include "generators/core/errors.h"
+#include "harness/counters/ethtool_counter_source.h"
+#include "harness/counters/infiniband_counter_source.h"
+#include "harness/counters/netdev_counter_source.h"
+#include "harness/counters/qdisc_counter_source.h"
+#include "harness/counters/snmp_counter_source.h"
+
+namespace fabcheck::counters {
+
+const std::vector<CounterSourceInfo>& counterSourceRegistry() {
+  static const std::vector<CounterSourceInfo> kSources = {
+      {"netdev", "the kernel's per-interface statistics (/sys/class/net/*/statistics), loopback excluded", true,
+       [] { return std::make_unique<NetdevCounterSource>(NetdevSourceOptions{}); }},
+      // /proc/self/net: the namespace of this process (an agent inside `ip netns exec` reads its own).
+      {"snmp", "the network namespace's UDP/TCP counters (/proc/self/net/snmp and snmp6)", true,
+       [] {
+         return std::make_unique<SnmpCounterSource>(
+             SnmpSourceOptions{.snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6"});
+       }},
+      {"infiniband", "RDMA port counters and hw_counters (/sys/class/infiniband); empty without RDMA devices", true,
+       [] { return std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{}); }},
+      {"ethtool", "NIC driver statistics (`ethtool -S`, per-priority PFC); empty without ethtool or NIC statistics",
+       true, [] { return std::make_unique<EthtoolCounterSource>(EthtoolSourceOptions{}); }},
+      {"qdisc", "queueing-discipline statistics (`tc -s -j qdisc show`): the emulated fabric's switch ports", false,
+       [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},
+  };
+  return kSources;
+}
+
+std::unique_ptr<CounterSource> createCounterSource(std::string_view name) {
+  std::string known;
+  for (const auto& s : counterSourceRegistry()) {
+    if (s.name == name) return s.create();
+    known += (known.empty() ? "" : ", ") + s.name;
+  }
+  throw ConfigError("unknown counter source '" + std::string(name) + "'; expected one of " + known);
+}
+
+}  // namespace fabcheck::counters
