@@ -41,7 +41,7 @@ po::options_description runOptions(const RunSettings& defaults) {
   po::options_description o("options");
   o.add_options()
       ("help,h", "print this help")
-      ("launcher", po::value<std::string>()->default_value("local"), "how agents start: local, emulated, ssh, slurm, mpirun")
+      ("launcher", po::value<std::string>(), "how agents start: local (the default), emulated, ssh, slurm, mpirun")
       ("fabric", po::value<std::string>(), "emulated fabric for the run, e.g. hosts=4,topology=switch,rate=1gbit,queue=100 (docs/fabric.md; implies --launcher emulated)")
       ("hosts", po::value<std::string>(), "hosts file: one host per line, optional slots=N and labels (rack=a)")
       ("agents", po::value<int>(), "local launcher: agents on this host (default: what the suite needs, at least 2)")
@@ -152,16 +152,15 @@ std::optional<int> parseRunArgs(int argc, char** argv, RunArgs& args) {
   auto list = [&](const char* k) {
     return vm.count(k) ? vm[k].as<std::vector<std::string>>() : std::vector<std::string>{};
   };
-  auto text = [&](const char* k, std::string& out) {
-    if (vm.count(k)) out = vm[k].as<std::string>();
-  };
   RunSettings& st = args.settings;
-  text("suite", args.suite);
+  if (vm.count("suite")) args.suite = vm["suite"].as<std::string>();
   args.sites = list("site");
   args.reports = list("report");
-  if (!vm["launcher"].defaulted()) st.launcher = vm["launcher"].as<std::string>();  // "": local, or the fabric's
-  text("fabric", st.fabric);
-  text("hosts", st.hosts_file);
+  for (const auto& [key, field] : textSettings()) {
+    const std::string flag = optionName(OptionStyle::kCommandLine, key).substr(2);
+    if (vm.count(flag)) st.*field = vm[flag].as<std::string>();
+  }
+  if (vm.count("hosts")) st.hosts_file = vm["hosts"].as<std::string>();
   if (vm.count("agents")) st.agents = vm["agents"].as<int>();
   for (const auto& kv : list("launcher-option")) {
     const auto eq = kv.find('=');
@@ -173,13 +172,6 @@ std::optional<int> parseRunArgs(int argc, char** argv, RunArgs& args) {
   }
   st.tests = list("test");
   st.stop_on_error = vm.count("stop-on-error") > 0;
-  text("controller-address", st.controller_address);
-  text("binary", st.binary);
-  text("step-timeout", st.step_timeout);
-  text("register-timeout", st.register_timeout);
-  text("max-rate", st.max_rate);
-  text("max-duration", st.max_duration);
-  text("log-level", st.log_level);
   return std::nullopt;
 }
 

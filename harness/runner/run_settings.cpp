@@ -84,6 +84,21 @@ void resolveLimits(const RunSettings& s, OptionStyle style, RunOptions& ro) {
 
 }  // namespace
 
+const std::vector<TextSetting>& textSettings() {
+  static const std::vector<TextSetting> kText = {
+      {"launcher", &RunSettings::launcher},
+      {"fabric", &RunSettings::fabric},
+      {"controller_address", &RunSettings::controller_address},
+      {"binary", &RunSettings::binary},
+      {"step_timeout", &RunSettings::step_timeout},
+      {"register_timeout", &RunSettings::register_timeout},
+      {"max_rate", &RunSettings::max_rate},
+      {"max_duration", &RunSettings::max_duration},
+      {"log_level", &RunSettings::log_level},
+  };
+  return kText;
+}
+
 std::string optionName(OptionStyle style, std::string_view key) {
   std::string name(key);
   if (style == OptionStyle::kPython) return name;

@@ -57,6 +57,15 @@ struct RunSettings {
   std::vector<std::string> tests;                      // only these tests, in suite order
 };
 
+// The settings given as text, by key ("step_timeout"): launcher, fabric, controller_address,
+// binary, step_timeout, register_timeout, max_rate, max_duration, log_level. The CLI reads
+// them from its flags (optionName) and Python from its keyword arguments with these keys.
+struct TextSetting {
+  const char* key;
+  std::string RunSettings::*field;
+};
+const std::vector<TextSetting>& textSettings();
+
 // How the caller names an option in messages.
 enum class OptionStyle {
   kCommandLine,  // --register-timeout, "--agents 5000"

@@ -123,25 +123,39 @@ TEST(RunnerSettings, ErrorsNameTheOptionAndTheValueAsTheCallerSpellsThem) {
   s = RunSettings{};
   s.launcher = "pbs";
   EXPECT_EQ(errorIn(s, kPy), "launcher 'pbs' is unknown; expected one of: local, ssh, mpirun, slurm, emulated");
+}
 
+TEST(RunnerSettings, TextValuesAreCheckedUnderTheirOptionNames) {
   const std::string duration = "expected a duration like 10s, 500ms, 100us, 250ns, 2m, 1h";
-  s = RunSettings{};
-  s.step_timeout = "soon";
-  EXPECT_EQ(errorIn(s, kCli), "--step-timeout 'soon': " + duration);
-  EXPECT_EQ(errorIn(s, kPy), "step_timeout 'soon': " + duration);
-  s = RunSettings{};
-  s.register_timeout = "0s";
-  EXPECT_EQ(errorIn(s, kCli), "--register-timeout '0s': must be longer than 0");
-  s = RunSettings{};
-  s.max_duration = "later";
-  EXPECT_EQ(errorIn(s, kPy), "max_duration 'later': " + duration);
-  s = RunSettings{};
-  s.max_rate = "fast";
-  EXPECT_EQ(errorIn(s, kCli), "--max-rate 'fast': expected a rate like 10G, 10Gbit/s, 100Mb/s, 1.25GB/s, 1Mpps");
-  s = RunSettings{};
-  s.log_level = "loud";
-  EXPECT_EQ(errorIn(s, kCli), "--log-level loud: expected one of trace, debug, info, warn, error, off");
-  EXPECT_EQ(errorIn(s, kPy), "log_level='loud': expected one of trace, debug, info, warn, error, off");
+  struct Case {
+    std::string RunSettings::*field;
+    std::string value, cli, python;
+  };
+  const Case cases[] = {
+      {&RunSettings::step_timeout, "soon", "--step-timeout 'soon': " + duration, "step_timeout 'soon': " + duration},
+      {&RunSettings::register_timeout, "0s", "--register-timeout '0s': must be longer than 0",
+       "register_timeout '0s': must be longer than 0"},
+      {&RunSettings::max_duration, "later", "--max-duration 'later': " + duration, "max_duration 'later': " + duration},
+      {&RunSettings::max_rate, "fast", "--max-rate 'fast': expected a rate like 10G, 10Gbit/s, 100Mb/s, 1.25GB/s, 1Mpps",
+       "max_rate 'fast': expected a rate like 10G, 10Gbit/s, 100Mb/s, 1.25GB/s, 1Mpps"},
+      {&RunSettings::log_level, "loud", "--log-level loud: expected one of trace, debug, info, warn, error, off",
+       "log_level='loud': expected one of trace, debug, info, warn, error, off"},
+  };
+  for (const Case& c : cases) {
+    RunSettings s;
+    s.*c.field = c.value;
+    EXPECT_EQ(errorIn(s, kCli), c.cli);
+    EXPECT_EQ(errorIn(s, kPy), c.python);
+  }
+}
+
+TEST(RunnerSettings, TextSettingsAreTheStringFieldsByKey) {
+  RunSettings s;
+  for (const auto& [key, field] : textSettings()) s.*field = key;
+  EXPECT_EQ(s.controller_address, "controller_address");
+  EXPECT_EQ(s.register_timeout, "register_timeout");
+  EXPECT_EQ(optionName(kCli, "controller_address"), "--controller-address");
+  EXPECT_EQ(optionName(kPy, "controller_address"), "controller_address");
 }
 
 TEST(RunnerSettings, ASuiteRunGetsTheSuitesAgentsAndOnlyKnownTests) {

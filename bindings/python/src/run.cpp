@@ -44,17 +44,9 @@ namespace {
 // is a hosts file, a list holds hosts-file lines ("node01 slots=2 rack=a").
 RunSettings runSettings(const py::dict& d) {
   RunSettings s;
-  auto str = [&](const char* k, std::string& out) {
-    if (d.contains(k) && !d[k].is_none()) out = py::str(d[k]).cast<std::string>();
-  };
-  str("launcher", s.launcher);
-  str("binary", s.binary);
-  str("controller_address", s.controller_address);
-  str("step_timeout", s.step_timeout);
-  str("register_timeout", s.register_timeout);
-  str("max_rate", s.max_rate);
-  str("max_duration", s.max_duration);
-  str("log_level", s.log_level);
+  for (const auto& [key, field] : textSettings()) {
+    if (d.contains(key) && !d[key].is_none()) s.*field = py::str(d[key]).cast<std::string>();
+  }
   if (d.contains("agents") && !d["agents"].is_none()) s.agents = d["agents"].cast<int>();
   if (d.contains("stop_on_error")) s.stop_on_error = d["stop_on_error"].cast<bool>();
   if (d.contains("launcher_options") && !d["launcher_options"].is_none()) {
