@@ -85,7 +85,7 @@ int runFabricCommand(int argc, char** argv) {
     }
   }
   try {
-    fabric::SystemCommandRunner runner;
+    process::SystemCommandRunner runner;
     fabric::FabricManager manager(runner);
     if (verb == "up") {
       if (!have_spec) throw ConfigError("--fabric SPEC is required (e.g. --fabric hosts=4,topology=switch,rate=200mbit,queue=20)");

@@ -52,7 +52,7 @@ std::vector<EthtoolStat> parseEthtoolStats(const std::string& text, const std::s
 
 EthtoolCounterSource::EthtoolCounterSource(EthtoolSourceOptions options) : options_(std::move(options)) {
   if (options_.host.empty()) options_.host = hostName();
-  if (!options_.runner) options_.runner = systemCommandRunner();
+  if (!options_.runner) options_.runner = std::make_shared<process::SystemCommandRunner>();
 }
 
 CounterSnapshot EthtoolCounterSource::snapshot() {
@@ -74,14 +74,14 @@ CounterSnapshot EthtoolCounterSource::snapshot() {
   for (const std::string& dev : devs) {
     std::vector<std::string> argv{options_.ethtool, "-S", dev};
     if (!options_.netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", options_.netns});
-    const std::string what = "'" + describeCommand(argv) + "'";
-    const CommandResult r = options_.runner(argv, options_.timeout);
+    const std::string what = "'" + process::commandText(argv) + "'";
+    const process::CommandResult r = options_.runner->run(argv, options_.timeout_ns);
     if (r.not_found) {
       reason_ = "'" + argv[0] + "' is not installed";
       snap.samples.clear();
       return snap;
     }
-    if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout.count()) + " ms");
+    if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout_ns / 1'000'000) + " ms");
     if (r.exit_code != 0) {
       if (!options_.netns.empty() && r.err.find("exec of \"" + options_.ethtool + "\" failed") != std::string::npos) {
         reason_ = "'" + options_.ethtool + "' is not installed";

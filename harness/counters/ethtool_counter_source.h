@@ -12,12 +12,13 @@
 // Errors: ethtool fails otherwise or times out; a line that is not "name: value".
 #pragma once
 
-#include <chrono>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "harness/counters/command_runner.h"
 #include "harness/counters/counter_source.h"
+#include "harness/process/command_runner.h"
 
 namespace fabcheck::counters {
 
@@ -28,8 +29,8 @@ struct EthtoolSourceOptions {
   std::string netns;                       // named namespace: runs `ip netns exec NS ethtool ...`
                                            // (name the interfaces then; sysfs_root is this namespace's)
   std::string ethtool = "ethtool";
-  std::chrono::milliseconds timeout{5000};
-  CommandRunner runner;                    // empty: systemCommandRunner()
+  int64_t timeout_ns = 5'000'000'000;             // each run of the tool
+  std::shared_ptr<process::CommandRunner> runner;  // null: a process::SystemCommandRunner
 };
 
 struct EthtoolStat {

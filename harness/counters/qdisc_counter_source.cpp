@@ -104,7 +104,7 @@ std::optional<uint64_t> rootQdiscTotal(const CounterSnapshot& snap, const std::s
 
 QdiscCounterSource::QdiscCounterSource(QdiscSourceOptions options) : options_(std::move(options)) {
   if (options_.host.empty()) options_.host = hostName();
-  if (!options_.runner) options_.runner = systemCommandRunner();
+  if (!options_.runner) options_.runner = std::make_shared<process::SystemCommandRunner>();
 }
 
 std::vector<std::string> QdiscCounterSource::command() const {
@@ -118,13 +118,13 @@ std::vector<std::string> QdiscCounterSource::command() const {
 std::vector<QdiscStats> QdiscCounterSource::read() {
   reason_.clear();
   const auto argv = command();
-  const std::string what = "'" + describeCommand(argv) + "'";
-  const CommandResult r = options_.runner(argv, options_.timeout);
+  const std::string what = "'" + process::commandText(argv) + "'";
+  const process::CommandResult r = options_.runner->run(argv, options_.timeout_ns);
   if (r.not_found) {
     reason_ = "'" + options_.tc + "' is not installed (iproute2)";
     return {};
   }
-  if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout.count()) + " ms");
+  if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout_ns / 1'000'000) + " ms");
   if (r.exit_code != 0) {
     if (r.err.find("Cannot find device") != std::string::npos) {
       reason_ = "no device '" + options_.dev + "'" + (options_.netns.empty() ? "" : " in namespace '" + options_.netns + "'");

@@ -15,13 +15,14 @@
 // above (the message names the command and the field).
 #pragma once
 
-#include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "harness/counters/command_runner.h"
 #include "harness/counters/counter_source.h"
+#include "harness/process/command_runner.h"
 
 namespace fabcheck::counters {
 
@@ -30,8 +31,8 @@ struct QdiscSourceOptions {
   std::string netns;            // named namespace (ip netns); empty: the caller's namespace
   std::string dev;              // one device; empty: every device
   std::string tc = "tc";        // the tc program
-  std::chrono::milliseconds timeout{5000};
-  CommandRunner runner;         // empty: systemCommandRunner()
+  int64_t timeout_ns = 5'000'000'000;              // each run of the tool
+  std::shared_ptr<process::CommandRunner> runner;  // null: a process::SystemCommandRunner
 };
 
 // One qdisc's statistics, parsed.

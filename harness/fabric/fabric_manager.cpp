@@ -11,6 +11,11 @@
 namespace fabcheck::fabric {
 namespace {
 
+using process::CommandResult;
+using process::commandText;
+
+constexpr const char* kInstallHint = " (scripts/install-deps.sh installs iproute2, procps and ethtool)";
+
 bool isGone(const CommandResult& r) {
   return r.err.find("Cannot find device") != std::string::npos || r.err.find("No such file or directory") != std::string::npos;
 }
@@ -56,7 +61,18 @@ std::string overlappingRoute(const std::string& routes, int net) {
   return "";
 }
 
-FabricManager::FabricManager(CommandRunner& runner, std::string state_dir) : runner_(runner), dir_(std::move(state_dir)) {}
+FabricManager::FabricManager(process::CommandRunner& runner, std::string state_dir) : runner_(runner), dir_(std::move(state_dir)) {}
+
+CommandResult FabricManager::run(const std::vector<std::string>& argv) {
+  CommandResult r;
+  try {
+    r = runner_.run(argv);
+  } catch (const Error& e) {
+    throw FabricError(e.what() + std::string(kInstallHint));
+  }
+  if (r.not_found) throw FabricError("cannot run `" + commandText(argv) + "`: " + argv.at(0) + " is not installed" + kInstallHint);
+  return r;
+}
 
 std::vector<FabricState> FabricManager::list() { return listStates(dir_); }
 
@@ -67,7 +83,7 @@ void FabricManager::notFound(const std::string& name) {
 }
 
 bool FabricManager::namespacesPresent(const FabricState& st) {
-  const CommandResult r = runner_.run({"ip", "netns", "list"});
+  const CommandResult r = run({"ip", "netns", "list"});
   if (!r.ok()) return false;
   for (const auto& c : st.created) {
     if (c.kind != Created::Kind::kNamespace) continue;
@@ -87,7 +103,7 @@ int FabricManager::chooseNet(const FabricSpec& spec) {
   for (const auto& s : list()) {
     if (s.name != spec.name) used[s.net] = "fabric '" + s.name + "'";
   }
-  const CommandResult r = runner_.run({"ip", "-4", "route", "show", "table", "all"});
+  const CommandResult r = run({"ip", "-4", "route", "show", "table", "all"});
   if (!r.ok()) throw FabricError("fabric up '" + spec.name + "': `ip -4 route show table all` failed: " + r.why());
   auto why = [&](int net) -> std::string {
     if (used.count(net)) return used[net];
@@ -114,7 +130,7 @@ std::string FabricManager::removeCreated(FabricState& st) {
   for (auto it = st.created.rbegin(); it != st.created.rend(); ++it) {
     CommandResult r;
     try {
-      r = runner_.run(undoCommand(*it));
+      r = run(undoCommand(*it));
     } catch (const std::exception& e) {
       r.exit_code = 1;
       r.err = e.what();
@@ -170,7 +186,7 @@ UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* inte
     if (interrupt && interrupt->load()) fail("interrupted at step " + std::to_string(i + 1) + " of " + std::to_string(steps.size()), false);
     CommandResult r;
     try {
-      r = runner_.run(step.argv);
+      r = run(step.argv);
     } catch (const std::exception& e) {
       fail(e.what(), false);
     }
@@ -226,7 +242,7 @@ FabricStatus FabricManager::status(const std::string& name) {
   for (const auto& p : s.layout.ports) {
     if (!by_ns.count(p.ns)) {
       const std::vector<std::string> argv{"tc", "-n", p.ns, "-s", "-j", "qdisc", "show"};
-      const CommandResult r = runner_.run(argv);
+      const CommandResult r = run(argv);
       if (!r.ok()) {
         s.counters_error += std::string(s.counters_error.empty() ? "" : "; ") + "`" + commandText(argv) + "`: " + r.why();
         by_ns[p.ns] = {};

@@ -18,6 +18,9 @@
 // - status(name): the layout and, per shaped port, its queue counters (tc -s -j qdisc show in
 //   each namespace). FabricNotFound as for down.
 // - find(name): the layout of a complete fabric, nullopt when it is not up.
+// - Commands (ip, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
+//   its default timeout; a tool that is not installed or cannot be started is a FabricError
+//   naming the command and scripts/install-deps.sh.
 #pragma once
 
 #include <atomic>
@@ -25,11 +28,12 @@
 #include <string>
 #include <vector>
 
-#include "harness/fabric/command_runner.h"
+#include "harness/fabric/fabric_error.h"
 #include "harness/fabric/fabric_layout.h"
 #include "harness/fabric/fabric_plan.h"
 #include "harness/fabric/fabric_state.h"
 #include "harness/fabric/port_counters.h"
+#include "harness/process/command_runner.h"
 
 namespace fabcheck::fabric {
 
@@ -52,7 +56,7 @@ struct FabricStatus {
 
 class FabricManager {
  public:
-  explicit FabricManager(CommandRunner& runner, std::string state_dir = defaultStateDir());
+  explicit FabricManager(process::CommandRunner& runner, std::string state_dir = defaultStateDir());
 
   UpResult up(const FabricSpec& spec, const std::atomic<bool>* interrupt = nullptr);
   void down(const std::string& name);
@@ -68,8 +72,10 @@ class FabricManager {
   std::string removeCreated(FabricState& st);
   bool namespacesPresent(const FabricState& st);
   [[noreturn]] void notFound(const std::string& name);
+  // runner_.run(argv) under the contract above.
+  process::CommandResult run(const std::vector<std::string>& argv);
 
-  CommandRunner& runner_;
+  process::CommandRunner& runner_;
   std::string dir_;
 };
 

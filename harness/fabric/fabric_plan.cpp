@@ -45,107 +45,133 @@ std::vector<std::vector<std::string>> shapingCommands(const FabricPort& p) {
   return v;
 }
 
-std::vector<PlanStep> planUp(const FabricLayout& l) {
-  std::vector<PlanStep> steps;
-  auto add = [&](Argv a) { steps.push_back({std::move(a), std::nullopt, false}); };
-  const FabricSpec& spec = l.spec;
-  const std::string n = "10." + std::to_string(l.net) + ".";
+namespace {
 
+// The steps of planUp(), in order; add() appends a step that creates nothing.
+struct Plan {
+  std::vector<PlanStep> steps;
+  void add(Argv a) { steps.push_back({std::move(a), std::nullopt, false}); }
+  void creates(Argv a, Created::Kind kind, const std::string& name) { steps.push_back({std::move(a), Created{kind, name}, false}); }
+};
+
+// One namespace per node (hosts, switch / leaves and spines), and the netem probe once.
+void planNamespaces(const FabricLayout& l, Plan& plan) {
   bool probed = false;
   for (const auto& node : l.nodes) {
-    steps.push_back({{"ip", "netns", "add", node.ns}, Created{Created::Kind::kNamespace, node.ns}, false});
-    add(ipn(node.ns, {"link", "set", "dev", "lo", "up"}));
-    add(inNs(node.ns, {"sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"}));
+    plan.creates({"ip", "netns", "add", node.ns}, Created::Kind::kNamespace, node.ns);
+    plan.add(ipn(node.ns, {"link", "set", "dev", "lo", "up"}));
+    plan.add(inNs(node.ns, {"sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"}));
     if (node.role == NodeRole::kLeaf || node.role == NodeRole::kSpine) {
-      add(inNs(node.ns, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.fib_multipath_hash_policy=1",
-                         "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"}));
+      plan.add(inNs(node.ns, {"sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.fib_multipath_hash_policy=1",
+                              "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0"}));
     }
-    if (!probed && wantsDelay(spec)) {
-      steps.push_back({{"tc", "-n", node.ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"}, std::nullopt, true});
-      add({"tc", "-n", node.ns, "qdisc", "del", "dev", "lo", "root"});
+    if (!probed && wantsDelay(l.spec)) {
+      plan.steps.push_back({{"tc", "-n", node.ns, "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"}, std::nullopt, true});
+      plan.add({"tc", "-n", node.ns, "qdisc", "del", "dev", "lo", "root"});
       probed = true;
     }
   }
+}
 
-  // Management network: root-namespace bridge, one veth per host.
-  steps.push_back({{"ip", "link", "add", "name", l.mgmt_bridge, "type", "bridge"}, Created{Created::Kind::kRootLink, l.mgmt_bridge}, false});
-  add({"ip", "addr", "add", l.controller_address + "/24", "dev", l.mgmt_bridge});
-  add({"ip", "link", "set", "dev", l.mgmt_bridge, "up"});
+// Management network: root-namespace bridge, one veth per host.
+void planManagement(const FabricLayout& l, Plan& plan) {
+  plan.creates({"ip", "link", "add", "name", l.mgmt_bridge, "type", "bridge"}, Created::Kind::kRootLink, l.mgmt_bridge);
+  plan.add({"ip", "addr", "add", l.controller_address + "/24", "dev", l.mgmt_bridge});
+  plan.add({"ip", "link", "set", "dev", l.mgmt_bridge, "up"});
   for (size_t i = 0; i < l.hosts.size(); ++i) {
     const FabricHost& h = l.hosts[i];
     const std::string& root_dev = l.mgmt_root_devs[i];
-    steps.push_back({{"ip", "link", "add", "name", root_dev, "type", "veth", "peer", "name", "mgmt0", "netns", h.ns},
-                     Created{Created::Kind::kRootLink, root_dev}, false});
-    add({"ip", "link", "set", "dev", root_dev, "master", l.mgmt_bridge});
-    add({"ip", "link", "set", "dev", root_dev, "up"});
-    add(ipn(h.ns, {"addr", "add", h.mgmt_address + "/24", "dev", "mgmt0"}));
-    add(ipn(h.ns, {"link", "set", "dev", "mgmt0", "up"}));
+    plan.creates({"ip", "link", "add", "name", root_dev, "type", "veth", "peer", "name", "mgmt0", "netns", h.ns},
+                 Created::Kind::kRootLink, root_dev);
+    plan.add({"ip", "link", "set", "dev", root_dev, "master", l.mgmt_bridge});
+    plan.add({"ip", "link", "set", "dev", root_dev, "up"});
+    plan.add(ipn(h.ns, {"addr", "add", h.mgmt_address + "/24", "dev", "mgmt0"}));
+    plan.add(ipn(h.ns, {"link", "set", "dev", "mgmt0", "up"}));
   }
+}
 
-  // Data links.
-  auto hostSide = [&](const FabricHost& h, const std::string& cidr) {
-    add(ipn(h.ns, {"addr", "add", cidr, "dev", "eth0"}));
-    add(ipn(h.ns, {"link", "set", "dev", "eth0", "up"}));
-    add(inNs(h.ns, {"ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx-udp-segmentation", "off"}));
-  };
-  if (spec.topology == Topology::kSwitch) {
-    const std::string sw = l.nodes.front().ns;
-    add(ipn(sw, {"link", "add", "name", "br0", "type", "bridge"}));
-    add(ipn(sw, {"link", "set", "dev", "br0", "up"}));
-    for (size_t i = 0; i < l.hosts.size(); ++i) {
-      const std::string port = "p" + std::to_string(i);
-      add(ipn(sw, {"link", "add", "name", port, "type", "veth", "peer", "name", "eth0", "netns", l.hosts[i].ns}));
-      add(ipn(sw, {"link", "set", "dev", port, "master", "br0"}));
-      add(ipn(sw, {"link", "set", "dev", port, "up"}));
-      hostSide(l.hosts[i], l.hosts[i].data_address + "/24");
-    }
-  } else {
-    const std::string p = namespacePrefix(spec.name);
-    for (size_t i = 0; i < l.hosts.size(); ++i) {
-      const FabricHost& h = l.hosts[i];
-      const std::string leaf = p + "l" + std::to_string(h.leaf);
-      const std::string gw = n + "1." + std::to_string(2 * i);
-      add(ipn(leaf, {"link", "add", "name", h.name, "type", "veth", "peer", "name", "eth0", "netns", h.ns}));
-      add(ipn(leaf, {"addr", "add", gw + "/31", "dev", h.name}));
-      add(ipn(leaf, {"link", "set", "dev", h.name, "up"}));
-      hostSide(h, h.data_address + "/31");
-      add(ipn(h.ns, {"route", "add", n + "0.0/17", "via", gw, "dev", "eth0"}));
-    }
-    auto leafAddr = [&](int a, int b) { return n + "2." + std::to_string(2 * (a * spec.spines + b)); };
-    auto spineAddr = [&](int a, int b) { return n + "2." + std::to_string(2 * (a * spec.spines + b) + 1); };
-    for (int a = 0; a < spec.leaves; ++a) {
-      for (int b = 0; b < spec.spines; ++b) {
-        const std::string leaf = p + "l" + std::to_string(a), spine = p + "s" + std::to_string(b);
-        const std::string ld = "s" + std::to_string(b), sd = "l" + std::to_string(a);
-        add(ipn(leaf, {"link", "add", "name", ld, "type", "veth", "peer", "name", sd, "netns", spine}));
-        add(ipn(leaf, {"addr", "add", leafAddr(a, b) + "/31", "dev", ld}));
-        add(ipn(spine, {"addr", "add", spineAddr(a, b) + "/31", "dev", sd}));
-        add(ipn(leaf, {"link", "set", "dev", ld, "up"}));
-        add(ipn(spine, {"link", "set", "dev", sd, "up"}));
-      }
-    }
-    for (int a = 0; a < spec.leaves; ++a) {
-      Argv r = ipn(p + "l" + std::to_string(a), {"route", "add", n + "1.0/24"});
-      if (spec.spines == 1) {
-        r.insert(r.end(), {"via", spineAddr(a, 0), "dev", "s0"});
-      } else {
-        for (int b = 0; b < spec.spines; ++b) r.insert(r.end(), {"nexthop", "via", spineAddr(a, b), "dev", "s" + std::to_string(b)});
-      }
-      add(r);
-    }
+// A host's end of its data link: address, up, no segmentation offloads.
+void planHostSide(const FabricHost& h, const std::string& cidr, Plan& plan) {
+  plan.add(ipn(h.ns, {"addr", "add", cidr, "dev", "eth0"}));
+  plan.add(ipn(h.ns, {"link", "set", "dev", "eth0", "up"}));
+  plan.add(inNs(h.ns, {"ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx-udp-segmentation", "off"}));
+}
+
+// One switch namespace bridging a port per host.
+void planSwitch(const FabricLayout& l, Plan& plan) {
+  const std::string sw = l.nodes.front().ns;
+  plan.add(ipn(sw, {"link", "add", "name", "br0", "type", "bridge"}));
+  plan.add(ipn(sw, {"link", "set", "dev", "br0", "up"}));
+  for (size_t i = 0; i < l.hosts.size(); ++i) {
+    const std::string port = "p" + std::to_string(i);
+    plan.add(ipn(sw, {"link", "add", "name", port, "type", "veth", "peer", "name", "eth0", "netns", l.hosts[i].ns}));
+    plan.add(ipn(sw, {"link", "set", "dev", port, "master", "br0"}));
+    plan.add(ipn(sw, {"link", "set", "dev", port, "up"}));
+    planHostSide(l.hosts[i], l.hosts[i].data_address + "/24", plan);
+  }
+}
+
+// Leaf-spine: a routed /31 per host-leaf and leaf-spine link; leaves spread over the spines (ECMP).
+void planLeafSpine(const FabricLayout& l, Plan& plan) {
+  const FabricSpec& spec = l.spec;
+  const std::string n = "10." + std::to_string(l.net) + ".";
+  const std::string p = namespacePrefix(spec.name);
+  for (size_t i = 0; i < l.hosts.size(); ++i) {
+    const FabricHost& h = l.hosts[i];
+    const std::string leaf = p + "l" + std::to_string(h.leaf);
+    const std::string gw = n + "1." + std::to_string(2 * i);
+    plan.add(ipn(leaf, {"link", "add", "name", h.name, "type", "veth", "peer", "name", "eth0", "netns", h.ns}));
+    plan.add(ipn(leaf, {"addr", "add", gw + "/31", "dev", h.name}));
+    plan.add(ipn(leaf, {"link", "set", "dev", h.name, "up"}));
+    planHostSide(h, h.data_address + "/31", plan);
+    plan.add(ipn(h.ns, {"route", "add", n + "0.0/17", "via", gw, "dev", "eth0"}));
+  }
+  auto leafAddr = [&](int a, int b) { return n + "2." + std::to_string(2 * (a * spec.spines + b)); };
+  auto spineAddr = [&](int a, int b) { return n + "2." + std::to_string(2 * (a * spec.spines + b) + 1); };
+  for (int a = 0; a < spec.leaves; ++a) {
     for (int b = 0; b < spec.spines; ++b) {
-      for (size_t i = 0; i < l.hosts.size(); ++i) {
-        const int a = l.hosts[i].leaf;
-        add(ipn(p + "s" + std::to_string(b), {"route", "add", n + "1." + std::to_string(2 * i) + "/31", "via", leafAddr(a, b), "dev",
-                                             "l" + std::to_string(a)}));
-      }
+      const std::string leaf = p + "l" + std::to_string(a), spine = p + "s" + std::to_string(b);
+      const std::string ld = "s" + std::to_string(b), sd = "l" + std::to_string(a);
+      plan.add(ipn(leaf, {"link", "add", "name", ld, "type", "veth", "peer", "name", sd, "netns", spine}));
+      plan.add(ipn(leaf, {"addr", "add", leafAddr(a, b) + "/31", "dev", ld}));
+      plan.add(ipn(spine, {"addr", "add", spineAddr(a, b) + "/31", "dev", sd}));
+      plan.add(ipn(leaf, {"link", "set", "dev", ld, "up"}));
+      plan.add(ipn(spine, {"link", "set", "dev", sd, "up"}));
     }
   }
-
-  for (const auto& port : l.ports) {
-    for (auto& c : shapingCommands(port)) add(std::move(c));
+  for (int a = 0; a < spec.leaves; ++a) {
+    Argv r = ipn(p + "l" + std::to_string(a), {"route", "add", n + "1.0/24"});
+    if (spec.spines == 1) {
+      r.insert(r.end(), {"via", spineAddr(a, 0), "dev", "s0"});
+    } else {
+      for (int b = 0; b < spec.spines; ++b) r.insert(r.end(), {"nexthop", "via", spineAddr(a, b), "dev", "s" + std::to_string(b)});
+    }
+    plan.add(r);
   }
-  return steps;
+  for (int b = 0; b < spec.spines; ++b) {
+    for (size_t i = 0; i < l.hosts.size(); ++i) {
+      const int a = l.hosts[i].leaf;
+      plan.add(ipn(p + "s" + std::to_string(b), {"route", "add", n + "1." + std::to_string(2 * i) + "/31", "via", leafAddr(a, b),
+                                                  "dev", "l" + std::to_string(a)}));
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<PlanStep> planUp(const FabricLayout& l) {
+  Plan plan;
+  planNamespaces(l, plan);
+  planManagement(l, plan);
+  if (l.spec.topology == Topology::kSwitch) {
+    planSwitch(l, plan);
+  } else {
+    planLeafSpine(l, plan);
+  }
+  for (const auto& port : l.ports) {
+    for (auto& c : shapingCommands(port)) plan.add(std::move(c));
+  }
+  return plan.steps;
 }
 
 }  // namespace fabcheck::fabric

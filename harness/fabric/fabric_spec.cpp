@@ -74,21 +74,14 @@ class Parser {
   std::string where_;
 };
 
-}  // namespace
-
-std::string topologyName(Topology t) { return t == Topology::kSwitch ? "switch" : "leaf-spine"; }
-
-FabricSpec parseFabricSpec(std::string_view text, std::string_view where_view) {
-  const std::string where(where_view);
-  const Parser p(where);
-  FabricSpec spec;
-  std::set<std::string> seen;
-  bool leaves_given = false, spines_given = false;
-  std::vector<std::pair<std::string, std::string>> link_items;
-  std::string s(text);
+// Splits `s` at commas into KEY=VALUE items and calls f(key, value) for each, in order; the form
+// of each item and that no key is given twice are checked as it goes. Returns the keys.
+template <class F>
+std::set<std::string> forEachItem(const std::string& s, const std::string& where, F f) {
   if (s.find_first_not_of(" \t") == std::string::npos) {
     throw ConfigError(where + " '" + s + "': expected KEY=VALUE[,KEY=VALUE...] such as hosts=4,topology=switch,rate=200mbit,queue=20");
   }
+  std::set<std::string> seen;
   size_t pos = 0;
   while (pos <= s.size()) {
     size_t comma = s.find(',', pos);
@@ -102,73 +95,97 @@ FabricSpec parseFabricSpec(std::string_view text, std::string_view where_view) {
     if (eq == std::string::npos || eq == 0) throw ConfigError(where + " '" + item + "': expected KEY=VALUE (e.g. hosts=4)");
     const std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     if (!seen.insert(key).second) throw ConfigError(where + " '" + key + "' is given twice; expected each key once");
+    f(key, value);
+  }
+  return seen;
+}
+
+// One key of the spec other than link.*.
+void setKey(FabricSpec& spec, const Parser& p, const std::string& where, const std::string& key, const std::string& value) {
+  if (key == "hosts") {
+    spec.hosts = static_cast<int>(p.whole(key, value, 1, kMaxHosts));
+  } else if (key == "topology") {
+    if (value == "switch") spec.topology = Topology::kSwitch;
+    else if (value == "leaf-spine" || value == "leafspine" || value == "clos") spec.topology = Topology::kLeafSpine;
+    else p.fail(key, value, "expected switch or leaf-spine");
+  } else if (key == "rate") {
+    spec.port.rate_bps = p.rate(key, value);
+  } else if (key == "queue") {
+    spec.port.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
+  } else if (key == "queue_bytes") {
+    spec.port.queue_bytes = p.bytes(key, value);
+  } else if (key == "delay") {
+    spec.port.delay_ns = p.duration(key, value);
+  } else if (key == "leaves") {
+    spec.leaves = static_cast<int>(p.whole(key, value, 1, 16));
+  } else if (key == "spines") {
+    spec.spines = static_cast<int>(p.whole(key, value, 1, 8));
+  } else if (key == "name") {
+    if (value.empty() || value.size() > 6 || value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
+      p.fail(key, value, "expected 1 to 6 lower-case letters or digits (it prefixes namespace and interface names)");
+    }
+    spec.name = value;
+  } else if (key == "net") {
+    spec.net = static_cast<int>(p.whole(key, value, 1, 254));
+  } else {
+    throw ConfigError(where + " unknown key '" + key + "'" + suggestion(key, kKeys) + " (keys: " + joined(kKeys) +
+                      ", link.<h0|l0-s1>.<rate|queue|queue_bytes|delay>)");
+  }
+}
+
+// link.<h<i>|l<a>-s<b>>.<rate|queue|queue_bytes|delay>=VALUE, after the topology is known.
+void setLinkKey(FabricSpec& spec, const Parser& p, const std::string& where, const std::string& key, const std::string& value) {
+  const size_t dot = key.find('.', 5);
+  const std::string link = key.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
+  const std::string what = dot == std::string::npos ? "" : key.substr(dot + 1);
+  int a = -1, b = -1;
+  char tail = 0;
+  bool ok = false;
+  if (std::sscanf(link.c_str(), "h%d%c", &a, &tail) == 1 && link == "h" + std::to_string(a)) {
+    ok = a >= 0 && a < spec.hosts;
+  } else if (std::sscanf(link.c_str(), "l%d-s%d%c", &a, &b, &tail) == 2 && link == "l" + std::to_string(a) + "-s" + std::to_string(b)) {
+    ok = spec.topology == Topology::kLeafSpine && a >= 0 && a < spec.leaves && b >= 0 && b < spec.spines;
+  }
+  if (!ok) {
+    p.fail(key, value, "link '" + link + "' does not exist; expected h0..h" + std::to_string(spec.hosts - 1) +
+                           (spec.topology == Topology::kLeafSpine
+                                ? " or l0-s0..l" + std::to_string(spec.leaves - 1) + "-s" + std::to_string(spec.spines - 1)
+                                : std::string(" (leaf-spine links l<a>-s<b> need topology=leaf-spine)")));
+  }
+  LinkOverride& o = spec.links[link];
+  if (what == "rate") o.rate_bps = p.rate(key, value);
+  else if (what == "queue") o.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
+  else if (what == "queue_bytes") o.queue_bytes = p.bytes(key, value);
+  else if (what == "delay") o.delay_ns = p.duration(key, value);
+  else throw ConfigError(where + " unknown key '" + key + "'" + suggestion(what, kLinkKeys) + "; expected link." + link +
+                         ".<" + joined(kLinkKeys) + ">");
+}
+
+}  // namespace
+
+std::string topologyName(Topology t) { return t == Topology::kSwitch ? "switch" : "leaf-spine"; }
+
+FabricSpec parseFabricSpec(std::string_view text, std::string_view where_view) {
+  const std::string where(where_view);
+  const Parser p(where);
+  FabricSpec spec;
+  std::vector<std::pair<std::string, std::string>> link_items;  // applied once the topology is known
+  const std::set<std::string> seen = forEachItem(std::string(text), where, [&](const std::string& key, const std::string& value) {
     if (key.rfind("link.", 0) == 0) {
       link_items.emplace_back(key, value);
-    } else if (key == "hosts") {
-      spec.hosts = static_cast<int>(p.whole(key, value, 1, kMaxHosts));
-    } else if (key == "topology") {
-      if (value == "switch") spec.topology = Topology::kSwitch;
-      else if (value == "leaf-spine" || value == "leafspine" || value == "clos") spec.topology = Topology::kLeafSpine;
-      else p.fail(key, value, "expected switch or leaf-spine");
-    } else if (key == "rate") {
-      spec.port.rate_bps = p.rate(key, value);
-    } else if (key == "queue") {
-      spec.port.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
-    } else if (key == "queue_bytes") {
-      spec.port.queue_bytes = p.bytes(key, value);
-    } else if (key == "delay") {
-      spec.port.delay_ns = p.duration(key, value);
-    } else if (key == "leaves") {
-      spec.leaves = static_cast<int>(p.whole(key, value, 1, 16));
-      leaves_given = true;
-    } else if (key == "spines") {
-      spec.spines = static_cast<int>(p.whole(key, value, 1, 8));
-      spines_given = true;
-    } else if (key == "name") {
-      if (value.empty() || value.size() > 6 || value.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos) {
-        p.fail(key, value, "expected 1 to 6 lower-case letters or digits (it prefixes namespace and interface names)");
-      }
-      spec.name = value;
-    } else if (key == "net") {
-      spec.net = static_cast<int>(p.whole(key, value, 1, 254));
     } else {
-      throw ConfigError(where + " unknown key '" + key + "'" + suggestion(key, kKeys) + " (keys: " + joined(kKeys) +
-                        ", link.<h0|l0-s1>.<rate|queue|queue_bytes|delay>)");
+      setKey(spec, p, where, key, value);
     }
-  }
+  });
   if (seen.count("queue") && seen.count("queue_bytes")) {
     throw ConfigError(where + " queue and queue_bytes are both given; expected one (a limit in packets or in bytes)");
   }
+  const bool leaves_given = seen.count("leaves") > 0, spines_given = seen.count("spines") > 0;
   if (spec.topology == Topology::kSwitch && (leaves_given || spines_given)) {
     throw ConfigError(where + " " + std::string(leaves_given ? "leaves" : "spines") +
                       "= needs topology=leaf-spine; the switch topology has one switch");
   }
-  for (const auto& [key, value] : link_items) {
-    const size_t dot = key.find('.', 5);
-    const std::string link = key.substr(5, dot == std::string::npos ? std::string::npos : dot - 5);
-    const std::string what = dot == std::string::npos ? "" : key.substr(dot + 1);
-    int a = -1, b = -1;
-    char tail = 0;
-    bool ok = false;
-    if (std::sscanf(link.c_str(), "h%d%c", &a, &tail) == 1 && link == "h" + std::to_string(a)) {
-      ok = a >= 0 && a < spec.hosts;
-    } else if (std::sscanf(link.c_str(), "l%d-s%d%c", &a, &b, &tail) == 2 && link == "l" + std::to_string(a) + "-s" + std::to_string(b)) {
-      ok = spec.topology == Topology::kLeafSpine && a >= 0 && a < spec.leaves && b >= 0 && b < spec.spines;
-    }
-    if (!ok) {
-      p.fail(key, value, "link '" + link + "' does not exist; expected h0..h" + std::to_string(spec.hosts - 1) +
-                             (spec.topology == Topology::kLeafSpine
-                                  ? " or l0-s0..l" + std::to_string(spec.leaves - 1) + "-s" + std::to_string(spec.spines - 1)
-                                  : std::string(" (leaf-spine links l<a>-s<b> need topology=leaf-spine)")));
-    }
-    LinkOverride& o = spec.links[link];
-    if (what == "rate") o.rate_bps = p.rate(key, value);
-    else if (what == "queue") o.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
-    else if (what == "queue_bytes") o.queue_bytes = p.bytes(key, value);
-    else if (what == "delay") o.delay_ns = p.duration(key, value);
-    else throw ConfigError(where + " unknown key '" + key + "'" + suggestion(what, kLinkKeys) + "; expected link." + link +
-                           ".<" + joined(kLinkKeys) + ">");
-  }
+  for (const auto& [key, value] : link_items) setLinkKey(spec, p, where, key, value);
   return spec;
 }
 

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "harness/fabric/command_runner.h"
+#include "harness/fabric/fabric_error.h"
 
 namespace fabcheck::fabric {
 namespace {

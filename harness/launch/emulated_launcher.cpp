@@ -12,7 +12,7 @@ namespace {
 std::string stateDir(const EmulatedOptions& o) { return o.state_dir.empty() ? fabric::defaultStateDir() : o.state_dir; }
 
 std::optional<fabric::FabricLayout> findUp(const EmulatedOptions& o) {
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner, stateDir(o));
   return m.find(o.fabric_name);
 }
@@ -72,7 +72,7 @@ EmulatedLauncher::~EmulatedLauncher() { stop(); }
 
 void EmulatedLauncher::launch(const LaunchSpec& spec) {
   checkSpec(spec, false);
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager manager(runner, stateDir(options_));
   fabric::FabricLayout layout;
   try {
@@ -141,7 +141,7 @@ void EmulatedLauncher::stop(int64_t grace_ns) noexcept {
   if (owns_fabric_) {
     owns_fabric_ = false;
     try {
-      fabric::SystemCommandRunner runner;
+      process::SystemCommandRunner runner;
       fabric::FabricManager(runner, stateDir(options_)).down(options_.fabric_name);
     } catch (const std::exception& e) {
       log::error("emulated launcher: taking fabric '{}' down: {}", options_.fabric_name, e.what());

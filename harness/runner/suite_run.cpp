@@ -78,6 +78,58 @@ std::vector<PlannedTest> planSuite(const suite::Suite& s, const std::vector<laun
   return planned;
 }
 
+namespace {
+
+// The record reporters get for one finished test: the summary, its SLOs' verdicts and the test's.
+json testRecord(const model::TestOutcome& outcome, const std::vector<model::AgentInfo>& agents, const suite::SuiteTest& t,
+                const std::map<std::string, double>& constants, slo::Verdict& verdict) {
+  json record = results::summarizeTest(outcome, agents);
+  const auto metrics = slo::flattenMetrics(record);
+  std::vector<slo::SloResult> slos;
+  for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error));
+  verdict = slo::testVerdict(slos, outcome.error);
+  record["verdict"] = slo::toString(verdict);
+  record["slos"] = json::array();
+  for (const auto& r : slos) record["slos"].push_back(sloJson(r));
+  if (!t.description.empty()) record["description"] = t.description;
+  return record;
+}
+
+// Runs the planned tests on the cluster's agents or on new ones (Runner); sets interrupted,
+// stopped_on_error and run_error of `out`. Returns 0, or 2/3 for a run-level failure.
+template <class OnReady, class OnTestStart, class OnTest>
+int runTests(const SuiteRunOptions& options, const std::vector<model::TestSpec>& specs, const std::atomic<bool>* interrupt,
+             AgentCluster* cluster, OnReady on_ready, OnTestStart on_test_start, OnTest on_test, SuiteRunResult& out) {
+  try {
+    RunResult r;
+    if (cluster) {
+      if (!cluster->running()) cluster->start(interrupt);
+      on_ready(cluster->agents());
+      r = cluster->runTests(specs, interrupt, on_test, on_test_start);
+    } else {
+      RunOptions run = options.run;
+      run.on_ready = on_ready;
+      run.on_test_start = on_test_start;
+      Runner runner(run);
+      r = runner.run(specs, interrupt, on_test);
+    }
+    // An interrupt during the last test ends that test too: the run was interrupted.
+    out.interrupted = r.interrupted || (interrupt && interrupt->load());
+    out.stopped_on_error = r.stopped_on_error;
+    return 0;
+  } catch (const ConfigError& e) {
+    out.run_error = e.what();
+    out.run_exception = std::current_exception();
+    return 2;
+  } catch (const std::exception& e) {
+    out.run_error = e.what();
+    out.run_exception = std::current_exception();
+    return 3;
+  }
+}
+
+}  // namespace
+
 SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
                         const std::vector<reports::Reporter*>& reporters, const std::atomic<bool>* interrupt,
                         AgentCluster* cluster) {
@@ -121,18 +173,11 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
   auto on_test = [&](const model::TestOutcome& outcome) {
     const suite::SuiteTest& t = *planned[done++].test;
-    json record = results::summarizeTest(outcome, agents);
-    const auto metrics = slo::flattenMetrics(record);
     const auto constants = slo::constantsFor(s, t);
-    std::vector<slo::SloResult> slos;
-    for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error));
-    const slo::Verdict v = slo::testVerdict(slos, outcome.error);
+    slo::Verdict v{};
+    const json record = testRecord(outcome, agents, t, constants, v);
     any_fail |= v == slo::Verdict::kFail;
     any_error |= v == slo::Verdict::kError;
-    record["verdict"] = slo::toString(v);
-    record["slos"] = json::array();
-    for (const auto& r : slos) record["slos"].push_back(sloJson(r));
-    if (!t.description.empty()) record["description"] = t.description;
     const std::string verdict(slo::toString(v));
     counts[verdict] = counts[verdict].get<int>() + 1;
     forEachReporter([&](reports::Reporter& r) { r.test(record); });
@@ -141,34 +186,9 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     if (hooks.on_test) hooks.on_test(out.tests.back());
   };
 
-  int code = 0;
-  try {
-    RunResult r;
-    if (cluster) {
-      if (!cluster->running()) cluster->start(interrupt);
-      on_ready(cluster->agents());
-      r = cluster->runTests(specs, interrupt, on_test, on_test_start);
-    } else {
-      RunOptions run = options.run;
-      run.on_ready = on_ready;
-      run.on_test_start = on_test_start;
-      Runner runner(run);
-      r = runner.run(specs, interrupt, on_test);
-    }
-    // An interrupt during the last test ends that test too: the run was interrupted.
-    out.interrupted = r.interrupted || (interrupt && interrupt->load());
-    out.stopped_on_error = r.stopped_on_error;
-    if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
-    if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
-  } catch (const ConfigError& e) {
-    out.run_error = e.what();
-    out.run_exception = std::current_exception();
-    code = 2;
-  } catch (const std::exception& e) {
-    out.run_error = e.what();
-    out.run_exception = std::current_exception();
-    code = 3;
-  }
+  int code = runTests(options, specs, interrupt, cluster, on_ready, on_test_start, on_test, out);
+  if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
+  if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
   if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
   if (code == 0) code = any_error ? 3 : any_fail ? 1 : 0;
   if (out.interrupted && code == 0) code = 3;

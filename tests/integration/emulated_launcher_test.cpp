@@ -19,7 +19,7 @@ TEST(EmulatedLauncher, RunsAStreamPairThroughTheSwitchOfARunningFabric) {
   FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('e');
   FabricGuard guard(name);
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   m.up(fabric::parseFabricSpec("name=" + name + ",hosts=2,rate=1gbit,queue=1000", "test"));
   const std::map<std::string, std::string> options{{"fabric_name", name}};

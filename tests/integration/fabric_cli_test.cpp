@@ -92,7 +92,7 @@ TEST(FabricLeafSpine, FlowsCrossLeafSpineLeafAndSpreadOverBothSpines) {
   FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('l');
   FabricGuard guard(name);
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   const auto layout =
       m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,topology=leaf-spine,leaves=2,spines=2,rate=10gbit,queue=1000", "test"))

@@ -97,7 +97,7 @@ class FabricGuard {
 
 // Counters of every shaped port, by "<ns>:<dev>".
 inline std::map<std::string, fabric::PortCounters> portCountersOf(const std::string& name) {
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   std::map<std::string, fabric::PortCounters> out;
   for (const auto& p : m.status(name).ports) out[p.port.ns + ":" + p.port.dev] = p.counters;
@@ -148,7 +148,7 @@ inline RunOptions emulatedRun(const std::map<std::string, std::string>& options,
 // with 1 Gbit/s ports and 200-packet queues, host h2 on a 20 Mbit/s link. Returns the options of
 // a run of 4 agents on it, agent i on host h<i>.
 inline RunOptions slowH2FabricRun(const std::string& name) {
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=1gbit,queue=200,link.h2.rate=20mbit", "test"));
   return emulatedRun({{"fabric_name", name}}, 4);

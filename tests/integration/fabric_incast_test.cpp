@@ -42,7 +42,7 @@ TEST(FabricIncast, LostMessagesEqualSwitchQueueDropsPlusReceiverSocketDrops) {
   FABCHECK_SKIP_WITHOUT_NAMESPACES();
   const std::string name = uniqueFabricName('n');
   FabricGuard guard(name);
-  fabric::SystemCommandRunner runner;
+  process::SystemCommandRunner runner;
   fabric::FabricManager m(runner);
   const auto layout = m.up(fabric::parseFabricSpec("name=" + name + ",hosts=4,rate=200mbit,queue=20", "test")).layout;
   const std::map<std::string, std::string> options{{"fabric_name", name}};

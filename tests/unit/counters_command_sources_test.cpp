@@ -1,7 +1,9 @@
 // QdiscCounterSource and EthtoolCounterSource on captured command output (a fake runner).
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <memory>
 
 #include "generators/core/errors.h"
 #include "harness/counters/ethtool_counter_source.h"
@@ -25,16 +27,35 @@ const char* kTcAll =
     R"("refcnt":2,"options":{"bands":3,"multiqueue":false},"bytes":156104,"packets":2150,"drops":3,"overlimits":0,)"
     R"("requeues":1,"backlog":0,"qlen":0}])";
 
+using process::CommandResult;
+using Answer = std::function<CommandResult(const std::vector<std::string>& argv)>;
+
+// A runner that answers with `answer` and records the timeouts it was given.
+class AnsweringRunner : public process::CommandRunner {
+ public:
+  explicit AnsweringRunner(Answer answer) : answer_(std::move(answer)) {}
+  CommandResult run(const std::vector<std::string>& argv, int64_t timeout_ns) override {
+    timeouts.push_back(timeout_ns);
+    return answer_(argv);
+  }
+  std::vector<int64_t> timeouts;
+
+ private:
+  Answer answer_;
+};
+
+std::shared_ptr<process::CommandRunner> answering(Answer answer) { return std::make_shared<AnsweringRunner>(std::move(answer)); }
+
 struct FakeRunner {
   std::map<std::string, CommandResult> results;  // command line → result
   std::vector<std::string> calls;
-  CommandRunner runner() {
-    return [this](const std::vector<std::string>& argv, std::chrono::milliseconds) {
-      calls.push_back(describeCommand(argv));
+  std::shared_ptr<process::CommandRunner> runner() {
+    return answering([this](const std::vector<std::string>& argv) {
+      calls.push_back(process::commandText(argv));
       auto it = results.find(calls.back());
       if (it == results.end()) return CommandResult{.exit_code = 1, .err = "unexpected command " + calls.back()};
       return it->second;
-    };
+    });
   }
 };
 
@@ -83,7 +104,7 @@ TEST(CountersQdisc, UnavailableCases) {
   QdiscCounterSource no_ns({.host = "n1", .netns = "gone", .runner = fake.runner()});
   EXPECT_TRUE(no_ns.snapshot().samples.empty());
   EXPECT_EQ(no_ns.unavailable_reason(), "no network namespace 'gone'");
-  QdiscCounterSource no_tc({.host = "n1", .runner = [](const auto&, auto) { return CommandResult{.not_found = true}; }});
+  QdiscCounterSource no_tc({.host = "n1", .runner = answering([](const auto&) { return CommandResult{.not_found = true}; })});
   EXPECT_TRUE(no_tc.snapshot().samples.empty());
   EXPECT_EQ(no_tc.unavailable_reason(), "'tc' is not installed (iproute2)");
 }
@@ -91,7 +112,7 @@ TEST(CountersQdisc, UnavailableCases) {
 TEST(CountersQdisc, ErrorsNameTheCommand) {
   using testing::errorOf;
   auto with = [](CommandResult r) {
-    return QdiscCounterSource({.host = "n1", .runner = [r](const auto&, auto) { return r; }});
+    return QdiscCounterSource({.host = "n1", .runner = answering([r](const auto&) { return r; })});
   };
   EXPECT_EQ(errorOf<Error>([&] { with({.timed_out = true}).snapshot(); }),
             "'tc -s -j qdisc show' did not finish within 5000 ms");
@@ -149,24 +170,31 @@ TEST(CountersEthtool, SourceOverInterfaces) {
   EXPECT_EQ(snap.notes.back(), "no NIC statistics for br0 (no stats available)");
 }
 
+TEST(CountersQdisc, RunsTcWithItsTimeoutInNanoseconds) {
+  auto runner = std::make_shared<AnsweringRunner>([](const auto&) { return CommandResult{.timed_out = true, .exit_code = -1}; });
+  QdiscCounterSource src({.host = "n1", .timeout_ns = 2'500'000'000, .runner = runner});
+  EXPECT_EQ(testing::errorOf<Error>([&] { src.snapshot(); }), "'tc -s -j qdisc show' did not finish within 2500 ms");
+  EXPECT_EQ(runner->timeouts, std::vector<int64_t>{2'500'000'000});
+}
+
 TEST(CountersEthtool, UnavailableCases) {
   FakeRunner fake;
   fake.results["ethtool -S lo"] = {.exit_code = 94, .err = "no stats available"};
   EthtoolCounterSource lo({.host = "n1", .interfaces = {"lo"}, .runner = fake.runner()});
   EXPECT_TRUE(lo.snapshot().samples.empty());
   EXPECT_EQ(lo.unavailable_reason(), "no NIC statistics: lo (no stats available)");
-  EthtoolCounterSource missing({.host = "n1", .interfaces = {"eth0"}, .runner = [](const auto&, auto) {
+  EthtoolCounterSource missing({.host = "n1", .interfaces = {"eth0"}, .runner = answering([](const auto&) {
                                   return CommandResult{.not_found = true};
-                                }});
+                                })});
   EXPECT_TRUE(missing.snapshot().samples.empty());
   EXPECT_EQ(missing.unavailable_reason(), "'ethtool' is not installed");
 }
 
 TEST(CountersEthtool, ErrorsNameTheCommand) {
   using testing::errorOf;
-  EthtoolCounterSource failing({.host = "n1", .interfaces = {"eth0"}, .runner = [](const auto&, auto) {
+  EthtoolCounterSource failing({.host = "n1", .interfaces = {"eth0"}, .runner = answering([](const auto&) {
                                   return CommandResult{.exit_code = 1, .err = "Cannot get stats strings information: Bad address"};
-                                }});
+                                })});
   EXPECT_EQ(errorOf<Error>([&] { failing.snapshot(); }),
             "'ethtool -S eth0' failed (exit code 1): Cannot get stats strings information: Bad address");
   std::vector<std::string> notes;

@@ -15,21 +15,25 @@
 namespace fabcheck::fabric {
 namespace {
 
+using process::CommandResult;
+using process::commandText;
 using testing::errorOf;
 
 // Pretends to be ip/tc: tracks namespaces and root links so tests can check nothing is left.
-class FakeRunner : public CommandRunner {
+class FakeRunner : public process::CommandRunner {
  public:
   std::vector<std::string> log;
   std::set<std::string> namespaces, root_links;
   std::string routes = "10.0.0.0/24 dev eth0 proto kernel scope link src 10.0.0.5\nlocal 127.0.0.1 dev lo table local\n";
   std::function<bool(const std::vector<std::string>&)> fail_if;
+  std::set<std::string> missing;  // programs that are not installed
   std::function<void()> on_command;
 
   CommandResult run(const std::vector<std::string>& argv, int64_t) override {
     log.push_back(commandText(argv));
     if (on_command) on_command();
     CommandResult r;
+    if (missing.count(argv.at(0))) return CommandResult{.not_found = true, .exit_code = -1};
     if (fail_if && fail_if(argv)) {
       r.exit_code = 2;
       r.err = "RTNETLINK answers: Invalid argument\n";
@@ -121,6 +125,19 @@ TEST_F(FabricManagerTest, ANameInUseIsNamedAndWhatExistedBeforeIsNotRemoved) {
   const std::string e = errorOf<FabricError>([&] { m.up(parseFabricSpec("name=t,hosts=3", "x")); });
   EXPECT_NE(e.find("(namespace 'fc-t-h1' already exists and is not part of this fabric; choose another name=)"), std::string::npos) << e;
   EXPECT_EQ(fake.namespaces, (std::set<std::string>{"fc-t-h1"}));
+}
+
+TEST_F(FabricManagerTest, AToolThatIsNotInstalledIsAFabricErrorAndRollsBack) {
+  fake.missing = {"tc"};
+  const std::string e = errorOf<FabricError>([&] { m.up(parseFabricSpec("name=t,hosts=2,rate=200mbit", "x")); });
+  EXPECT_NE(e.find("fabric up 't': cannot run `tc "), std::string::npos) << e;
+  EXPECT_NE(e.find(": tc is not installed (scripts/install-deps.sh installs iproute2, procps and ethtool); removed everything it had made"),
+            std::string::npos)
+      << e;
+  EXPECT_TRUE(fake.namespaces.empty());
+  fake.missing = {"ip"};
+  EXPECT_EQ(errorOf<FabricError>([&] { m.up(parseFabricSpec("name=t,hosts=2", "x")); }),
+            "cannot run `ip -4 route show table all`: ip is not installed (scripts/install-deps.sh installs iproute2, procps and ethtool)");
 }
 
 TEST_F(FabricManagerTest, InterruptionRollsBack) {

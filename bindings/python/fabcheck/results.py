@@ -42,19 +42,10 @@ class SloOutcome:
         return self.verdict == "pass"
 
 
-def _sub_bits(digits: int) -> int:
-    """log2 of the sub-buckets per power of two: the smallest power of two >= 10^d / 2
-    (generators/measure/histogram.h)."""
-    s, bits = 1, 0
-    while s * 2 < 10 ** digits:
-        s, bits = s * 2, bits + 1
-    return bits
-
-
 class Histogram:
     """A latency distribution (microseconds). With the test's raw histogram (the record's
-    ``histograms``: every bucket, lossless) ``percentile(q)`` is computed from the buckets exactly
-    as the C++ histogram does (nearest rank, within 10^-3 relative) for any q, and ``counts``
+    ``histograms``: every bucket, lossless) ``percentile(q)`` is the C++ histogram's own answer
+    (``_native.RawHistogram``: nearest rank, within 10^-3 relative) for any q, and ``counts``
     lists ``(upper_bound_us, count)`` per non-empty bucket. Without it (a summary only),
     ``percentile(q)`` is exact at the recorded quantiles (0, 50, 90, 99, 99.9, 99.99, 100) and
     interpolated linearly between them, and ``counts`` is empty."""
@@ -70,47 +61,23 @@ class Histogram:
         points = [(q, float(summary[k])) for k, q in _QUANTILES if isinstance(summary.get(k), (int, float))]
         self._qs = [q for q, _ in points]
         self._vs = [v for _, v in points]
-        self._buckets: List[Tuple[int, int]] = []
-        self._bits = 0
-        self._raw_min = self._raw_max = 0
-        self._saturated = 0
+        self._raw: Optional[Any] = None  # _native.RawHistogram, in ns
         if raw and isinstance(raw.get("buckets"), list) and int(raw.get("count", 0)) == self.count:
-            self._bits = _sub_bits(int(raw["layout"]["significant_digits"]))
-            self._buckets = [(int(i), int(c)) for i, c in raw["buckets"]]
-            self._raw_min, self._raw_max = int(raw["min"]), int(raw["max"])
-            self._saturated = int(raw.get("saturated", 0))
-
-    def _bounds(self, index: int) -> Tuple[int, int]:
-        top = index >> self._bits
-        shift = top - 1 if top > 1 else 0
-        lo = (index - (shift << self._bits)) << shift
-        return lo, lo + (1 << shift) - 1
+            self._raw = _native.RawHistogram(raw)
 
     @property
     def counts(self) -> List[Tuple[float, int]]:
         """(largest value the bucket holds in µs, samples) per non-empty bucket, ascending."""
-        return [(self._bounds(i)[1] / 1000.0, c) for i, c in self._buckets]
+        return [(upper / 1000.0, c) for upper, c in self._raw.buckets()] if self._raw is not None else []
 
     def percentile(self, q: float) -> float:
         """The value at percentile q (0..100)."""
         if not 0.0 <= q <= 100.0 or math.isnan(q):
             raise ValueError(f"percentile {q!r}: expected 0 to 100")
-        if self.count == 0 or (not self._qs and not self._buckets):
+        if self.count == 0 or (not self._qs and self._raw is None):
             raise ValueError(f"histogram {self.name} is empty: no samples")
-        if self._buckets:
-            n = self.count - self._saturated
-            rank = min(n, max(1, math.ceil(q * n / 100.0)))
-            if self._saturated == 0 and rank == 1:
-                return self._raw_min / 1000.0
-            if self._saturated == 0 and rank == n:
-                return self._raw_max / 1000.0
-            seen = 0
-            for index, c in self._buckets:
-                seen += c
-                if seen >= rank:
-                    lo, hi = self._bounds(index)
-                    return min(max(lo + (hi - lo) // 2, self._raw_min), self._raw_max) / 1000.0
-            return self._raw_max / 1000.0
+        if self._raw is not None:
+            return self._raw.percentile(q) / 1000.0
         i = bisect.bisect_left(self._qs, q)
         if i < len(self._qs) and self._qs[i] == q:
             return self._vs[i]

@@ -12,6 +12,7 @@ namespace fabcheck::python {
 void bindErrors(pybind11::module_& m);
 void bindArrays(pybind11::module_& m);
 void bindSuite(pybind11::module_& m);
+void bindHistogram(pybind11::module_& m);
 void bindRun(pybind11::module_& m);
 }  // namespace fabcheck::python
 
@@ -25,5 +26,6 @@ PYBIND11_MODULE(_native, m) {
   fabcheck::python::bindErrors(m);
   fabcheck::python::bindArrays(m);
   fabcheck::python::bindSuite(m);
+  fabcheck::python::bindHistogram(m);
   fabcheck::python::bindRun(m);
 }

@@ -22,16 +22,13 @@
 #include "bindings/python/src/convert.h"
 #include "bindings/python/src/native_suite.h"
 #include "generators/core/errors.h"
-#include "generators/core/host_info.h"
-#include "generators/core/log.h"
 #include "harness/launch/hosts.h"
-#include "harness/launch/launcher.h"
 #include "harness/results/test_summary.h"
 #include "harness/runner/agent_cluster.h"
+#include "harness/runner/run_settings.h"
 #include "harness/runner/suite_run.h"
 #include "harness/slo/metric_registry.h"
 #include "harness/slo/verdict.h"
-#include "harness/model/units.h"
 #include "reports/reporter.h"
 
 namespace fabcheck::python {
@@ -42,84 +39,31 @@ std::string errorClass(const std::exception_ptr& p);  // errors.cpp
 
 namespace {
 
-// What Python passes as run/cluster options (fabcheck/__init__.py checks the names).
-struct PyRunOptions {
-  std::string launcher = "local";
-  std::vector<launch::HostEntry> hosts;
-  int agents = 0;  // 0: what the suite needs
-  std::map<std::string, std::string> launcher_options;
-  std::string binary, controller_address, step_timeout = "30s", register_timeout = "60s", max_rate, max_duration;
-  std::string log_level = "warn";
-  bool stop_on_error = false;
-};
-
-RunOptions toRunOptions(const PyRunOptions& p, int agents_wanted) {
-  RunOptions ro;
-  ro.launcher = p.launcher;
-  ro.launcher_options = p.launcher_options;
-  launch::createLauncher(ro.launcher, ro.launcher_options);  // checks the name and options now
-  if (!p.hosts.empty()) {
-    if (p.agents > 0) throw ConfigError("agents=" + std::to_string(p.agents) + ": give either hosts (slots per host) or agents");
-    ro.hosts = p.hosts;
-  } else {
-    ro.agents = p.agents > 0 ? p.agents : agents_wanted;
-    if (ro.agents < 1 || ro.agents > 4096) throw ConfigError("agents=" + std::to_string(ro.agents) + ": expected 1 to 4096");
-    ro.hosts = launch::defaultHosts(ro.launcher, ro.launcher_options, ro.agents);
-    if (ro.hosts.empty()) throw ConfigError("hosts are required with the " + ro.launcher + " launcher");
+// Python's run/cluster options (fabcheck/__init__.py checks the names) as RunSettings
+// (harness/runner/run_settings.h: the defaults and checks `fabcheck run` has too). hosts: a str
+// is a hosts file, a list holds hosts-file lines ("node01 slots=2 rack=a").
+RunSettings runSettings(const py::dict& d) {
+  RunSettings s;
+  for (const auto& [key, field] : textSettings()) {
+    if (d.contains(key) && !d[key].is_none()) s.*field = py::str(d[key]).cast<std::string>();
   }
-  ro.controller_address = !p.controller_address.empty() ? p.controller_address
-                          : ro.launcher == "local"      ? std::string("127.0.0.1")
-                                                        : hostName();
-  if (p.binary.empty()) throw ConfigError("binary: no fabcheck executable given for the agents");
-  ro.binary = p.binary;
-  ro.controller.step_timeout_ns = model::parseDurationNs(p.step_timeout, "step_timeout");
-  ro.controller.register_timeout_ns = model::parseDurationNs(p.register_timeout, "register_timeout");
-  ro.controller.start_delay_ns = 200'000'000;
-  if (!p.max_rate.empty()) {
-    model::parseRate(p.max_rate, "max_rate");
-    ro.agent_args.insert(ro.agent_args.end(), {"--max-rate", p.max_rate});
-  }
-  if (!p.max_duration.empty()) {
-    model::parseDurationNs(p.max_duration, "max_duration");
-    ro.agent_args.insert(ro.agent_args.end(), {"--max-duration", p.max_duration});
-  }
-  log::configure("fabcheck", p.log_level);
-  ro.agent_args.insert(ro.agent_args.end(), {"--log-level", p.log_level});
-  ro.stop_on_error = p.stop_on_error;
-  return ro;
-}
-
-PyRunOptions pyRunOptions(const py::dict& d) {
-  PyRunOptions p;
-  auto str = [&](const char* k, std::string& out) {
-    if (d.contains(k) && !d[k].is_none()) out = py::str(d[k]).cast<std::string>();
-  };
-  str("launcher", p.launcher);
-  str("binary", p.binary);
-  str("controller_address", p.controller_address);
-  str("step_timeout", p.step_timeout);
-  str("register_timeout", p.register_timeout);
-  str("max_rate", p.max_rate);
-  str("max_duration", p.max_duration);
-  str("log_level", p.log_level);
-  if (d.contains("agents") && !d["agents"].is_none()) p.agents = d["agents"].cast<int>();
-  if (d.contains("stop_on_error")) p.stop_on_error = d["stop_on_error"].cast<bool>();
+  if (d.contains("agents") && !d["agents"].is_none()) s.agents = d["agents"].cast<int>();
+  if (d.contains("stop_on_error")) s.stop_on_error = d["stop_on_error"].cast<bool>();
   if (d.contains("launcher_options") && !d["launcher_options"].is_none()) {
     for (auto kv : d["launcher_options"].cast<py::dict>()) {
-      p.launcher_options[py::str(kv.first).cast<std::string>()] = py::str(kv.second).cast<std::string>();
+      s.launcher_options[py::str(kv.first).cast<std::string>()] = py::str(kv.second).cast<std::string>();
     }
   }
   if (d.contains("hosts") && !d["hosts"].is_none()) {
-    // A str is a hosts file; a list holds hosts-file lines ("node01 slots=2 rack=a").
     if (py::isinstance<py::str>(d["hosts"])) {
-      p.hosts = launch::parseHostsFile(d["hosts"].cast<std::string>());
+      s.hosts_file = d["hosts"].cast<std::string>();
     } else {
-      std::string text;
-      for (auto h : d["hosts"]) text += py::str(h).cast<std::string>() + "\n";
-      p.hosts = launch::parseHosts(text, "hosts");
+      for (auto h : d["hosts"]) s.host_lines.push_back(py::str(h).cast<std::string>());
     }
   }
-  return p;
+  // This process is Python, not fabcheck: the agents' executable must be named.
+  if (s.binary.empty()) throw ConfigError("binary: no fabcheck executable given for the agents");
+  return s;
 }
 
 // Runs f on a worker thread, waiting with the GIL released and running Python's signal handlers
@@ -191,8 +135,7 @@ py::dict constantsDict(const std::map<std::string, double>& c) {
 void bindRun(py::module_& m) {
   py::class_<Cluster, std::shared_ptr<Cluster>>(m, "Cluster")
       .def(py::init([](const py::dict& options) {
-             const PyRunOptions p = pyRunOptions(options);
-             return std::make_shared<Cluster>(toRunOptions(p, 2));
+             return std::make_shared<Cluster>(resolveRunOptions(runSettings(options), 2, OptionStyle::kPython));
            }),
            py::arg("options"))
       .def("start",
@@ -246,10 +189,16 @@ void bindRun(py::module_& m) {
       "run",
       [](const std::shared_ptr<NativeSuite>& s, const py::dict& options, const std::vector<std::string>& tests,
          const std::vector<std::string>& reports, const std::shared_ptr<Cluster>& cluster) {
+        // Every error in the input is found before anything starts (resolveSuiteRun, planSuite).
         SuiteRunOptions opts;
-        if (!cluster) opts.run = toRunOptions(pyRunOptions(options), s->suite.agentsWanted());
-        opts.only_tests = tests;
-        planSuite(s->suite, cluster ? cluster->cluster.hosts() : opts.run.hosts, tests);  // errors before anything starts
+        if (cluster) {
+          opts.only_tests = tests;
+          planSuite(s->suite, cluster->cluster.hosts(), tests);
+        } else {
+          RunSettings settings = runSettings(options);
+          settings.tests = tests;
+          opts = resolveSuiteRun(settings, s->suite, OptionStyle::kPython);
+        }
         std::vector<std::unique_ptr<reports::Reporter>> owned;
         std::vector<reports::Reporter*> sinks;
         for (const auto& spec : reports) {
