@@ -209,7 +209,8 @@ void Controller::runCollectiveRound(const TestSpec& spec, const patterns::Patter
 
 void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,
                           const patterns::CollectiveParams* collective) {
-  const RoundTimeouts timeouts{impl_->options.step_timeout_ns, impl_->options.start_delay_ns};
+  const ControllerOptions& o = impl_->options;
+  const RoundTimeouts timeouts{o.step_timeout_ns, o.start_delay_ns, o.drain_allowance_ns};
   RoundRunner(impl_->links, timeouts, spec, round, out, collective).run();
 }
 

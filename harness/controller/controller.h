@@ -38,6 +38,7 @@ struct ControllerOptions {
   int64_t register_timeout_ns = 30'000'000'000;
   int64_t step_timeout_ns = 30'000'000'000;   // each set-up step and each reply
   int64_t start_delay_ns = 200'000'000;       // start this far in the future, on every agent's clock
+  int64_t drain_allowance_ns = 5'000'000'000; // "results" may take this much longer (receivers drain)
   int clock_samples = 8;
 };
 

@@ -14,9 +14,6 @@ namespace fabcheck::controller {
 namespace msg = protocol::msg;
 using nlohmann::json;
 
-// Replies to "finish" may wait for the receivers to drain.
-constexpr int64_t kResultsAllowanceNs = 5'000'000'000;
-
 RoundRunner::RoundRunner(AgentLinks& links, RoundTimeouts timeouts, const model::TestSpec& spec,
                          const patterns::PatternPlan& round, model::TestOutcome& out,
                          const patterns::CollectiveParams* collective)
@@ -197,7 +194,7 @@ void RoundRunner::collectResults() {
   std::vector<std::string> errors;
   for (int a : parts_) {
     current_ = a;
-    auto r = links_.receive<msg::Results>(a, phase_, timeouts_.step_timeout_ns + kResultsAllowanceNs);
+    auto r = links_.receive<msg::Results>(a, phase_, timeouts_.step_timeout_ns + timeouts_.drain_allowance_ns);
     for (auto& x : r.receivers) out_.receivers.push_back(std::move(x));
     for (auto& x : r.responders) out_.responders.push_back(std::move(x));
     if (r.pingpongs) {  // beside a collective, the probe ends at "finish"

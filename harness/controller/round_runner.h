@@ -27,6 +27,7 @@ namespace fabcheck::controller {
 struct RoundTimeouts {
   int64_t step_timeout_ns = 30'000'000'000;  // each set-up step and each reply
   int64_t start_delay_ns = 200'000'000;      // the start is this far in the future
+  int64_t drain_allowance_ns = 5'000'000'000;  // "results" may take this much longer
 };
 
 class RoundRunner {
