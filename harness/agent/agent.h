@@ -6,7 +6,9 @@
 // controller's absolute start time, and returns its results. It refuses plans beyond the safety
 // limits it was launched with, so a mistaken suite cannot flood a production fabric.
 //
-// Messages (controller → agent / agent → controller), see agent_messages.h:
+// The session with the controller (one test after another) is agent_session.h; one test's data
+// plane is test_run.h. Messages (controller → agent / agent → controller), see
+// harness/protocol/agent_messages.h:
 //   register → (time ↔ time)* → { setup → endpoints → connect → ready → start → sent →
 //   finish → results }* → bye
 #pragma once
@@ -16,13 +18,9 @@
 #include <string>
 #include <vector>
 
-namespace fabcheck::agent {
+#include "harness/agent/safety_limits.h"
 
-struct SafetyLimits {
-  double max_rate_bps = 0;          // per agent, over its sending flows; 0 = no limit
-  int64_t max_duration_ns = 0;      // per test (warm-up included); 0 = no limit
-  std::vector<std::string> allowed_interfaces;  // empty = any
-};
+namespace fabcheck::agent {
 
 struct AgentOptions {
   std::string controller_host = "127.0.0.1";
@@ -33,6 +31,7 @@ struct AgentOptions {
   SafetyLimits limits;
   int64_t connect_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 600'000'000'000;  // no word from the controller for this long: exit
+  int64_t step_timeout_ns = 30'000'000'000;   // each step of a test's set-up, each reply sent
 };
 
 // Runs until the controller says bye, the connection ends, or `stop`. Returns the exit code:

@@ -25,6 +25,7 @@
 #include "harness/model/test_outcome.h"
 #include "harness/model/test_spec.h"
 #include "harness/protocol/control_channel.h"
+#include "harness/protocol/message_channel.h"
 #include "harness/protocol/run_secret.h"
 
 namespace fabcheck::controller {
@@ -37,7 +38,14 @@ struct ControllerOptions {
   int64_t register_timeout_ns = 30'000'000'000;
   int64_t step_timeout_ns = 30'000'000'000;   // each set-up step and each reply
   int64_t start_delay_ns = 200'000'000;       // start this far in the future, on every agent's clock
+  int64_t drain_allowance_ns = 5'000'000'000; // "results" may take this much longer (receivers drain)
   int clock_samples = 8;
+};
+
+// An agent that has registered already, with its channel (tests: an in-memory fake).
+struct ConnectedAgent {
+  AgentInfo info;  // info.id must be its index among the agents given
+  std::unique_ptr<protocol::MessageChannel> channel;
 };
 
 class Controller {
@@ -46,6 +54,9 @@ class Controller {
   // not, or that send garbage, oversized or wrong-version frames, are refused and logged with
   // their address while the controller keeps serving the others.
   Controller(protocol::ControlListener listener, const protocol::RunSecret& secret, ControllerOptions options);
+  // Over agents that registered already (agent i = agents[i]; ConfigError when an id does not
+  // match its index). It has no listener: acceptAgents() throws ConfigError.
+  Controller(std::vector<ConnectedAgent> agents, ControllerOptions options);
   ~Controller();
 
   // Waits until `count` agents registered (ids 0..count-1, each once). `problem` is polled
@@ -65,12 +76,14 @@ class Controller {
   const std::vector<AgentInfo>& agents() const;
 
  private:
-  // One round of a test: setup … results for `round` (flows name agent ids); appends results
-  // to `out`, or sets out.error and aborts the round on every agent still reachable.
-  // A collective round (`collective`: this size's parameters) also gets each rank's setup and
-  // appends the ranks' results to out.collective.rounds.back().
+  // One round of a test (round_runner.h).
   void runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,
                 const patterns::CollectiveParams* collective = nullptr);
+  // A probe's idle baseline (the probe alone) before the loaded rounds; false when it failed.
+  bool runIdleBaseline(const TestSpec& spec, const patterns::PatternPlan& first_round, TestOutcome& out);
+  // One size of a collective test: its round, then the ranks' results sorted and checked.
+  void runCollectiveRound(const TestSpec& spec, const patterns::PatternPlan& round,
+                          const patterns::CollectiveParams& params, TestOutcome& out);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -28,22 +28,22 @@ void tellPeer(Channel& ch, const std::string& why) noexcept {
 }  // namespace
 
 AgentInfo agentInfoFromRegistration(const json& reg, const std::string& peer) {
-  AgentInfo a;
+  protocol::msg::Register r;
   try {
-    a.id = reg.at("agent_id").get<int>();
-    a.host = reg.value("host", "?");
-    a.boot_id = reg.value("boot_id", "");
-    a.version = reg.value("fabcheck_version", "?");
-    a.pid = reg.value("pid", 0);
-    a.kernel = reg.value("kernel", "");
-    a.clock_source = reg.value("clock_source", "");
-    if (auto it = reg.find("rdma_devices"); it != reg.end()) it->get_to(a.rdma_devices);
-    if (auto it = reg.find("interfaces"); it != reg.end()) it->get_to(a.interfaces);
-  } catch (const json::exception& e) {
-    throw ProtocolError("registration from " + peer + " is malformed: " + e.what());
+    r = protocol::decode<protocol::msg::Register>(reg);
   } catch (const ProtocolError& e) {
-    throw ProtocolError("registration from " + peer + " is malformed: " + e.what());
+    throw ProtocolError("registration from " + peer + ": " + e.what());
   }
+  AgentInfo a;
+  a.id = r.agent_id;
+  a.host = std::move(r.host);
+  a.boot_id = std::move(r.boot_id);
+  a.version = std::move(r.fabcheck_version);
+  a.pid = r.pid;
+  a.kernel = std::move(r.kernel);
+  a.clock_source = std::move(r.clock_source);
+  a.rdma_devices = std::move(r.rdma_devices);
+  a.interfaces = std::move(r.interfaces);
   a.peer = peer;
   return a;
 }
@@ -161,7 +161,7 @@ void RegistrationDesk::readRegistration(Channel ch) {
     return;
   }
   try {
-    protocol::expectMessage(*reg, agent::msg::kRegister, peer, "registration");
+    protocol::expectMessage(*reg, protocol::msg::Register::kType, peer, "registration");
     AgentInfo info = agentInfoFromRegistration(*reg, peer);
     {
       std::lock_guard lock(mutex_);

@@ -16,10 +16,7 @@
 namespace fabcheck::pair {
 namespace {
 
-using nlohmann::json;
 using protocol::ControlChannel;
-using protocol::expectMessage;
-using protocol::makeMessage;
 
 constexpr int64_t kDrainAllowanceNs = 3'000'000'000;  // receivers' drain_max plus margin
 
@@ -28,44 +25,32 @@ void sortByFlow(std::vector<T>& v) {
   std::sort(v.begin(), v.end(), [](const T& a, const T& b) { return a.flow_id < b.flow_id; });
 }
 
-// Runs one message size; returns its result. Throws on any control-plane failure.
-SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
-                   const transport::TransportProperties& props, patterns::PatternParams params,
-                   bool same_clock, const std::atomic<bool>& interrupt) {
-  const std::string where = "server " + ch.peer();
-  json test = makeMessage(msg::kTest);
-  test["params"] = params;
-  test["transport"] = cfg.transport;
-  test["transport_options"] = json::parse(transport::transportOptionsToJson(cfg.transport_options));
-  ch.send(test, cfg.control_timeout_ns);
-
-  json reply = ch.receive(cfg.control_timeout_ns, "waiting for the server's data endpoints");
-  expectMessage(reply, msg::kEndpoints, ch.peer(), "test set-up");
-  const patterns::PatternPlan plan = patterns::planPair(params);
-  const json& endpoints = reply.at("endpoints");
-  if (endpoints.size() != plan.flows.size()) {
-    throw ProtocolError(where + " offered " + std::to_string(endpoints.size()) + " data endpoints for " +
-                        std::to_string(plan.flows.size()) + " flows");
+// Sends the test, connects to the server's data endpoints and waits until it accepted them.
+std::map<uint32_t, std::unique_ptr<transport::Connection>> setUpSize(ControlChannel& ch, const ClientConfig& cfg,
+                                                                     transport::Transport& transport,
+                                                                     const patterns::PatternParams& params,
+                                                                     const patterns::PatternPlan& plan) {
+  ch.send(protocol::encode(msg::Test{params, cfg.transport, cfg.transport_options}), cfg.control_timeout_ns);
+  const auto reply = msg::expect<msg::Endpoints>(
+      ch.receive(cfg.control_timeout_ns, "waiting for the server's data endpoints"), ch.peer(), "test set-up");
+  if (reply.endpoints.size() != plan.flows.size()) {
+    throw ProtocolError("server " + ch.peer() + " offered " + std::to_string(reply.endpoints.size()) +
+                        " data endpoints for " + std::to_string(plan.flows.size()) + " flows");
   }
   std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
   for (size_t i = 0; i < plan.flows.size(); ++i) {
-    auto desc = transport::EndpointDesc::fromJson(endpoints[i].dump());
-    conns[plan.flows[i].flow_id] =
-        transport.connect(desc, {.local_address = cfg.local_address, .timeout_ns = cfg.control_timeout_ns});
+    conns[plan.flows[i].flow_id] = transport.connect(
+        reply.endpoints[i], {.local_address = cfg.local_address, .timeout_ns = cfg.control_timeout_ns});
   }
-  expectMessage(ch.receive(cfg.control_timeout_ns, "waiting for the server to accept the data connections"),
-                msg::kReady, ch.peer(), "connect");
+  msg::expect<msg::Ready>(ch.receive(cfg.control_timeout_ns, "waiting for the server to accept the data connections"),
+                          ch.peer(), "connect");
+  return conns;
+}
 
-  engine::FlowSet flows(props, params, plan, /*me=*/0, std::move(conns),
-                        {.same_clock = same_clock, .busy_poll = cfg.busy_poll});
-  flows.startReceivers();
-  ch.send(makeMessage(msg::kStart), cfg.control_timeout_ns);
-  expectMessage(ch.receive(cfg.control_timeout_ns, "waiting for the server to start"), msg::kStarted, ch.peer(),
-                "start");
-
-  // Senders end by duration/iterations; an interrupt ends them early, and so does a server
-  // that goes away (the control connection closes or errs: no point sending into the void).
-  // The watcher alone uses the channel until the senders are done.
+// Runs the senders to their end. An interrupt ends them early, and so does a server that goes
+// away (the control connection closes or errs: no point sending into the void). The watcher
+// alone uses the channel until the senders are done. Returns why the server went away, or "".
+std::string runSenders(ControlChannel& ch, engine::FlowSet& flows, const std::atomic<bool>& interrupt) {
   std::atomic<bool> senders_done{false};
   std::string server_gone;
   std::thread watcher([&] {
@@ -74,7 +59,8 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
       if (server_gone.empty()) {
         try {
           if (auto m = ch.tryReceive(0, "running the test")) {
-            server_gone = "sent '" + m->value("type", std::string("?")) + "' in the middle of the test: " +
+            const std::string type = protocol::typeOf(*m);
+            server_gone = "sent '" + (type.empty() ? std::string("?") : type) + "' in the middle of the test: " +
                           m->value("message", std::string());
           }
         } catch (const Error& e) {
@@ -89,43 +75,61 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   flows.waitSenders();
   senders_done = true;
   watcher.join();
-  if (!server_gone.empty()) {
+  return server_gone;
+}
+
+// Stops the server's side, merges both ends' results into `out`.
+void collectResults(ControlChannel& ch, const ClientConfig& cfg, engine::FlowSet& flows,
+                    const patterns::PatternParams& params, bool interrupted, SizeResult& out) {
+  ch.send(protocol::encode(msg::Stop{out.senders, interrupted}), cfg.control_timeout_ns);
+  auto results = msg::expect<msg::Results>(
+      ch.receive(cfg.control_timeout_ns + kDrainAllowanceNs + params.warmup_ns + params.duration_ns,
+                 "waiting for the server's results"),
+      ch.peer(), "results");
+  std::map<uint32_t, uint64_t> server_sent;
+  for (const auto& r : results.senders) {
+    server_sent[r.flow_id] = r.packets;
+    out.senders.push_back(r);
+  }
+  flows.finishReceivers(server_sent);
+  out.receivers = std::move(results.receivers);
+  for (auto& r : flows.receiverResults()) out.receivers.push_back(r);
+  out.responders = std::move(results.responders);
+  sortByFlow(out.senders);
+  sortByFlow(out.receivers);
+
+  std::vector<std::string> errors = flows.errors();
+  for (const auto& e : results.errors) errors.push_back("server: " + e);
+  if (!errors.empty()) {
+    throw TransportError("server " + ch.peer() + ", size " + std::to_string(params.size_bytes) + ": " + errors.front());
+  }
+}
+
+// Runs one message size; returns its result. Throws on any control-plane failure.
+SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
+                   const transport::TransportProperties& props, patterns::PatternParams params,
+                   bool same_clock, const std::atomic<bool>& interrupt) {
+  const std::string where = "server " + ch.peer();
+  const patterns::PatternPlan plan = patterns::planPair(params);
+  engine::FlowSet flows(props, params, plan, /*me=*/0, setUpSize(ch, cfg, transport, params, plan),
+                        {.same_clock = same_clock, .busy_poll = cfg.busy_poll});
+  flows.startReceivers();
+  ch.send(protocol::encode(msg::Start{}), cfg.control_timeout_ns);
+  msg::expect<msg::Started>(ch.receive(cfg.control_timeout_ns, "waiting for the server to start"), ch.peer(), "start");
+
+  if (const std::string server_gone = runSenders(ch, flows, interrupt); !server_gone.empty()) {
     throw TransportError(where + " failed during the test (size " + std::to_string(params.size_bytes) +
                          "): " + server_gone);
   }
   if (auto errors = flows.errors(); !errors.empty()) {  // e.g. the peer stopped answering pings
     throw TransportError(where + ", size " + std::to_string(params.size_bytes) + ": " + errors.front());
   }
-
   SizeResult out;
   out.params = params;
   out.same_clock = same_clock;
   out.senders = flows.senderResults();
   out.pingpongs = flows.pingpongResults();
-  json stop = makeMessage(msg::kStop);
-  stop["senders"] = out.senders;
-  stop["interrupted"] = interrupt.load();
-  ch.send(stop, cfg.control_timeout_ns);
-
-  json results = ch.receive(cfg.control_timeout_ns + kDrainAllowanceNs + params.warmup_ns + params.duration_ns,
-                            "waiting for the server's results");
-  expectMessage(results, msg::kResults, ch.peer(), "results");
-  std::map<uint32_t, uint64_t> server_sent;
-  for (const auto& s : results.at("senders")) {
-    auto r = s.get<engine::SenderResult>();
-    server_sent[r.flow_id] = r.packets;
-    out.senders.push_back(r);
-  }
-  flows.finishReceivers(server_sent);
-  out.receivers = results.at("receivers").get<std::vector<engine::ReceiverResult>>();
-  for (auto& r : flows.receiverResults()) out.receivers.push_back(r);
-  out.responders = results.at("responders").get<std::vector<engine::ResponderResult>>();
-  sortByFlow(out.senders);
-  sortByFlow(out.receivers);
-
-  std::vector<std::string> errors = flows.errors();
-  for (const auto& e : results.at("errors")) errors.push_back("server: " + e.get<std::string>());
-  if (!errors.empty()) throw TransportError(where + ", size " + std::to_string(params.size_bytes) + ": " + errors.front());
+  collectResults(ch, cfg, flows, params, interrupt.load(), out);
   return out;
 }
 
@@ -142,19 +146,15 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
   }
 
   ControlChannel ch = ControlChannel::connect(cfg.host, cfg.port, cfg.control_timeout_ns);
-  json hello = makeMessage(msg::kHello);
-  hello["fabcheck_version"] = kVersion;
-  hello["host"] = hostName();
-  hello["boot_id"] = bootId();
-  ch.send(hello, cfg.control_timeout_ns);
-  json welcome = ch.receive(cfg.control_timeout_ns, "waiting for the server's welcome");
-  expectMessage(welcome, msg::kWelcome, ch.peer(), "hello");
   const std::string boot = bootId();
-  const bool same_clock = !boot.empty() && welcome.value("boot_id", "") == boot;
+  ch.send(protocol::encode(msg::Hello{kVersion, hostName(), boot}), cfg.control_timeout_ns);
+  const auto welcome = msg::expect<msg::Welcome>(
+      ch.receive(cfg.control_timeout_ns, "waiting for the server's welcome"), ch.peer(), "hello");
+  const bool same_clock = !boot.empty() && welcome.boot_id == boot;
 
   PairRun run;
   run.client_host = hostName();
-  run.server_host = welcome.value("host", cfg.host);
+  run.server_host = welcome.host.empty() ? cfg.host : welcome.host;
   run.transport = cfg.transport;
   run.properties = props;
   for (uint32_t size : sizes) {
@@ -166,7 +166,7 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
   }
   run.interrupted = interrupt.load();
   try {
-    ch.send(makeMessage(msg::kBye), cfg.control_timeout_ns);
+    ch.send(protocol::encode(msg::Bye{}), cfg.control_timeout_ns);
   } catch (const Error&) {
     // The results are in hand; a server gone at goodbye changes nothing.
   }

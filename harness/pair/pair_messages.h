@@ -1,9 +1,10 @@
-// Message types of the pair tool's control protocol (over harness/protocol's ControlChannel).
+// The pair tool's control protocol (over harness/protocol's ControlChannel), one struct per
+// message, encoded with harness/protocol/message_codec.h:
 //
 //   client → server: hello {fabcheck_version, host, boot_id}
 //   server → client: welcome {fabcheck_version, host, boot_id}
 //   client → server: test {params, transport, transport_options}
-//   server → client: endpoints {endpoints: [EndpointDesc json...] (by flow id, server-received flows)}
+//   server → client: endpoints {endpoints: [EndpointDesc...] (by flow index, server-received flows)}
 //                    (or error {message})
 //   server → client: ready                  (every data connection accepted)
 //   client → server: start
@@ -13,20 +14,109 @@
 //   client → server: bye
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/engine/flow_results.h"
+#include "generators/patterns/pattern.h"
+#include "generators/transport/transport.h"
+#include "harness/protocol/control_channel.h"
+#include "harness/protocol/message_codec.h"
 
 namespace fabcheck::pair::msg {
 
-inline constexpr std::string_view kHello = "hello";
-inline constexpr std::string_view kWelcome = "welcome";
-inline constexpr std::string_view kTest = "test";
-inline constexpr std::string_view kEndpoints = "endpoints";
-inline constexpr std::string_view kReady = "ready";
-inline constexpr std::string_view kStart = "start";
-inline constexpr std::string_view kStarted = "started";
-inline constexpr std::string_view kStop = "stop";
-inline constexpr std::string_view kResults = "results";
-inline constexpr std::string_view kBye = "bye";
-inline constexpr std::string_view kError = "error";
+using protocol::ErrorMessage;
+
+// Who is at either end (hello from the client, welcome from the server); all optional.
+struct Hello {
+  static constexpr std::string_view kType = "hello";
+  std::string fabcheck_version, host, boot_id;
+  static auto fields() {
+    using protocol::wire::optional;
+    return std::tuple{optional("fabcheck_version", &Hello::fabcheck_version), optional("host", &Hello::host),
+                      optional("boot_id", &Hello::boot_id)};
+  }
+};
+struct Welcome {
+  static constexpr std::string_view kType = "welcome";
+  std::string fabcheck_version, host, boot_id;
+  static auto fields() {
+    using protocol::wire::optional;
+    return std::tuple{optional("fabcheck_version", &Welcome::fabcheck_version), optional("host", &Welcome::host),
+                      optional("boot_id", &Welcome::boot_id)};
+  }
+};
+
+struct Test {
+  static constexpr std::string_view kType = "test";
+  patterns::PatternParams params;
+  std::string transport;
+  transport::TransportOptions transport_options;
+  static auto fields() {
+    using protocol::wire::required;
+    return std::tuple{required("params", &Test::params), required("transport", &Test::transport),
+                      required("transport_options", &Test::transport_options)};
+  }
+};
+
+struct Endpoints {
+  static constexpr std::string_view kType = "endpoints";
+  std::vector<transport::EndpointDesc> endpoints;
+  static auto fields() { return std::tuple{protocol::wire::required("endpoints", &Endpoints::endpoints)}; }
+};
+
+struct Ready {
+  static constexpr std::string_view kType = "ready";
+};
+struct Start {
+  static constexpr std::string_view kType = "start";
+};
+struct Started {
+  static constexpr std::string_view kType = "started";
+};
+
+struct Stop {
+  static constexpr std::string_view kType = "stop";
+  std::vector<engine::SenderResult> senders;
+  bool interrupted = false;
+  static auto fields() {
+    return std::tuple{protocol::wire::required("senders", &Stop::senders),
+                      protocol::wire::optional("interrupted", &Stop::interrupted)};
+  }
+};
+
+struct Results {
+  static constexpr std::string_view kType = "results";
+  std::vector<engine::SenderResult> senders;
+  std::vector<engine::ReceiverResult> receivers;
+  std::vector<engine::ResponderResult> responders;
+  std::vector<std::string> errors;
+  static auto fields() {
+    using protocol::wire::required;
+    return std::tuple{required("senders", &Results::senders), required("receivers", &Results::receivers),
+                      required("responders", &Results::responders), required("errors", &Results::errors)};
+  }
+};
+
+struct Bye {
+  static constexpr std::string_view kType = "bye";
+};
+
+// `message` as M: protocol::expectMessage's checks (an "error" from the peer becomes
+// fabcheck::Error "<peer>: <its message>"), then decode; a malformed message is ProtocolError
+// "<peer> while <phase>: malformed '<type>' message: ...".
+template <class M>
+M expect(const nlohmann::json& message, const std::string& peer, std::string_view phase) {
+  protocol::expectMessage(message, M::kType, peer, phase);
+  try {
+    return protocol::decode<M>(message);
+  } catch (const ProtocolError& e) {
+    throw ProtocolError(peer + " while " + std::string(phase) + ": " + e.what());
+  }
+}
 
 }  // namespace fabcheck::pair::msg

@@ -16,8 +16,6 @@ namespace fabcheck::pair {
 
 using nlohmann::json;
 using protocol::ControlChannel;
-using protocol::expectMessage;
-using protocol::makeMessage;
 
 struct PairServer::Impl {
   ServerConfig config;
@@ -25,10 +23,10 @@ struct PairServer::Impl {
 
   void serveSession(ControlChannel& ch, const std::atomic<bool>& stop);
   void runTest(ControlChannel& ch, const json& request, bool same_clock);
+  void runFlows(ControlChannel& ch, const patterns::PatternParams& params, const patterns::PatternPlan& plan,
+                engine::FlowSet& flows);
   void sendError(ControlChannel& ch, const std::string& message) {
-    json e = makeMessage(msg::kError);
-    e["message"] = message;
-    ch.send(e, config.control_timeout_ns);
+    ch.send(protocol::encode(msg::ErrorMessage{message}), config.control_timeout_ns);
   }
 };
 
@@ -62,97 +60,93 @@ int PairServer::serve(const std::atomic<bool>& stop) {
 }
 
 void PairServer::Impl::serveSession(ControlChannel& ch, const std::atomic<bool>& stop) {
-  json hello = ch.receive(config.control_timeout_ns, "waiting for the client's hello");
-  expectMessage(hello, msg::kHello, ch.peer(), "hello");
+  const auto hello =
+      msg::expect<msg::Hello>(ch.receive(config.control_timeout_ns, "waiting for the client's hello"), ch.peer(), "hello");
   const std::string my_boot = bootId();
-  const bool same_clock = !my_boot.empty() && hello.value("boot_id", "") == my_boot;
-  json welcome = makeMessage(msg::kWelcome);
-  welcome["fabcheck_version"] = kVersion;
-  welcome["host"] = hostName();
-  welcome["boot_id"] = my_boot;
-  ch.send(welcome, config.control_timeout_ns);
+  const bool same_clock = !my_boot.empty() && hello.boot_id == my_boot;
+  ch.send(protocol::encode(msg::Welcome{kVersion, hostName(), my_boot}), config.control_timeout_ns);
 
   while (!stop.load()) {
     std::optional<json> m = ch.tryReceive(200'000'000);
     if (!m) continue;
-    const std::string type = m->value("type", "");
-    if (type == msg::kBye) return;
-    if (type != msg::kTest) {
+    const std::string type = protocol::typeOf(*m);
+    if (type == msg::Bye::kType) return;
+    if (type != msg::Test::kType) {
       sendError(ch, "server: unexpected message '" + type + "' from " + ch.peer() + " between tests");
       throw ProtocolError("unexpected message '" + type + "' between tests");
     }
-    expectMessage(*m, msg::kTest, ch.peer(), "test request");
+    protocol::expectMessage(*m, msg::Test::kType, ch.peer(), "test request");
     runTest(ch, *m, same_clock);
   }
 }
 
 void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool same_clock) {
-  patterns::PatternParams params;
+  msg::Test test;
   std::unique_ptr<transport::Transport> transport;
   transport::TransportProperties props;
-  std::string tname;
   try {
-    params = request.at("params").get<patterns::PatternParams>();
-    tname = request.at("transport").get<std::string>();
-    transport::TransportOptions options = transport::transportOptionsFromJson(request.at("transport_options").dump());
+    test = protocol::decode<msg::Test>(request);
+    transport::TransportOptions options = test.transport_options;
     options.bind_interface = config.bind_interface;  // the server's own choice, never the client's
-    transport = transport::createTransport(tname, options);
+    transport = transport::createTransport(test.transport, options);
     props = transport->properties();
-    patterns::validate(params, props.max_message_bytes, tname);
-  } catch (const Error& e) {
+    patterns::validate(test.params, props.max_message_bytes, test.transport);
+  } catch (const Error& e) {  // a malformed request too: "malformed 'test' message: ..."
     sendError(ch, std::string("server rejected the test: ") + e.what());
     return;
-  } catch (const json::exception& e) {
-    sendError(ch, std::string("server rejected the test: malformed request: ") + e.what());
-    return;
   }
+  const patterns::PatternParams& params = test.params;
   const patterns::PatternPlan plan = patterns::planPair(params);
 
   // One data endpoint per flow, on the address the client reached us at.
   std::vector<std::unique_ptr<transport::Listener>> listeners;
-  json endpoints = json::array();
+  msg::Endpoints endpoints;
   try {
     for (size_t i = 0; i < plan.flows.size(); ++i) {
       listeners.push_back(transport->listen({.address = ch.localAddress(), .port = 0}));
-      endpoints.push_back(json::parse(listeners.back()->endpoint().toJson()));
+      endpoints.endpoints.push_back(listeners.back()->endpoint());
     }
   } catch (const Error& e) {
     sendError(ch, std::string("server cannot listen: ") + e.what());
     return;
   }
-  json reply = makeMessage(msg::kEndpoints);
-  reply["endpoints"] = endpoints;
-  ch.send(reply, config.control_timeout_ns);
+  ch.send(protocol::encode(endpoints), config.control_timeout_ns);
 
   std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
   for (size_t i = 0; i < plan.flows.size(); ++i) {
     conns[plan.flows[i].flow_id] = listeners[i]->accept(config.control_timeout_ns);
   }
   engine::FlowSet flows(props, params, plan, /*me=*/1, std::move(conns), {.same_clock = same_clock});
-  flows.startReceivers();
-  ch.send(makeMessage(msg::kReady), config.control_timeout_ns);
+  runFlows(ch, params, plan, flows);
+}
 
-  expectMessage(ch.receive(config.control_timeout_ns, "waiting for start"), msg::kStart, ch.peer(), "start");
+// From "ready" to "results": this side's flows run between the client's start and stop.
+void PairServer::Impl::runFlows(ControlChannel& ch, const patterns::PatternParams& params,
+                                const patterns::PatternPlan& plan, engine::FlowSet& flows) {
+  flows.startReceivers();
+  ch.send(protocol::encode(msg::Ready{}), config.control_timeout_ns);
+
+  msg::expect<msg::Start>(ch.receive(config.control_timeout_ns, "waiting for start"), ch.peer(), "start");
   flows.startSenders(monoNowNs());
-  ch.send(makeMessage(msg::kStarted), config.control_timeout_ns);
+  ch.send(protocol::encode(msg::Started{}), config.control_timeout_ns);
   log::info("client {}: {} test, {} flows of {}-byte messages running", ch.peer(), patterns::toString(params.kind),
             plan.flows.size(), params.size_bytes);
 
   const int64_t run_ns = params.duration_ns > 0 ? params.warmup_ns + params.duration_ns : config.idle_timeout_ns;
-  json stop = ch.receive(run_ns + config.control_timeout_ns, "waiting for the client to finish sending");
-  expectMessage(stop, msg::kStop, ch.peer(), "stop");
-  if (stop.value("interrupted", false)) flows.stopSenders();
+  const auto stop = msg::expect<msg::Stop>(
+      ch.receive(run_ns + config.control_timeout_ns, "waiting for the client to finish sending"), ch.peer(), "stop");
+  if (stop.interrupted) flows.stopSenders();
   flows.waitSenders();
   std::map<uint32_t, uint64_t> client_sent;
-  for (const auto& s : stop.at("senders")) client_sent[s.at("flow_id").get<uint32_t>()] = s.at("packets").get<uint64_t>();
+  for (const auto& s : stop.senders) client_sent[s.flow_id] = s.packets;
   flows.finishReceivers(client_sent);
 
-  json results = makeMessage(msg::kResults);
-  results["senders"] = flows.senderResults();
-  results["receivers"] = flows.receiverResults();
-  results["responders"] = flows.responderResults();
-  results["errors"] = flows.errors();
-  ch.send(results, config.control_timeout_ns);
+  msg::Results results;
+  results.senders = flows.senderResults();
+  results.receivers = flows.receiverResults();
+  results.responders = flows.responderResults();
+  results.errors = flows.errors();
+  ch.send(protocol::encode(results), config.control_timeout_ns);
 }
 
 }  // namespace fabcheck::pair

@@ -22,7 +22,8 @@
 //   only drop the connection and go on serving the others. After an authentication failure, a frame
 //   too short to carry a MAC, or an oversize frame, the channel is closed (the stream cannot be
 //   trusted); after a not-JSON or wrong-version message from an authenticated peer it stays open.
-// - Timeouts, transport errors, thread-safety and moves are as for ControlChannel.
+// - Timeouts, transport errors, thread-safety and moves are as for ControlChannel. It is the
+//   MessageChannel (message_channel.h) the controller and the agent talk through.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,7 @@
 
 #include "generators/core/errors.h"
 #include "harness/protocol/control_channel.h"
+#include "harness/protocol/message_channel.h"
 #include "harness/protocol/run_secret.h"
 
 namespace fabcheck::protocol {
@@ -46,7 +48,7 @@ class AuthenticationError : public ProtocolError {
   using ProtocolError::ProtocolError;
 };
 
-class AuthenticatedChannel {
+class AuthenticatedChannel : public MessageChannel {
  public:
   enum class Role { kConnector, kAcceptor };  // agent, controller
 
@@ -55,18 +57,19 @@ class AuthenticatedChannel {
   // Sends one message (compact JSON). ProtocolError if the MAC and the JSON together exceed
   // kMaxMessageBytes; otherwise as ControlChannel::send(). The counter advances only when the frame
   // was sent.
-  void send(const nlohmann::json& msg, int64_t timeout_ns);
+  void send(const nlohmann::json& msg, int64_t timeout_ns) override;
 
   // The next message, authenticated and of our protocol version (see the contract above).
   // TimeoutError / TransportError as ControlChannel::receive(); `phase` is named in errors.
-  nlohmann::json receive(int64_t timeout_ns, std::string_view phase = {});
+  nlohmann::json receive(int64_t timeout_ns, std::string_view phase = {}) override;
 
   // As receive(), but nullopt when no complete frame arrived within the timeout.
-  std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {});
+  std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {}) override;
 
-  const std::string& peer() const { return channel_.peer(); }
-  bool isOpen() const { return channel_.isOpen(); }
-  void close() noexcept { channel_.close(); }
+  const std::string& peer() const override { return channel_.peer(); }
+  std::string localAddress() const override { return channel_.localAddress(); }
+  bool isOpen() const override { return channel_.isOpen(); }
+  void close() noexcept override { channel_.close(); }
 
   // The underlying channel, for tests that send hand-made frames. Frames sent or received through it
   // bypass the counters.

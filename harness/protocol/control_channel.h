@@ -30,9 +30,10 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/protocol/protocol_version.h"
+
 namespace fabcheck::protocol {
 
-constexpr uint32_t kProtocolVersion = 1;
 constexpr uint32_t kMaxMessageBytes = 16 << 20;
 // perftest's out-of-band port; fabcheck's default control port.
 constexpr uint16_t kDefaultControlPort = 18515;

@@ -1,0 +1,201 @@
+#include "harness/agent/agent_session.h"
+
+#include <algorithm>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/host_info.h"
+#include "generators/core/log.h"
+#include "harness/model/units.h"
+#include "harness/protocol/control_channel.h"
+
+namespace fabcheck::agent {
+
+namespace msg = protocol::msg;
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kPollNs = 200'000'000;            // the idle loop's slice
+constexpr int64_t kCollectivePollNs = 20'000'000;   // watching the channel while a rank runs
+constexpr int64_t kDrainNs = 5'000'000'000;         // the other agents' receivers draining
+
+// The controller aborted the current test (another agent failed).
+struct TestAborted {};
+
+}  // namespace
+
+AgentSession::AgentSession(protocol::MessageChannel& channel, const AgentOptions& options,
+                           const std::atomic<bool>& stop)
+    : ch_(channel), o_(options), stop_(stop) {}
+
+std::string AgentSession::self() const { return "agent " + std::to_string(o_.agent_id) + " on " + hostName(); }
+
+int AgentSession::serve() {
+  int64_t idle = 0;
+  while (!stop_.load()) {
+    std::optional<json> m = ch_.tryReceive(kPollNs, "waiting for the controller");
+    if (!m) {
+      if ((idle += kPollNs) > o_.idle_timeout_ns) {
+        log::error("no word from the controller {} for {} s; exiting", ch_.peer(), o_.idle_timeout_ns / 1'000'000'000);
+        return 1;
+      }
+      continue;
+    }
+    idle = 0;
+    const std::string type = protocol::typeOf(*m);
+    if (type == msg::Bye::kType) return 0;
+    if (type == msg::ErrorMessage::kType) {  // the controller refused us (e.g. a duplicate agent id)
+      std::string why = "(no reason given)";
+      try {
+        if (auto e = protocol::decode<msg::ErrorMessage>(*m); !e.message.empty()) why = e.message;
+      } catch (const ProtocolError&) {
+      }
+      log::error("agent {}: the controller {} refused this agent: {}", o_.agent_id, ch_.peer(), why);
+      return 1;
+    }
+    if (type == msg::TimeRequest::kType) {
+      answerTime(*m);
+    } else if (type == msg::Setup::kType) {
+      runTest(*m);
+    } else {
+      // A late message of a test that was aborted: nothing to do.
+      log::debug("agent {}: ignoring '{}' outside a test", o_.agent_id, type);
+    }
+  }
+  return 0;
+}
+
+void AgentSession::answerTime(const json& request) {
+  try {
+    const auto probe = protocol::decode<msg::TimeRequest>(request);
+    json answer = protocol::encode(msg::TimeReply{probe.seq, wallNowNs()});
+    protocol::setTestId(answer, std::max<int64_t>(0, protocol::testIdOf(request)));
+    ch_.send(answer, o_.step_timeout_ns);
+  } catch (const ProtocolError& e) {
+    sendError(self() + ": " + e.what());
+  }
+}
+
+void AgentSession::replyJson(json message) {
+  protocol::setTestId(message, test_id_);
+  ch_.send(message, o_.step_timeout_ns);
+}
+
+void AgentSession::sendError(const std::string& message) { reply(msg::ErrorMessage{message}); }
+
+json AgentSession::expectJson(std::string_view type, int64_t timeout_ns, std::string_view phase) {
+  const int64_t deadline = monoNowNs() + timeout_ns;
+  for (;;) {
+    json m = ch_.receive(std::max<int64_t>(1, deadline - monoNowNs()), phase);
+    if (protocol::testIdOf(m) != test_id_) continue;
+    if (protocol::typeOf(m) == msg::Abort::kType) throw TestAborted{};
+    protocol::expectMessage(m, type, ch_.peer(), phase);
+    return m;
+  }
+}
+
+void AgentSession::runTest(const json& setup_message) {
+  test_id_ = std::max<int64_t>(0, protocol::testIdOf(setup_message));
+  msg::Setup setup;
+  try {
+    setup = protocol::decode<msg::Setup>(setup_message);
+  } catch (const ProtocolError& e) {
+    sendError(self() + " cannot set up: " + e.what());
+    return;
+  }
+  try {
+    runTestSteps(setup);
+  } catch (const TestAborted&) {
+    log::info("agent {}: test {} aborted by the controller", o_.agent_id, test_id_);
+  } catch (const std::exception& e) {
+    log::error("agent {}: {}", o_.agent_id, e.what());
+    sendError(self() + ": " + e.what());
+  }
+}
+
+void AgentSession::runTestSteps(const msg::Setup& setup) {
+  const uint64_t log_mark = log::mark();  // this test's log lines go back with its results
+  const std::unique_ptr<TestRun> run = prepare(setup);
+  if (!run) return;
+  reply(run->listen());
+  run->connect(expect<msg::Connect>(o_.step_timeout_ns, "waiting for peers' endpoints"));
+  reply(msg::Ready{});
+  const auto start = expect<msg::Start>(o_.step_timeout_ns, "waiting for the start");
+  run->start(start.start_wall_ns);
+  if (run->rank()) {
+    runCollective(*run, *setup.collective);
+  } else {
+    runStreams(*run);
+  }
+  reply(run->results(log_mark));
+}
+
+std::unique_ptr<TestRun> AgentSession::prepare(const msg::Setup& setup) {
+  const patterns::PatternPlan plan{setup.flows};
+  const std::string& interface = setup.transport_options.bind_interface;
+  if (std::string why = checkLimits(o_.limits, setup.params, plan, setup.me, interface); !why.empty()) {
+    sendError(self() + " refuses the plan: " + why);
+    return nullptr;
+  }
+  try {
+    const std::string data_address = o_.data_address.empty() ? ch_.localAddress() : o_.data_address;
+    return std::make_unique<TestRun>(setup, data_address, o_.step_timeout_ns);
+  } catch (const std::exception& e) {
+    sendError(self() + " cannot set up: " + e.what());
+    return nullptr;
+  }
+}
+
+void AgentSession::runStreams(TestRun& run) {
+  run.waitSenders();
+  reply(run.sent());
+  const auto finish =
+      expect<msg::Finish>(o_.step_timeout_ns + kDrainNs, "waiting for the other agents to finish sending");
+  run.finish(finish.sent);
+}
+
+// A collective round from the start: the rank runs on its worker while this thread watches
+// the control channel; its result goes back in "sent"; the rank keeps acknowledging until the
+// controller's "finish" says every rank is done. A probe running beside it stops at "finish"
+// and its round trips go with the results.
+void AgentSession::runCollective(TestRun& run, const protocol::CollectiveSetup& setup) {
+  CollectiveRank& rank = *run.rank();
+  watchCollective(rank, setup, run.startMono());
+  msg::Sent sent;
+  sent.collective = rank.result();
+  reply(sent);
+  try {
+    expect<msg::Finish>(setup.timeout_ns + o_.step_timeout_ns, "waiting for the other ranks to finish the collective");
+  } catch (...) {
+    rank.abort();
+    throw;
+  }
+  rank.release();
+  rank.join();
+  run.finishBesideCollective();
+}
+
+// Starts the rank and waits for its run part; an abort from the controller ends it at once.
+void AgentSession::watchCollective(CollectiveRank& rank, const protocol::CollectiveSetup& setup, int64_t start_mono) {
+  rank.start(start_mono);
+  const int64_t deadline = start_mono + setup.timeout_ns;
+  while (!rank.finished()) {
+    if (monoNowNs() > deadline) {
+      rank.abort();
+      rank.join();
+      throw TimeoutError("collective rank " + std::to_string(setup.rank) + " did not finish within " +
+                         model::formatDuration(setup.timeout_ns) + " (the test's timeout)");
+    }
+    std::optional<json> m = ch_.tryReceive(kCollectivePollNs, "running a collective");
+    if (!m || protocol::testIdOf(*m) != test_id_) continue;
+    if (protocol::typeOf(*m) == msg::Abort::kType) {
+      rank.abort();
+      rank.join();
+      throw TestAborted{};
+    }
+    throw ProtocolError("the controller sent '" + protocol::typeOf(*m) + "' while the collective ran");
+  }
+}
+
+}  // namespace fabcheck::agent

@@ -1,0 +1,73 @@
+// An agent's session with its controller, once registered: answers clock probes and runs one
+// test round after another (test_run.h does the data plane) until the controller says bye.
+//
+// Contract:
+// - serve() returns 0 after "bye" (or when `stop` is set), 1 when the controller refused this
+//   agent ("error" between tests) or said nothing for options.idle_timeout_ns; it throws when
+//   the channel fails (TransportError, ProtocolError from the channel).
+// - A round: setup → endpoints → connect → ready → start → sent → finish → results, each wait
+//   bounded by options.step_timeout_ns (plus the run time where the round runs). Replies carry
+//   the setup's test id; messages of another test id are ignored.
+// - A plan beyond options.limits is refused with an "error" "agent <id> on <host> refuses the
+//   plan: <why>"; a setup it cannot carry out with "agent <id> on <host> cannot set up: <why>";
+//   a failure later in the round with "agent <id> on <host>: <why>". Then the session waits for
+//   the next round: the controller decides.
+// - "abort" of the current test ends the round at once (flows, accepts and a collective rank
+//   stopped) and the session waits for the next message.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/agent/agent.h"
+#include "harness/agent/test_run.h"
+#include "harness/protocol/agent_messages.h"
+#include "harness/protocol/message_channel.h"
+
+namespace fabcheck::agent {
+
+class AgentSession {
+ public:
+  // `channel`, `options` and `stop` must outlive the session.
+  AgentSession(protocol::MessageChannel& channel, const AgentOptions& options, const std::atomic<bool>& stop);
+
+  int serve();
+
+ private:
+  // One round; a refusal or failure is reported to the controller, an abort ends it quietly.
+  void runTest(const nlohmann::json& setup_message);
+  void runTestSteps(const protocol::msg::Setup& setup);
+  // Builds this round's TestRun, or replies with the refusal and returns null.
+  std::unique_ptr<TestRun> prepare(const protocol::msg::Setup& setup);
+  void runStreams(TestRun& run);
+  void runCollective(TestRun& run, const protocol::CollectiveSetup& setup);
+  void watchCollective(CollectiveRank& rank, const protocol::CollectiveSetup& setup, int64_t start_mono);
+  void answerTime(const nlohmann::json& request);
+
+  template <class M>
+  void reply(const M& message) {
+    replyJson(protocol::encode(message));
+  }
+  void replyJson(nlohmann::json message);
+  void sendError(const std::string& message);
+  // "agent 3 on node7"
+  std::string self() const;
+
+  // The next message of this test, as M; skips stale ones, turns an abort into TestAborted.
+  template <class M>
+  M expect(int64_t timeout_ns, std::string_view phase) {
+    return protocol::decode<M>(expectJson(M::kType, timeout_ns, phase));
+  }
+  nlohmann::json expectJson(std::string_view type, int64_t timeout_ns, std::string_view phase);
+
+  protocol::MessageChannel& ch_;
+  const AgentOptions& o_;
+  const std::atomic<bool>& stop_;
+  int64_t test_id_ = 0;
+};
+
+}  // namespace fabcheck::agent

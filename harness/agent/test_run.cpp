@@ -1,0 +1,165 @@
+#include "harness/agent/test_run.h"
+
+#include <unistd.h>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "generators/core/log.h"
+
+namespace fabcheck::agent {
+
+namespace msg = protocol::msg;
+
+namespace {
+
+constexpr int64_t kAcceptSliceNs = 100'000'000;
+
+// Which network namespace this agent runs in ("net:[4026531840]"): agents sharing one read
+// the same host counters, which must be counted once.
+std::string networkNamespaceId() {
+  char buf[64] = {};
+  const ssize_t n = ::readlink("/proc/self/ns/net", buf, sizeof buf - 1);
+  return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+}
+
+}  // namespace
+
+TestRun::TestRun(const msg::Setup& setup, std::string data_address, int64_t step_timeout_ns)
+    : setup_(setup), data_address_(std::move(data_address)), step_timeout_ns_(step_timeout_ns) {
+  const transport::TransportOptions& options = setup_.transport_options;
+  transport_ = transport::createTransport(setup_.transport, options);
+  props_ = transport_->properties();
+  coalescing_ = options.coalescing && props_.supports_coalescing;
+  segmentation_ = options.segmentation && props_.supports_segmentation;
+  for (const auto& f : setup_.flows) {
+    if (f.dscp < 0 || f.dscp == options.dscp || marked_.count(f.dscp)) continue;
+    if (f.sender != setup_.me && f.receiver != setup_.me) continue;
+    transport::TransportOptions o = options;
+    o.dscp = f.dscp;
+    marked_[f.dscp] = transport::createTransport(setup_.transport, o);
+  }
+}
+
+TestRun::~TestRun() {
+  cancel_accepts_ = true;  // the accepts end within a slice; the futures' destructors wait for them
+  if (rank_) rank_->abort();
+}
+
+transport::Transport& TestRun::transportFor(uint32_t flow_id) {
+  for (const auto& f : setup_.flows) {
+    if (f.flow_id == flow_id && marked_.count(f.dscp)) return *marked_.at(f.dscp);
+  }
+  return *transport_;
+}
+
+msg::Endpoints TestRun::listen() {
+  msg::Endpoints endpoints;
+  for (const auto& f : setup_.flows) {
+    if (f.receiver != setup_.me) continue;
+    listeners_[f.flow_id] = transportFor(f.flow_id).listen({.address = data_address_, .port = 0});
+    endpoints.flows[f.flow_id] = listeners_[f.flow_id]->endpoint();
+  }
+  startAccepting();
+  return endpoints;
+}
+
+// Accepts run concurrently with our own connects, or two agents connecting to each other would
+// wait on each other forever. They wait in short slices so that leaving early cancels them.
+void TestRun::startAccepting() {
+  for (auto& [id, l] : listeners_) {
+    transport::Listener* lp = l.get();
+    accepting_[id] = std::async(std::launch::async, [lp, this] {
+      const int64_t deadline = monoNowNs() + step_timeout_ns_;
+      for (;;) {
+        try {
+          return lp->accept(kAcceptSliceNs);
+        } catch (const TimeoutError&) {
+          if (cancel_accepts_.load()) throw Error("accept cancelled");
+          if (monoNowNs() >= deadline) throw;
+        }
+      }
+    });
+  }
+}
+
+void TestRun::connect(const msg::Connect& connect) {
+  std::map<uint32_t, std::unique_ptr<transport::Connection>> conns;
+  for (const auto& [flow_id, desc] : connect.flows) {
+    conns[flow_id] = transportFor(flow_id).connect(desc, {.timeout_ns = step_timeout_ns_});
+  }
+  for (auto& [id, fut] : accepting_) conns[id] = fut.get();
+  accepting_.clear();
+  buildFlows(std::move(conns));
+
+  // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is
+  // reported in the results, never a reason to fail the test.
+  counters::CounterSet host_counters = counters::hostCounterSet();
+  host_counters_ = std::move(host_counters);
+  around_.emplace(host_counters_);
+  try {
+    around_->begin();
+  } catch (const std::exception& e) {
+    counter_error_ = e.what();
+  }
+}
+
+// A collective's links go to its rank; the other flows (a probe) to the FlowSet.
+void TestRun::buildFlows(std::map<uint32_t, std::unique_ptr<transport::Connection>> conns) {
+  patterns::PatternPlan flow_plan;
+  for (const auto& f : setup_.flows) {
+    if (f.role != patterns::FlowRole::kCollective) {
+      flow_plan.flows.push_back(f);
+    } else if (auto it = conns.find(f.flow_id); it != conns.end()) {
+      collective_conns_[f.flow_id] = std::move(it->second);
+      conns.erase(it);
+    }
+  }
+  if (setup_.collective) {
+    rank_ = std::make_unique<CollectiveRank>(*setup_.collective, collective_conns_, coalescing_, segmentation_);
+  }
+  engine::FlowSetOptions flow_options;
+  flow_options.clock_correction_ns = setup_.clock_correction_ns;  // per flow: our clock − the peer's
+  flows_ = std::make_unique<engine::FlowSet>(props_, setup_.params, flow_plan, setup_.me, std::move(conns),
+                                             flow_options);
+  flows_->startReceivers();
+}
+
+void TestRun::start(int64_t start_wall_ns) {
+  start_mono_ = monoNowNs() + (start_wall_ns - wallNowNs());
+  flows_->startSenders(start_mono_);
+}
+
+void TestRun::waitSenders() { flows_->waitSenders(); }
+
+msg::Sent TestRun::sent() const {
+  msg::Sent sent;
+  sent.senders = flows_->senderResults();
+  sent.pingpongs = flows_->pingpongResults();
+  return sent;
+}
+
+void TestRun::finish(const std::map<uint32_t, uint64_t>& sent_by_flow) { flows_->finishReceivers(sent_by_flow); }
+
+void TestRun::finishBesideCollective() {
+  flows_->stopSenders();
+  flows_->waitSenders();
+  flows_->finishReceivers({});
+}
+
+msg::Results TestRun::results(uint64_t log_mark) {
+  msg::Results results;
+  results.receivers = flows_->receiverResults();
+  results.responders = flows_->responderResults();
+  if (rank_) results.pingpongs = flows_->pingpongResults();
+  results.errors = flows_->errors();
+  try {
+    results.counters = counter_error_.empty() ? around_->end() : nlohmann::json{{"error", counter_error_}};
+  } catch (const std::exception& e) {
+    results.counters = nlohmann::json{{"error", e.what()}};
+  }
+  results.counters["netns"] = networkNamespaceId();
+  results.log = log::linesSince(log_mark);
+  return results;
+}
+
+}  // namespace fabcheck::agent

@@ -1,0 +1,238 @@
+#include "harness/controller/round_runner.h"
+
+#include <algorithm>
+#include <climits>
+#include <set>
+
+#include "generators/core/clock.h"
+#include "generators/core/errors.h"
+#include "harness/counters/test_counters.h"
+#include "harness/plan/test_rounds.h"
+
+namespace fabcheck::controller {
+
+namespace msg = protocol::msg;
+using nlohmann::json;
+
+RoundRunner::RoundRunner(AgentLinks& links, RoundTimeouts timeouts, const model::TestSpec& spec,
+                         const patterns::PatternPlan& round, model::TestOutcome& out,
+                         const patterns::CollectiveParams* collective)
+    : links_(links), timeouts_(timeouts), spec_(spec), round_(round), out_(out), collective_(collective) {
+  std::set<int> part_set;
+  for (const auto& f : round_.flows) {
+    part_set.insert(f.sender);
+    part_set.insert(f.receiver);
+    const int64_t bs = links_.agents[f.sender].offset_bound_ns, br = links_.agents[f.receiver].offset_bound_ns;
+    if (bs >= 0 && br >= 0) out_.one_way_bound_ns = std::max(out_.one_way_bound_ns, bs + br);
+  }
+  parts_.assign(part_set.begin(), part_set.end());
+  for (size_t r = 0; collective_ && r < out_.collective.rank_agents.size(); ++r) {
+    rank_of_[out_.collective.rank_agents[r]] = static_cast<int>(r);
+  }
+}
+
+void RoundRunner::run() noexcept {
+  ++links_.test_id;
+  const size_t first_sender = out_.senders.size();
+  try {
+    phase_ = "setup";
+    sendSetups();
+    collectEndpoints();
+    phase_ = "endpoint exchange";
+    sendConnects();
+    phase_ = "barrier";
+    awaitReady();
+    phase_ = "start";
+    sendStart();
+    phase_ = "run";
+    collectSent();
+    measureStartSkew(first_sender);
+    phase_ = "results";
+    sendFinish();
+    collectResults();
+  } catch (const std::exception& e) {
+    abortRound(e);
+  }
+}
+
+void RoundRunner::sendSetups() {
+  for (int a : parts_) {
+    current_ = a;
+    links_.send(a, setupFor(a), phase_);
+  }
+}
+
+msg::Setup RoundRunner::setupFor(int a) const {
+  msg::Setup m;
+  m.test = spec_.name;
+  m.params = spec_.params;
+  m.transport = spec_.transport;
+  m.transport_options = spec_.transport_options;
+  m.flows = round_.flows;
+  m.me = a;
+  // One-way latency: the peer's timestamps onto this agent's clock, from the measured offsets.
+  const auto& agents = links_.agents;
+  for (const auto& f : round_.flows) {
+    if (f.sender != a && f.receiver != a) continue;
+    const int peer = f.sender == a ? f.receiver : f.sender;
+    if (agents[a].offset_bound_ns < 0 || agents[peer].offset_bound_ns < 0) continue;
+    m.clock_correction_ns[f.flow_id] = agents[a].clock_offset_ns - agents[peer].clock_offset_ns;
+  }
+  if (collective_) {
+    const model::CollectiveSpec& c = *spec_.collective;
+    protocol::CollectiveSetup& cs = m.collective.emplace();
+    cs.params = *collective_;
+    cs.ranks = static_cast<int>(out_.collective.rank_agents.size());
+    cs.rank = rank_of_.at(a);
+    cs.link_rate_bps = c.link_rate_bps;
+    cs.message_bytes = c.message_bytes;
+    cs.window_bytes = c.window_bytes;
+    cs.step_timeout_ns = c.step_timeout_ns;
+    cs.timeout_ns = c.timeout_ns;
+  }
+  return m;
+}
+
+void RoundRunner::collectEndpoints() {
+  for (int a : parts_) {
+    current_ = a;
+    const auto e = links_.receive<msg::Endpoints>(a, phase_, timeouts_.step_timeout_ns);
+    for (const auto& [id, desc] : e.flows) endpoint_of_[id] = desc;
+  }
+}
+
+void RoundRunner::sendConnects() {
+  for (int a : parts_) {
+    current_ = a;
+    msg::Connect c;
+    for (const auto& f : round_.flows) {
+      if (f.sender != a) continue;
+      const auto it = endpoint_of_.find(f.flow_id);
+      if (it == endpoint_of_.end()) {
+        // Not the sender's fault: no one is marked lost, every participant is told to abort.
+        throw Error(links_.who(f.receiver) + " gave no endpoint for flow " + std::to_string(f.flow_id) +
+                    " during setup");
+      }
+      c.flows[f.flow_id] = it->second;
+    }
+    links_.send(a, c, phase_);
+  }
+}
+
+void RoundRunner::awaitReady() {
+  for (int a : parts_) {
+    current_ = a;
+    links_.receive<msg::Ready>(a, phase_, timeouts_.step_timeout_ns);
+  }
+}
+
+void RoundRunner::sendStart() {
+  const int64_t start_wall = wallNowNs() + timeouts_.start_delay_ns;
+  for (int a : parts_) {
+    current_ = a;
+    links_.send(a, msg::Start{start_wall + links_.agents[a].clock_offset_ns}, phase_);  // on the agent's clock
+  }
+}
+
+void RoundRunner::collectSent() {
+  const int64_t run_ns = plan::roundRunNs(spec_, round_);
+  const int64_t timeout = timeouts_.start_delay_ns + run_ns + timeouts_.step_timeout_ns;
+  for (int a : parts_) {
+    current_ = a;
+    auto r = links_.receive<msg::Sent>(a, phase_, timeout);
+    for (const auto& s : r.senders) {
+      sent_[s.flow_id] = s.packets;
+      out_.senders.push_back(s);
+    }
+    for (auto& p : r.pingpongs) out_.pingpongs.push_back(std::move(p));
+    if (collective_) addCollectiveResult(a, r);
+  }
+}
+
+void RoundRunner::addCollectiveResult(int a, const msg::Sent& sent) {
+  if (!sent.collective) throw ProtocolError(links_.who(a) + " sent no collective result during " + phase_);
+  const int want = rank_of_.at(a);
+  if (sent.collective->rank != want) {
+    throw ProtocolError(links_.who(a) + " sent the result of rank " + std::to_string(sent.collective->rank) +
+                        "; it is rank " + std::to_string(want));
+  }
+  out_.collective.rounds.back().ranks.push_back(*sent.collective);
+}
+
+// Achieved start skew: first sends mapped onto our clock with each agent's offset.
+void RoundRunner::measureStartSkew(size_t first_sender) {
+  std::map<uint32_t, int> sender_of;
+  for (const auto& f : round_.flows) sender_of[f.flow_id] = f.sender;
+  int64_t lo = INT64_MAX, hi = INT64_MIN, bound = 0;
+  size_t counted = 0;
+  for (size_t i = first_sender; i < out_.senders.size(); ++i) {
+    const auto& s = out_.senders[i];
+    if (s.first_send_wall_ns == 0) continue;
+    const auto it = sender_of.find(s.flow_id);
+    if (it == sender_of.end()) continue;  // not a flow of this round
+    const model::AgentInfo& a = links_.agents[it->second];
+    const int64_t t = s.first_send_wall_ns - a.clock_offset_ns;
+    lo = std::min(lo, t);
+    hi = std::max(hi, t);
+    bound = std::max(bound, a.offset_bound_ns);
+    ++counted;
+  }
+  if (counted >= 2 && hi - lo > out_.start_skew_ns) {
+    out_.start_skew_ns = hi - lo;
+    out_.start_skew_bound_ns = 2 * bound;
+  }
+}
+
+void RoundRunner::sendFinish() {
+  for (int a : parts_) {
+    current_ = a;
+    links_.send(a, msg::Finish{sent_}, phase_);
+  }
+}
+
+void RoundRunner::collectResults() {
+  std::vector<std::string> errors;
+  for (int a : parts_) {
+    current_ = a;
+    auto r = links_.receive<msg::Results>(a, phase_, timeouts_.step_timeout_ns + timeouts_.drain_allowance_ns);
+    for (auto& x : r.receivers) out_.receivers.push_back(std::move(x));
+    for (auto& x : r.responders) out_.responders.push_back(std::move(x));
+    if (r.pingpongs) {  // beside a collective, the probe ends at "finish"
+      for (auto& p : *r.pingpongs) out_.pingpongs.push_back(std::move(p));
+    }
+    for (const auto& e : r.errors) errors.push_back(links_.who(a) + ": " + e);
+    if (!r.log.empty()) {
+      auto& lines = out_.agent_logs[a];
+      lines.insert(lines.end(), r.log.begin(), r.log.end());
+    }
+    if (r.counters.is_object()) addHostCounters(a, r.counters);
+  }
+  if (!errors.empty()) out_.error = errors.front();
+}
+
+// The agent's counters of this round; their metrics summed over the test's rounds.
+void RoundRunner::addHostCounters(int a, const json& counters) {
+  json& c = out_.host_counters[a];
+  json metrics = c.is_object() && c.contains("metrics") ? c["metrics"] : json::object();
+  counters::addCounterMetrics(metrics, counters);
+  c = counters;
+  c["metrics"] = metrics;
+}
+
+void RoundRunner::abortRound(const std::exception& failure) noexcept {
+  out_.error = failure.what();
+  const bool agent_fault = dynamic_cast<const TransportError*>(&failure) ||
+                           dynamic_cast<const TimeoutError*>(&failure) || dynamic_cast<const ProtocolError*>(&failure);
+  if (current_ >= 0 && agent_fault) links_.markLost(current_, failure.what());
+  // Everyone else: abort this test and stay available for the next.
+  for (int a : parts_) {
+    if (links_.agents[a].lost) continue;
+    try {
+      links_.send(a, msg::Abort{}, "abort");
+    } catch (const std::exception& e) {
+      links_.markLost(a, e.what());
+    }
+  }
+}
+
+}  // namespace fabcheck::controller

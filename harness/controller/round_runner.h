@@ -1,0 +1,72 @@
+// One round of a test on its agents, as the controller drives it:
+//   setup → endpoints → (relay) connect → ready (barrier) → start at an absolute time → sent →
+//   finish → results.
+//
+// Contract: run() appends the round's results to the outcome (senders, receivers, pingpongs,
+// responders, host counters, agent logs; a collective round also its ranks' results to
+// out.collective.rounds.back()), widens out.one_way_bound_ns and out.start_skew_ns, and sets
+// out.error to the first agent-reported error. When a step fails (AgentLinks' typed errors)
+// it sets out.error to the failure, marks the agent at fault lost when the failure is its
+// (transport, timeout or protocol), and tells every other participant still reachable to abort
+// the round. It never throws.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "generators/patterns/collective_params.h"
+#include "generators/patterns/pattern.h"
+#include "harness/controller/agent_links.h"
+#include "harness/model/test_outcome.h"
+#include "harness/model/test_spec.h"
+#include "harness/protocol/agent_messages.h"
+
+namespace fabcheck::controller {
+
+struct RoundTimeouts {
+  int64_t step_timeout_ns = 30'000'000'000;  // each set-up step and each reply
+  int64_t start_delay_ns = 200'000'000;      // the start is this far in the future
+  int64_t drain_allowance_ns = 5'000'000'000;  // "results" may take this much longer
+};
+
+class RoundRunner {
+ public:
+  // `collective`: this round's size of a collective test, else null. All references must
+  // outlive run().
+  RoundRunner(AgentLinks& links, RoundTimeouts timeouts, const model::TestSpec& spec,
+              const patterns::PatternPlan& round, model::TestOutcome& out,
+              const patterns::CollectiveParams* collective);
+  void run() noexcept;
+
+ private:
+  void sendSetups();
+  protocol::msg::Setup setupFor(int a) const;
+  void collectEndpoints();
+  void sendConnects();
+  void awaitReady();
+  void sendStart();
+  void collectSent();
+  void addCollectiveResult(int a, const protocol::msg::Sent& sent);
+  void measureStartSkew(size_t first_sender);
+  void sendFinish();
+  void collectResults();
+  void addHostCounters(int a, const nlohmann::json& counters);
+  void abortRound(const std::exception& failure) noexcept;
+
+  AgentLinks& links_;
+  RoundTimeouts timeouts_;
+  const model::TestSpec& spec_;
+  const patterns::PatternPlan& round_;
+  model::TestOutcome& out_;
+  const patterns::CollectiveParams* collective_;
+
+  std::vector<int> parts_;            // the round's agents, ascending
+  std::map<int, int> rank_of_;        // a collective round: agent id → its rank
+  int current_ = -1;                  // the agent being talked to, for error attribution
+  std::string phase_;
+  protocol::FlowMap<transport::EndpointDesc> endpoint_of_;  // by flow id, from the receivers
+  protocol::FlowMap<uint64_t> sent_;                        // packets by flow id, from the senders
+};
+
+}  // namespace fabcheck::controller

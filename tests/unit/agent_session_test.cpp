@@ -1,0 +1,189 @@
+// The agent's session (harness/agent/agent_session.h) against a fake controller: the test holds
+// the other end of an in-memory control channel and, for the data plane, the peer's end of the
+// in-process loop transport.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include "generators/core/clock.h"
+#include "generators/transport/transport.h"
+#include "harness/agent/agent_session.h"
+#include "harness/protocol/agent_messages.h"
+#include "harness/protocol/in_memory_channel.h"
+
+namespace fabcheck::agent {
+namespace {
+
+namespace msg = protocol::msg;
+using nlohmann::json;
+
+// Generous: reached only when something is broken, never in a passing run.
+constexpr int64_t kWaitNs = 20'000'000'000;
+
+// A session on a thread, and the controller's end of its channel.
+struct FakeController {
+  AgentOptions options;
+  std::atomic<bool> stop{false};
+  std::unique_ptr<protocol::InMemoryChannel> ctl;
+  std::unique_ptr<protocol::InMemoryChannel> agent_end;
+  std::unique_ptr<AgentSession> session;
+  std::future<int> serving;
+  int64_t test_id = 0;
+
+  explicit FakeController(AgentOptions o = {}) : options(std::move(o)) {
+    options.step_timeout_ns = kWaitNs;
+    auto [a, b] = protocol::InMemoryChannel::makePair("agent 0", "controller");
+    ctl = std::move(a);
+    agent_end = std::move(b);
+    session = std::make_unique<AgentSession>(*agent_end, options, stop);
+    serving = std::async(std::launch::async, [this] { return session->serve(); });
+  }
+  ~FakeController() {
+    stop = true;  // serve() returns within its poll slice if no bye came ...
+    ctl->close();  // ... and at once from the middle of a test
+    if (serving.valid()) serving.wait();
+  }
+
+  template <class M>
+  void send(const M& m) {
+    json j = protocol::encode(m);
+    protocol::setTestId(j, test_id);
+    ctl->send(j, kWaitNs);
+  }
+  // The session's next message of this test; it must be of M's type.
+  template <class M>
+  M expect() {
+    for (;;) {
+      json j = ctl->receive(kWaitNs, "waiting for the agent");
+      if (protocol::testIdOf(j) != test_id) continue;
+      if (protocol::typeOf(j) == msg::ErrorMessage::kType && M::kType != msg::ErrorMessage::kType) {
+        ADD_FAILURE() << "the agent sent an error: " << j.dump();
+      }
+      return protocol::decode<M>(j);
+    }
+  }
+  int bye() {
+    send(msg::Bye{});
+    return serving.get();
+  }
+};
+
+// Agent 0 streams flow 0 to agent 1 (the test) over the loop transport for 20 ms.
+msg::Setup streamSetup(double rate_bps = 1e6) {
+  msg::Setup s;
+  s.test = "stream";
+  s.params.kind = patterns::PatternKind::kStream;
+  s.params.size_bytes = 1000;
+  s.params.rate_bps = rate_bps;
+  s.params.duration_ns = 20'000'000;
+  s.transport = "loop";
+  patterns::FlowSpec f;
+  f.flow_id = 0;
+  f.role = patterns::FlowRole::kStream;
+  f.sender = 0;
+  f.receiver = 1;
+  f.rate_bps = rate_bps;
+  s.flows = {f};
+  s.me = 0;
+  return s;
+}
+
+TEST(AgentSession, ALoopTestRunsThroughEveryPhaseToResults) {
+  FakeController c;
+  auto peer = transport::createTransport("loop", {});
+  auto listener = peer->listen({.address = "127.0.0.1", .port = 0});  // agent 1's end of flow 0
+
+  c.test_id = 1;
+  c.send(streamSetup());
+  EXPECT_TRUE(c.expect<msg::Endpoints>().flows.empty());  // agent 0 receives nothing
+  msg::Connect connect;
+  connect.flows[0] = listener->endpoint();
+  c.send(connect);
+  auto data = listener->accept(kWaitNs);
+  c.expect<msg::Ready>();
+  c.send(msg::Start{wallNowNs()});
+  const auto sent = c.expect<msg::Sent>();
+  ASSERT_EQ(sent.senders.size(), 1u);
+  EXPECT_EQ(sent.senders[0].flow_id, 0u);
+  EXPECT_GT(sent.senders[0].packets, 0u);
+  EXPECT_EQ(sent.senders[0].error, "");
+  c.send(msg::Finish{});
+  const auto results = c.expect<msg::Results>();
+  EXPECT_TRUE(results.receivers.empty());
+  EXPECT_TRUE(results.errors.empty());
+  EXPECT_TRUE(results.counters.contains("netns"));
+  EXPECT_FALSE(results.pingpongs);  // not a collective round
+
+  // Clock probes are answered between tests, with the probe's sequence number.
+  c.send(msg::TimeRequest{7});
+  EXPECT_EQ(c.expect<msg::TimeReply>().seq, 7);
+  EXPECT_EQ(c.bye(), 0);
+}
+
+TEST(AgentSession, AnAbortMidTestReturnsToIdle) {
+  FakeController c;
+  c.test_id = 1;
+  c.send(streamSetup());
+  c.expect<msg::Endpoints>();
+  c.send(msg::Abort{});  // instead of "connect"
+
+  // Idle again: the next message it sends answers a clock probe, not the aborted test.
+  c.send(msg::TimeRequest{1});
+  const json next = c.ctl->receive(kWaitNs, "waiting for the agent");
+  EXPECT_EQ(protocol::typeOf(next), "time") << next.dump();
+
+  // And it takes the next test.
+  c.test_id = 2;
+  c.send(streamSetup());
+  c.expect<msg::Endpoints>();
+  c.send(msg::Abort{});
+  EXPECT_EQ(c.bye(), 0);
+}
+
+TEST(AgentSession, APlanOverTheSafetyLimitsIsRefusedWithAnErrorMessage) {
+  AgentOptions o;
+  o.limits.max_rate_bps = 1e5;
+  FakeController c(o);
+  c.test_id = 1;
+  c.send(streamSetup(1e6));
+  const auto error = c.expect<msg::ErrorMessage>();
+  EXPECT_EQ(error.message.rfind("agent 0 on ", 0), 0u) << error.message;
+  EXPECT_NE(error.message.find(" refuses the plan: the plan sends 1"), std::string::npos) << error.message;
+  EXPECT_NE(error.message.find(" from this agent, above its limit of "), std::string::npos) << error.message;
+  // Still available: the next test within the limits runs.
+  c.test_id = 2;
+  c.send(streamSetup(1e4));
+  c.expect<msg::Endpoints>();
+  c.send(msg::Abort{});
+  EXPECT_EQ(c.bye(), 0);
+}
+
+TEST(AgentSession, ASetupItCannotCarryOutIsAnsweredWithTheReason) {
+  FakeController c;
+  c.test_id = 1;
+  msg::Setup s = streamSetup();
+  s.transport = "nosuch";
+  c.send(s);
+  const auto error = c.expect<msg::ErrorMessage>();
+  EXPECT_NE(error.message.find(" cannot set up: "), std::string::npos) << error.message;
+
+  json malformed = protocol::encode(streamSetup());
+  malformed.erase("flows");
+  protocol::setTestId(malformed, 2);
+  c.test_id = 2;
+  c.ctl->send(malformed, kWaitNs);
+  EXPECT_NE(c.expect<msg::ErrorMessage>().message.find("cannot set up: malformed 'setup' message: no 'flows'"),
+            std::string::npos);
+  EXPECT_EQ(c.bye(), 0);
+}
+
+TEST(AgentSession, AnErrorFromTheControllerBetweenTestsEndsTheSession) {
+  FakeController c;
+  c.send(protocol::ErrorMessage{"agent id 0 already registered"});
+  EXPECT_EQ(c.serving.get(), 1);
+}
+
+}  // namespace
+}  // namespace fabcheck::agent

@@ -1,0 +1,194 @@
+// The controller's state machine against scripted fake agents over in-memory channels
+// (tests/support/scripted_agent.h): the happy path through every phase, and each way an agent
+// can misbehave — silent, twice, wrong type, malformed, stale, "error".
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/controller/controller.h"
+#include "harness/protocol/agent_messages.h"
+#include "harness/protocol/in_memory_channel.h"
+#include "tests/support/scripted_agent.h"
+
+namespace fabcheck::controller {
+namespace {
+
+using nlohmann::json;
+using testing::ScriptedAgent;
+using Fault = ScriptedAgent::Fault;
+
+// Generous for agents that answer (reached only when something is broken); short where an
+// agent is scripted to stay silent, so that the test finds it out quickly.
+constexpr int64_t kStepNs = 10'000'000'000;
+constexpr int64_t kSilentStepNs = 100'000'000;
+
+struct Cluster {
+  std::vector<std::unique_ptr<ScriptedAgent>> agents;
+  std::unique_ptr<Controller> controller;
+
+  // `scripts[i]` is agent i's (a missing one: no fault).
+  explicit Cluster(int count, std::vector<ScriptedAgent::Script> scripts = {}, int64_t step_ns = kStepNs) {
+    scripts.resize(static_cast<size_t>(count));
+    std::vector<ConnectedAgent> connected;
+    for (int i = 0; i < count; ++i) {
+      auto [mine, theirs] = protocol::InMemoryChannel::makePair("controller", "fake:" + std::to_string(i));
+      AgentInfo info;
+      info.id = i;
+      info.host = "host" + std::to_string(i);
+      info.peer = "fake:" + std::to_string(i);
+      info.boot_id = "another-boot-" + std::to_string(i);  // never ours: clocks are measured
+      connected.push_back({info, std::move(mine)});
+      agents.push_back(std::make_unique<ScriptedAgent>(i, std::move(theirs), scripts[static_cast<size_t>(i)]));
+    }
+    ControllerOptions options;
+    options.step_timeout_ns = step_ns;
+    options.start_delay_ns = 1'000'000;
+    options.drain_allowance_ns = 0;
+    options.clock_samples = 2;
+    controller = std::make_unique<Controller>(std::move(connected), options);
+  }
+  ~Cluster() { controller.reset(); }  // bye to every agent still there, before they go
+};
+
+TestSpec streamTest(const std::string& name = "pairs") {
+  TestSpec spec;
+  spec.name = name;
+  spec.transport = "loop";
+  spec.params.kind = patterns::PatternKind::kStream;
+  spec.params.size_bytes = 1000;
+  spec.params.rate_bps = 1e6;
+  spec.params.duration_ns = 1'000'000;
+  return spec;
+}
+
+ScriptedAgent::Script fault(const std::string& at, Fault f, std::string text = "scripted failure") {
+  ScriptedAgent::Script s;
+  s.at = at;
+  s.fault = f;
+  s.error_text = std::move(text);
+  return s;
+}
+
+TEST(ControllerState, HappyPathBringsEveryAgentsResultsIntoTheOutcome) {
+  Cluster c(2);
+  c.controller->measureClocks();
+  for (const auto& a : c.controller->agents()) EXPECT_GE(a.offset_bound_ns, 0) << a.id;
+
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "");
+  EXPECT_EQ(out.participants, (std::vector<int>{0, 1}));
+  ASSERT_EQ(out.plan.flows.size(), 1u);
+  EXPECT_EQ(out.plan.flows[0].sender, 0);
+  ASSERT_EQ(out.senders.size(), 1u);
+  EXPECT_EQ(out.senders[0].packets, 100u);
+  ASSERT_EQ(out.receivers.size(), 1u);
+  EXPECT_EQ(out.receivers[0].sequence.received, 100u);  // the receiver got the sender's count in "finish"
+  EXPECT_EQ(out.host_counters.at(1).at("netns"), "net:[1]");
+  EXPECT_EQ(out.host_counters.at(1).at("metrics").at("netdev.rx_packets"), 7);
+  EXPECT_EQ(out.agent_logs.at(0).size(), 1u);
+  EXPECT_EQ(out.rounds, 1);
+
+  // The agents saw every phase of the test, with its id.
+  const json setup = c.agents[1]->waitFor("setup");
+  EXPECT_EQ(setup.at("me"), 1);
+  EXPECT_EQ(setup.at("test"), "pairs");
+  const json connect = c.agents[0]->waitFor("connect");
+  EXPECT_EQ(connect.at("flows").at("0").at("fields").at("flow"), "0");  // the receiver's endpoint, relayed
+  EXPECT_EQ(protocol::testIdOf(connect), protocol::testIdOf(setup));
+  EXPECT_EQ(c.agents[1]->waitFor("finish").at("sent"), (json{{"0", 100}}));
+  EXPECT_TRUE(c.agents[0]->waitFor("abort", std::chrono::milliseconds(0)).is_null());
+
+  // A second test runs too, with a new id.
+  EXPECT_EQ(c.controller->runTest(streamTest("again")).error, "");
+}
+
+TEST(ControllerState, AnAgentThatNeverAnswersIsLostAndTheOthersAbort) {
+  Cluster c(2, {{}, fault("ready", Fault::kSilent)}, kSilentStepNs);
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "agent 1 (host1, fake:1) sent no 'ready' within 100 ms during barrier");
+  EXPECT_TRUE(c.controller->agents()[1].lost);
+  EXPECT_EQ(c.controller->agents()[1].lost_reason, out.error);
+  EXPECT_FALSE(c.controller->agents()[0].lost);
+  const json abort = c.agents[0]->waitFor("abort");
+  ASSERT_FALSE(abort.is_null());
+  EXPECT_EQ(protocol::testIdOf(abort), protocol::testIdOf(c.agents[0]->waitFor("setup")));
+
+  // A later test that needs the lost agent is an error at once.
+  EXPECT_EQ(c.controller->runTest(streamTest()).error,
+            "agent 1 was lost in an earlier test: agent 1 (host1, fake:1) sent no 'ready' within 100 ms during barrier");
+}
+
+TEST(ControllerState, SilenceInEachPhaseNamesThatPhase) {
+  {
+    Cluster c(2, {fault("endpoints", Fault::kSilent)}, kSilentStepNs);
+    EXPECT_EQ(c.controller->runTest(streamTest()).error,
+              "agent 0 (host0, fake:0) sent no 'endpoints' within 100 ms during setup");
+  }
+  {
+    Cluster c(2, {{}, fault("results", Fault::kSilent)}, kSilentStepNs);
+    EXPECT_EQ(c.controller->runTest(streamTest()).error,
+              "agent 1 (host1, fake:1) sent no 'results' within 100 ms during results");
+    EXPECT_TRUE(c.controller->agents()[1].lost);
+  }
+  {
+    Cluster c(1, {fault("time", Fault::kSilent)}, kSilentStepNs);
+    EXPECT_THROW(c.controller->measureClocks(), TimeoutError);
+  }
+}
+
+TEST(ControllerState, ASecondAnswerIsAProtocolError) {
+  Cluster c(2, {fault("endpoints", Fault::kTwice)});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "agent 0 (host0, fake:0) sent 'endpoints' during barrier; expected 'ready'");
+  EXPECT_TRUE(c.controller->agents()[0].lost);
+  EXPECT_FALSE(c.agents[1]->waitFor("abort").is_null());
+}
+
+TEST(ControllerState, AnotherMessageTypeIsAProtocolError) {
+  Cluster c(2, {{}, fault("endpoints", Fault::kWrongType)});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "agent 1 (host1, fake:1) sent 'ready' during setup; expected 'endpoints'");
+  EXPECT_TRUE(c.controller->agents()[1].lost);
+  EXPECT_FALSE(c.agents[0]->waitFor("abort").is_null());
+}
+
+TEST(ControllerState, AMalformedAnswerIsAProtocolErrorNamingTheField) {
+  Cluster c(2, {{}, fault("endpoints", Fault::kMalformed)});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error,
+            "agent 1 (host1, fake:1) during setup: malformed 'endpoints' message: 'flows': expected an object keyed "
+            "by flow id, got array");
+  EXPECT_TRUE(c.controller->agents()[1].lost);
+}
+
+TEST(ControllerState, AnAnswerOfAnotherTestIdIsIgnored) {
+  Cluster c(2, {fault("sent", Fault::kStaleFirst), fault("endpoints", Fault::kStaleFirst)});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "");
+  EXPECT_EQ(out.senders.size(), 1u);
+  EXPECT_FALSE(c.controller->agents()[0].lost);
+}
+
+TEST(ControllerState, AnAgentsErrorEndsTheTestWithItsMessage) {
+  Cluster c(2, {{}, fault("endpoints", Fault::kError, "agent 1 on host1 refuses the plan: too fast")});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "agent 1 on host1 refuses the plan: too fast");
+  // Not lost: it answered. Both are told to abort and stay available.
+  EXPECT_FALSE(c.controller->agents()[1].lost);
+  EXPECT_FALSE(c.agents[0]->waitFor("abort").is_null());
+  EXPECT_FALSE(c.agents[1]->waitFor("abort").is_null());
+}
+
+TEST(ControllerState, AgentsMustBeGivenInIdOrder) {
+  auto [mine, theirs] = protocol::InMemoryChannel::makePair("controller", "fake");
+  std::vector<ConnectedAgent> agents;
+  AgentInfo info;
+  info.id = 1;
+  agents.push_back({info, std::move(mine)});
+  EXPECT_THROW(Controller(std::move(agents), ControllerOptions{}), ConfigError);
+}
+
+}  // namespace
+}  // namespace fabcheck::controller
