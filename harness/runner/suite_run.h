@@ -1,6 +1,7 @@
 // runSuite(): a whole suite run as one library call — the code path `fabcheck run` and the Python
 // bindings share. Suite + options → per-test records (the reporters' JSON, reports/reporter.h)
-// with SLO verdicts, fed to any number of reporters as each test finishes.
+// with SLO verdicts, fed to any number of reporters as each test finishes. Both make their
+// SuiteRunOptions from RunSettings (run_settings.h: the one set of defaults and checks).
 //
 // Contract:
 // - planSuite() checks everything about the input that can be checked before anything starts

@@ -62,6 +62,19 @@ def test_unknown_options_and_bad_values_are_config_errors():
         fabcheck.run(suite, launcher="warp")
 
 
+def test_run_options_are_checked_as_fabcheck_run_checks_them():
+    # One options path (harness/runner/run_settings.h): the CLI's checks, named as Python spells them.
+    suite = fabcheck.make_test("p", "pingpong", iterations=10)
+    with pytest.raises(fabcheck.ConfigError, match=r"^agents=0: expected 1 to 4096$"):
+        fabcheck.run(suite, agents=0)
+    with pytest.raises(fabcheck.ConfigError, match=r"^log_level='loud': expected one of trace, debug, info, warn"):
+        fabcheck.run(suite, log_level="loud")
+    with pytest.raises(fabcheck.ConfigError, match=r"^agents=2: give either hosts \(slots per host\) or agents, not both$"):
+        fabcheck.Cluster(hosts=["node01"])
+    with pytest.raises(fabcheck.ConfigError, match=r"^hosts is required with the ssh launcher$"):
+        fabcheck.run(suite, launcher="ssh")
+
+
 def test_agents_that_never_register_are_a_timeout_error_with_the_result_attached(write, tmp_path):
     silent = write("silent-agent", "#!/bin/sh\nexec sleep 30\n", 0o755)
     suite = fabcheck.make_test("p", "pingpong", iterations=10)

@@ -112,7 +112,7 @@ TEST(PatternRegistry, ASpecFindsItsPatternByItsFields) {
 }
 
 TEST(PatternRegistry, ALoadedTestCarriesItsPatternName) {
-  const Suite s = parseSuite("name: s\ntests:\n  - {name: a, pattern: all-reduce}\n  - {name: b, pattern: incast}\n",
+  const Suite s = parseSuite("name: s\ntests:\n  - {name: a, pattern: all-reduce}\n  - {name: b, pattern: incast, burst: 64KiB, burst_interval: 1ms}\n",
                              "s.yaml");
   EXPECT_EQ(s.tests[0].spec.pattern, "all_reduce");
   EXPECT_EQ(s.tests[1].spec.pattern, "incast");
@@ -131,10 +131,10 @@ TEST(PatternPlugin, AnAddedPatternLoadsFromASuiteWithItsOwnKeys) {
   EXPECT_EQ(s.tests[0].spec.params.size_bytes, 1000u);
 
   EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f, pattern: fan_out, flows: 2}\n"),
-            std::vector<std::string>{"s.yaml:3:43: flows '2': only tests of pattern pingpong, stream, microburst, "
+            std::vector<std::string>{"s.yaml:3:40: flows '2': only tests of pattern pingpong, stream, microburst, "
                                      "incast take flows; this test's pattern is fan_out"});
   EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f, pattern: stream, targets: 2}\n"),
-            std::vector<std::string>{"s.yaml:3:42: targets '2': only tests of pattern fan_out take targets; this "
+            std::vector<std::string>{"s.yaml:3:41: targets '2': only tests of pattern fan_out take targets; this "
                                      "test's pattern is stream"});
   EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f}\n"),
             std::vector<std::string>{"s.yaml:3:5: tests[0] has no pattern; expected one of pingpong, stream, "

@@ -27,7 +27,8 @@ std::string errorIn(const RunSettings& s, OptionStyle style) {
 suite::Suite twoTests() {
   return suite::parseSuite(
       "name: s\ntests:\n  - name: ping\n    pattern: pingpong\n    iterations: 10\n"
-      "  - name: fan\n    pattern: incast\n    agents: 5\n    size: 1KiB\n    iterations: 10\n",
+      "  - name: fan\n    pattern: incast\n    fan_in: 4\n    size: 1400\n    burst: 64KiB\n    burst_interval: 5ms\n"
+      "    duration: 1s\n",
       "s.yaml");
 }
 
@@ -164,7 +165,7 @@ TEST(RunnerSettings, ASuiteRunGetsTheSuitesAgentsAndOnlyKnownTests) {
   s.tests = {"ping"};
   const SuiteRunOptions o = resolveSuiteRun(s, suite, kCli);
   EXPECT_EQ(o.run.agents, suite.agentsWanted());
-  EXPECT_EQ(o.run.agents, 5) << "the incast asks for 5";
+  EXPECT_EQ(o.run.agents, 5) << "the incast asks for 4 senders and a receiver";
   EXPECT_EQ(o.only_tests, std::vector<std::string>{"ping"});
 
   s.tests = {"nope"};
