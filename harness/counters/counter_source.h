@@ -1,5 +1,5 @@
 // CounterSource: a reader of one family of host counters (netdev, snmp, qdisc, infiniband,
-// ethtool) — DESIGN.md "Interfaces".
+// ethtool) — docs/architecture.md, "Interfaces and their contracts".
 //
 // Contract:
 // - name() is a short constant ("netdev", "snmp", "qdisc", "infiniband", "ethtool"); the flat

@@ -1,4 +1,4 @@
-// Per-priority PFC counter names of NIC drivers (DESIGN.md "RDMA counters"), recognised from
+// Per-priority PFC counter names of NIC drivers (mlx5, bnxt and ice ethtool -S names; docs/metrics.md), recognised from
 // `ethtool -S` names:
 //   mlx5: rx_prio{p}_pause, tx_prio{p}_pause, rx_prio{p}_pause_duration (µs),
 //         tx_prio{p}_pause_duration (µs), rx_prio{p}_pause_transition

@@ -1,4 +1,4 @@
-// PFC storm evaluation (DESIGN.md "PFC storm rule", as SONiC's PFC watchdog): a pure function
+// PFC storm evaluation (the rule of SONiC's PFC watchdog: pause duty >= 0.8 for >= 200 ms): a pure function
 // over a time-ordered series of `ethtool` source snapshots of one or more NICs.
 //
 // For each NIC (labels minus the name) and priority p with a pause-duration counter

@@ -1,7 +1,7 @@
 // SLO verdicts: each SLO of a test against the test's flat metrics (flattenMetrics()), and the
 // test's verdict from its SLOs'. Also the suite-time check of every SLO (validateSlos()).
 //
-// Contract (DESIGN.md "Slo"):
+// Contract (docs/architecture.md, "Interfaces and their contracts"):
 // - evaluate() never throws. A test that did not complete (its error is non-empty) gives kError
 //   for every SLO, the error as the reason. An expression that does not parse gives kError with
 //   the parse error (validateSlos() catches those before a run). A metric that is not in the map

@@ -10,6 +10,7 @@
 
 #include "generators/core/errors.h"
 #include "generators/transport/transport.h"
+#include "harness/process/command_runner.h"
 #include "harness/counters/counter_source_registry.h"
 #include "harness/counters/ethtool_counter_source.h"
 #include "harness/counters/flat_metrics.h"
@@ -43,18 +44,28 @@ TEST(CounterSourceRegistry, TheHostSetReadsNetdevSnmpInfinibandAndEthtool) {
   EXPECT_EQ(got, (std::vector<std::string>{"netdev", "snmp", "infiniband", "ethtool"}));
 }
 
+// A runner that answers every command with one canned result.
+class CannedRunner : public process::CommandRunner {
+ public:
+  explicit CannedRunner(process::CommandResult r) : r_(std::move(r)) {}
+  process::CommandResult run(const std::vector<std::string>&, int64_t) override { return r_; }
+
+ private:
+  process::CommandResult r_;
+};
+
 TEST(CounterSourceRegistry, EthtoolWithoutTheProgramOrTheDeviceReadsNothing) {
-  using counters::CommandResult;
-  counters::EthtoolCounterSource missing({.host = "h", .interfaces = {"eth0"},
-                                          .runner = [](const auto&, auto) { return CommandResult{.not_found = true}; }});
+  using process::CommandResult;
+  counters::EthtoolCounterSource missing(
+      {.host = "h", .interfaces = {"eth0"}, .runner = std::make_shared<CannedRunner>(CommandResult{.not_found = true})});
   const auto none = missing.snapshot();
   EXPECT_TRUE(none.samples.empty()) << "no counters, not zeros";
   EXPECT_EQ(missing.unavailable_reason(), "'ethtool' is not installed");
 
   counters::EthtoolCounterSource gone(
-      {.host = "h", .interfaces = {"eth9"}, .runner = [](const auto&, auto) {
-         return CommandResult{.exit_code = 1, .err = "Cannot get stats strings information: No such device"};
-       }});
+      {.host = "h", .interfaces = {"eth9"},
+       .runner = std::make_shared<CannedRunner>(
+           CommandResult{.exit_code = 1, .err = "Cannot get stats strings information: No such device"})});
   EXPECT_TRUE(gone.snapshot().samples.empty());
   EXPECT_NE(gone.unavailable_reason().find("eth9"), std::string::npos) << gone.unavailable_reason();
 }
