@@ -132,7 +132,10 @@ py::dict constantsDict(const std::map<std::string, double>& c) {
 
 }  // namespace
 
-void bindRun(py::module_& m) {
+namespace {
+
+// fabcheck._native.Cluster: agents launched once and kept across runs.
+void bindCluster(py::module_& m) {
   py::class_<Cluster, std::shared_ptr<Cluster>>(m, "Cluster")
       .def(py::init([](const py::dict& options) {
              return std::make_shared<Cluster>(resolveRunOptions(runSettings(options), 2, OptionStyle::kPython));
@@ -164,7 +167,10 @@ void bindRun(py::module_& m) {
         for (const auto& a : c.cluster.agents()) l.append(toPython(results::agentJson(a)));
         return l;
       });
+}
 
+// fabcheck._native.Result: what one run returned, and its reports written again on demand.
+void bindResult(py::module_& m) {
   py::class_<NativeResult, std::shared_ptr<NativeResult>>(m, "Result")
       .def_property_readonly("context", [](const NativeResult& n) { return toPython(n.r.context); })
       .def_property_readonly("agents", [](const NativeResult& n) { return toPython(n.r.agents); })
@@ -184,7 +190,42 @@ void bindRun(py::module_& m) {
       .def("write_report", [](const NativeResult& n, const std::string& spec) {
         writeReport(spec, n.r.context, n.r.agents, toJsonArray(n.r.tests), n.r.end);
       });
+}
 
+// Record helpers and SLOs outside a run: flatten_metrics, assert_slo's evaluation, metric_names.
+void bindRecordHelpers(py::module_& m) {
+  m.def(
+      "flatten_metrics",
+      [](const py::dict& record) {
+        py::dict d;
+        for (const auto& [k, v] : slo::flattenMetrics(fromPython(record, "record"))) d[py::str(k)] = v;
+        return d;
+      },
+      py::arg("record"));
+
+  m.def(
+      "evaluate_slo",
+      [](const std::string& expression, const py::dict& metrics, const py::dict& constants, const std::string& error) {
+        std::map<std::string, double> mm, cc;
+        for (auto kv : metrics) mm[py::str(kv.first).cast<std::string>()] = kv.second.cast<double>();
+        for (auto kv : constants) cc[py::str(kv.first).cast<std::string>()] = kv.second.cast<double>();
+        const slo::SloResult r = slo::evaluate(suite::Slo{expression, suite::SourcePos{"<assert_slo>", 0, 0}}, mm, cc, error);
+        return toPython(sloJson(r));
+      },
+      py::arg("expression"), py::arg("metrics"), py::arg("constants"), py::arg("error") = "");
+
+  m.def("metric_names", [] {
+    py::list l;
+    for (const auto& x : slo::metricRegistry()) l.append(x.name);
+    return l;
+  });
+}
+
+}  // namespace
+
+void bindRun(py::module_& m) {
+  bindCluster(m);
+  bindResult(m);
   m.def(
       "run",
       [](const std::shared_ptr<NativeSuite>& s, const py::dict& options, const std::vector<std::string>& tests,
@@ -239,31 +280,7 @@ void bindRun(py::module_& m) {
       },
       py::arg("spec"), py::arg("context"), py::arg("agents"), py::arg("tests"), py::arg("end"));
 
-  m.def(
-      "flatten_metrics",
-      [](const py::dict& record) {
-        py::dict d;
-        for (const auto& [k, v] : slo::flattenMetrics(fromPython(record, "record"))) d[py::str(k)] = v;
-        return d;
-      },
-      py::arg("record"));
-
-  m.def(
-      "evaluate_slo",
-      [](const std::string& expression, const py::dict& metrics, const py::dict& constants, const std::string& error) {
-        std::map<std::string, double> mm, cc;
-        for (auto kv : metrics) mm[py::str(kv.first).cast<std::string>()] = kv.second.cast<double>();
-        for (auto kv : constants) cc[py::str(kv.first).cast<std::string>()] = kv.second.cast<double>();
-        const slo::SloResult r = slo::evaluate(suite::Slo{expression, suite::SourcePos{"<assert_slo>", 0, 0}}, mm, cc, error);
-        return toPython(sloJson(r));
-      },
-      py::arg("expression"), py::arg("metrics"), py::arg("constants"), py::arg("error") = "");
-
-  m.def("metric_names", [] {
-    py::list l;
-    for (const auto& x : slo::metricRegistry()) l.append(x.name);
-    return l;
-  });
+  bindRecordHelpers(m);
 }
 
 }  // namespace fabcheck::python
