@@ -457,6 +457,35 @@ std::string bandwidthChart(const std::string& title, const std::vector<Series>& 
   return o + legend(names, kLeft + 176, kTop + 6) + "</svg>\n";
 }
 
+namespace {
+
+// The heatmap's colour scale at (sx, sy): ten steps from the best (top) to the worst, anchored
+// on the median, with the range of the values and the chart's note under it.
+std::string heatmapScale(const Heatmap& hm, double sx, double sy, double median, double vmin, double vmax) {
+  std::string o;
+  const double step = 14;
+  const double best = median, worst = hm.higher_is_better ? median / 2 : median * 2;
+  for (int i = 0; i < 10; ++i) {
+    o += "<rect x=\"" + px(sx) + "\" y=\"" + px(sy + step * i) + "\" width=\"14\" height=\"" + px(step) +
+         "\" fill=\"" + heat(i / 9.0) + "\"/>\n";
+  }
+  o += "<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + 9) + "\">" +
+       escape((hm.higher_is_better ? "≥ " : "≤ ") + formatNumber(best) + " " + hm.unit + " (median)") +
+       "</text>\n<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + step * 10) + "\">" +
+       escape((hm.higher_is_better ? "≤ " : "≥ ") + formatNumber(worst) + " " + hm.unit +
+              (hm.higher_is_better ? " (median / 2)" : " (2 × median)")) +
+       "</text>\n<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 32) + "\" fill=\"#555\">range " +
+       escape(formatNumber(vmin) + " – " + formatNumber(vmax) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
+       px(sy + step * 10 + 18) + "\" fill=\"#555\">" + (hm.higher_is_better ? "higher is better" : "lower is better") +
+       "</text>\n";
+  if (!hm.note.empty()) {
+    o += "<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 46) + "\" fill=\"#111\">" + escape(hm.note) + "</text>\n";
+  }
+  return o;
+}
+
+}  // namespace
+
 std::string heatmapChart(const Heatmap& hm) {
   const size_t n = hm.labels.size();
   double vmin = INFINITY, vmax = -INFINITY;
@@ -525,25 +554,7 @@ std::string heatmapChart(const Heatmap& hm) {
       }
     }
   }
-  // Colour scale: ten steps from the best (top) to the worst, anchored on the median.
-  const double sx = kLabels + cell * static_cast<double>(n) + 24, sy = kHead, step = 14;
-  const double best = median, worst = hm.higher_is_better ? median / 2 : median * 2;
-  for (int i = 0; i < 10; ++i) {
-    o += "<rect x=\"" + px(sx) + "\" y=\"" + px(sy + step * i) + "\" width=\"14\" height=\"" + px(step) +
-         "\" fill=\"" + heat(i / 9.0) + "\"/>\n";
-  }
-  o += "<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + 9) + "\">" +
-       escape((hm.higher_is_better ? "≥ " : "≤ ") + formatNumber(best) + " " + hm.unit + " (median)") +
-       "</text>\n<text x=\"" + px(sx + 20) + "\" y=\"" + px(sy + step * 10) + "\">" +
-       escape((hm.higher_is_better ? "≤ " : "≥ ") + formatNumber(worst) + " " + hm.unit +
-              (hm.higher_is_better ? " (median / 2)" : " (2 × median)")) +
-       "</text>\n<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 32) + "\" fill=\"#555\">range " +
-       escape(formatNumber(vmin) + " – " + formatNumber(vmax) + " " + hm.unit) + "</text>\n<text x=\"" + px(sx) + "\" y=\"" +
-       px(sy + step * 10 + 18) + "\" fill=\"#555\">" + (hm.higher_is_better ? "higher is better" : "lower is better") +
-       "</text>\n";
-  if (!hm.note.empty()) {
-    o += "<text x=\"" + px(sx) + "\" y=\"" + px(sy + step * 10 + 46) + "\" fill=\"#111\">" + escape(hm.note) + "</text>\n";
-  }
+  o += heatmapScale(hm, kLabels + cell * static_cast<double>(n) + 24, kHead, median, vmin, vmax);
   return o + "</svg>\n";
 }
 
