@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libibverbs-dev librdmacm-dev
+  perftest ibverbs-utils  # scripts/verbs-selftest: ib_write_bw, ib_send_lat, ib_read_bw, ibv_devinfo
   # python bindings and tests (Debian's interpreter)
   python3 python3-dev python3-pybind11 python3-pytest
   python3-setuptools python3-venv  # pip install --no-build-isolation . in a venv (docs/python.md)
