@@ -68,6 +68,12 @@ struct TransportProperties {
   bool supports_rdma_ops = false;        // kWrite / kRead
   TimestampSource rx_timestamps = TimestampSource::kNone;  // best this instance will give
   std::optional<double> line_rate_gbps;  // when known (verbs port speed, sysfs speed)
+  // Non-empty when this instance's figures are not performance, and why (the verbs software
+  // device of the tests: "software device: correctness only, not performance"). Results and
+  // reports carry it next to every figure measured over this transport.
+  std::string caveat;
+  // What the device is ("mlx5_0 port 1 GID 3 (RoCE v2)"); empty for socket transports.
+  std::string device;
 };
 
 // Options fixed when the transport instance is created; apply to all its endpoints.
@@ -184,6 +190,13 @@ class Connection {
   // them at once with ppoll() instead of blocking on one; -1 when the transport has none (then
   // poll each with a timeout). Owned by the connection; valid for its lifetime.
   virtual int readinessFd() const noexcept { return -1; }
+
+  // The memory the peer exposed for one-sided ops (kWrite/kRead name it with remote_addr and
+  // remote_key): why the interface has it is that RDMA WRITE and READ need the remote address
+  // and key, which only the connection set-up exchanged (verbs with verb write|read); empty for
+  // transports without one-sided ops. `data` is the peer's virtual address, not ours: never
+  // dereference it. Valid for the connection's lifetime.
+  virtual std::optional<MemoryRegion> remoteRegion() const noexcept { return std::nullopt; }
 
   // Human-readable "udp 127.0.0.1:40000 -> 127.0.0.1:5201" for logs and errors.
   virtual std::string describe() const = 0;
