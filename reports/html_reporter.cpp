@@ -319,6 +319,9 @@ std::string testSection(const json& t, size_t index) {
                   "</span></summary>\n";
   if (const json* d = find(t, {"description"}); d && d->is_string()) o += "<p class=\"muted\">" + show(d) + "</p>\n";
   if (const json* e = find(t, {"error"}); e && !e->is_null()) o += "<div class=\"testerror\">Error: " + show(e) + "</div>\n";
+  if (const json* c = find(t, {"transport_caveat"}); c && c->is_string()) {
+    o += "<div class=\"testerror\">Not performance: " + show(c) + "</div>\n";
+  }
   if (const json* m = find(t, {"metrics"}); m && m->is_object()) o += keyMetrics(*m);
   const auto skew = number(t, {"start_skew_us"});
   if (skew) {

@@ -191,6 +191,7 @@ std::string keyFigures(const json& record) {
   std::string out;
   if (std::string d = textField(record, "description"); !d.empty()) out += "description: " + oneLine(d) + "\n";
   out += "verdict: " + textField(record, "verdict") + "\n";
+  if (std::string c = textField(record, "transport_caveat"); !c.empty()) out += "NOT PERFORMANCE: " + c + "\n";
   if (std::string p = textField(record, "pattern"); !p.empty()) out += "pattern: " + p + "\n";
   if (std::string p = textField(record, "placement"); !p.empty()) out += "placement: " + p + "\n";
   if (const json& p = field(record, "participants"); p.is_array() && !p.empty()) {

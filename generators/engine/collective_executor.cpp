@@ -115,6 +115,7 @@ class CollectiveExecutor::Impl {
     base.rto_ns = plan.rto_ns;
     base.max_rto_ns = plan.max_rto_ns;
     base.payload_check = payload_check;
+    base.reliable_transport = plan.reliable_transport;
     if (plan.segmentation) {
       base.max_post_bytes = 65000;  // under the 64 KiB datagram limit
       base.max_segments_per_post = std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, 64);
@@ -246,7 +247,7 @@ class CollectiveExecutor::Impl {
       }
       const int64_t now = monoNowNs();
       if (now >= next_abort_check) {
-        if (checkAbort(it, s)) return false;
+        if (checkAbort(it, s) || linkFailed(it)) return false;
         next_abort_check = now + kAbortCheckNs;
       }
       if (now - start > plan_.step_timeout_ns) {
@@ -267,6 +268,24 @@ class CollectiveExecutor::Impl {
     }
   }
 
+  // A link whose connection failed ends the rank with the transport's words for it.
+  bool linkFailed(uint64_t it) {
+    for (const auto& l : out_) {
+      if (l->error().empty()) continue;
+      r_.error = "collective rank " + std::to_string(plan_.rank) + ": iteration " + std::to_string(it) + ": data to rank " +
+                 std::to_string(l->config().peer) + " channel " + std::to_string(l->config().channel) + ": " + l->error();
+      return true;
+    }
+    for (const auto& l : in_) {
+      if (l->error().empty()) continue;
+      r_.error = "collective rank " + std::to_string(plan_.rank) + ": iteration " + std::to_string(it) +
+                 ": data from rank " + std::to_string(l->config().peer) + " channel " +
+                 std::to_string(l->config().channel) + ": " + l->error();
+      return true;
+    }
+    return false;
+  }
+
   bool waitAcked(uint64_t it) {
     const int64_t start = monoNowNs();
     int64_t next_abort_check = start;
@@ -275,7 +294,7 @@ class CollectiveExecutor::Impl {
       if (busy < 0) return true;
       const int64_t now = monoNowNs();
       if (now >= next_abort_check) {
-        if (checkAbort(it, rs_.steps())) return false;
+        if (checkAbort(it, rs_.steps()) || linkFailed(it)) return false;
         next_abort_check = now + kAbortCheckNs;
       }
       if (now - start > plan_.step_timeout_ns) {

@@ -57,6 +57,7 @@ struct CollectiveRunPlan {
   uint32_t window_bytes = 2 << 20;
   bool coalescing = false;              // transport may coalesce receives (GRO): 64 KiB buffers
   bool segmentation = false;            // transport segments posts (GSO): runs of messages in one post
+  bool reliable_transport = false;      // transport delivers or fails (verbs RC): no acks of our own
   int64_t rto_ns = 5'000'000;           // least retransmission timeout (above it: srtt + 4 rttvar)
   int64_t max_rto_ns = 1'000'000'000;
   int64_t step_timeout_ns = 10'000'000'000;

@@ -75,6 +75,7 @@ CollectiveSendLink::CollectiveSendLink(transport::Connection& conn, const Collec
       seg_len_(config.window_segments, 0),
       sent_ns_(config.window_segments, 0),
       resent_(config.window_segments, false),
+      done_(config.window_segments, false),
       cwnd_(config.window_segments),
       ssthresh_(config.window_segments),
       rto_ns_(config.rto_ns) {
@@ -113,6 +114,22 @@ void CollectiveSendLink::makeSegment(uint64_t seq) noexcept {
   if (p.bytes == 0) pending_.pop_front();
 }
 
+// Reliable transport: the send of segment `first_seq` completed; the oldest run of completed
+// segments is done (completions of different QPs may come out of order).
+void CollectiveSendLink::delivered(uint64_t first_seq, uint64_t segments) noexcept {
+  for (uint64_t s = first_seq; s < first_seq + segments; ++s) {
+    if (s >= base_ && s < max_sent_) done_[s % cfg_.window_segments] = true;
+  }
+  while (base_ < max_sent_ && done_[base_ % cfg_.window_segments]) {
+    const uint64_t slot = base_ % cfg_.window_segments;
+    done_[slot] = false;
+    stats_.bytes += seg_len_[slot];
+    ++stats_.segments;
+    ++base_;
+  }
+  send_ptr_ = std::max(send_ptr_, base_);
+}
+
 void CollectiveSendLink::sampleRtt(int64_t rtt_ns) noexcept {
   const double r = static_cast<double>(std::max<int64_t>(rtt_ns, 1));
   if (srtt_ns_ == 0) {
@@ -136,11 +153,21 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
   for (size_t i = 0; i < n; ++i) {
     const Completion& c = comps[i];
     if (c.is_send) {  // data left; its slot is reused only once acknowledged
-      if (c.status != OpStatus::kOk) ++stats_.send_errors;
+      if (c.status != OpStatus::kOk) {
+        ++stats_.send_errors;
+        if (error_.empty() && (c.status == OpStatus::kError || c.status == OpStatus::kFlushed)) error_ = conn_.errorText(c);
+      } else if (cfg_.reliable_transport) {
+        delivered(c.id, 1);
+        any = true;
+      }
       continue;
     }
     any = true;
     const uint32_t slot = static_cast<uint32_t>(c.id);
+    if (c.status == OpStatus::kError || c.status == OpStatus::kFlushed) {  // the connection failed
+      if (error_.empty()) error_ = conn_.errorText(c);
+      continue;
+    }
     if (c.status == OpStatus::kOk) {
       forEachMessage(c, acks_.slot(slot), [&](const std::byte* m, uint32_t len) {
         measure::WireHeader h;
@@ -279,7 +306,7 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
 bool CollectiveSendLink::progress(int64_t now_ns, int64_t poll_timeout_ns) noexcept {
   const bool was_idle = idle();
   bool any = handleAcks(now_ns, poll_timeout_ns);
-  if (base_ < max_sent_ && rto_start_ns_ != 0 && now_ns - rto_start_ns_ >= rto_ns_) {
+  if (!cfg_.reliable_transport && base_ < max_sent_ && rto_start_ns_ != 0 && now_ns - rto_start_ns_ >= rto_ns_) {
     ++stats_.timeouts;
     ssthresh_ = std::max(2.0, cwnd_ / 2);
     cwnd_ = 2;  // restart small after a timer expiry (the receiver or the path is overrun)
@@ -387,10 +414,15 @@ bool CollectiveRecvLink::progress(int64_t /*now_ns*/, int64_t poll_timeout_ns) n
     const Completion& c = comps[i];
     if (c.is_send) {
       if (c.status != OpStatus::kOk) ++stats_.send_errors;
+      if (error_.empty() && (c.status == OpStatus::kError || c.status == OpStatus::kFlushed)) error_ = conn_.errorText(c);
       continue;
     }
     any = true;
     const uint32_t slot = static_cast<uint32_t>(c.id);
+    if (c.status == OpStatus::kError || c.status == OpStatus::kFlushed) {  // the connection failed
+      if (error_.empty()) error_ = conn_.errorText(c);
+      continue;
+    }
     if (c.status == OpStatus::kOk) {
       forEachMessage(c, slots_.slot(slot), [&](const std::byte* m, uint32_t len) { accept(m, len); });
     } else {
@@ -398,6 +430,7 @@ bool CollectiveRecvLink::progress(int64_t /*now_ns*/, int64_t poll_timeout_ns) n
     }
     postRecvSlot(conn_, slots_, slot);
   }
+  if (cfg_.reliable_transport) ack_due_ = gap_seen_ = false;  // the transport acknowledges
   if (ack_due_ && sendAck()) ack_due_ = gap_seen_ = false;
   return any;
 }

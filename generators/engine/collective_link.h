@@ -32,6 +32,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <string>
 #include <vector>
 
 #include "generators/engine/collective_results.h"
@@ -58,6 +59,10 @@ struct CollectiveLinkConfig {
   uint32_t max_segments_per_post = 1;
   uint32_t max_post_bytes = 65000;
   bool payload_check = false;
+  // The transport delivers every message or fails the connection (verbs RC; loop without
+  // faults): no acks, no retransmissions of our own. A segment is done when its send completes
+  // (RC: the peer's NIC acknowledged it); the receiver only counts.
+  bool reliable_transport = false;
 };
 
 class CollectiveSendLink {
@@ -74,6 +79,8 @@ class CollectiveSendLink {
   const CollectiveLinkStats& stats() const noexcept { return stats_; }
   const CollectiveLinkConfig& config() const noexcept { return cfg_; }
   transport::Connection& connection() noexcept { return conn_; }
+  // The first failed completion in the transport's words ("" while none): the link is dead.
+  const std::string& error() const noexcept { return error_; }
 
  private:
   struct Pending {
@@ -84,6 +91,7 @@ class CollectiveSendLink {
   bool transmit(int64_t now_ns) noexcept;
   void makeSegment(uint64_t seq) noexcept;  // fills slot seq % window from the pending queue
   void sampleRtt(int64_t rtt_ns) noexcept;
+  void delivered(uint64_t first_seq, uint64_t segments) noexcept;  // reliable transport: sends completed
   int64_t rtoFromEstimate() const noexcept;
 
   transport::Connection& conn_;
@@ -93,6 +101,7 @@ class CollectiveSendLink {
   std::vector<uint32_t> seg_len_;  // payload length of the segment in each slot
   std::vector<int64_t> sent_ns_;   // first transmission of the segment in each slot
   std::vector<bool> resent_;       // ... and whether it was transmitted again
+  std::vector<bool> done_;         // reliable transport: the segment's send completed
   double srtt_ns_ = 0, rttvar_ns_ = 0;
   std::deque<Pending> pending_;
   uint64_t base_ = 0, next_ = 0, send_ptr_ = 0, max_sent_ = 0;
@@ -107,6 +116,7 @@ class CollectiveSendLink {
   int64_t pace_next_ns_ = 0;
   int64_t busy_since_ns_ = -1;
   CollectiveLinkStats stats_;
+  std::string error_;
 };
 
 class CollectiveRecvLink {
@@ -117,6 +127,7 @@ class CollectiveRecvLink {
   // Returns whether anything happened.
   bool progress(int64_t now_ns, int64_t poll_timeout_ns) noexcept;
   uint64_t receivedBytes() const noexcept { return stats_.bytes; }
+  const std::string& error() const noexcept { return error_; }
   const CollectiveLinkStats& stats() const noexcept { return stats_; }
   const CollectiveLinkConfig& config() const noexcept { return cfg_; }
   transport::Connection& connection() noexcept { return conn_; }
@@ -136,6 +147,7 @@ class CollectiveRecvLink {
   std::vector<uint32_t> held_len_;  // by seq % size: 1 + payload length of a segment held ahead of a gap; 0 = none
   std::vector<std::byte> scratch_;  // regenerated pattern for the payload check
   CollectiveLinkStats stats_;
+  std::string error_;
 };
 
 }  // namespace fabcheck::engine

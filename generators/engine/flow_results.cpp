@@ -81,7 +81,8 @@ void to_json(json& j, const ReceiverResult& r) {
            {"bursts_seen", r.bursts_seen},
            {"bursts_incomplete", r.bursts_incomplete},
            {"burst_spread_ns", histOrNull(r.burst_spread_ns)},
-           {"burst_completion_ns", histOrNull(r.burst_completion_ns)}};
+           {"burst_completion_ns", histOrNull(r.burst_completion_ns)},
+           {"error", r.error}};
 }
 
 void from_json(const json& j, ReceiverResult& r) {
@@ -98,6 +99,7 @@ void from_json(const json& j, ReceiverResult& r) {
     j.at("truncated").get_to(r.truncated);
     j.at("ce_marked").get_to(r.ce_marked);
     j.at("dscp_seen").get_to(r.dscp_seen);
+    if (j.contains("error")) j.at("error").get_to(r.error);
     int ts = j.at("ts_source").get<int>();
     if (ts < 0 || ts > 3) throw ProtocolError("malformed receiver result: ts_source " + std::to_string(ts));
     r.ts_source = static_cast<transport::TimestampSource>(ts);

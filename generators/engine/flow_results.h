@@ -61,6 +61,7 @@ struct ReceiverResult {
   uint64_t bursts_incomplete = 0;
   std::optional<measure::LatencyHistogram> burst_spread_ns;
   std::optional<measure::LatencyHistogram> burst_completion_ns;
+  std::string error;               // first data-path error, in the transport's words ("" if none)
 };
 
 struct PingpongResult {

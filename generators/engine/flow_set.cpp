@@ -78,6 +78,7 @@ void FlowSet::startReceivers() {
             plan.msgs_per_burst = std::max<uint64_t>(1, p.burst_bytes / p.size_bytes);
           }
           f->receiver = runReceiver(*f->conn, props_, plan, f->control);
+          if (!f->receiver->error.empty()) record("flow " + std::to_string(f->spec.flow_id) + " receiver: " + f->receiver->error);
         }
       } catch (const std::exception& e) {
         record("flow " + std::to_string(f->spec.flow_id) + " receiver: " + e.what());
@@ -114,6 +115,7 @@ void FlowSet::startSenders(int64_t start_mono_ns) {
             sp.burst_interval_ns = p.burst_interval_ns;
           }
           f->sender = runSender(*f->conn, props_, sp, abort_);
+          if (!f->sender->error.empty()) record("flow " + std::to_string(f->spec.flow_id) + " sender: " + f->sender->error);
         }
       } catch (const std::exception& e) {
         record("flow " + std::to_string(f->spec.flow_id) + " sender: " + e.what());

@@ -71,6 +71,7 @@ class PingInitiator {
       }
       ++r_.sent;
       const Round round = awaitReply(t0, warm);
+      if (!r_.error.empty()) break;
       if (!countTimeout(round.got_reply)) break;
       // A send that never completes would let us overwrite its buffer.
       if (!round.send_done && !awaitSendDone()) break;
@@ -115,6 +116,7 @@ class PingInitiator {
       const int64_t t1 = monoNowNs();
       for (size_t i = 0; i < n; ++i) {
         const Completion& c = comps_[i];
+        if (failed(c)) return round;
         if (c.is_send) { round.send_done = true; continue; }
         measure::WireHeader h;
         if (isReply(c, h) && h.seq == seq_ && !round.got_reply) {
@@ -127,6 +129,14 @@ class PingInitiator {
       }
     }
     return round;
+  }
+
+  // A completion that failed ends the run with the transport's account of it (a verbs QP in
+  // error flushes everything after it: waiting on would only count timeouts).
+  bool failed(const Completion& c) {
+    if (c.status != OpStatus::kError && c.status != OpStatus::kFlushed) return false;
+    if (r_.error.empty()) r_.error = conn_.errorText(c);
+    return true;
   }
 
   // A well-formed reply of this flow (`h` is its header; the caller checks the sequence).
@@ -219,6 +229,7 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
       const Completion& c = comps[i];
       const uint32_t slot = static_cast<uint32_t>(c.id);
       RecvOp again = recvOpFor(buf, slot);
+      if (c.status == OpStatus::kError || c.status == OpStatus::kFlushed) continue;  // a failed connection
       if (c.is_send) {  // the echo left: its buffer may receive again
         conn.postRecv(std::span(&again, 1));
         continue;

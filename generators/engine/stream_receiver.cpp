@@ -106,6 +106,10 @@ class StreamReceiver {
   // accounted. `wall_now` is read once per poll, for the receives without a timestamp.
   void onCompletion(const Completion& comp, int64_t now, int64_t& wall_now) {
     if (comp.is_send) return;
+    if (comp.status == OpStatus::kError || comp.status == OpStatus::kFlushed) {  // the connection failed:
+      if (r_.error.empty()) r_.error = conn_.errorText(comp);                     // no posting again
+      return;
+    }
     pending_.push_back(ops_[comp.id]);
     if (comp.status == OpStatus::kTruncated) { ++r_.truncated; return; }
     if (comp.status != OpStatus::kOk) return;

@@ -68,8 +68,7 @@ class CompletionReaper {
       if (c.status != OpStatus::kOk) {
         ++result_.send_errors;
         if (result_.error.empty()) {
-          result_.error = c.status == OpStatus::kError ? std::string("send failed: ") + std::strerror(c.error)
-                                                       : "send completed with status " + std::to_string(static_cast<int>(c.status));
+          result_.error = "send failed: " + conn_.errorText(c);
         }
       }
     }

@@ -4,6 +4,7 @@
 // Field values are strings; anything else is a ProtocolError naming the field.
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <string>
 
 #include "generators/core/errors.h"
@@ -19,6 +20,17 @@ std::string_view toString(TimestampSource s) noexcept {
     case TimestampSource::kHardware: return "hardware";
   }
   return "unknown";
+}
+
+std::string Connection::errorText(const Completion& c) const {
+  switch (c.status) {
+    case OpStatus::kOk: return "ok";
+    case OpStatus::kTruncated: return "message truncated: longer than the receive buffer";
+    case OpStatus::kFlushed: return "flushed: the connection closed before the operation ran";
+    case OpStatus::kUnsupported: return "operation not supported by transport '" + describe() + "'";
+    case OpStatus::kError: break;
+  }
+  return std::strerror(c.error);
 }
 
 const std::string& EndpointDesc::at(const std::string& key) const {

@@ -198,6 +198,12 @@ class Connection {
   // dereference it. Valid for the connection's lifetime.
   virtual std::optional<MemoryRegion> remoteRegion() const noexcept { return std::nullopt; }
 
+  // A failed completion in words for a result or a log line: the transport's own account when it
+  // has one (verbs: device, port, QP, peer, the status as ibv_wc_status_str words and what to
+  // check), else the errno text. Why the interface has it: an errno cannot say "transport retry
+  // counter exceeded on mlx5_0 QP 0x1a2 -> 10.0.0.2".
+  virtual std::string errorText(const Completion& c) const;
+
   // Human-readable "udp 127.0.0.1:40000 -> 127.0.0.1:5201" for logs and errors.
   virtual std::string describe() const = 0;
 };

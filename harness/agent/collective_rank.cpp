@@ -11,7 +11,7 @@ using nlohmann::json;
 
 CollectiveRank::CollectiveRank(const CollectiveSetup& setup,
                                const std::map<uint32_t, std::unique_ptr<transport::Connection>>& connections, bool coalescing,
-                               bool segmentation)
+                               bool segmentation, bool reliable_transport)
     : schedule_(setup.params, setup.ranks) {
   engine::CollectiveRunPlan plan;
   plan.rank = setup.rank;
@@ -31,6 +31,7 @@ CollectiveRank::CollectiveRank(const CollectiveSetup& setup,
   plan.window_bytes = setup.window_bytes;
   plan.coalescing = coalescing;
   plan.segmentation = segmentation;
+  plan.reliable_transport = reliable_transport;
   plan.step_timeout_ns = setup.step_timeout_ns;
   // Linger at most as long as the controller may take to say every rank is done.
   plan.linger_ns = setup.timeout_ns;

@@ -37,7 +37,7 @@ class CollectiveRank {
  public:
   // `connections` must hold every link of this rank (by flow id) and outlive the object.
   CollectiveRank(const CollectiveSetup& setup, const std::map<uint32_t, std::unique_ptr<transport::Connection>>& connections,
-                 bool coalescing, bool segmentation);
+                 bool coalescing, bool segmentation, bool reliable_transport);
   ~CollectiveRank();
   CollectiveRank(const CollectiveRank&) = delete;
   CollectiveRank& operator=(const CollectiveRank&) = delete;

@@ -115,7 +115,8 @@ void TestRun::buildFlows(std::map<uint32_t, std::unique_ptr<transport::Connectio
     }
   }
   if (setup_.collective) {
-    rank_ = std::make_unique<CollectiveRank>(*setup_.collective, collective_conns_, coalescing_, segmentation_);
+    rank_ = std::make_unique<CollectiveRank>(*setup_.collective, collective_conns_, coalescing_, segmentation_,
+                                            props_.reliable);
   }
   engine::FlowSetOptions flow_options;
   flow_options.clock_correction_ns = setup_.clock_correction_ns;  // per flow: our clock − the peer's
@@ -159,6 +160,9 @@ msg::Results TestRun::results(uint64_t log_mark) {
   }
   results.counters["netns"] = networkNamespaceId();
   results.log = log::linesSince(log_mark);
+  const transport::TransportProperties now = transport_->properties();  // the device is known by now
+  if (!now.caveat.empty()) results.transport_caveat = now.caveat;
+  if (!now.device.empty()) results.transport_device = now.device;
   return results;
 }
 

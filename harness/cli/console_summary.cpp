@@ -78,6 +78,7 @@ std::string ConsoleSummary::add(const json& r) {
     }
     if (total) detail += fmt::format("; {}/{} SLOs passed", passed, total);
   }
+  if (r.contains("transport_caveat")) detail += "; NOT PERFORMANCE: " + r["transport_caveat"].get<std::string>();
   std::string line = fmt::format("{:<24} {:<7} {}", r.value("name", "?"), upper(verdict), detail);
   lines_.push_back(line);
   return line;

@@ -201,6 +201,8 @@ void RoundRunner::collectResults() {
       for (auto& p : *r.pingpongs) out_.pingpongs.push_back(std::move(p));
     }
     for (const auto& e : r.errors) errors.push_back(links_.who(a) + ": " + e);
+    if (r.transport_caveat) out_.transport_caveat = *r.transport_caveat;
+    if (r.transport_device) out_.transport_devices[a] = *r.transport_device;
     if (!r.log.empty()) {
       auto& lines = out_.agent_logs[a];
       lines.insert(lines.end(), r.log.begin(), r.log.end());

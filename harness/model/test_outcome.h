@@ -58,6 +58,10 @@ struct TestOutcome {
   // What each participant logged during the test (at its --log-level), by agent id; agents
   // that logged nothing are absent.
   std::map<int, std::vector<std::string>> agent_logs;
+  // Why this test's figures are not performance, when the transport says so (the verbs
+  // software device of the tests); empty otherwise. And each participant's RDMA device.
+  std::string transport_caveat;
+  std::map<int, std::string> transport_devices;
   int rounds = 0;                   // rounds run (matrix: one per matching; collective: one per size; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the
   // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest

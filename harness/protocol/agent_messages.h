@@ -163,11 +163,17 @@ struct Results {
   std::vector<std::string> errors;
   nlohmann::json counters;  // counters::CountersAround's object plus "netns", or {"error": why}
   std::vector<std::string> log;  // this test's log lines on the agent
+  // The transport's TransportProperties.caveat ("software verbs device ...: not performance")
+  // and device ("mlx5_0 port 1 GID[3] ..."), when it has them.
+  std::optional<std::string> transport_caveat;
+  std::optional<std::string> transport_device;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("receivers", &Results::receivers), required("responders", &Results::responders),
                       optional("pingpongs", &Results::pingpongs),     required("errors", &Results::errors),
-                      optional("counters", &Results::counters),       optional("log", &Results::log)};
+                      optional("counters", &Results::counters),       optional("log", &Results::log),
+                      optional("transport_caveat", &Results::transport_caveat),
+                      optional("transport_device", &Results::transport_device)};
   }
 };
 

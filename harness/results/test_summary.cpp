@@ -118,6 +118,12 @@ json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentIn
   j["participants"] = t.participants;
   j["rounds"] = t.rounds;
   j["error"] = t.error.empty() ? json(nullptr) : json(t.error);
+  if (!t.transport_caveat.empty()) j["transport_caveat"] = t.transport_caveat;  // figures are not performance
+  if (!t.transport_devices.empty()) {
+    json d = json::object();
+    for (const auto& [a, dev] : t.transport_devices) d[std::to_string(a)] = dev;
+    j["transport_devices"] = d;
+  }
   j["start_skew_us"] = t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_ns) / 1000.0) : json(nullptr);
   j["start_skew_bound_us"] =
       t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_bound_ns) / 1000.0) : json(nullptr);
