@@ -21,14 +21,6 @@ DeviceListResult listDevicesUnavailable() {
 
 }  // namespace
 
-DeviceListResult listDevicesWith(VerbsApi& api) {
-  DeviceListResult r;
-  r.error = api.listDevices(r.devices);
-  r.ok = r.error == 0;
-  if (!r.ok) r.devices.clear();
-  return r;
-}
-
 DeviceLister defaultDeviceLister() noexcept {
 #ifdef FABCHECK_HAVE_VERBS
   return &listDevicesIbv;

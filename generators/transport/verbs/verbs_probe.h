@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "generators/transport/transport.h"
-#include "generators/transport/verbs/verbs_api.h"
 
 namespace fabcheck::transport::verbs {
 
@@ -26,9 +25,6 @@ struct DeviceListResult {
   std::string unavailable;           // non-empty: verbs cannot be used at all, and why
   std::vector<std::string> devices;  // device names (ibv_get_device_name) when ok
 };
-
-// What `api.listDevices` gives, as a DeviceListResult (the probe over any VerbsApi).
-DeviceListResult listDevicesWith(VerbsApi& api);
 
 // The seam: a plain function so tests can substitute it without hardware.
 using DeviceLister = DeviceListResult (*)();
@@ -46,6 +42,12 @@ std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
                                                 DeviceLister lister = nullptr);
 
 #ifdef FABCHECK_HAVE_VERBS
+class VerbsApi;  // verbs_api.h (not included here: it needs libibverbs' headers)
+
+// What `api.listDevices` gives, as a DeviceListResult: the probe over any VerbsApi
+// (verbs_probe_ibv.cpp).
+DeviceListResult listDevicesWith(VerbsApi& api);
+
 // The real lister (verbs_probe_ibv.cpp): listDevicesWith(*libibverbsApi()).
 DeviceListResult listDevicesIbv();
 #endif

@@ -5,6 +5,14 @@
 
 namespace fabcheck::transport::verbs {
 
+DeviceListResult listDevicesWith(VerbsApi& api) {
+  DeviceListResult r;
+  r.error = api.listDevices(r.devices);
+  r.ok = r.error == 0;
+  if (!r.ok) r.devices.clear();
+  return r;
+}
+
 DeviceListResult listDevicesIbv() { return listDevicesWith(*libibverbsApi()); }
 
 }  // namespace fabcheck::transport::verbs
