@@ -42,4 +42,9 @@ run
 [ "$rc" -eq 1 ] || { echo "FAIL: exit $rc with targets missed, expected 1"; fail=1; }
 check '^WRITE bw .* ratio +0\.970  target >=0\.98 +MISSED$'
 check '^SEND lat .* ratio +1\.100  target <=1\.05 +MISSED$'
+# perftest without a result row: the script cannot compare, says so and exits 2.
+export STUB_PERF_NO_ROW=1
+run
+[ "$rc" -eq 2 ] || { echo "FAIL: exit $rc without perftest's result row, expected 2"; fail=1; }
+check '^verbs-selftest: no result row for 65536 bytes in ib_write_bw.client: .*Completion with error'
 exit $fail

@@ -4,7 +4,8 @@ measuring path (server start, readiness, parsing, ratios, verdicts) runs on a ho
 RDMA device. Called through symlinks named after the tool. Every call is appended to
 $STUB_LOG as "tool argv...". Figures come from the environment:
   STUB_WRITE_BW, STUB_READ_BW (perftest Gb/s), STUB_SEND_LAT (perftest t_typical us),
-  STUB_FAB_WRITE, STUB_FAB_READ (fabcheck Gb/s), STUB_FAB_RTT (fabcheck p50 round trip us).
+  STUB_FAB_WRITE, STUB_FAB_READ (fabcheck Gb/s), STUB_FAB_RTT (fabcheck p50 round trip us);
+  STUB_PERF_NO_ROW=1: perftest prints its header but no result row.
 A server listens on its TCP port, accepts one client (10 s at most) and exits; a client connects
 to it first, then prints its report."""
 import json
@@ -47,6 +48,9 @@ elif tool.startswith("ib_"):
     connect(port)
     size = opt("-s")
     print(" #bytes     #iterations    BW peak[Gb/sec]    BW average[Gb/sec]   MsgRate[Mpps]")
+    if os.environ.get("STUB_PERF_NO_ROW"):
+        print(" Completion with error at client")
+        sys.exit(0)
     if tool == "ib_send_lat":
         lat = float(os.environ["STUB_SEND_LAT"])
         print(" %s 10000 %.2f 9.00 %.2f %.2f 0.10 3.00 5.00" % (size, lat - 0.1, lat, lat + 0.05))
