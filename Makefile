@@ -2,7 +2,9 @@
 #   make run    install missing packages, build, run the default job on this machine
 #   make test   install missing packages, build, run every test (g++), then again under
 #               ASan/UBSan (clang)
-# Other targets: deps, build, build-asan, bench, clean.
+# Other targets: deps, build, build-asan, bench, verbs-selftest, clean.
+#   make verbs-selftest   fabcheck's verbs pair tool beside perftest on this host's RDMA device
+#                         (VERBS_SELFTEST_ARGS: -d DEV, -x GID, --peer HOST...; see its --help)
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
@@ -15,7 +17,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/fabcheck-ccache
 # Paths relative to the checkout in the cache key: clones and build directories share hits.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: all deps build build-asan run test test-unit bench clean
+.PHONY: all deps build build-asan run test test-unit bench verbs-selftest clean
 
 all: build
 
@@ -56,6 +58,10 @@ bench: build
 	FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/runner_bench
 	$(BUILD)/bench/collective_plan_bench
 	FABCHECK_BUSBW_ROUNDS=5 FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/collective_busbw_bench
+
+VERBS_SELFTEST_ARGS ?=
+verbs-selftest: build
+	@bash scripts/verbs-selftest --fabcheck $(BUILD)/fabcheck $(VERBS_SELFTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

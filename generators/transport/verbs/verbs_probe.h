@@ -1,7 +1,7 @@
 // Probing rdma-core for the "verbs" transport.
 //
 // Contract: createVerbsTransport() never pretends. It lists RDMA devices through a DeviceLister
-// seam (the real one calls ibv_get_device_list(); tests pass a fake) and throws
+// seam (the real one is VerbsApi::listDevices of libibverbsApi(); tests pass a fake) and throws
 // UnsupportedError with the reason when the host cannot run verbs:
 //   - the call failed (NULL):  "verbs: no RDMA device on this host (ibv_get_device_list: <errno text>)"
 //   - an empty list:           "verbs: no RDMA device found (ibv_get_device_list returned 0 devices)"
@@ -42,7 +42,13 @@ std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
                                                 DeviceLister lister = nullptr);
 
 #ifdef FABCHECK_HAVE_VERBS
-// The real lister (verbs_probe_ibv.cpp): ibv_get_device_list() + ibv_get_device_name().
+class VerbsApi;  // verbs_api.h (not included here: it needs libibverbs' headers)
+
+// What `api.listDevices` gives, as a DeviceListResult: the probe over any VerbsApi
+// (verbs_probe_ibv.cpp).
+DeviceListResult listDevicesWith(VerbsApi& api);
+
+// The real lister (verbs_probe_ibv.cpp): listDevicesWith(*libibverbsApi()).
 DeviceListResult listDevicesIbv();
 #endif
 
