@@ -511,9 +511,16 @@ TEST_F(SoftVerbs, UdDropsWithoutAReceiveAndChecksSizes) {
   udUp(b);
   ibv_ah_attr av = roceAv();
   ibv_ah* ah = a.api->createAh(a.pd, &av);
-  UdSend first(a, ah, b.qp->qp_num, 0x1111, 0, 8, 1);
+  ibv_ah_attr marked = roceAv();
+  marked.grh.traffic_class = 0x20;  // tells when b has seen (and dropped) the first datagram
+  ibv_ah* ah_marked = a.api->createAh(a.pd, &marked);
+  UdSend first(a, ah_marked, b.qp->qp_num, 0x1111, 0, 8, 1);
   ASSERT_EQ(a.post(first.wr), 0);
   EXPECT_EQ(a.poll().status, IBV_WC_SUCCESS);  // nothing posted at b: dropped
+  auto end = std::chrono::steady_clock::now() + kWait;
+  while (softReceivedTrafficClass(*b.api, b.qp) != 0x20 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  ASSERT_EQ(softReceivedTrafficClass(*b.api, b.qp), 0x20) << "b never saw the first datagram";
   UdSend huge(a, ah, b.qp->qp_num, 0x1111, 0, 1025, 2);
   ASSERT_EQ(a.post(huge.wr), 0);
   EXPECT_EQ(a.poll().status, IBV_WC_LOC_LEN_ERR) << "payload above the 1024-byte MTU";
@@ -530,6 +537,7 @@ TEST_F(SoftVerbs, UdDropsWithoutAReceiveAndChecksSizes) {
   ASSERT_EQ(c.post(second.wr), 0);
   EXPECT_EQ(b.poll().status, IBV_WC_LOC_LEN_ERR) << "no room for GRH + payload";
   c.api->destroyAh(ah_c);
+  a.api->destroyAh(ah_marked);
   a.api->destroyAh(ah);
 }
 
@@ -592,9 +600,9 @@ int childResponder(const std::string& dir, int to_parent, int from_parent) {
   uint32_t peer = 0;
   if (::read(from_parent, &peer, sizeof peer) != sizeof peer) return 11;
   std::memcpy(b.buf.data() + 8192, "readable", 8);
-  if (b.postRecv(1, 0, 64) != 0 || b.postRecv(2, 64, 0) != 0) return 12;
   RcParams p;
   if (rcInit(*b.api, b.qp, p.access) || rcRtr(*b.api, b.qp, peer, p) || rcRts(*b.api, b.qp, p)) return 13;
+  if (b.postRecv(1, 0, 64) != 0 || b.postRecv(2, 64, 0) != 0) return 12;
   ibv_wc s = b.poll(), w = b.poll();
   if (s.status != IBV_WC_SUCCESS || s.opcode != IBV_WC_RECV || std::memcmp(b.buf.data(), "hello", 5)) return 14;
   if (w.opcode != IBV_WC_RECV_RDMA_WITH_IMM || w.imm_data != htonl(42) || std::memcmp(b.buf.data() + 4096, "world", 5))

@@ -139,7 +139,11 @@ void SoftDevice::onRequest(SoftQp* qp, const PacketHeader& h, const std::vector<
   if (d != 0) {
     if (d < 0x800000) return;  // ahead of sequence (after an RNR NAK): dropped, resent later
     if (h.opcode == IBV_WR_RDMA_READ) answerRead(qp, h);  // duplicate READ: answered again
-    else reply(h, kPktAck, 0, 0);                            // duplicate: acknowledged again
+    else {
+      PacketHeader last = h;  // duplicate: acknowledged with the last PSN done, as rxe does
+      last.psn = (qp->epsn - 1) & kPsnMask;
+      reply(last, kPktAck, 0, 0);
+    }
     return;
   }
   if (h.first && !startMessage(qp, h)) return;
