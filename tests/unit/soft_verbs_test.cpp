@@ -301,6 +301,58 @@ TEST_F(SoftVerbs, BadLocalKeyIsAProtectionErrorCompletion) {
   EXPECT_EQ(a.poll().status, IBV_WC_LOC_PROT_ERR);
 }
 
+TEST_F(SoftVerbs, ObjectCreationFollowsTheKernelChecks) {
+  Side s(dir.path());
+  std::vector<uint8_t> mem(64);
+  errno = 0;
+  EXPECT_EQ(s.api->regMr(s.pd, mem.data(), mem.size(), IBV_ACCESS_REMOTE_WRITE), nullptr);
+  EXPECT_EQ(errno, EINVAL) << "REMOTE_WRITE needs LOCAL_WRITE";
+  ibv_qp_init_attr init = s.init;
+  init.cap.max_send_wr = 100000;
+  EXPECT_EQ(s.api->createQp(s.pd, &init), nullptr) << "max_send_wr above max_qp_wr";
+  init = s.init;
+  init.cap.max_inline_data = 4096;
+  EXPECT_EQ(s.api->createQp(s.pd, &init), nullptr) << "max_inline_data above the device's";
+  EXPECT_EQ(s.api->destroyCq(s.cq), EBUSY) << "a QP still uses the CQ";
+  EXPECT_EQ(s.api->deallocPd(s.pd), EBUSY) << "an MR and a QP still use the PD";
+  errno = 0;
+  EXPECT_EQ(s.api->openDevice("mlx5_0"), nullptr);
+  EXPECT_EQ(errno, ENODEV);
+}
+
+TEST_F(SoftVerbs, ReceiveBufferWithoutLocalWriteIsAProtectionError) {
+  Side a(dir.path()), b(dir.path());
+  connectRc(a, b);
+  ibv_mr* ro = b.api->regMr(b.pd, b.buf.data(), 4096, IBV_ACCESS_REMOTE_READ);
+  ASSERT_NE(ro, nullptr);
+  ibv_sge sge{b.addr(), 64, ro->lkey};
+  ibv_recv_wr r{};
+  r.wr_id = 4;
+  r.sg_list = &sge;
+  r.num_sge = 1;
+  ibv_recv_wr* bad = nullptr;
+  ASSERT_EQ(b.api->postRecv(b.qp, &r, &bad), 0);
+  SendWr w(a, IBV_WR_SEND, 0, 8);
+  ASSERT_EQ(a.post(w.wr), 0);
+  EXPECT_EQ(b.poll().status, IBV_WC_LOC_PROT_ERR);
+  EXPECT_EQ(a.poll().status, IBV_WC_REM_OP_ERR);
+  EXPECT_EQ(b.api->deregMr(ro), 0);
+}
+
+TEST_F(SoftVerbs, LocalKeyOfAnotherPdIsAProtectionError) {
+  Side a(dir.path()), b(dir.path());
+  connectRc(a, b);
+  ibv_pd* other = a.api->allocPd(a.ctx);
+  ibv_mr* foreign = a.api->regMr(other, a.buf.data(), 4096, IBV_ACCESS_LOCAL_WRITE);
+  ASSERT_EQ(b.postRecv(1, 0, 64), 0);
+  SendWr w(a, IBV_WR_SEND, 0, 8);
+  w.sge.lkey = foreign->lkey;
+  ASSERT_EQ(a.post(w.wr), 0);
+  EXPECT_EQ(a.poll().status, IBV_WC_LOC_PROT_ERR);
+  EXPECT_EQ(a.api->deregMr(foreign), 0);
+  EXPECT_EQ(a.api->deallocPd(other), 0);
+}
+
 struct AccessCase {
   const char* what;
   int mr_access;     // responder buffer
