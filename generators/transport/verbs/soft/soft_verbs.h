@@ -23,6 +23,11 @@
 //   completion is polled, RNR NAK and retry, ACK timeout and retry, LOC_LEN/REM_INV_REQ,
 //   REM_ACCESS, flush on error, CQ overrun (pollCq < 0 from then on, QPs to ERR).
 // - Completion timestamps and readClock use CLOCK_MONOTONIC_RAW nanoseconds (1 GHz clock).
+// - Not modelled: atomics (post_send EINVAL), SRQ (EOPNOTSUPP), SQD/SQE states, alternate
+//   paths, solicited-only notification (any completion fires an armed CQ), the count of
+//   outstanding READs (only max_rd_atomic/max_dest_rd_atomic == 0 is enforced), ackCqEvents
+//   bookkeeping, MR deregistration while in use. A UD GRH is always in its IPv6 layout. A
+//   responder that NAKs a remote access error or an invalid request also moves to ERR.
 #pragma once
 
 #include <infiniband/verbs.h>
