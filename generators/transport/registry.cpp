@@ -10,7 +10,7 @@
 #include "generators/transport/udp/udp_connection.h"
 #include "generators/transport/udp/udp_socket.h"
 #include "generators/transport/udp/udp_transport.h"
-#include "generators/transport/verbs/verbs_probe.h"
+#include "generators/transport/verbs/verbs_transport.h"
 
 namespace fabcheck::transport {
 namespace {
@@ -23,7 +23,7 @@ struct TransportKind {
   bool reliable;
 };
 
-// verbs (RC): the usual ibv_port_attr max_msg_sz of 1 GiB; the transport is not implemented yet.
+// verbs (RC): the usual ibv_port_attr max_msg_sz of 1 GiB (UD: one path MTU, from the instance).
 const TransportKind kKinds[] = {
     {"loop", [](const TransportOptions& o) { return loop::createLoopTransport(o); }, loop::kLoopMaxMessage,
      loop::kLoopMaxPost, true},

@@ -60,6 +60,12 @@ VerbsConnection::VerbsConnection(VerbsConnectionSetup setup)
       mine_.psns.push_back(randomPsn());
     }
     mine_.qkey = o_.connection == QpKind::kUd ? kUdQkey : 0;
+    batch_.wrs.resize(qps_.size());
+    batch_.sges.resize(qps_.size());
+    for (size_t i = 0; i < qps_.size(); ++i) {  // at most tx_depth per QP per post: sg_list pointers stay valid
+      batch_.wrs[i].reserve(o_.tx_depth);
+      batch_.sges[i].reserve(o_.tx_depth);
+    }
     createRegions();
   } catch (...) {
     releaseAll();  // the members' own destructors run as the exception leaves

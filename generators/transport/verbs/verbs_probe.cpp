@@ -1,5 +1,5 @@
-// createVerbsTransport(): probe rdma-core through the DeviceLister seam and say why verbs
-// cannot run here. Compiled in every build; the libibverbs call lives in verbs_probe_ibv.cpp.
+// requireDevices(): probe rdma-core through the DeviceLister seam and say why verbs cannot run
+// here. Compiled in every build; the libibverbs call lives in verbs_probe_ibv.cpp.
 #include "generators/transport/verbs/verbs_probe.h"
 
 #include <cstring>
@@ -41,14 +41,6 @@ std::vector<std::string> requireDevices(DeviceLister lister) {
     throw UnsupportedError("verbs: no RDMA device found (ibv_get_device_list returned 0 devices)");
   }
   return r.devices;
-}
-
-std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options, DeviceLister lister) {
-  std::vector<std::string> devices = requireDevices(lister);
-  std::string names;
-  for (const auto& d : devices) names += (names.empty() ? "" : ", ") + d;
-  (void)options;
-  throw UnsupportedError("verbs: the verbs transport is not implemented yet (devices found: " + names + ")");
 }
 
 }  // namespace fabcheck::transport::verbs

@@ -1,13 +1,12 @@
 // Probing rdma-core for the "verbs" transport.
 //
-// Contract: createVerbsTransport() never pretends. It lists RDMA devices through a DeviceLister
+// Contract: requireDevices() never pretends. It lists RDMA devices through a DeviceLister
 // seam (the real one is VerbsApi::listDevices of libibverbsApi(); tests pass a fake) and throws
 // UnsupportedError with the reason when the host cannot run verbs:
 //   - the call failed (NULL):  "verbs: no RDMA device on this host (ibv_get_device_list: <errno text>)"
 //   - an empty list:           "verbs: no RDMA device found (ibv_get_device_list returned 0 devices)"
 //   - built without libibverbs: "verbs: fabcheck was built without libibverbs ..."
-// When devices exist it currently throws UnsupportedError "verbs: the verbs transport is not
-// implemented yet" (naming the devices found).
+// createVerbsTransport() (verbs_transport.h) says the same through its VerbsApi.
 #pragma once
 
 #include <memory>
@@ -36,10 +35,6 @@ DeviceLister defaultDeviceLister() noexcept;
 // Lists devices with `lister` (nullptr = defaultDeviceLister()) and returns their names;
 // throws UnsupportedError (see above) when there is none.
 std::vector<std::string> requireDevices(DeviceLister lister = nullptr);
-
-// What createTransport("verbs") does. Always throws UnsupportedError for now (see above).
-std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
-                                                DeviceLister lister = nullptr);
 
 #ifdef FABCHECK_HAVE_VERBS
 class VerbsApi;  // verbs_api.h (not included here: it needs libibverbs' headers)

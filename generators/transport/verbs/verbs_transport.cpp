@@ -19,6 +19,9 @@ namespace {
 constexpr const char* kSoftwareCaveat =
     "software verbs device (tests only): correctness, not performance; these figures say nothing about a NIC";
 
+// A reply frame that starts with this carries the listener's error instead of its QP information.
+constexpr const char* kErrorPrefix = "error: ";
+
 // What the listeners and connections of one transport instance share.
 struct VerbsShared {
   std::shared_ptr<VerbsApi> api;
@@ -82,8 +85,14 @@ class VerbsListener final : public Listener {
     Fd c = bootstrapAccept(fd_.get(), timeout_ns, "waiting for the peer's QP exchange " + where);
     const std::string from = udp::peerAddress(c.get()).toString();
     SideInfo theirs = sideInfoFromJson(recvFrame(c.get(), timeout_ns, "reading QP information from " + from), from);
-    auto conn = shared_->newConnection(address_);
-    conn->connectTo(theirs);
+    std::unique_ptr<VerbsConnection> conn;
+    try {
+      conn = shared_->newConnection(address_);
+      conn->connectTo(theirs);
+    } catch (const Error& e) {  // the peer hears why, not only that the exchange closed
+      sendFrame(c.get(), kErrorPrefix + std::string(e.what()), timeout_ns, "telling " + from + " why");
+      throw;
+    }
     sendFrame(c.get(), toJson(conn->mine()), timeout_ns, "sending QP information to " + from);
     if (recvFrame(c.get(), timeout_ns, "waiting for " + from + " to be ready") != "ready") {
       throw ProtocolError("verbs: " + from + " did not say 'ready' after the QP exchange");
@@ -137,8 +146,9 @@ class VerbsTransport final : public Transport {
     const std::string local = options.local_address.empty() ? udp::localAddress(c.get()).host() : options.local_address;
     auto conn = shared_->newConnection(local);
     sendFrame(c.get(), toJson(conn->mine()), options.timeout_ns, "sending QP information to " + from);
-    SideInfo theirs =
-        sideInfoFromJson(recvFrame(c.get(), options.timeout_ns, "reading QP information from " + from), from);
+    const std::string reply = recvFrame(c.get(), options.timeout_ns, "reading QP information from " + from);
+    if (reply.rfind(kErrorPrefix, 0) == 0) throw ConfigError(reply.substr(std::strlen(kErrorPrefix)));
+    SideInfo theirs = sideInfoFromJson(reply, from);
     conn->connectTo(theirs);
     sendFrame(c.get(), "ready", options.timeout_ns, "telling " + from + " this side is ready");
     return conn;
