@@ -63,9 +63,10 @@ class Run {
                                                                                     : monoNowNs() < end_ns);
       if (!posting && in_flight_ == 0) break;
       if (posting) post();
-      reap();
+      reap(!posting || in_flight_ >= plan_.depth);
     }
     r_.elapsed_ns = last_completion_ns_ > start_ns_ ? last_completion_ns_ - start_ns_ : 0;
+    if (!r_.error.empty()) drain();
     return std::move(r_);
   }
 
@@ -93,10 +94,21 @@ class Run {
     r_.max_in_flight = std::max(r_.max_in_flight, static_cast<uint32_t>(in_flight_));
   }
 
-  void reap() {
+  // After an error: the ops still posted complete (a failed QP flushes them) before the caller
+  // may release their buffers; their statuses no longer count. Bounded by the stall timeout.
+  void drain() {
     std::array<Completion, kPostBatch> done;
-    const bool full = in_flight_ >= plan_.depth;
-    const size_t n = in_flight_ == 0 ? 0 : conn_.poll(done, full ? kPollWaitNs : 0);
+    int64_t last = monoNowNs();
+    while (in_flight_ > 0 && monoNowNs() - last <= plan_.stall_timeout_ns) {
+      const size_t n = conn_.poll(done, kPollWaitNs);
+      in_flight_ -= std::min<uint64_t>(n, in_flight_);
+      if (n > 0) last = monoNowNs();
+    }
+  }
+
+  void reap(bool wait) {
+    std::array<Completion, kPostBatch> done;
+    const size_t n = in_flight_ == 0 ? 0 : conn_.poll(done, wait ? kPollWaitNs : 0);
     const int64_t now = monoNowNs();
     for (size_t k = 0; k < n && r_.error.empty(); ++k) complete(done[k], now);
     if (n > 0) last_progress_ns_ = now;

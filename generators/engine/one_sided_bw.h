@@ -12,7 +12,9 @@
 // Contract: never throws. A bad set-up (no remote region, a region or buffer smaller than one
 // message, opcode not kWrite/kRead) returns at once with `error` set. A completion with an error
 // status ends the run with `error` naming the op, its status and the connection; so does no
-// completion for `stall_timeout_ns` with ops in flight. `abort` stops posting early.
+// completion for `stall_timeout_ns` with ops in flight. After an error the ops still in flight
+// are reaped (a failed QP flushes them; at most stall_timeout_ns) so that `local` may be
+// released when this returns. `abort` stops posting early.
 #pragma once
 
 #include <atomic>

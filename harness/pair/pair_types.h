@@ -36,8 +36,8 @@ struct ServerConfig {
   uint16_t port = kDefaultPort;                  // 0 = kernel picks
   bool once = false;                             // serve one client session, then return
   std::string bind_interface;                    // data sockets bound to this interface ("" = any)
-  // This host's own transport keys (verbs: device, port, gid_index from --device, --ib-port,
-  // --gid-index). They replace the client's keys of those names: each host picks its own NIC.
+  // This host's own verbs keys (device, port, gid_index from --device, --ib-port, --gid-index).
+  // In a verbs test they replace the client's keys of those names: each host picks its own NIC.
   std::map<std::string, std::string> local_extra;
   int64_t control_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this

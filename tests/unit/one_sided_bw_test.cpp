@@ -136,6 +136,7 @@ TEST(OneSidedBw, AnErrorCompletionEndsTheRunWithItsText) {
   EXPECT_EQ(r.error, "fake rc qp 7 -> peer: op 7 completed with status error (Permission denied)");
   EXPECT_EQ(r.ops, 7u);  // ops 0..6 completed before it
   EXPECT_LT(f.conn.addresses.size(), 1000u);  // posting stopped
+  EXPECT_TRUE(f.conn.queue.empty());          // the ops behind it were reaped before returning
 }
 
 TEST(OneSidedBw, WithoutARemoteRegionNothingIsPosted) {
