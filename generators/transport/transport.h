@@ -226,8 +226,8 @@ class Transport {
 // The options a peer must apply too (dscp, ecn, gso/gro, timestamps, buffers, and `extra`: the
 // transport-specific keys such as verbs' verb, qps, mtu, which both ends must agree on) as JSON,
 // for a control channel. bind_interface is host-local and not included: each side sets its own.
-// `extra` travels whole, host-local keys included (verbs' device, port, gid_index): a receiver
-// that has its own (the pair server's --device) replaces them. `extra` is optional on input (an
+// `extra` travels whole, host-local keys included (verbs' device, port, gid_index): a suite's
+// device applies to every agent, while the pair server drops the client's and uses its own. `extra` is optional on input (an
 // older peer) and must be an object of strings. fromJson throws ProtocolError on malformed input,
 // naming the key.
 std::string transportOptionsToJson(const TransportOptions& options);

@@ -90,7 +90,8 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
     test = protocol::decode<msg::Test>(request);
     transport::TransportOptions options = test.transport_options;
     options.bind_interface = config.bind_interface;  // the server's own choice, never the client's
-    if (test.transport == "verbs") {  // our NIC, not the client's
+    if (test.transport == "verbs") {  // our NIC (or discovery), never the client's
+      for (const char* key : {"device", "port", "gid_index"}) options.extra.erase(key);
       for (const auto& [key, value] : config.local_extra) options.extra[key] = value;
     }
     transport = transport::createTransport(test.transport, options);

@@ -37,7 +37,8 @@ struct ServerConfig {
   bool once = false;                             // serve one client session, then return
   std::string bind_interface;                    // data sockets bound to this interface ("" = any)
   // This host's own verbs keys (device, port, gid_index from --device, --ib-port, --gid-index).
-  // In a verbs test they replace the client's keys of those names: each host picks its own NIC.
+  // In a verbs test they replace the client's keys of those names (dropped even when these are
+  // empty: each host picks its own NIC, or discovers it from its data address).
   std::map<std::string, std::string> local_extra;
   int64_t control_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this
