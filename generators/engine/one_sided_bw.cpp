@@ -110,7 +110,10 @@ class Run {
     std::array<Completion, kPostBatch> done;
     const size_t n = in_flight_ == 0 ? 0 : conn_.poll(done, wait ? kPollWaitNs : 0);
     const int64_t now = monoNowNs();
-    for (size_t k = 0; k < n && r_.error.empty(); ++k) complete(done[k], now);
+    for (size_t k = 0; k < n; ++k) {  // after an error the rest are reaped, not counted
+      if (r_.error.empty()) complete(done[k], now);
+      else if (in_flight_ > 0) --in_flight_;
+    }
     if (n > 0) last_progress_ns_ = now;
     if (in_flight_ > 0 && now - last_progress_ns_ > plan_.stall_timeout_ns && r_.error.empty()) {
       r_.error = conn_.describe() + ": no completion for " + std::to_string(plan_.stall_timeout_ns / kNsPerMs) +
