@@ -229,9 +229,13 @@ class Transport {
                                               const ConnectOptions& options) = 0;
 };
 
-// The options a peer must apply too (dscp, ecn, gso/gro, timestamps, buffers) as JSON, for a
-// control channel. Host-local choices (bind_interface, extra) are not included: each side
-// sets its own. fromJson throws ProtocolError on malformed input.
+// The options a peer must apply too (dscp, ecn, gso/gro, timestamps, buffers, and `extra`: the
+// transport-specific keys such as verbs' verb, qps, mtu, which both ends must agree on) as JSON,
+// for a control channel. bind_interface is host-local and not included: each side sets its own.
+// `extra` travels whole, host-local keys included (verbs' device, port, gid_index): a suite's
+// device applies to every agent, while the pair server drops the client's and uses its own. `extra` is optional on input (an
+// older peer) and must be an object of strings. fromJson throws ProtocolError on malformed input,
+// naming the key.
 std::string transportOptionsToJson(const TransportOptions& options);
 TransportOptions transportOptionsFromJson(std::string_view json);
 

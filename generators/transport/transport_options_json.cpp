@@ -4,6 +4,28 @@
 #include "generators/transport/transport.h"
 
 namespace fabcheck::transport {
+namespace {
+
+// `extra` from its JSON object; every value must be a string. Absent (an older peer) is empty.
+std::map<std::string, std::string> extraFromJson(const nlohmann::json& j) {
+  std::map<std::string, std::string> extra;
+  const auto it = j.find("extra");
+  if (it == j.end() || it->is_null()) return extra;
+  if (!it->is_object()) {
+    throw ProtocolError("malformed transport options: 'extra' is " + std::string(it->type_name()) +
+                        "; expected an object of strings");
+  }
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_string()) {
+      throw ProtocolError("malformed transport options: extra '" + key + "' is " + value.dump() +
+                          "; expected a string");
+    }
+    extra[key] = value.get<std::string>();
+  }
+  return extra;
+}
+
+}  // namespace
 
 std::string transportOptionsToJson(const TransportOptions& o) {
   return nlohmann::json{{"dscp", o.dscp},
@@ -11,14 +33,16 @@ std::string transportOptionsToJson(const TransportOptions& o) {
                         {"segmentation", o.segmentation},
                         {"coalescing", o.coalescing},
                         {"rx_timestamps", o.rx_timestamps},
-                        {"socket_buffer_bytes", o.socket_buffer_bytes}}
+                        {"socket_buffer_bytes", o.socket_buffer_bytes},
+                        {"extra", o.extra}}
       .dump();
 }
 
 TransportOptions transportOptionsFromJson(std::string_view text) {
   TransportOptions o;
+  nlohmann::json j;
   try {
-    const nlohmann::json j = nlohmann::json::parse(text);
+    j = nlohmann::json::parse(text);
     j.at("dscp").get_to(o.dscp);
     j.at("ecn").get_to(o.ecn);
     j.at("segmentation").get_to(o.segmentation);
@@ -28,6 +52,7 @@ TransportOptions transportOptionsFromJson(std::string_view text) {
   } catch (const nlohmann::json::exception& e) {
     throw ProtocolError(std::string("malformed transport options: ") + e.what());
   }
+  o.extra = extraFromJson(j);
   return o;
 }
 

@@ -5,15 +5,18 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
 #include "generators/transport/transport.h"
 #include "harness/cli/cli.h"
+#include "harness/cli/gen_perftest_options.h"
 #include "harness/cli/signals.h"
 #include "harness/pair/pair_client.h"
 #include "harness/pair/pair_server.h"
 #include "harness/pair/pair_summary.h"
+#include "harness/pair/perftest_table.h"
 #include "harness/model/units.h"
 
 namespace fabcheck::cli {
@@ -26,7 +29,9 @@ constexpr const char* kGenUsage =
     "       fabcheck gen --client HOST [--port P] [--bind ADDR] [--interface IF] --pattern pingpong|stream|microburst\n"
     "                    [--size BYTES | --sweep MIN:MAX[:FACTOR]] [--flows N] [--bidir] [--rate R]\n"
     "                    [--burst BYTES --interval T] [--duration T | --iterations N] [--warmup T|N]\n"
-    "                    [--dscp D] [--ecn E] [--json]\n";
+    "                    [--dscp D] [--ecn E] [--json]\n"
+    "       fabcheck gen --client HOST --transport verbs [--verb send|write_imm|write|read] [-q QPS] [-d DEV]\n"
+    "                    [-i PORT] [-x GID_INDEX] [--tclass TC] [--mtu M] [-a] [--report-gbits] ...  (perftest's names)\n";
 
 po::options_description genOptions() {
   po::options_description o("options");
@@ -41,7 +46,7 @@ po::options_description genOptions() {
       ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, loop, verbs")
       ("pattern", po::value<std::string>()->default_value("stream"), "pingpong, stream or microburst")
       ("size", po::value<std::string>(), "message size in bytes, header included (e.g. 1400, 9000, 4KiB)")
-      ("sweep,a", po::value<std::string>(), "message sizes MIN:MAX[:FACTOR] (factor 2 by default), one test each")
+      ("sweep", po::value<std::string>(), "message sizes MIN:MAX[:FACTOR] (factor 2 by default), one test each (-a MIN:MAX too)")
       ("flows,P", po::value<std::string>()->default_value("1"), "parallel flows (one connection each)")
       ("bidir", "stream: as many flows back from the server")
       ("rate,b", po::value<std::string>(), "target rate over all flows: bit/s (10G, 500Mbit/s), bytes/s (1GB/s) or packets/s (1Mpps)")
@@ -59,6 +64,7 @@ po::options_description genOptions() {
       ("timeout", po::value<std::string>()->default_value("10s"), "every control-channel wait")
       ("json", "print one JSON object instead of the table")
       ("log-level", po::value<std::string>()->default_value("warn"), "trace, debug, info, warn, error, off");
+  addPerftestOptions(o);
   return o;
 }
 
@@ -89,6 +95,7 @@ int runServer(const po::variables_map& vm) {
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 0, 65535));
   cfg.once = vm.count("once") > 0;
   cfg.control_timeout_ns = model::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");
+  cfg.local_extra = serverVerbsOptions(vm);
   if (!cfg.bind_interface.empty()) {  // a missing interface is a usage error now, not per test
     transport::TransportOptions probe;
     probe.bind_interface = cfg.bind_interface;
@@ -102,7 +109,8 @@ int runServer(const po::variables_map& vm) {
   return failed > 0 && cfg.once ? kExitRuntime : kExitOk;
 }
 
-int runClient(const po::variables_map& vm) {
+// The client's connection and transport settings (perftest's verbs options included).
+pair::ClientConfig clientConfig(const po::variables_map& vm) {
   pair::ClientConfig cfg;
   cfg.host = vm["client"].as<std::string>();
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 1, 65535));
@@ -116,13 +124,17 @@ int runClient(const po::variables_map& vm) {
   to.ecn = static_cast<int>(parseCount(vm, "ecn", 0, 3));
   to.segmentation = vm.count("no-gso") == 0;
   to.coalescing = vm.count("no-gro") == 0;
+  applyPerftestOptions(vm, cfg.transport, to);
+  return cfg;
+}
 
+// Message sizes: --size, --sweep MIN:MAX[:F] or perftest's -a.
+void sizes(const po::variables_map& vm, pair::ClientConfig& cfg) {
   auto& p = cfg.params;
-  p.kind = patterns::parsePatternKind(vm["pattern"].as<std::string>(), "--pattern");
-  p.flows = static_cast<uint32_t>(parseCount(vm, "flows", 1, 1024));
-  p.bidirectional = vm.count("bidir") > 0;
-  p.payload_check = vm.count("payload-check") > 0;
-  if (vm.count("size") && vm.count("sweep")) throw ConfigError("give --size or --sweep, not both");
+  if (vm.count("size") + vm.count("sweep") + vm.count("all-sizes") > 1) {
+    throw ConfigError("give one of --size, --sweep and -a/--all-sizes, not several");
+  }
+  if (vm.count("all-sizes")) cfg.sizes = perftestSweep(cfg.transport);
   p.size_bytes = p.kind == patterns::PatternKind::kPingpong ? 64 : 1400;
   if (vm.count("size")) {
     const uint64_t size = model::parseSize(vm["size"].as<std::string>(), "--size");
@@ -135,6 +147,16 @@ int runClient(const po::variables_map& vm) {
       cfg.sizes.push_back(static_cast<uint32_t>(s));
     }
   }
+}
+
+// The pattern, its pacing and its length.
+void patternParams(const po::variables_map& vm, pair::ClientConfig& cfg) {
+  auto& p = cfg.params;
+  p.kind = patterns::parsePatternKind(vm["pattern"].as<std::string>(), "--pattern");
+  p.flows = static_cast<uint32_t>(parseCount(vm, "flows", 1, 1024));
+  p.bidirectional = vm.count("bidir") > 0 || vm.count("bidirectional") > 0;
+  p.payload_check = vm.count("payload-check") > 0;
+  sizes(vm, cfg);
   if (vm.count("rate")) {
     const model::Rate r = model::parseRate(vm["rate"].as<std::string>(), "--rate");
     p.rate_bps = r.bits_per_second;
@@ -154,25 +176,43 @@ int runClient(const po::variables_map& vm) {
   } else if (vm.count("warmup")) {
     p.warmup_ns = model::parseDurationNs(vm["warmup"].as<std::string>(), "--warmup");
   }
+}
 
-  const bool json_out = vm.count("json") > 0;
-  const auto& interrupted = installInterruptHandlers();
-  bool header_done = false;
-  auto on_size = [&](const pair::PairRun& run, const pair::SizeResult& s) {
-    if (json_out) return;
+// The table as each size finishes: perftest's columns for verbs, fabcheck's (with loss) else.
+pair::SizeCallback tablePrinter(const pair::ClientConfig& cfg, bool report_gbits) {
+  const bool perftest = cfg.transport == "verbs";
+  return [perftest, report_gbits, kind = cfg.params.kind, header_done = false](const pair::PairRun& run,
+                                                                              const pair::SizeResult& s) mutable {
     if (!header_done) {
-      std::fputs(pair::tableHeader(run, p.kind).c_str(), stdout);
+      if (perftest) {
+        std::string h = pair::perftestRule() + pair::perftestHeader(kind, report_gbits);
+        if (!run.properties.caveat.empty()) h = " # " + run.properties.caveat + "\n" + h;
+        std::fputs(h.c_str(), stdout);
+      } else {
+        std::fputs(pair::tableHeader(run, kind).c_str(), stdout);
+      }
       header_done = true;
     }
-    std::fputs(pair::tableRow(s).c_str(), stdout);
+    std::fputs((perftest ? pair::perftestRow(s, report_gbits) : pair::tableRow(s)).c_str(), stdout);
     std::fflush(stdout);
   };
-  pair::PairRun run = pair::runPairClient(cfg, interrupted, on_size);
+}
+
+int runClient(const po::variables_map& vm) {
+  pair::ClientConfig cfg = clientConfig(vm);
+  patternParams(vm, cfg);
+  const bool json_out = vm.count("json") > 0;
+  const auto& interrupted = installInterruptHandlers();
+  pair::PairRun run = pair::runPairClient(cfg, interrupted,
+                                          json_out ? pair::SizeCallback() : tablePrinter(cfg, vm.count("report-gbits") > 0));
   if (json_out) {
     std::cout << pair::summarizeRun(run).dump(2) << std::endl;
-  } else if (run.interrupted) {
-    std::fprintf(stderr, "fabcheck gen: interrupted; %zu of %zu sizes finished\n", run.sizes.size(),
-                 cfg.sizes.empty() ? size_t{1} : cfg.sizes.size());
+  } else {
+    if (cfg.transport == "verbs" && !run.sizes.empty()) std::fputs(pair::perftestRule().c_str(), stdout);
+    if (run.interrupted) {
+      std::fprintf(stderr, "fabcheck gen: interrupted; %zu of %zu sizes finished\n", run.sizes.size(),
+                   cfg.sizes.empty() ? size_t{1} : cfg.sizes.size());
+    }
   }
   return run.interrupted ? kExitRuntime : kExitOk;
 }
@@ -183,7 +223,8 @@ int runGen(int argc, char** argv) {
   po::variables_map vm;
   const po::options_description opts = genOptions();
   try {
-    po::store(po::command_line_parser(argc, argv).options(opts).run(), vm);
+    const std::vector<std::string> args = perftestArgs(argc, argv);  // -a MIN:MAX is --sweep
+    po::store(po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end())).options(opts).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::fprintf(stderr, "fabcheck gen: %s (see fabcheck gen --help)\n", e.what());

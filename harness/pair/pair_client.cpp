@@ -11,6 +11,7 @@
 #include "generators/core/version.h"
 #include "generators/engine/flow_set.h"
 #include "harness/pair/pair_messages.h"
+#include "harness/pair/pair_one_sided.h"
 #include "harness/protocol/control_channel.h"
 
 namespace fabcheck::pair {
@@ -105,10 +106,42 @@ void collectResults(ControlChannel& ch, const ClientConfig& cfg, engine::FlowSet
   }
 }
 
+// One size of a one-sided run (pair_one_sided.h): the server only waits for our stop.
+SizeResult runOneSidedSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
+                           const patterns::PatternParams& params, bool same_clock, const std::atomic<bool>& interrupt,
+                           transport::Opcode opcode) {
+  const engine::OneSidedPlan plan = oneSidedPlan(opcode, cfg.transport_options, params);
+  const patterns::PatternPlan pattern_plan = patterns::planPair(params);
+  auto conns = setUpSize(ch, cfg, transport, params, pattern_plan);
+  ch.send(protocol::encode(msg::Start{}), cfg.control_timeout_ns);
+  msg::expect<msg::Started>(ch.receive(cfg.control_timeout_ns, "waiting for the server to start"), ch.peer(), "start");
+  SizeResult out;
+  out.params = params;
+  out.same_clock = same_clock;
+  out.verb = verbOf(cfg.transport_options);
+  runOneSidedFlows(conns, plan, interrupt, out);
+  ch.send(protocol::encode(msg::Stop{out.senders, interrupt.load()}), cfg.control_timeout_ns);
+  const auto results = msg::expect<msg::Results>(
+      ch.receive(cfg.control_timeout_ns, "waiting for the server's results"), ch.peer(), "results");
+  for (const auto& r : out.one_sided) {
+    if (!r.error.empty()) {
+      throw TransportError("server " + ch.peer() + ", size " + std::to_string(params.size_bytes) + ": " + r.error);
+    }
+  }
+  if (!results.errors.empty()) {
+    throw TransportError("server " + ch.peer() + ", size " + std::to_string(params.size_bytes) + ": server: " +
+                         results.errors.front());
+  }
+  return out;
+}
+
 // Runs one message size; returns its result. Throws on any control-plane failure.
 SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
                    const transport::TransportProperties& props, patterns::PatternParams params,
                    bool same_clock, const std::atomic<bool>& interrupt) {
+  if (auto opcode = oneSidedOpcode(cfg.transport_options)) {
+    return runOneSidedSize(ch, cfg, transport, params, same_clock, interrupt, *opcode);
+  }
   const std::string where = "server " + ch.peer();
   const patterns::PatternPlan plan = patterns::planPair(params);
   engine::FlowSet flows(props, params, plan, /*me=*/0, setUpSize(ch, cfg, transport, params, plan),
@@ -127,6 +160,7 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   SizeResult out;
   out.params = params;
   out.same_clock = same_clock;
+  out.verb = verbOf(cfg.transport_options);
   out.senders = flows.senderResults();
   out.pingpongs = flows.pingpongResults();
   collectResults(ch, cfg, flows, params, interrupt.load(), out);
@@ -143,6 +177,7 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
     patterns::PatternParams p = cfg.params;
     p.size_bytes = size;
     patterns::validate(p, props.max_message_bytes, cfg.transport);
+    if (auto opcode = oneSidedOpcode(cfg.transport_options)) oneSidedPlan(*opcode, cfg.transport_options, p);
   }
 
   ControlChannel ch = ControlChannel::connect(cfg.host, cfg.port, cfg.control_timeout_ns);

@@ -10,6 +10,7 @@
 #include "generators/core/version.h"
 #include "generators/engine/flow_set.h"
 #include "harness/pair/pair_messages.h"
+#include "harness/pair/pair_one_sided.h"
 #include "harness/protocol/control_channel.h"
 
 namespace fabcheck::pair {
@@ -25,6 +26,7 @@ struct PairServer::Impl {
   void runTest(ControlChannel& ch, const json& request, bool same_clock);
   void runFlows(ControlChannel& ch, const patterns::PatternParams& params, const patterns::PatternPlan& plan,
                 engine::FlowSet& flows);
+  void waitOneSided(ControlChannel& ch, const patterns::PatternParams& params);
   void sendError(ControlChannel& ch, const std::string& message) {
     ch.send(protocol::encode(msg::ErrorMessage{message}), config.control_timeout_ns);
   }
@@ -88,6 +90,10 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
     test = protocol::decode<msg::Test>(request);
     transport::TransportOptions options = test.transport_options;
     options.bind_interface = config.bind_interface;  // the server's own choice, never the client's
+    if (test.transport == "verbs") {  // our NIC (or discovery), never the client's
+      for (const char* key : {"device", "port", "gid_index"}) options.extra.erase(key);
+      for (const auto& [key, value] : config.local_extra) options.extra[key] = value;
+    }
     transport = transport::createTransport(test.transport, options);
     props = transport->properties();
     patterns::validate(test.params, props.max_message_bytes, test.transport);
@@ -116,8 +122,25 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
   for (size_t i = 0; i < plan.flows.size(); ++i) {
     conns[plan.flows[i].flow_id] = listeners[i]->accept(config.control_timeout_ns);
   }
+  if (oneSidedOpcode(test.transport_options)) {
+    waitOneSided(ch, params);  // the client writes into or reads from our memory; nothing to run here
+    return;
+  }
   engine::FlowSet flows(props, params, plan, /*me=*/1, std::move(conns), {.same_clock = same_clock});
   runFlows(ch, params, plan, flows);
+}
+
+// A one-sided test's server side: the connections stay open (their memory exposed) from "ready"
+// to the client's stop; the initiator alone measures.
+void PairServer::Impl::waitOneSided(ControlChannel& ch, const patterns::PatternParams& params) {
+  ch.send(protocol::encode(msg::Ready{}), config.control_timeout_ns);
+  msg::expect<msg::Start>(ch.receive(config.control_timeout_ns, "waiting for start"), ch.peer(), "start");
+  ch.send(protocol::encode(msg::Started{}), config.control_timeout_ns);
+  log::info("client {}: one-sided test of {}-byte ops running", ch.peer(), params.size_bytes);
+  const int64_t run_ns = params.duration_ns > 0 ? params.duration_ns : config.idle_timeout_ns;
+  msg::expect<msg::Stop>(ch.receive(run_ns + config.control_timeout_ns, "waiting for the client to finish"),
+                         ch.peer(), "stop");
+  ch.send(protocol::encode(msg::Results{}), config.control_timeout_ns);
 }
 
 // From "ready" to "results": this side's flows run between the client's start and stop.

@@ -11,6 +11,27 @@ namespace {
 
 using nlohmann::json;
 
+// A one-sided run is measured at the initiator (ib_write_bw): its throughput is what completed
+// there; the receiver-side keys would read as zeros and are left out.
+void oneSidedFigures(const SizeResult& s, json& j) {
+  for (const char* k : {"received_packets", "lost_packets", "loss_ratio", "reordered_packets", "duplicate_packets",
+                        "late_packets", "malformed_packets", "corrupted_packets", "truncated_packets",
+                        "ce_marked_packets", "dscp_received", "timestamp_source"}) {
+    j.erase(k);
+  }
+  uint64_t bytes = 0, ops = 0;
+  int64_t longest = 0;
+  for (const auto& r : s.one_sided) {
+    bytes += r.bytes;
+    ops += r.ops;
+    longest = std::max(longest, r.elapsed_ns);
+  }
+  j["measured_at"] = "initiator";
+  j["duration_s"] = static_cast<double>(longest) / 1e9;
+  j["throughput_gbps"] = longest > 0 ? static_cast<double>(bytes) * 8 / static_cast<double>(longest) : 0.0;
+  j["packet_rate_mpps"] = longest > 0 ? static_cast<double>(ops) * 1e3 / static_cast<double>(longest) : 0.0;
+}
+
 }  // namespace
 
 json summarizeSize(const SizeResult& s, const PairRun& run) {
@@ -18,6 +39,9 @@ json summarizeSize(const SizeResult& s, const PairRun& run) {
     return json{{"direction", flow_id < s.params.flows ? "client-to-server" : "server-to-client"}};
   });
   j["transport"] = run.transport;
+  if (!s.verb.empty()) j["verb"] = s.verb;
+  if (!run.properties.caveat.empty()) j["caveat"] = run.properties.caveat;
+  if (!s.one_sided.empty()) oneSidedFigures(s, j);
   return j;
 }
 

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include <map>
+#include <optional>
+
 #include "generators/engine/flow_results.h"
+#include "generators/engine/one_sided_bw.h"
 #include "harness/results/measurements.h"
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
@@ -32,12 +36,21 @@ struct ServerConfig {
   uint16_t port = kDefaultPort;                  // 0 = kernel picks
   bool once = false;                             // serve one client session, then return
   std::string bind_interface;                    // data sockets bound to this interface ("" = any)
+  // This host's own verbs keys (device, port, gid_index from --device, --ib-port, --gid-index).
+  // In a verbs test they replace the client's keys of those names (dropped even when these are
+  // empty: each host picks its own NIC, or discovers it from its data address).
+  std::map<std::string, std::string> local_extra;
   int64_t control_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this
 };
 
-// Everything measured for one message size.
-using SizeResult = results::Measurements;
+// Everything measured for one message size. A one-sided run (verbs verb write|read) measures
+// at the initiator only (as ib_write_bw): `one_sided` holds each flow's run, and `senders` the
+// same figures as SenderResults (no receivers).
+struct SizeResult : results::Measurements {
+  std::vector<engine::OneSidedResult> one_sided;  // by flow; empty for two-sided runs
+  std::string verb;                               // verbs: the verb ("" for other transports)
+};
 
 struct PairRun {
   std::string client_host, server_host, transport;

@@ -17,6 +17,7 @@
 #include "harness/suite/pattern_registry.h"
 #include "harness/suite/probe_loader.h"
 #include "harness/suite/suite_reader.h"
+#include "harness/suite/verbs_loader.h"
 
 namespace fabcheck::suite {
 
@@ -61,9 +62,11 @@ const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_
 const std::vector<std::string> kCommonTestKeys = {"name", "description", "pattern", "participants", "agents",
                                                   "transport", "dscp", "ecn", "interface", "gso",
                                                   "gro", "probe", "slos"};
-// The common keys, then every registered pattern's in registry order.
+// The common keys, the verbs transport's (verbs_loader.h), then every registered pattern's in
+// registry order.
 std::vector<std::string> testKeys() {
   auto k = kCommonTestKeys;
+  k.insert(k.end(), detail::verbsSuiteKeys().begin(), detail::verbsSuiteKeys().end());
   for (const auto& p : patternRegistry()) {
     for (const auto& key : p->keys()) {
       if (std::find(k.begin(), k.end(), key) == k.end()) k.push_back(key);
@@ -72,7 +75,9 @@ std::vector<std::string> testKeys() {
   return k;
 }
 bool isCommonKey(const std::string& key) {
-  return std::find(kCommonTestKeys.begin(), kCommonTestKeys.end(), key) != kCommonTestKeys.end();
+  const auto& verbs = detail::verbsSuiteKeys();
+  return std::find(kCommonTestKeys.begin(), kCommonTestKeys.end(), key) != kCommonTestKeys.end() ||
+         std::find(verbs.begin(), verbs.end(), key) != verbs.end();
 }
 std::vector<std::string> patternNames() {
   std::vector<std::string> names;
@@ -179,6 +184,7 @@ class Loader : public detail::SuiteReader {
     }
     if (auto* v = keys.get("probe")) detail::loadProbe(*this, *v, pattern.get(), t);
     if (auto* v = keys.get("slos")) slos(*v, t);
+    detail::checkVerbsTest(*this, entry, keys, t);
     if (t.participants.count > 0 && t.participants.count < 2) {
       error(entry, what + ": a test needs at least 2 agents");
     }
@@ -229,6 +235,7 @@ class Loader : public detail::SuiteReader {
         if (auto x = boolean(*v, k)) (std::string(k) == "gso" ? t.spec.transport_options.segmentation : t.spec.transport_options.coalescing) = *x;
       }
     }
+    detail::loadVerbsKeys(*this, keys, t);
   }
 
   // Every key the test sets itself that its pattern does not take (one from `defaults:` is ignored).

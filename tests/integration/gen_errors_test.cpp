@@ -67,7 +67,13 @@ INSTANTIATE_TEST_SUITE_P(
         UsageCase{"MicroburstWithoutSchedule", {"--client", "127.0.0.1", "--pattern", "microburst"}, "--burst"},
         UsageCase{"PortOutOfRange", {"--client", "127.0.0.1", "--port", "99999"}, "99999"},
         UsageCase{"BothRoles", {"--server", "--client", "127.0.0.1"}, "exactly one"},
-        UsageCase{"UnknownTransport", {"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"}),
+        UsageCase{"UnknownTransport", {"--client", "127.0.0.1", "--transport", "carrier-pigeon"}, "carrier-pigeon"},
+        UsageCase{"VerbsOptionWithUdp", {"--client", "127.0.0.1", "-q", "2"}, "--qps '2': a verbs option"},
+        UsageCase{"VerbsQpsOutOfRange", {"--client", "127.0.0.1", "--transport", "verbs", "-q", "0"}, "--qps '0'"},
+        UsageCase{"UnknownVerb", {"--client", "127.0.0.1", "--transport", "verbs", "--verb", "put"}, "--verb 'put'"},
+        UsageCase{"TclassOutOfRange", {"--client", "127.0.0.1", "--tclass", "300"}, "--tclass '300'"},
+        UsageCase{"ServerGivenAClientsVerbsOption", {"--server", "--tx-depth", "64"}, "--tx-depth '64'"},
+        UsageCase{"SizeAndAllSizes", {"--client", "127.0.0.1", "--size", "64", "-a"}, "-a/--all-sizes"}),
     [](const ::testing::TestParamInfo<UsageCase>& info) { return info.param.name; });
 
 TEST(GenErrors, RefusingPeerIsARuntimeErrorNamingThePeer) {

@@ -3,6 +3,7 @@
 // malformed message is refused with a ProtocolError naming the message and what was wrong.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -14,6 +15,8 @@
 
 namespace fabcheck::protocol {
 namespace {
+
+nlohmann::json setupJson();
 
 using fabcheck::testing::errorOf;
 using nlohmann::json;
@@ -114,6 +117,39 @@ TEST(ProtocolMessages, SetupRoundTripsWithFlowsCorrectionsAndCollective) {
   const json wire = encode(s);  // today's keys: the flow map is an object keyed by the flow id
   EXPECT_EQ(wire.at("clock_correction_ns"), (json{{"3", -250}}));
   EXPECT_TRUE(wire.at("transport_options").is_object());
+}
+
+TEST(ProtocolMessages, TransportExtraSurvivesSetupAndPairTest) {
+  const std::map<std::string, std::string> extra = {{"verb", "write_imm"}, {"qps", "4"}, {"device", "mlx5_0"}};
+  msg::Setup s;
+  s.transport = "verbs";
+  s.transport_options.extra = extra;
+  EXPECT_EQ(roundTrip(s).transport_options.extra, extra);
+  EXPECT_EQ(encode(s).at("transport_options").at("extra"), json(extra));
+  pair::msg::Test t;
+  t.transport = "verbs";
+  t.transport_options.extra = extra;
+  EXPECT_EQ(roundTrip(t).transport_options.extra, extra);
+}
+
+TEST(ProtocolMessages, TransportOptionsWithoutExtraStillDecode) {  // a peer from before `extra`
+  json j = json::parse(transport::transportOptionsToJson({}));
+  j.erase("extra");
+  EXPECT_TRUE(transport::transportOptionsFromJson(j.dump()).extra.empty());
+}
+
+TEST(ProtocolMessages, ANonStringExtraValueIsRefusedNamingTheKey) {
+  json j = json::parse(transport::transportOptionsToJson({}));
+  j["extra"] = json{{"verb", "send"}, {"qps", 4}};
+  EXPECT_EQ(errorOf<ProtocolError>([&] { transport::transportOptionsFromJson(j.dump()); }),
+            "malformed transport options: extra 'qps' is 4; expected a string");
+  j["extra"] = json::array();
+  EXPECT_EQ(errorOf<ProtocolError>([&] { transport::transportOptionsFromJson(j.dump()); }),
+            "malformed transport options: 'extra' is array; expected an object of strings");
+  json setup = setupJson();
+  setup["transport_options"]["extra"] = json{{"qps", true}};
+  const std::string error = errorOf<ProtocolError>([&] { decode<msg::Setup>(setup); });
+  EXPECT_NE(error.find("extra 'qps' is true; expected a string"), std::string::npos) << error;
 }
 
 TEST(ProtocolMessages, SetupWithoutACollectiveHasNoCollectiveKey) {

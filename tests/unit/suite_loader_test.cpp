@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -194,6 +195,33 @@ TEST(SuiteLoader, ShippedSuitesAreValid) {
 TEST(SuiteLoader, NearestKeyOnlySuggestsCloseNames) {
   EXPECT_EQ(nearestKey("duraton", {"duration", "size"}), "duration");
   EXPECT_EQ(nearestKey("zzzzzz", {"duration", "size"}), "");
+}
+
+TEST(SuiteLoader, VerbsKeysGoIntoTheTransportsExtraOptions) {
+  const Suite s = parseSuite(R"(name: v
+defaults:
+  qps: 4
+tests:
+  - name: rdma
+    pattern: stream
+    transport: verbs
+    verb: write_imm
+    qp_timeout: 18
+    mtu: 4096
+    inline: 0
+  - name: udp
+    pattern: stream
+)",
+                             "s.yaml");
+  const std::map<std::string, std::string> want = {
+      {"qps", "4"}, {"verb", "write_imm"}, {"timeout", "18"}, {"mtu", "4096"}, {"inline", "0"}};
+  EXPECT_EQ(s.tests.at(0).spec.transport_options.extra, want);
+  EXPECT_TRUE(s.tests.at(1).spec.transport_options.extra.empty());  // defaults' qps: not for udp
+}
+
+TEST(SuiteLoader, AMisspelledVerbsKeyIsSuggested) {
+  EXPECT_EQ(errorsOf("name: v\ntests:\n  - name: a\n    pattern: stream\n    transport: verbs\n    gid_indx: 3\n"),
+            (std::vector<std::string>{"s.yaml:6:5: unknown key 'gid_indx' in tests[0]; did you mean 'gid_index'?"}));
 }
 
 }  // namespace
