@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <optional>
 
 #include "harness/results/measurements.h"
@@ -34,7 +35,8 @@ std::optional<double> peakOfSeries(const json& j) {
   const int64_t interval = series.at("interval_ns").get<int64_t>();
   std::optional<double> best;
   for (const auto& s : series.at("samples")) {
-    if (s.at("duration_ns").get<int64_t>() != interval || interval <= 0) continue;
+    const double duration_ns = s.at("duration_s").get<double>() * 1e9;  // IntervalSeries::toJson's samples
+    if (interval <= 0 || std::abs(duration_ns - static_cast<double>(interval)) > 1000) continue;  // whole intervals only
     const double bps = static_cast<double>(s.at("bytes").get<uint64_t>()) * 8e9 / static_cast<double>(interval);
     best = std::max(best.value_or(0.0), bps);
   }
