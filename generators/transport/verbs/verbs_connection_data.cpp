@@ -263,7 +263,7 @@ void VerbsConnection::onSendWc(const ibv_wc& wc) noexcept {
       std::snprintf(vendor, sizeof vendor, "0x%x", wc.vendor_err);
       const char* advice = statusAdvice(wc.status);
       noteError("verbs: " + qpText(qp) + ": " + statusWords(wc.status) + " (vendor error " + vendor + ")" +
-                (*advice ? std::string("; check: ") + advice : std::string()));
+                (*advice ? std::string("; ") + advice : std::string()));
     }
     const int err = statusErrno(wc.status);
     for (const Pending& p : q.pending) {
