@@ -3,7 +3,7 @@
 // performance): streams over SEND and WRITE WITH IMMEDIATE on several QPs, microbursts into an
 // incast, pingpong over UD, a probe beside a load, and a ring all-reduce on the NIC's (here the
 // device's) reliability, with no retransmission layer of our own. An injected dead path ends
-// the test with the verbs error in words, and nothing hangs.
+// a stream and a collective with the verbs error in words, and nothing hangs.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -103,10 +103,15 @@ TEST_F(RunnerVerbs, ADeadPathEndsTheTestWithTheVerbsErrorInsteadOfHanging) {
   ::setenv("FABCHECK_VERBS_SOFTWARE_FAULT", "path_dead", 1);
   auto t = verbs(streamTest("dead path", patterns::Placement::kPairs, 10e6),
                  {{"verb", "send"}, {"timeout", "10"}, {"retry_cnt", "2"}});
-  RunResult r = Runner(localRun(2)).run({t});
-  ASSERT_EQ(r.tests.size(), 1u);
-  EXPECT_NE(r.tests[0].error.find("transport retry counter exceeded"), std::string::npos) << r.tests[0].error;
-  EXPECT_NE(r.tests[0].error.find("softroce0"), std::string::npos) << r.tests[0].error;
+  auto ring = testing::collectiveTest("dead all-reduce", patterns::CollectiveKind::kAllReduce,
+                                      patterns::CollectiveAlgorithm::kRing, 64 << 10, {0, 1});
+  ring = verbs(ring, {{"verb", "send"}, {"timeout", "10"}, {"retry_cnt", "2"}});
+  RunResult r = Runner(localRun(2)).run({t, ring});
+  ASSERT_EQ(r.tests.size(), 2u);
+  for (const auto& x : r.tests) {
+    EXPECT_NE(x.error.find("transport retry counter exceeded"), std::string::npos) << x.name << ": " << x.error;
+    EXPECT_NE(x.error.find("softroce0"), std::string::npos) << x.error;
+  }
 }
 
 }  // namespace

@@ -43,5 +43,18 @@ TEST(BrokenSuites, EachIsRefusedWithExactlyItsExpectedErrors) {
   EXPECT_GE(cases, 10);
 }
 
+// The suites shipped in suites/ (smoke, acceptance, qualification, RDMA) load and their SLOs
+// check, so an example never rots.
+TEST(ShippedSuites, EveryOneIsValid) {
+  const std::filesystem::path dir = std::filesystem::path(FABCHECK_SOURCE_DIR) / "suites";
+  int suites = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".yaml") continue;
+    ++suites;
+    EXPECT_EQ(errorsOf(e.path()), "") << e.path();
+  }
+  EXPECT_GE(suites, 4);
+}
+
 }  // namespace
 }  // namespace fabcheck::suite
