@@ -31,7 +31,7 @@ std::map<uint32_t, std::unique_ptr<transport::Connection>> setUpSize(ControlChan
                                                                      transport::Transport& transport,
                                                                      const patterns::PatternParams& params,
                                                                      const patterns::PatternPlan& plan) {
-  ch.send(protocol::encode(msg::Test{params, cfg.transport, cfg.transport_options}), cfg.control_timeout_ns);
+  ch.send(protocol::encode(msg::Test{params, cfg.transport, cfg.transport_options, cfg.busy_poll}), cfg.control_timeout_ns);
   const auto reply = msg::expect<msg::Endpoints>(
       ch.receive(cfg.control_timeout_ns, "waiting for the server's data endpoints"), ch.peer(), "test set-up");
   if (reply.endpoints.size() != plan.flows.size()) {

@@ -14,6 +14,7 @@
 //   client → server: bye
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -56,10 +57,13 @@ struct Test {
   patterns::PatternParams params;
   std::string transport;
   transport::TransportOptions transport_options;
+  // The client's --busy-poll: the server's responder spins too (a latency test, as perftest's).
+  std::optional<bool> busy_poll;
   static auto fields() {
-    using protocol::wire::required;
+    using protocol::wire::optional, protocol::wire::required;
     return std::tuple{required("params", &Test::params), required("transport", &Test::transport),
-                      required("transport_options", &Test::transport_options)};
+                      required("transport_options", &Test::transport_options),
+                      optional("busy_poll", &Test::busy_poll)};
   }
 };
 

@@ -126,7 +126,8 @@ void PairServer::Impl::runTest(ControlChannel& ch, const json& request, bool sam
     waitOneSided(ch, params);  // the client writes into or reads from our memory; nothing to run here
     return;
   }
-  engine::FlowSet flows(props, params, plan, /*me=*/1, std::move(conns), {.same_clock = same_clock});
+  engine::FlowSet flows(props, params, plan, /*me=*/1, std::move(conns),
+                        {.same_clock = same_clock, .busy_poll = test.busy_poll.value_or(false)});
   runFlows(ch, params, plan, flows);
 }
 
