@@ -1,7 +1,10 @@
 #include "generators/engine/flow_set.h"
 
+#include <chrono>
 #include <exception>
+#include <thread>
 
+#include "generators/core/clock.h"
 #include "generators/core/log.h"
 #include "generators/engine/pingpong.h"
 #include "generators/engine/stream_sender.h"
@@ -69,7 +72,8 @@ void FlowSet::startReceivers() {
       try {
         if (f->spec.role == patterns::FlowRole::kPingpong) {
           RespondPlan rp{.flow_id = f->spec.flow_id, .size = p.size_bytes, .same_clock = clockKnown(*f),
-                         .clock_correction_ns = correction(*f), .busy_poll = options_.busy_poll};
+                         .clock_correction_ns = correction(*f), .busy_poll = options_.busy_poll,
+                         .posted = &f->control.posted};
           f->responder = runPingpongResponder(*f->conn, rp, stop_responders_);
         } else {
           ReceivePlan plan{.flow_id = f->spec.flow_id, .size = p.size_bytes, .same_clock = clockKnown(*f),
@@ -83,7 +87,22 @@ void FlowSet::startReceivers() {
       } catch (const std::exception& e) {
         record("flow " + std::to_string(f->spec.flow_id) + " receiver: " + e.what());
       }
+      f->control.posted.store(true, std::memory_order_release);  // ended: nothing more to wait for
     });
+  }
+  waitReceiversPosted();
+}
+
+// Until every receiver posted its first buffers (at most kPostedWaitNs): the caller says "ready"
+// next, and a sender's first message must find a receive.
+void FlowSet::waitReceiversPosted() {
+  constexpr int64_t kPostedWaitNs = 10'000'000'000;
+  const int64_t deadline = monoNowNs() + kPostedWaitNs;
+  for (auto& f : flows_) {
+    if (f->spec.receiver != me_) continue;
+    while (!f->control.posted.load(std::memory_order_acquire) && monoNowNs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
   }
 }
 

@@ -46,6 +46,8 @@ class FlowSet {
   FlowSet(const FlowSet&) = delete;
   FlowSet& operator=(const FlowSet&) = delete;
 
+  // Starts the receivers and responders; returns once each has posted its first buffers (at
+  // most 10 s), so a sender started after it finds receives posted.
   void startReceivers();
   void startSenders(int64_t start_mono_ns);
   void waitSenders();
@@ -63,6 +65,7 @@ class FlowSet {
   std::vector<std::string> errors() const;   // one line per failed flow thread
 
  private:
+  void waitReceiversPosted();
   struct Flow;
   void record(const std::string& error);
   bool clockKnown(const Flow& f) const;

@@ -222,6 +222,7 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
   if (plan.same_clock) r.one_way_ns.emplace();
   MessageBuffer buf(conn, plan.size + 1, kRecvBuffers);
   postAllReceives(conn, buf, 0, kRecvBuffers);
+  if (plan.posted != nullptr) plan.posted->store(true, std::memory_order_release);
   std::array<Completion, 32> comps{};
   while (!stop.load(std::memory_order_relaxed)) {
     size_t n = conn.poll(comps, plan.busy_poll ? 0 : kResponderPollNs);

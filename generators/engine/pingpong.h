@@ -45,6 +45,7 @@ struct RespondPlan {
   bool same_clock = false;
   int64_t clock_correction_ns = 0;  // as in PingPlan
   bool busy_poll = false;
+  std::atomic<bool>* posted = nullptr;  // set once the receives are posted (may be null)
 };
 
 ResponderResult runPingpongResponder(transport::Connection& conn, const RespondPlan& plan,

@@ -86,6 +86,7 @@ class StreamReceiver {
     }
     size_t taken = conn.postRecv(ops_);
     pending_.assign(ops_.begin() + static_cast<long>(taken), ops_.end());
+    control_.posted.store(true, std::memory_order_release);
   }
 
   ReceiverResult run() {

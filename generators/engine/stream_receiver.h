@@ -32,6 +32,9 @@ struct ReceivePlan {
 };
 
 struct ReceiveControl {
+  // Set once the receiver's first buffers are posted: a sender may start (over verbs a message
+  // that finds no receive is an RNR, over UD it is dropped).
+  std::atomic<bool> posted{false};
   std::atomic<bool> stop{false};
   std::atomic<bool> abort{false};
   std::atomic<uint64_t> sender_sent{UINT64_MAX};  // UINT64_MAX = unknown
