@@ -64,9 +64,8 @@ class PingInitiator {
       const int64_t t0 = monoNowNs();
       measure::patchWireTimestamp(buf_.slot(0), wallNowNs());
       if (conn_.postSend(std::span(&ping_, 1)) != 1) {
-        // Back-pressure on one message: wait for room and retry within the reply timeout.
-        conn_.poll(comps_, 1'000'000);
-        if (monoNowNs() - t0 > plan_.reply_timeout_ns) ++r_.timeouts;
+        // Back-pressure on one message: reap what came meanwhile, then retry.
+        if (!reapWhileBlocked()) break;
         continue;
       }
       ++r_.sent;
@@ -179,6 +178,7 @@ class PingInitiator {
       size_t n = conn_.poll(comps_, 1'000'000);
       bool send_done = false;
       for (size_t i = 0; i < n; ++i) {
+        if (failed(comps_[i])) return false;
         if (comps_[i].is_send) {
           send_done = true;
         } else {
@@ -189,6 +189,19 @@ class PingInitiator {
       if (send_done) return true;
     }
     return false;
+  }
+
+  // While a ping cannot be posted: up to 1 ms of completions; a late reply is a stray whose
+  // buffer is posted again (never lost), a failed completion ends the run (false).
+  bool reapWhileBlocked() {
+    const size_t n = conn_.poll(comps_, 1'000'000);
+    for (size_t i = 0; i < n; ++i) {
+      if (failed(comps_[i])) return false;
+      if (comps_[i].is_send) continue;
+      ++r_.stray;
+      repost(static_cast<uint32_t>(comps_[i].id));
+    }
+    return true;
   }
 
   void repost(uint32_t slot) {
