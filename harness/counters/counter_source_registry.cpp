@@ -22,7 +22,7 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
        }},
       {"infiniband", "RDMA port counters and hw_counters (/sys/class/infiniband); empty without RDMA devices", true,
        [] { return std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{}); }},
-      {"ethtool", "NIC driver statistics (`ethtool -S`, per-priority PFC); empty without ethtool or NIC statistics",
+      {"ethtool", "NIC driver statistics (what `ethtool -S` prints, read through the kernel's ethtool interface; per-priority PFC); empty without NIC statistics",
        true, [] { return std::make_unique<EthtoolCounterSource>(EthtoolSourceOptions{}); }},
       {"qdisc", "queueing-discipline statistics (`tc -s -j qdisc show`): the emulated fabric's switch ports", false,
        [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},

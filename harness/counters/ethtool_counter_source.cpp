@@ -1,10 +1,12 @@
 #include "harness/counters/ethtool_counter_source.h"
 
+#include <cstring>
 #include <sstream>
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
+#include "harness/counters/ethtool_ioctl.h"
 #include "harness/counters/sysfs_reader.h"
 
 namespace fabcheck::counters {
@@ -52,7 +54,52 @@ std::vector<EthtoolStat> parseEthtoolStats(const std::string& text, const std::s
 
 EthtoolCounterSource::EthtoolCounterSource(EthtoolSourceOptions options) : options_(std::move(options)) {
   if (options_.host.empty()) options_.host = hostName();
-  if (!options_.runner) options_.runner = std::make_shared<process::SystemCommandRunner>();
+}
+
+// `ethtool -S dev` through the runner (captured output in tests). False when the source cannot
+// run at all (reason_ set).
+bool EthtoolCounterSource::readByCommand(const std::string& dev, std::vector<EthtoolStat>& stats,
+                                         std::vector<std::string>& without, CounterSnapshot& snap) {
+  std::vector<std::string> argv{options_.ethtool, "-S", dev};
+  if (!options_.netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", options_.netns});
+  const std::string what = "'" + process::commandText(argv) + "'";
+  const process::CommandResult r = options_.runner->run(argv, options_.timeout_ns);
+  if (r.not_found) {
+    reason_ = "'" + argv[0] + "' is not installed";
+    return false;
+  }
+  if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout_ns / 1'000'000) + " ms");
+  if (r.exit_code != 0) {
+    if (!options_.netns.empty() && r.err.find("exec of \"" + options_.ethtool + "\" failed") != std::string::npos) {
+      reason_ = "'" + options_.ethtool + "' is not installed";
+      return false;
+    }
+    if (!options_.netns.empty() && r.err.find("Cannot open network namespace") != std::string::npos) {
+      reason_ = "no network namespace '" + options_.netns + "'";
+      return false;
+    }
+    if (!noStats(r.err)) throw Error(what + " failed (exit code " + std::to_string(r.exit_code) + "): " + r.err);
+    without.push_back(dev + " (" + r.err.substr(r.err.rfind('\n') + 1) + ")");
+    return true;
+  }
+  stats = parseEthtoolStats(r.out, what, snap.notes);
+  return true;
+}
+
+// The kernel's ethtool interface (ethtool_ioctl.h). False when the namespace cannot be entered.
+bool EthtoolCounterSource::readByKernel(const std::string& dev, std::vector<EthtoolStat>& stats,
+                                        std::vector<std::string>& without) {
+  EthtoolRead r = readEthtoolStats(dev, options_.netns);
+  if (r.error == 0) {
+    stats = std::move(r.stats);
+    return true;
+  }
+  if (!options_.netns.empty() && r.reason.rfind("entering the namespace", 0) == 0) {
+    reason_ = "no network namespace '" + options_.netns + "' (" + r.reason + ")";
+    return false;
+  }
+  without.push_back(dev + " (" + std::strerror(r.error) + ")");
+  return true;
 }
 
 CounterSnapshot EthtoolCounterSource::snapshot() {
@@ -72,33 +119,13 @@ CounterSnapshot EthtoolCounterSource::snapshot() {
   }
   std::vector<std::string> without;
   for (const std::string& dev : devs) {
-    std::vector<std::string> argv{options_.ethtool, "-S", dev};
-    if (!options_.netns.empty()) argv.insert(argv.begin(), {"ip", "netns", "exec", options_.netns});
-    const std::string what = "'" + process::commandText(argv) + "'";
-    const process::CommandResult r = options_.runner->run(argv, options_.timeout_ns);
-    if (r.not_found) {
-      reason_ = "'" + argv[0] + "' is not installed";
+    std::vector<EthtoolStat> stats;
+    const bool ok = options_.runner ? readByCommand(dev, stats, without, snap) : readByKernel(dev, stats, without);
+    if (!ok) {
       snap.samples.clear();
       return snap;
     }
-    if (r.timed_out) throw Error(what + " did not finish within " + std::to_string(options_.timeout_ns / 1'000'000) + " ms");
-    if (r.exit_code != 0) {
-      if (!options_.netns.empty() && r.err.find("exec of \"" + options_.ethtool + "\" failed") != std::string::npos) {
-        reason_ = "'" + options_.ethtool + "' is not installed";
-        snap.samples.clear();
-        return snap;
-      }
-      if (!options_.netns.empty() && r.err.find("Cannot open network namespace") != std::string::npos) {
-        reason_ = "no network namespace '" + options_.netns + "'";
-        snap.samples.clear();
-        return snap;
-      }
-      if (!noStats(r.err)) throw Error(what + " failed (exit code " + std::to_string(r.exit_code) + "): " + r.err);
-      without.push_back(dev + " (" + r.err.substr(r.err.rfind('\n') + 1) + ")");
-      continue;
-    }
-    const auto stats = parseEthtoolStats(r.out, what, snap.notes);
-    if (stats.empty()) without.push_back(dev + " (no counters)");
+    if (stats.empty() && (without.empty() || without.back().rfind(dev + " (", 0) != 0)) without.push_back(dev + " (no counters)");
     for (const EthtoolStat& s : stats) {
       Labels labels{{"host", options_.host}, {"dev", dev}};
       if (!options_.netns.empty()) labels["netns"] = options_.netns;

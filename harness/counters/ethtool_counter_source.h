@@ -1,13 +1,16 @@
-// EthtoolCounterSource: NIC driver statistics from `ethtool -S <if>` — where the per-priority
-// PFC counters live (rx_prio{p}_pause, rx_prio{p}_pause_duration..., see pfc_counter_names.h).
+// EthtoolCounterSource: NIC driver statistics — what `ethtool -S <if>` prints, where the
+// per-priority PFC counters live (rx_prio{p}_pause, rx_prio{p}_pause_duration..., see
+// pfc_counter_names.h) — read through the kernel's ethtool interface (ethtool_ioctl.h), or,
+// when a `runner` is given, by running `ethtool -S` through it (captured output in tests).
 //
 // Samples: one per "name: value" line with an integer value, named as the driver names it,
 // labelled {host, dev, netns (when given)}; 64-bit, non-saturating (ethtool stats are u64). Names differ by driver
 // and per-priority counters exist only for PFC-enabled priorities: compare by name (deltas
 // report appeared/vanished ones). `peer_ifindex` (veth; an index, not a count) is skipped.
 // Interfaces: the named ones, or every non-loopback interface under /sys/class/net.
-// Unavailable (empty snapshot + reason): `ethtool` not installed; no interface; every interface
-// says "no stats available" / "Operation not supported" (loopback, bridges) or is gone. When only
+// Unavailable (empty snapshot + reason): no interface; the namespace cannot be entered; every
+// interface has no statistics (loopback, bridges: EOPNOTSUPP) or is gone (ENODEV); with a
+// runner, also `ethtool` not installed. When only
 // some are, they are named in the snapshot's notes.
 // Errors: ethtool fails otherwise or times out; a line that is not "name: value".
 #pragma once
@@ -26,11 +29,11 @@ struct EthtoolSourceOptions {
   std::string host;                        // "host" label; empty: this host's name
   std::vector<std::string> interfaces;     // empty: all but loopback, from sysfs_root
   std::string sysfs_root = "/sys/class/net";
-  std::string netns;                       // named namespace: runs `ip netns exec NS ethtool ...`
+  std::string netns;                       // named namespace (/run/netns/NS)
                                            // (name the interfaces then; sysfs_root is this namespace's)
-  std::string ethtool = "ethtool";
+  std::string ethtool = "ethtool";                 // with a runner: the tool it runs
   int64_t timeout_ns = 5'000'000'000;             // each run of the tool
-  std::shared_ptr<process::CommandRunner> runner;  // null: a process::SystemCommandRunner
+  std::shared_ptr<process::CommandRunner> runner;  // null: the kernel interface, no tool at all
 };
 
 struct EthtoolStat {
@@ -51,6 +54,10 @@ class EthtoolCounterSource : public CounterSource {
   std::string unavailable_reason() const override { return reason_; }
 
  private:
+  bool readByCommand(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& without,
+                     CounterSnapshot& snap);
+  bool readByKernel(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& without);
+
   EthtoolSourceOptions options_;
   std::string reason_;
 };
