@@ -225,12 +225,9 @@ std::string keyFigures(const json& record) {
   return out;
 }
 
-Case testCase(const json& record, const std::string& classname) {
-  Case c;
-  c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
-  const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
-  const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
-
+// The <skipped>, <error> or <failure> elements of a test with this verdict (none for a pass),
+// marking `c` skipped, errored or failed.
+std::string verdictElements(const std::string& verdict, const std::string& error, const json& slos, Case& c) {
   std::string body;
   if (verdict == "skipped") {
     c.skipped = true;
@@ -286,8 +283,11 @@ Case testCase(const json& record, const std::string& classname) {
     attr(body, "type", "fabcheck");
     body += "/>\n";
   }
-  body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
-  // The agents' own log lines of this test (warnings and errors at the default level).
+  return body;
+}
+
+// The agents' own log lines of this test (warnings and errors at the default level).
+std::string agentLogLines(const json& record) {
   std::string logs;
   if (const auto it = record.find("agent_logs"); it != record.end() && it->is_object()) {
     for (const auto& [agent, lines] : it->items()) {
@@ -297,6 +297,17 @@ Case testCase(const json& record, const std::string& classname) {
       }
     }
   }
+  return logs;
+}
+
+Case testCase(const json& record, const std::string& classname) {
+  Case c;
+  c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
+  const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
+  const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
+  std::string body = verdictElements(verdict, error, slos, c);
+  body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
+  const std::string logs = agentLogLines(record);
   if (!error.empty() || !logs.empty()) {
     body += "      <system-err>" + xmlText((error.empty() ? "" : error + "\n") + logs) + "</system-err>\n";
   }

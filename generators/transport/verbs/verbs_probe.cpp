@@ -31,7 +31,10 @@ DeviceLister defaultDeviceLister() noexcept {
 
 std::vector<std::string> requireDevices(DeviceLister lister) {
   if (lister == nullptr) lister = defaultDeviceLister();
-  DeviceListResult r = lister();
+  return requireDevices(lister());
+}
+
+std::vector<std::string> requireDevices(const DeviceListResult& r) {
   if (!r.unavailable.empty()) throw UnsupportedError("verbs: " + r.unavailable);
   if (!r.ok) {
     throw UnsupportedError(std::string("verbs: no RDMA device on this host (ibv_get_device_list: ") +

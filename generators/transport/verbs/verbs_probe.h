@@ -35,6 +35,8 @@ DeviceLister defaultDeviceLister() noexcept;
 // Lists devices with `lister` (nullptr = defaultDeviceLister()) and returns their names;
 // throws UnsupportedError (see above) when there is none.
 std::vector<std::string> requireDevices(DeviceLister lister = nullptr);
+// The same check on a listing already made (createVerbsTransport lists through its VerbsApi).
+std::vector<std::string> requireDevices(const DeviceListResult& listed);
 
 #ifdef FABCHECK_HAVE_VERBS
 class VerbsApi;  // verbs_api.h (not included here: it needs libibverbs' headers)

@@ -12,6 +12,7 @@
 #include "generators/transport/verbs/verbs_bootstrap.h"
 #include "generators/transport/verbs/verbs_connection.h"
 #include "generators/transport/verbs/verbs_options.h"
+#include "generators/transport/verbs/verbs_probe.h"
 
 namespace fabcheck::transport::verbs {
 namespace {
@@ -173,12 +174,10 @@ std::unique_ptr<Transport> createVerbsTransport(const TransportOptions& options,
     throw UnsupportedError("verbs: fabcheck was built without libibverbs (install libibverbs-dev, "
                            "scripts/install-deps.sh, and rebuild)");
   }
-  std::vector<std::string> names;
-  if (int e = shared->api->listDevices(names); e != 0) {
-    throw UnsupportedError(std::string("verbs: no RDMA device on this host (ibv_get_device_list: ") +
-                           std::strerror(e) + ")");
-  }
-  if (names.empty()) throw UnsupportedError("verbs: no RDMA device found (ibv_get_device_list returned 0 devices)");
+  DeviceListResult listed;
+  listed.error = shared->api->listDevices(listed.devices);
+  listed.ok = listed.error == 0;
+  requireDevices(listed);  // throws UnsupportedError with the probe's words when there is none
   return std::make_unique<VerbsTransport>(std::move(shared));
 }
 
