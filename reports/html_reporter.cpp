@@ -7,6 +7,7 @@
 #include "generators/core/errors.h"
 #include "reports/html_collective.h"
 #include "reports/record_fields.h"
+#include "reports/html_nic.h"
 #include "reports/svg_charts.h"
 
 namespace fabcheck::reports {
@@ -37,6 +38,8 @@ code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
 details.test{background:#fff;border:1px solid #ddd;border-radius:6px;margin:12px 0;padding:0 14px 6px}
 details.test>summary{cursor:pointer;padding:10px 0;font-size:16px;font-weight:600}
 .testerror{background:#fde2e2;border:1px solid #c62828;border-radius:4px;padding:6px 10px;margin:6px 0}
+.nic{border-radius:4px;padding:6px 10px;margin:6px 0;border:1px solid #ccc}.nic.pass{background:#e6f4ea;border-color:#2e7d32}
+.nic.unknown{background:#f4f4f4;color:#555}.nic ul{margin:4px 0 0 18px;padding:0}
 .charts{display:flex;flex-wrap:wrap;gap:14px;margin:10px 0}
 svg.chart{background:#fff;border:1px solid #e4e4e4;border-radius:4px;max-width:100%;height:auto}
 div.straggler{background:#fff3e0;border:2px solid #e65100;border-radius:4px;padding:8px 12px;margin:8px 0;font-weight:600}
@@ -306,6 +309,7 @@ std::string charts(const json& t) {
       o += svg::heatmapChart(*h);
     }
   }
+  o += nicChartsHtml(t);
   return o.empty() ? o : "<div class=\"charts\">\n" + o + "</div>\n";
 }
 
@@ -322,6 +326,7 @@ std::string testSection(const json& t, size_t index) {
   if (const json* c = find(t, {"transport_caveat"}); c && c->is_string()) {
     o += "<div class=\"testerror\">Not performance: " + show(c) + "</div>\n";
   }
+  o += nicVerdictHtml(t);
   if (const json* m = find(t, {"metrics"}); m && m->is_object()) o += keyMetrics(*m);
   const auto skew = number(t, {"start_skew_us"});
   if (skew) {

@@ -85,10 +85,20 @@ std::string withUnit(const std::string& v, const json& slo) {
   return unit.empty() ? v : v + " " + unit;
 }
 
+// "expr: observed X, expected OP Y", then the findings behind a NIC verdict (which counter on
+// which host rose by how much), so a CI summary that shows only the message names them.
 std::string failureMessage(const json& slo) {
   const auto observed = numberField(slo, "observed"), threshold = numberField(slo, "threshold");
-  return textField(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
-         ", expected " + comparisonOf(slo) + " " + (threshold ? withUnit(fmt(*threshold), slo) : "?");
+  std::string m = textField(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
+                  ", expected " + comparisonOf(slo) + " " + (threshold ? withUnit(fmt(*threshold), slo) : "?");
+  if (slo.contains("findings") && slo["findings"].is_array()) {
+    std::string f;
+    for (const auto& x : slo["findings"]) {
+      if (x.is_string()) f += (f.empty() ? "" : "; ") + x.get<std::string>();
+    }
+    if (!f.empty()) m += " — " + f;
+  }
+  return m;
 }
 
 std::string sloLine(const json& slo) {

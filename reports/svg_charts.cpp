@@ -367,6 +367,65 @@ std::string throughputChart(const std::string& title, const std::vector<Series>&
   return o + legend(names, kW - kRight, kTop + 4) + "</svg>\n";
 }
 
+namespace {
+
+// A path through the points that lifts the pen at NaN values (an unknown interval is a gap).
+std::string brokenPolyline(const std::vector<Point>& pts, const Scale& xs, const Scale& ys) {
+  std::string d;
+  bool pen = false;
+  for (const auto& p : pts) {
+    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
+      pen = false;
+      continue;
+    }
+    d += (pen ? " L" : (d.empty() ? "M" : " M")) + px(xs(p.x)) + " " + px(ys(p.y));
+    pen = true;
+  }
+  return d;
+}
+
+}  // namespace
+
+std::string pauseChart(const std::string& title, const std::string& y_label, const std::vector<Series>& series,
+                       const std::vector<Span>& storms) {
+  double xmax = 0, ymax = 0;
+  bool any = false;
+  std::vector<std::vector<Point>> pts;
+  for (const auto& s : series) {
+    std::vector<Point> keep = s.points.size() > kMaxLinePoints ? downsample(s.points, kMaxLinePoints) : s.points;
+    for (const auto& p : keep) {
+      if (!std::isfinite(p.x) || !std::isfinite(p.y)) continue;
+      xmax = std::max(xmax, p.x), ymax = std::max(ymax, p.y), any = true;
+    }
+    pts.push_back(std::move(keep));
+  }
+  for (const auto& st : storms) xmax = std::max(xmax, st.x1);
+  if (!any) return noData("pause", title);
+  Scale xs{0, xmax > 0 ? xmax : 1, kLeft, kW - kRight, false};
+  Scale ys{0, ymax > 0 ? ymax * 1.05 : 1, kH - kBottom, kTop, false};
+  const auto xt = linearTicks(xs.lo, xs.hi, 6);
+  const auto yt = linearTicks(ys.lo, ys.hi);
+  std::string o = open("pause", kW, kH, title);
+  for (const auto& st : storms) {
+    const double x0 = xs(std::max(0.0, st.x0)), x1 = xs(std::max(st.x0, st.x1));
+    o += "<rect class=\"storm\" x=\"" + px(x0) + "\" y=\"" + px(ys.p1) + "\" width=\"" + px(std::max(1.0, x1 - x0)) +
+         "\" height=\"" + px(ys.p0 - ys.p1) + "\" fill=\"" + kLostColour + "\" fill-opacity=\"0.15\"><title>" +
+         escape(st.label) + "</title></rect>\n";
+    o += "<text class=\"storm-label\" x=\"" + px(x0 + 2) + "\" y=\"" + px(ys.p1 + 12) + "\" font-size=\"10\" fill=\"" +
+         kLostColour + "\">" + escape(st.label) + "</text>\n";
+  }
+  o += axes(xs, ys, xt, yt, "time since the counters' first sample (s)", y_label);
+  std::vector<std::string> names;
+  for (size_t i = 0; i < pts.size(); ++i) {
+    names.push_back(series[i].name);
+    const std::string d = brokenPolyline(pts[i], xs, ys);
+    if (d.empty()) continue;
+    o += "<path class=\"series\" d=\"" + d + "\" fill=\"none\" stroke=\"" + kPalette[i % kPaletteSize] +
+         "\" stroke-width=\"1.5\"/>\n";
+  }
+  return o + legend(names, kW - kRight, kTop + 4) + "</svg>\n";
+}
+
 std::string flowsChart(const std::string& title, const std::vector<FlowBar>& bars) {
   const size_t n = std::min(bars.size(), kMaxBars);
   if (n == 0) return noData("flows", title);

@@ -3,7 +3,7 @@
 //
 // Contract
 // - Every chart is `<svg class="chart" data-chart="KIND" ...>` with KIND latency | throughput |
-//   flows | matrix | bandwidth | links, a <title>-free visible title, axes with ticks and labels, and a legend when
+//   flows | matrix | bandwidth | links | pause, a <title>-free visible title, axes with ticks and labels, and a legend when
 //   it has more than one series. Every text (titles, labels, series names) is XML-escaped.
 // - Non-finite values (NaN, inf) are skipped, never drawn; a chart with nothing to draw shows
 //   "no data" instead of empty axes.
@@ -46,6 +46,19 @@ std::string latencyChart(const std::string& title, const std::vector<Series>& se
 
 // Throughput over time: Point.x seconds since the measured start, Point.y Gbit/s.
 std::string throughputChart(const std::string& title, const std::vector<Series>& series);
+
+// A stretch of time to shade (a PFC storm): x0..x1 in the chart's x unit, with a label.
+struct Span {
+  double x0 = 0, x1 = 0;
+  std::string label;
+};
+
+// PFC pause activity over time, one line per NIC priority: Point.x seconds since the counters'
+// first sample, Point.y the value (pause duty in %, or pause frames per second); a NaN y is an
+// interval without a known value, where the line breaks (never drawn as 0). `storms` are shaded
+// red and labelled. Each series is downsampled to kMaxLinePoints like the throughput chart.
+std::string pauseChart(const std::string& title, const std::string& y_label, const std::vector<Series>& series,
+                       const std::vector<Span>& storms);
 
 struct FlowBar {
   std::string label;  // e.g. "3: node01 → node02"

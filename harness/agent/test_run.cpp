@@ -5,6 +5,7 @@
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/counters/sampled_counters.h"
 
 namespace fabcheck::agent {
 
@@ -95,7 +96,12 @@ void TestRun::connect(const msg::Connect& connect) {
   // reported in the results, never a reason to fail the test.
   counters::CounterSet host_counters = counters::hostCounterSet();
   host_counters_ = std::move(host_counters);
-  around_.emplace(host_counters_);
+  counters::SamplingOptions sampling;
+  if (setup_.counter_interval_ns && *setup_.counter_interval_ns > 0) {
+    sampling.interval_ns = *setup_.counter_interval_ns;
+    sampling.keep = counters::sampledCounter;
+  }
+  around_.emplace(host_counters_, std::move(sampling));
   try {
     around_->begin();
   } catch (const std::exception& e) {

@@ -70,6 +70,7 @@ msg::Setup RoundRunner::setupFor(int a) const {
   m.transport_options = spec_.transport_options;
   m.flows = round_.flows;
   m.me = a;
+  if (spec_.counters.interval_ns > 0) m.counter_interval_ns = spec_.counters.interval_ns;
   // One-way latency: the peer's timestamps onto this agent's clock, from the measured offsets.
   const auto& agents = links_.agents;
   for (const auto& f : round_.flows) {

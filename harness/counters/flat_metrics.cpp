@@ -128,12 +128,14 @@ FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas) {
         found = true;
         if (d.delta) {
           sum += static_cast<double>(*d.delta);
+          if (*d.delta > 0) out.contributors[metric].push_back({sampleKey(d.name, d.labels), *d.delta});
         } else if (unknown.empty()) {
           unknown = sampleKey(d.name, d.labels) + " " + toString(d.status);
         }
       }
     }
     if (!unknown.empty()) {
+      out.contributors.erase(metric);
       out.missing[metric] = "no delta for " + unknown;
     } else if (found) {
       out.values[metric] = sum;

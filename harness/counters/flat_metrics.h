@@ -7,6 +7,7 @@
 // appeared or vanished) — an absent metric makes its SLO "skipped", never a pass.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -25,9 +26,18 @@ struct FlatMetricInfo {
 // Every flat metric, in documentation order.
 const std::vector<FlatMetricInfo>& flatMetricInfos();
 
+// A counter that made a metric rise: "rx_discards_phy{dev=eth0,host=h1}" and its delta.
+struct Contribution {
+  std::string counter;  // sampleKey(name, labels)
+  uint64_t delta = 0;
+};
+
 struct FlatMetrics {
   std::map<std::string, double> values;
   std::map<std::string, std::string> missing;  // metric → why it is absent
+  // For each metric above zero, the counters that rose (delta > 0), in the sources' order:
+  // what a failed verdict names ("h1: nic.discards rose by 12: rx_discards_phy{dev=eth0}").
+  std::map<std::string, std::vector<Contribution>> contributors;
 };
 
 FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas);

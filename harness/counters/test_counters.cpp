@@ -17,15 +17,37 @@ CounterSet hostCounterSet() {
   return set;
 }
 
-void CountersAround::begin() { before_ = set_.snapshot(); }
+void CountersAround::begin() {
+  before_ = set_.snapshot();
+  if (sampling_.interval_ns > 0) {
+    sampler_ = std::make_unique<CounterSampler>(set_, sampling_);
+    sampler_->start(*before_);
+  }
+}
 
 json CountersAround::end() {
   if (!before_) throw Error("counters: end() without begin()");
-  const auto d = deltas(*before_, set_.snapshot());
+  if (sampler_) sampler_->stop();
+  const std::vector<SourceSnapshot> after = set_.snapshot();
+  const auto d = deltas(*before_, after);
   const FlatMetrics flat = flatMetrics(d);
   json out = toJson(d);
   out["metrics"] = flat.values;
   out["missing"] = flat.missing;
+  json contributors = json::object();
+  for (const auto& [metric, list] : flat.contributors) {
+    if (metric.rfind("nic.", 0) != 0 && metric.rfind("rdma.", 0) != 0) continue;  // what verdicts name
+    for (const Contribution& c : list) contributors[metric].push_back({{"counter", c.counter}, {"delta", c.delta}});
+  }
+  out["contributors"] = std::move(contributors);
+  if (sampler_) {
+    json sources = json::array();
+    for (const CounterSeries& s : sampler_->finish(after)) {
+      if (!s.lines.empty()) sources.push_back(seriesToJson(s));
+    }
+    out["series"] = {{"interval_ns", sampler_->interval_ns()}, {"sources", std::move(sources)}};
+    sampler_.reset();
+  }
   return out;
 }
 

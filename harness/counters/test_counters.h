@@ -3,6 +3,9 @@
 // CountersAround: snapshot a CounterSet when the test starts (begin()) and when it ended
 // (end()); end() returns {"sources": [...] (counter_set.h toJson), "metrics": {flat name →
 // value}, "missing": {flat name → why absent}} — the flat metrics of flat_metrics.h.
+// With a sampling interval (SamplingOptions.interval_ns > 0) the set is also read through the
+// test (counter_sampler.h) and end() adds "series": {"interval_ns": N, "sources": [
+// seriesToJson(...) for each source that kept a counter]} (docs/results.md "Counter series").
 //
 // hostCounterSet(): what an agent reads about its own host: the registry's host sources
 // (counter_source_registry.h), in its order: `netdev` (its network namespace's interfaces,
@@ -14,11 +17,13 @@
 // agents of distinct hosts) into `into`.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "harness/counters/counter_sampler.h"
 #include "harness/counters/counter_set.h"
 
 namespace fabcheck::counters {
@@ -27,13 +32,15 @@ CounterSet hostCounterSet();
 
 class CountersAround {
  public:
-  explicit CountersAround(CounterSet& set) : set_(set) {}
+  explicit CountersAround(CounterSet& set, SamplingOptions sampling = {}) : set_(set), sampling_(std::move(sampling)) {}
   void begin();
   nlohmann::json end();   // the JSON above; throws fabcheck::Error if begin() was not called
 
  private:
   CounterSet& set_;
+  SamplingOptions sampling_;
   std::optional<std::vector<SourceSnapshot>> before_;
+  std::unique_ptr<CounterSampler> sampler_;
 };
 
 void addCounterMetrics(nlohmann::json& into, const nlohmann::json& counters);

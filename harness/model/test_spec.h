@@ -41,6 +41,18 @@ struct CollectiveSpec {
   std::vector<uint64_t> sweep() const { return sizes.empty() ? std::vector<uint64_t>{params.size_bytes} : sizes; }
 };
 
+// What the NIC counters are read and judged with (suite key `counters`, docs/suites.md):
+// sampled through the test every interval_ns (0: before and after only); the PFC storm rule's
+// thresholds (harness/counters/pfc_storm.h, SONiC's watchdog defaults); the lossless verdict
+// (harness/counters/lossless_verdict.h) for the priorities listed (empty: every priority).
+struct CounterSpec {
+  int64_t interval_ns = 100'000'000;
+  double storm_duty = 0.8;
+  int64_t storm_min_ns = 200'000'000;
+  double storm_idle_tx_pps = 100;
+  std::vector<int> lossless_priorities;
+};
+
 struct TestSpec {
   std::string name;
   // The suite pattern it was loaded as ("stream", "all_reduce"; harness/suite/pattern_registry.h);
@@ -59,6 +71,7 @@ struct TestSpec {
   std::optional<CollectiveSpec> collective;
   // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h).
   double outlier_ratio = 0.9;
+  CounterSpec counters;
 };
 
 }  // namespace fabcheck::model

@@ -95,6 +95,8 @@ struct Setup {
   // Per flow of this agent: its clock − the peer's (the controller's estimate; one-way latency).
   FlowMap<int64_t> clock_correction_ns;
   std::optional<CollectiveSetup> collective;  // a collective round: this agent's rank
+  // Read the host counters every this many ns through the test (absent or 0: before and after only).
+  std::optional<int64_t> counter_interval_ns;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("test", &Setup::test),
@@ -104,7 +106,8 @@ struct Setup {
                       required("flows", &Setup::flows),
                       required("me", &Setup::me),
                       optional("clock_correction_ns", &Setup::clock_correction_ns),
-                      optional("collective", &Setup::collective)};
+                      optional("collective", &Setup::collective),
+                      optional("counter_interval_ns", &Setup::counter_interval_ns)};
   }
 };
 

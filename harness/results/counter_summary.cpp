@@ -1,5 +1,7 @@
 #include "harness/results/counter_summary.h"
 
+#include "harness/results/counted_hosts.h"
+
 #include <map>
 #include <set>
 #include <string>
@@ -28,36 +30,52 @@ std::map<std::string, double> metricsOf(const json& counters) {
   return out;
 }
 
+// The metric's value summed over the hosts, or why it is absent (the first host without it).
+void sumOverHosts(const std::vector<CountedHost>& hosts, std::map<std::string, double>& sum,
+                  std::map<std::string, std::string>& missing) {
+  std::set<std::string> names;
+  for (const auto& h : hosts) {
+    for (const auto& [k, v] : metricsOf(*h.counters)) names.insert(k);
+    if (h.counters->contains("missing") && (*h.counters)["missing"].is_object()) {
+      for (const auto& [k, v] : (*h.counters)["missing"].items()) names.insert(k);
+    }
+  }
+  for (const auto& name : names) {
+    double total = 0;
+    std::string why;
+    for (const auto& h : hosts) {
+      const auto m = metricsOf(*h.counters);
+      if (auto it = m.find(name); it != m.end()) {
+        total += it->second;
+        continue;
+      }
+      const json& miss = h.counters->value("missing", json::object());
+      why = h.name + ": " + (miss.contains(name) && miss[name].is_string() ? miss[name].get<std::string>()
+                                                                             : std::string("not read"));
+      break;
+    }
+    if (why.empty()) sum[name] = total;
+    else missing[name] = why;
+  }
+}
+
 }  // namespace
 
 void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
   json per_agent = json::object();
-  std::set<std::string> seen;
-  std::vector<std::map<std::string, double>> hosts;
-  for (const auto& [a, c] : t.host_counters) {
-    per_agent[std::to_string(a)] = c;
-    const bool known = a >= 0 && a < static_cast<int>(agents.size());
-    const std::string machine = known ? (agents[static_cast<size_t>(a)].boot_id.empty() ? agents[static_cast<size_t>(a)].host
-                                                                                      : agents[static_cast<size_t>(a)].boot_id)
-                                      : std::to_string(a);
-    if (seen.insert(machine + "/" + c.value("netns", std::string())).second) hosts.push_back(metricsOf(c));
-  }
+  for (const auto& [a, c] : t.host_counters) per_agent[std::to_string(a)] = c;
   std::map<std::string, double> host_sum;
-  if (!hosts.empty()) {
-    for (const auto& [name, v] : hosts.front()) {
-      double sum = 0;
-      bool everywhere = true;
-      for (const auto& h : hosts) {
-        auto it = h.find(name);
-        if (it == h.end()) everywhere = false;
-        else sum += it->second;
-      }
-      if (everywhere) host_sum[name] = sum;
-    }
-  }
+  std::map<std::string, std::string> missing;
+  sumOverHosts(countedHosts(t, agents), host_sum, missing);
   json& metrics = record["metrics"];
   nest(metrics, host_sum);
   nest(metrics, metricsOf(t.fabric_counters));
+  json& why = record["metrics_missing"];
+  if (!why.is_object()) why = json::object();
+  for (const auto& [name, reason] : missing) why[name] = reason;
+  if (t.fabric_counters.is_object() && t.fabric_counters.contains("missing") && t.fabric_counters["missing"].is_object()) {
+    for (const auto& [name, reason] : t.fabric_counters["missing"].items()) why[name] = "fabric: " + reason.get<std::string>();
+  }
   record["counters"] = {{"fabric", t.fabric_counters.is_null() ? json(nullptr) : t.fabric_counters},
                         {"agents", per_agent}};
 }

@@ -5,6 +5,7 @@
 
 #include "harness/results/collective_summary.h"
 #include "harness/results/counter_summary.h"
+#include "harness/results/nic_verdicts.h"
 #include "harness/results/histograms.h"
 #include "harness/results/matrix_outliers.h"
 #include "harness/results/probe_summary.h"
@@ -133,6 +134,7 @@ json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentIn
   suite::patternFor(t.spec)->summarize(t, agents, j);
   addProbeMetrics(t, j["metrics"]);
   addCounters(t, agents, j);
+  addNicVerdicts(t, agents, j);
   json logs = json::object();
   for (const auto& [a, lines] : t.agent_logs) logs[std::to_string(a)] = lines;
   j["agent_logs"] = logs;

@@ -54,6 +54,31 @@ json sloJson(const slo::SloResult& r) {
               {"where", r.pos.str()}};
 }
 
+// A failed SLO on a NIC verdict carries the findings behind it (which counter on which host rose
+// by how much, which storm): reporters show them with the failure (docs/results.md "slos").
+void addFindings(const json& record, const slo::SloResult& r, json& slo) {
+  if (r.verdict != slo::Verdict::kFail) return;
+  const bool lossless = r.metric.rfind("lossless.", 0) == 0;
+  const bool storms = r.metric == "nic.pfc.storms" || r.metric == "nic.pfc.max_pause_duty";
+  const bool ecn = r.metric.rfind("ecn.", 0) == 0;
+  if (!lossless && !storms && !ecn) return;
+  const json nic = record.value("nic", json::object());
+  json findings = json::array();
+  if (lossless) findings = nic.value("lossless", json::object()).value("violations", json::array());
+  if (ecn) findings = nic.value("ecn", json::object()).value("problems", json::array());
+  if (storms) {
+    for (const auto& s : nic.value("pfc_storms", json::array())) {
+      findings.push_back(s.value("host", std::string("?")) + ": PFC storm on " + s.value("nic", std::string("?")) +
+                         " priority " + std::to_string(s.value("priority", -1)));
+    }
+  }
+  if (findings.empty()) return;
+  slo["findings"] = findings;
+  std::string text;
+  for (const auto& f : findings) text += (text.empty() ? "" : "; ") + f.get<std::string>();
+  slo["reason"] = slo["reason"].get<std::string>() + " — " + text;
+}
+
 std::vector<launch::HostEntry> hostsOf(const RunOptions& options) {
   if (!options.hosts.empty()) return options.hosts;
   return {launch::HostEntry{"localhost", options.agents, {}}};
@@ -85,12 +110,21 @@ json testRecord(const model::TestOutcome& outcome, const std::vector<model::Agen
                 const std::map<std::string, double>& constants, slo::Verdict& verdict) {
   json record = results::summarizeTest(outcome, agents);
   const auto metrics = slo::flattenMetrics(record);
+  std::map<std::string, std::string> why_missing;
+  const json missing = record.value("metrics_missing", json::object());
+  for (const auto& [name, why] : missing.items()) {
+    if (why.is_string()) why_missing[name] = why.get<std::string>();
+  }
   std::vector<slo::SloResult> slos;
-  for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error));
+  for (const auto& x : t.slos) slos.push_back(slo::evaluate(x, metrics, constants, outcome.error, why_missing));
   verdict = slo::testVerdict(slos, outcome.error);
   record["verdict"] = slo::toString(verdict);
   record["slos"] = json::array();
-  for (const auto& r : slos) record["slos"].push_back(sloJson(r));
+  for (const auto& r : slos) {
+    json j = sloJson(r);
+    addFindings(record, r, j);
+    record["slos"].push_back(std::move(j));
+  }
   if (!t.description.empty()) record["description"] = t.description;
   return record;
 }

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "harness/counters/flat_metrics.h"
+#include "harness/counters/verdict_metrics.h"
 #include "harness/model/name_suggestion.h"
 #include "harness/suite/pattern_registry.h"
 
@@ -136,6 +137,8 @@ std::vector<MetricInfo> build() {
   // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
   // source could be read (the emulated fabric's switch ports; each participant's host).
   for (const auto& c : counters::flatMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAnyTest, c.source + " counters read", {}});
+  // The NIC verdicts (harness/results/nic_verdicts.h).
+  for (const auto& c : counters::verdictMetricInfos()) m.push_back({c.name, c.unit, c.meaning, kAnyTest, c.condition, {}});
   return m;
 }
 

@@ -35,7 +35,7 @@ std::string thresholdText(const SloExpression& e) {
 }  // namespace
 
 SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& metrics, const Constants& constants,
-                   const std::string& test_error) {
+                   const std::string& test_error, const std::map<std::string, std::string>& why_missing) {
   SloResult r;
   r.expression = slo.expression;
   r.pos = slo.pos;
@@ -58,6 +58,10 @@ SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& m
   const auto it = metrics.find(e.metric);
   if (it == metrics.end()) {
     r.verdict = Verdict::kSkipped;
+    if (const auto why = why_missing.find(e.metric); why != why_missing.end()) {
+      r.reason = "metric '" + e.metric_as_written + "' is not available: " + why->second;
+      return r;
+    }
     r.reason = "metric '" + e.metric_as_written + "' is not available in this test's results (produced by " +
                (info ? patternList(*info) : std::string("?")) +
                (info && !info->condition.empty() ? ", when " + info->condition : std::string()) + ")";

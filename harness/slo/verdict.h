@@ -47,8 +47,10 @@ struct SloResult {
   std::string unit;                // the metric's unit ("" = dimensionless or unknown)
 };
 
+// `why_missing`: metric → why the test has no value for it (the summary's "metrics_missing",
+// e.g. "h2: ethtool unavailable: ..."); a skipped SLO then says that instead of a generic reason.
 SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& metrics, const Constants& constants,
-                   const std::string& test_error);
+                   const std::string& test_error, const std::map<std::string, std::string>& why_missing = {});
 
 Verdict testVerdict(const std::vector<SloResult>& results, const std::string& test_error);
 

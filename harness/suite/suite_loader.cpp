@@ -17,6 +17,7 @@
 #include "harness/suite/pattern_registry.h"
 #include "harness/suite/probe_loader.h"
 #include "harness/suite/suite_reader.h"
+#include "harness/suite/counters_loader.h"
 #include "harness/suite/verbs_loader.h"
 
 namespace fabcheck::suite {
@@ -61,7 +62,7 @@ const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_
 // detail::kNotDefaults); each pattern adds its own (Pattern::keys(), pattern_registry.h).
 const std::vector<std::string> kCommonTestKeys = {"name", "description", "pattern", "participants", "agents",
                                                   "transport", "dscp", "ecn", "interface", "gso",
-                                                  "gro", "probe", "slos"};
+                                                  "gro", "probe", "counters", "slos"};
 // The common keys, the verbs transport's (verbs_loader.h), then every registered pattern's in
 // registry order.
 std::vector<std::string> testKeys() {
@@ -183,6 +184,7 @@ class Loader : public detail::SuiteReader {
       detail::loadFlowKeys(*this, std::nullopt, false, keys, fab, t);  // an unknown pattern: its keys' own errors
     }
     if (auto* v = keys.get("probe")) detail::loadProbe(*this, *v, pattern.get(), t);
+    if (auto* v = keys.get("counters")) detail::loadCounterKeys(*this, *v, t);
     if (auto* v = keys.get("slos")) slos(*v, t);
     detail::checkVerbsTest(*this, entry, keys, t);
     if (t.participants.count > 0 && t.participants.count < 2) {

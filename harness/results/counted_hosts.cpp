@@ -1,0 +1,20 @@
+#include "harness/results/counted_hosts.h"
+
+#include <set>
+
+namespace fabcheck::results {
+
+std::vector<CountedHost> countedHosts(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
+  std::vector<CountedHost> out;
+  std::set<std::string> seen;
+  for (const auto& [a, c] : t.host_counters) {
+    const bool known = a >= 0 && a < static_cast<int>(agents.size());
+    const model::AgentInfo* info = known ? &agents[static_cast<size_t>(a)] : nullptr;
+    const std::string machine = info ? (info->boot_id.empty() ? info->host : info->boot_id) : std::to_string(a);
+    if (!seen.insert(machine + "/" + c.value("netns", std::string())).second) continue;
+    out.push_back({a, info ? info->host : "#" + std::to_string(a), &c});
+  }
+  return out;
+}
+
+}  // namespace fabcheck::results
