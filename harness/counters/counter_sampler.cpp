@@ -19,6 +19,8 @@ void CounterSampler::append(const std::vector<SourceSnapshot>& sample) {
     for (const auto& s : sample) series_.push_back(CounterSeries{.source = s.source});
   }
   for (size_t i = 0; i < sample.size() && i < series_.size(); ++i) {
+    // The same reading again (a replayed capture that has not moved on) adds nothing.
+    if (!series_[i].t_mono_ns.empty() && series_[i].t_mono_ns.back() == sample[i].snapshot.taken_mono_ns) continue;
     CounterSnapshot snap = sample[i].snapshot;
     if (!sample[i].error.empty() || !sample[i].unavailable_reason.empty()) snap.samples.clear();
     const std::string& source = series_[i].source;

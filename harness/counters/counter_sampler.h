@@ -9,6 +9,8 @@
 //   (the "after" of the test) and finish(last) appends it and returns one CounterSeries per
 //   source, in the set's order. A sample
 //   whose source failed or was unavailable adds no counters for it (its values are null there).
+// - A source whose reading carries the time of its previous one (a replayed capture that has not
+//   moved on) adds no sample.
 // - Only counters `keep` accepts are kept (sampled_counters.h: the ones the verdicts and charts
 //   read), so a NIC with a thousand statistics costs a few dozen values per sample.
 // - Memory is bounded: when a series reaches max_samples it is decimated (counter_series.h) and

@@ -76,12 +76,13 @@ PfcStormResult evaluatePfcStorm(const std::vector<CounterSnapshot>& series, cons
     const CounterSnapshot& before = series[i - 1];
     const CounterSnapshot& after = series[i];
     const int64_t dt = after.taken_mono_ns - before.taken_mono_ns;
+    if (dt <= 0) continue;  // the same reading twice: no interval (a storm run goes on)
     for (const auto& s : after.samples) {
       const auto pfc = parsePfcCounterName(s.name);
       if (!pfc || pfc->counter != PfcCounter::kRxPauseDurationUs) continue;
       const Key key{nicOf(s), pfc->priority};
       const auto dur = knownDelta(findSample(before, s.name, s.labels), &s);
-      if (!dur || dt <= 0) {
+      if (!dur) {
         result.notes.push_back(sampleKey(s.name, s.labels) + ": no known delta in interval " + std::to_string(i) + ", skipped");
         finish(key);
         continue;

@@ -1,5 +1,6 @@
 #include "harness/results/counted_hosts.h"
 
+#include <map>
 #include <set>
 
 namespace fabcheck::results {
@@ -13,6 +14,13 @@ std::vector<CountedHost> countedHosts(const model::TestOutcome& t, const std::ve
     const std::string machine = info ? (info->boot_id.empty() ? info->host : info->boot_id) : std::to_string(a);
     if (!seen.insert(machine + "/" + c.value("netns", std::string())).second) continue;
     out.push_back({a, info ? info->host : "#" + std::to_string(a), &c});
+  }
+  // Hosts counted more than once under one name (agents in their own network namespaces on one
+  // machine: the emulated fabric, local agents): "name #agent", so a finding names the right one.
+  std::map<std::string, int> uses;
+  for (const auto& h : out) ++uses[h.name];
+  for (auto& h : out) {
+    if (uses[h.name] > 1) h.name += " #" + std::to_string(h.agent);
   }
   return out;
 }

@@ -15,7 +15,7 @@ namespace fabcheck::results {
 
 struct CountedHost {
   int agent = -1;
-  std::string name;               // the agent's host name as reports show it ("#3" when unknown)
+  std::string name;  // the agent's host name ("#3" when unknown; "node1 #3" when two counted hosts share it)
   const nlohmann::json* counters = nullptr;  // into t.host_counters
 };
 
