@@ -7,7 +7,6 @@
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
 #include "harness/counters/ethtool_ioctl.h"
-#include "harness/counters/ethtool_pause_netlink.h"
 #include "harness/counters/sysfs_reader.h"
 
 namespace fabcheck::counters {
@@ -107,7 +106,7 @@ bool EthtoolCounterSource::readByKernel(const std::string& dev, std::vector<Etht
 // one or both are missing goes to `missing`. False once the kernel has no ethtool family (no
 // use asking again for the other interfaces).
 bool EthtoolCounterSource::readPause(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& missing) {
-  const PauseRead p = readPauseStats(dev, options_.netns);
+  const PauseRead p = options_.pause_reader ? options_.pause_reader(dev, options_.netns) : readPauseStats(dev, options_.netns);
   if (p.tx_frames) stats.push_back(EthtoolStat{"pause_stat.tx_frames", *p.tx_frames});
   if (p.rx_frames) stats.push_back(EthtoolStat{"pause_stat.rx_frames", *p.rx_frames});
   if (!p.reason.empty()) missing.push_back(p.reason);

@@ -22,11 +22,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/counters/counter_source.h"
+#include "harness/counters/ethtool_pause_netlink.h"
 #include "harness/process/command_runner.h"
 
 namespace fabcheck::counters {
@@ -40,6 +42,8 @@ struct EthtoolSourceOptions {
   std::string ethtool = "ethtool";                 // with a runner: the tool it runs
   int64_t timeout_ns = 5'000'000'000;             // each run of the tool
   std::shared_ptr<process::CommandRunner> runner;  // null: the kernel interface, no tool at all
+  // The kernel path's pause-statistics reader (ifname, netns); null: readPauseStats. A seam for tests.
+  std::function<PauseRead(const std::string&, const std::string&)> pause_reader;
 };
 
 struct EthtoolStat {

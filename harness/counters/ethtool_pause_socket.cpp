@@ -93,7 +93,7 @@ PauseRead readPauseStats(const std::string& ifname, const std::string& netns, in
   if (!family) {
     PauseRead r;
     r.availability = PauseAvailability::kNoFamily;
-    r.reason = "no 'ethtool' generic-netlink family in this kernel (before Linux 5.6, or built without CONFIG_ETHTOOL_NETLINK)";
+    r.reason = where + ": no 'ethtool' generic-netlink family in this kernel (before Linux 5.6, or built without CONFIG_ETHTOOL_NETLINK)";
     return r;
   }
   const uint32_t seq = nextSeq();

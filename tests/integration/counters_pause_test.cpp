@@ -4,11 +4,12 @@
 // that reason, no counters; ethtool itself says the same. A missing interface and a missing
 // namespace say so. The ethtool counter source then has no pause samples and a note naming the
 // interface. No device on this host reports pause statistics (no netdevsim, no NIC with
-// get_pause_stats), so the reported path is covered only by the crafted replies of
-// tests/unit/counters_pause_netlink_test.cpp.
+// get_pause_stats), so the reported path is covered by the crafted replies of
+// tests/unit/counters_pause_netlink_test.cpp and, through the source, by a stand-in reader.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "harness/counters/ethtool_counter_source.h"
 #include "harness/counters/ethtool_pause_netlink.h"
@@ -58,6 +59,57 @@ TEST(PauseKernel, TheEthtoolSourceHasNoPauseSamplesAndSaysWhy) {
                            [](const CounterSample& s) { return s.name.rfind("pause_stat.", 0) == 0; }));
   ASSERT_EQ(snap.notes.size(), 1u);
   EXPECT_EQ(snap.notes[0], "pause statistics: fcq0 in namespace " + veth.a() + ": driver has no pause operations (EOPNOTSUPP)");
+}
+
+// The reported path through the source, with a stand-in reader (the seam): the counters become
+// samples labelled as the interface's other samples; a counter not reported has no sample and
+// the note says which; a kernel without the family is asked once, not once per interface.
+TEST(PauseKernel, ReportedCountersBecomeSamplesWithTheInterfacesLabels) {
+  VethPair veth;
+  if (!veth.unavailableReason().empty()) GTEST_SKIP() << veth.unavailableReason();
+  std::vector<std::string> asked;
+  auto reader = [&](const std::string& ifname, const std::string& netns) {
+    asked.push_back(ifname + "@" + netns);
+    PauseRead r;
+    r.availability = PauseAvailability::kReported;
+    r.rx_frames = 12;
+    if (ifname == "fcq0") r.tx_frames = 34;
+    if (ifname == "lo") r.reason = "lo: the driver does not report tx_frames";
+    return r;
+  };
+  EthtoolCounterSource src({.host = "n1", .interfaces = {"fcq0", "lo"}, .netns = veth.a(), .pause_reader = reader});
+  const CounterSnapshot snap = src.snapshot();
+  EXPECT_EQ(asked, (std::vector<std::string>{"fcq0@" + veth.a(), "lo@" + veth.a()}));
+  std::map<std::string, CounterSample> pause;
+  Labels fcq0_labels;
+  for (const auto& s : snap.samples) {
+    if (s.name.rfind("pause_stat.", 0) == 0) pause[s.labels.at("dev") + "/" + s.name] = s;
+    if (s.labels.at("dev") == "fcq0" && s.name == "rx_queue_0_drops") fcq0_labels = s.labels;
+  }
+  ASSERT_FALSE(fcq0_labels.empty()) << "veth's own rx_queue_0_drops";
+  ASSERT_EQ(pause.size(), 3u);
+  EXPECT_EQ(pause.at("fcq0/pause_stat.tx_frames").value, 34u);
+  EXPECT_EQ(pause.at("fcq0/pause_stat.rx_frames").value, 12u);
+  EXPECT_EQ(pause.at("fcq0/pause_stat.rx_frames").labels, fcq0_labels);
+  EXPECT_EQ(pause.at("fcq0/pause_stat.rx_frames").width_bits, 64);
+  EXPECT_EQ(pause.at("lo/pause_stat.rx_frames").value, 12u);
+  EXPECT_EQ(pause.count("lo/pause_stat.tx_frames"), 0u);
+  ASSERT_FALSE(snap.notes.empty());
+  EXPECT_EQ(snap.notes[0], "pause statistics: lo: the driver does not report tx_frames");
+
+  asked.clear();
+  auto no_family = [&](const std::string& ifname, const std::string&) {
+    asked.push_back(ifname);
+    PauseRead r;
+    r.availability = PauseAvailability::kNoFamily;
+    r.reason = ifname + ": no 'ethtool' generic-netlink family in this kernel";
+    return r;
+  };
+  EthtoolCounterSource old_kernel({.host = "n1", .interfaces = {"fcq0", "lo"}, .netns = veth.a(), .pause_reader = no_family});
+  const CounterSnapshot old_snap = old_kernel.snapshot();
+  EXPECT_EQ(asked, std::vector<std::string>{"fcq0"});
+  ASSERT_FALSE(old_snap.notes.empty());
+  EXPECT_EQ(old_snap.notes[0], "pause statistics: fcq0: no 'ethtool' generic-netlink family in this kernel");
 }
 
 }  // namespace
