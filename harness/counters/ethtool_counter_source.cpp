@@ -102,6 +102,17 @@ bool EthtoolCounterSource::readByKernel(const std::string& dev, std::vector<Etht
   return true;
 }
 
+// The standard pause statistics (ethtool_pause_netlink.h) of `dev`, appended to `stats`; why
+// one or both are missing goes to `missing`. False once the kernel has no ethtool family (no
+// use asking again for the other interfaces).
+bool EthtoolCounterSource::readPause(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& missing) {
+  const PauseRead p = options_.pause_reader ? options_.pause_reader(dev, options_.netns) : readPauseStats(dev, options_.netns);
+  if (p.tx_frames) stats.push_back(EthtoolStat{"pause_stat.tx_frames", *p.tx_frames});
+  if (p.rx_frames) stats.push_back(EthtoolStat{"pause_stat.rx_frames", *p.rx_frames});
+  if (!p.reason.empty()) missing.push_back(p.reason);
+  return p.availability != PauseAvailability::kNoFamily;
+}
+
 CounterSnapshot EthtoolCounterSource::snapshot() {
   reason_.clear();
   CounterSnapshot snap;
@@ -117,7 +128,8 @@ CounterSnapshot EthtoolCounterSource::snapshot() {
     reason_ = "no network interface under " + options_.sysfs_root + " (loopback excluded)";
     return snap;
   }
-  std::vector<std::string> without;
+  std::vector<std::string> without, pause_missing;
+  bool ask_pause = !options_.runner;
   for (const std::string& dev : devs) {
     std::vector<EthtoolStat> stats;
     const bool ok = options_.runner ? readByCommand(dev, stats, without, snap) : readByKernel(dev, stats, without);
@@ -126,11 +138,17 @@ CounterSnapshot EthtoolCounterSource::snapshot() {
       return snap;
     }
     if (stats.empty() && (without.empty() || without.back().rfind(dev + " (", 0) != 0)) without.push_back(dev + " (no counters)");
+    if (ask_pause) ask_pause = readPause(dev, stats, pause_missing);
     for (const EthtoolStat& s : stats) {
       Labels labels{{"host", options_.host}, {"dev", dev}};
       if (!options_.netns.empty()) labels["netns"] = options_.netns;
       snap.samples.push_back(CounterSample{.name = s.name, .labels = std::move(labels), .value = s.value});
     }
+  }
+  if (!pause_missing.empty()) {
+    std::string pause_list;
+    for (const auto& m : pause_missing) pause_list += (pause_list.empty() ? "" : "; ") + m;
+    snap.notes.push_back("pause statistics: " + pause_list);
   }
   std::string list;
   for (const auto& w : without) list += (list.empty() ? "" : ", ") + w;

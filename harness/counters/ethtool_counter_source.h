@@ -7,20 +7,28 @@
 // labelled {host, dev, netns (when given)}; 64-bit, non-saturating (ethtool stats are u64). Names differ by driver
 // and per-priority counters exist only for PFC-enabled priorities: compare by name (deltas
 // report appeared/vanished ones). `peer_ifindex` (veth; an index, not a count) is skipped.
+// Through the kernel interface (no runner) each interface also gets the standard pause
+// statistics (ethtool_pause_netlink.h: ETHTOOL_MSG_PAUSE_GET with stats), as samples
+// `pause_stat.tx_frames` and `pause_stat.rx_frames` (u64, same labels) when its driver reports
+// them; when it does not (veth, loopback: no pause operations; a driver without
+// get_pause_stats; no ethtool netlink family), one note "pause statistics: <why>; ..." says so.
 // Interfaces: the named ones, or every non-loopback interface under /sys/class/net.
 // Unavailable (empty snapshot + reason): no interface; the namespace cannot be entered; every
 // interface has no statistics (loopback, bridges: EOPNOTSUPP) or is gone (ENODEV); with a
 // runner, also `ethtool` not installed. When only
 // some are, they are named in the snapshot's notes.
-// Errors: ethtool fails otherwise or times out; a line that is not "name: value".
+// Errors: ethtool fails otherwise or times out; a line that is not "name: value"; a malformed
+// or refused pause-statistics answer, or none within 2 s.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "harness/counters/counter_source.h"
+#include "harness/counters/ethtool_pause_netlink.h"
 #include "harness/process/command_runner.h"
 
 namespace fabcheck::counters {
@@ -34,6 +42,8 @@ struct EthtoolSourceOptions {
   std::string ethtool = "ethtool";                 // with a runner: the tool it runs
   int64_t timeout_ns = 5'000'000'000;             // each run of the tool
   std::shared_ptr<process::CommandRunner> runner;  // null: the kernel interface, no tool at all
+  // The kernel path's pause-statistics reader (ifname, netns); null: readPauseStats. A seam for tests.
+  std::function<PauseRead(const std::string&, const std::string&)> pause_reader;
 };
 
 struct EthtoolStat {
@@ -57,6 +67,7 @@ class EthtoolCounterSource : public CounterSource {
   bool readByCommand(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& without,
                      CounterSnapshot& snap);
   bool readByKernel(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& without);
+  bool readPause(const std::string& dev, std::vector<EthtoolStat>& stats, std::vector<std::string>& missing);
 
   EthtoolSourceOptions options_;
   std::string reason_;

@@ -1,47 +1,20 @@
 // readEthtoolStats() (ethtool_ioctl.h).
 #include "harness/counters/ethtool_ioctl.h"
 
-#include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
-#include <thread>
+
+#include "harness/counters/netns_socket.h"
 
 namespace fabcheck::counters {
 namespace {
-
-// A datagram socket in `netns` (empty: ours), or -errno.
-int socketIn(const std::string& netns) {
-  if (netns.empty()) {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    return fd >= 0 ? fd : -errno;
-  }
-  int result = -EINVAL;
-  std::thread t([&] {
-    const int ns = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (ns < 0) {
-      result = -errno;
-      return;
-    }
-    if (::setns(ns, CLONE_NEWNET) != 0) {
-      result = -errno;
-    } else {
-      const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-      result = fd >= 0 ? fd : -errno;
-    }
-    ::close(ns);
-  });
-  t.join();
-  return result;
-}
 
 int ethtoolCall(int fd, const std::string& ifname, void* data) {
   ifreq ifr{};
@@ -61,12 +34,10 @@ EthtoolRead failure(int err, const std::string& what, const std::string& where) 
 
 EthtoolRead readEthtoolStats(const std::string& ifname, const std::string& netns) {
   const std::string where = ifname + (netns.empty() ? "" : " in namespace " + netns);
-  const int fd = socketIn(netns);
-  if (fd < 0) return failure(-fd, netns.empty() ? "socket" : "entering the namespace", where);
-  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
-    ::close(*p);
-    delete p;
-  });
+  bool entered = true;
+  const int fd = socketInNamespace(netns, AF_INET, SOCK_DGRAM, 0, &entered);
+  if (fd < 0) return failure(-fd, entered ? "socket" : "entering the namespace", where);
+  const FdCloser closer(fd);
   // The count: ETHTOOL_GSSET_INFO with the one set asked for; its answer follows the header.
   std::vector<uint8_t> info_mem(sizeof(ethtool_sset_info) + sizeof(uint32_t));
   auto* info = reinterpret_cast<ethtool_sset_info*>(info_mem.data());
