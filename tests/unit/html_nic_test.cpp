@@ -9,12 +9,12 @@ namespace {
 using nlohmann::json;
 
 json recordWithStorm() {
-  return json::parse(R"({"nic": {
+  return json::parse(R"j({"nic": {
     "lossless": {"known": true, "ok": false, "violations": ["h1: PFC storm on dev=eth0 priority 3: pause duty up to 0.95 for 400 ms from +0.1 s", "h2: nic.discards rose by 12 (rx_discards_phy{dev=eth0}: 12)"], "checked": [], "not_checked": []},
     "pfc_storms": [{"host": "h1", "nic": "eth0", "priority": 3, "start_s": 0.1, "duration_ms": 400, "max_duty": 0.95}],
     "pause": [{"host": "h1", "nic": "eth0", "priority": 3, "max_duty": 0.95, "rx_frames": 30, "tx_frames": 0,
                "t_s": [0.1, 0.2, 0.3, 0.4], "duty": [0, 0.95, null, 0.95], "rx_frames_per_s": [0, 10, 10, 10], "tx_frames_per_s": [null, null, null, null]}],
-    "ecn": {"marked": 1000, "cnp_sent": 0, "cnp_handled": 0, "consistent": false, "problems": ["1000 CE-marked packets received but no CNP sent"]}}})");
+    "ecn": {"marked": 1000, "cnp_sent": 0, "cnp_handled": 0, "consistent": false, "problems": ["1000 CE-marked packets received but no CNP sent"]}}})j");
 }
 
 TEST(HtmlNic, ABrokenVerdictListsEveryViolation) {
