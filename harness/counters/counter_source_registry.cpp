@@ -15,10 +15,10 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
       {"netdev", "the kernel's per-interface statistics (/sys/class/net/*/statistics), loopback excluded", true,
        [] { return std::make_unique<NetdevCounterSource>(NetdevSourceOptions{}); }},
       // /proc/self/net: the namespace of this process (an agent inside `ip netns exec` reads its own).
-      {"snmp", "the network namespace's UDP/TCP counters (/proc/self/net/snmp and snmp6)", true,
+      {"snmp", "the network namespace's UDP/TCP counters and IPv4 ECN counters (/proc/self/net/snmp, snmp6, netstat)", true,
        [] {
-         return std::make_unique<SnmpCounterSource>(
-             SnmpSourceOptions{.snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6"});
+         return std::make_unique<SnmpCounterSource>(SnmpSourceOptions{
+             .snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6", .netstat_path = "/proc/self/net/netstat"});
        }},
       {"infiniband", "RDMA port counters and hw_counters (/sys/class/infiniband); empty without RDMA devices", true,
        [] { return std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{}); }},
