@@ -2,6 +2,7 @@
 #include "harness/counters/counter_source_registry.h"
 
 #include "generators/core/errors.h"
+#include "harness/counters/ecn_mark_counter_source.h"
 #include "harness/counters/ethtool_counter_source.h"
 #include "harness/counters/infiniband_counter_source.h"
 #include "harness/counters/netdev_counter_source.h"
@@ -26,6 +27,8 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
        true, [] { return std::make_unique<EthtoolCounterSource>(EthtoolSourceOptions{}); }},
       {"qdisc", "queueing-discipline statistics (`tc -s -j qdisc show`): the emulated fabric's switch ports", false,
        [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},
+      {"fabric_ecn", "the emulated fabric's ECN marks per switch port (BPF maps pinned in bpffs; default fabric fc0)", false,
+       [] { return std::make_unique<EcnMarkCounterSource>(EcnMarkSourceOptions{}); }},
   };
   return kSources;
 }

@@ -26,7 +26,7 @@
 namespace fabcheck::counters {
 
 struct EcnMarkSourceOptions {
-  std::string pin_dir;  // /sys/fs/bpf/fabcheck/<fabric>
+  std::string pin_dir = "/sys/fs/bpf/fabcheck/fc0";  // /sys/fs/bpf/fabcheck/<fabric>
 };
 
 class EcnMarkCounterSource : public CounterSource {
