@@ -19,6 +19,7 @@ PACKAGES=(
   # peer tools for bench/ comparisons and system tools the tests use
   iperf3 sockperf iproute2 procps
   ethtool  # the emulated fabric turns segmentation offloads off on host interfaces
+  libbpf-dev   # the emulated fabric's ECN marking program: loaded with libbpf (clang -target bpf builds it)
   ethtool      # the integration test compares the kernel-read NIC counters with `ethtool -S`
   libxml2-utils  # xmllint: the JUnit report tests validate against tests/junit.xsd
   # real engines the launcher tests start themselves

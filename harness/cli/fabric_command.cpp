@@ -17,13 +17,15 @@ constexpr const char* kFabricUsage =
     "       fabcheck fabric down [--name NAME]\n"
     "       fabcheck fabric status [--name NAME]\n"
     "SPEC: hosts=4,topology=switch|leaf-spine,rate=200mbit,queue=20[,queue_bytes=64K][,delay=1ms]\n"
-    "      [,leaves=2,spines=2][,name=fc0][,net=N][,link.h2.rate=50mbit] (docs/fabric.md)\n"
+    "      [,leaves=2,spines=2][,name=fc0][,net=N][,ecn_threshold=30KB|20p][,link.h2.rate=50mbit] (docs/fabric.md)\n"
     "Needs root (CAP_NET_ADMIN). Default NAME: fc0.\n";
 
 std::string shapingText(const fabric::PortShaping& s) {
   std::string q = s.queue_bytes ? std::to_string(s.queue_bytes) + " B" : std::to_string(s.queue_packets) + " pkts";
   std::string t = model::formatRate(static_cast<double>(s.rate_bps)) + ", queue " + q;
   if (s.delay_ns) t += ", delay " + model::formatDuration(s.delay_ns);
+  if (s.ecn_threshold_bytes) t += ", ecn " + std::to_string(s.ecn_threshold_bytes) + " B";
+  if (s.ecn_threshold_packets) t += ", ecn " + std::to_string(s.ecn_threshold_packets) + " pkts";
   return t;
 }
 
@@ -49,6 +51,13 @@ void printStatus(const fabric::FabricStatus& s) {
                 static_cast<unsigned long long>(c.packets), static_cast<unsigned long long>(c.drops),
                 static_cast<unsigned long long>(c.overlimits), static_cast<unsigned long long>(c.backlog),
                 c.found ? "" : "  (queue not found)");
+  }
+  for (const auto& p : s.ports) {
+    const auto& c = p.counters;
+    if (c.ecn_marked) {
+      std::printf("  ecn %-18s %-5s marked %llu of %llu ECT packets\n", p.port.ns.c_str(), p.port.dev.c_str(),
+                  static_cast<unsigned long long>(*c.ecn_marked), static_cast<unsigned long long>(c.ecn_ect_packets.value_or(0)));
+    }
   }
   if (!s.counters_error.empty()) std::printf("counters: %s\n", s.counters_error.c_str());
 }

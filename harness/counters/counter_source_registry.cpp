@@ -2,6 +2,7 @@
 #include "harness/counters/counter_source_registry.h"
 
 #include "generators/core/errors.h"
+#include "harness/counters/ecn_mark_counter_source.h"
 #include "harness/counters/ethtool_counter_source.h"
 #include "harness/counters/infiniband_counter_source.h"
 #include "harness/counters/netdev_counter_source.h"
@@ -15,10 +16,10 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
       {"netdev", "the kernel's per-interface statistics (/sys/class/net/*/statistics), loopback excluded", true,
        [] { return std::make_unique<NetdevCounterSource>(NetdevSourceOptions{}); }},
       // /proc/self/net: the namespace of this process (an agent inside `ip netns exec` reads its own).
-      {"snmp", "the network namespace's UDP/TCP counters (/proc/self/net/snmp and snmp6)", true,
+      {"snmp", "the network namespace's UDP/TCP counters and IPv4 ECN counters (/proc/self/net/snmp, snmp6, netstat)", true,
        [] {
-         return std::make_unique<SnmpCounterSource>(
-             SnmpSourceOptions{.snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6"});
+         return std::make_unique<SnmpCounterSource>(SnmpSourceOptions{
+             .snmp_path = "/proc/self/net/snmp", .snmp6_path = "/proc/self/net/snmp6", .netstat_path = "/proc/self/net/netstat"});
        }},
       {"infiniband", "RDMA port counters and hw_counters (/sys/class/infiniband); empty without RDMA devices", true,
        [] { return std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{}); }},
@@ -26,6 +27,8 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
        true, [] { return std::make_unique<EthtoolCounterSource>(EthtoolSourceOptions{}); }},
       {"qdisc", "queueing-discipline statistics (`tc -s -j qdisc show`): the emulated fabric's switch ports", false,
        [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},
+      {"fabric_ecn", "the emulated fabric's ECN marks per switch port (BPF maps pinned in bpffs; default fabric fc0)", false,
+       [] { return std::make_unique<EcnMarkCounterSource>(EcnMarkSourceOptions{}); }},
   };
   return kSources;
 }

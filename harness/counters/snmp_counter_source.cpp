@@ -20,6 +20,8 @@ const std::map<std::string, std::set<std::string>>& selected() {
       {"Tcp",
        {"ActiveOpens", "PassiveOpens", "AttemptFails", "EstabResets", "InSegs", "OutSegs", "RetransSegs", "InErrs", "OutRsts",
         "InCsumErrors"}},
+      // /proc/net/netstat: the ECN field of the IPv4 packets received (ip_rcv counts every one).
+      {"IpExt", {"InNoECTPkts", "InECT1Pkts", "InECT0Pkts", "InCEPkts"}},
   };
   return kSelected;
 }
@@ -111,6 +113,10 @@ CounterSnapshot SnmpCounterSource::snapshot() {
   if (const auto snmp6 = readSmallFile(options_.snmp6_path)) {
     auto v6 = parseProcNetSnmp6(*snmp6, options_.snmp6_path);
     values.insert(values.end(), v6.begin(), v6.end());
+  }
+  if (const auto netstat = readSmallFile(options_.netstat_path)) {
+    auto ext = parseProcNetSnmp(*netstat, options_.netstat_path);
+    values.insert(values.end(), ext.begin(), ext.end());
   }
   for (const SnmpValue& v : values) {
     snap.samples.push_back(CounterSample{.name = v.name, .labels = {{"host", options_.host}}, .value = v.value});

@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "harness/counters/ecn_mark_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
 
 namespace fabcheck::fabric {
@@ -35,6 +36,28 @@ bool parsePrefix(const std::string& text, uint32_t& addr, int& len) {
   addr = (a << 24) | (b << 16) | (c << 8) | d;
   len = l;
   return true;
+}
+
+// The marks of the fabric's ECN ports (counters::EcnMarkCounterSource) into their counters.
+void addEcnCounts(FabricStatus& s) {
+  bool marks = false;
+  for (const auto& p : s.ports) marks = marks || p.port.shaping.marksEcn();
+  if (!marks) return;
+  counters::EcnMarkCounterSource source({.pin_dir = ecnPinDir(s.layout.spec.name)});
+  try {
+    for (const auto& c : source.snapshot().samples) {
+      for (auto& p : s.ports) {
+        if (c.labels.at("netns") != p.port.ns || c.labels.at("dev") != p.port.dev) continue;
+        if (c.name == "ecn_marked") p.counters.ecn_marked = c.value;
+        if (c.name == "ecn_ect_packets") p.counters.ecn_ect_packets = c.value;
+      }
+    }
+  } catch (const std::exception& e) {
+    s.counters_error += std::string(s.counters_error.empty() ? "" : "; ") + e.what();
+  }
+  if (!source.unavailable_reason().empty()) {
+    s.counters_error += std::string(s.counters_error.empty() ? "" : "; ") + "ECN marks: " + source.unavailable_reason();
+  }
 }
 
 }  // namespace
@@ -149,6 +172,18 @@ std::string FabricManager::removeCreated(FabricState& st) {
   return problems;
 }
 
+CommandResult FabricManager::runStep(const PlanStep& step) {
+  if (!step.bpf_pin_dir.empty()) {
+    makeEcnPinDir(step.bpf_pin_dir);
+    return {};
+  }
+  if (step.ecn_marker) {
+    attachEcnMarker(*step.ecn_marker);
+    return {};
+  }
+  return run(step.argv);
+}
+
 UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* interrupt) {
   StateLock lock(dir_);
   const std::string want = canonicalSpec(withoutNet(spec));
@@ -186,7 +221,7 @@ UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* inte
     if (interrupt && interrupt->load()) fail("interrupted at step " + std::to_string(i + 1) + " of " + std::to_string(steps.size()), false);
     CommandResult r;
     try {
-      r = run(step.argv);
+      r = runStep(step);
     } catch (const std::exception& e) {
       fail(e.what(), false);
     }
@@ -257,6 +292,7 @@ FabricStatus FabricManager::status(const std::string& name) {
     }
     s.ports.push_back({p, portCounters(by_ns[p.ns], p.dev)});
   }
+  addEcnCounts(s);
   return s;
 }
 

@@ -12,11 +12,13 @@
 //   `interrupt` becoming true → everything created so far is removed (reverse order) and
 //   FabricError is thrown naming the step, the kernel's message and that it rolled back (or
 //   what it could not remove). delay= without netem → UnsupportedError, after the same roll-back.
+//   The ECN steps of a fabric with ecn_threshold run in-process (ecn_marker.h); their pin
+//   directory is recorded like a namespace and removed by `down` (rm -rf).
 // - down(name): removes exactly what the state file lists (missing pieces are fine), then the
 //   file. No such fabric → FabricNotFound listing the fabrics that are up. Pieces that cannot
 //   be removed → FabricError naming them; the state file keeps them for another try.
 // - status(name): the layout and, per shaped port, its queue counters (tc -s -j qdisc show in
-//   each namespace). FabricNotFound as for down.
+//   each namespace) and, for ECN-marking ports, their marks (counters::EcnMarkCounterSource). FabricNotFound as for down.
 // - find(name): the layout of a complete fabric, nullopt when it is not up.
 // - Commands (ip, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
 //   its default timeout; a tool that is not installed or cannot be started is a FabricError
@@ -72,6 +74,8 @@ class FabricManager {
   std::string removeCreated(FabricState& st);
   bool namespacesPresent(const FabricState& st);
   [[noreturn]] void notFound(const std::string& name);
+  // One step of planUp(): its command, or the in-process ECN steps (ecn_marker.h).
+  process::CommandResult runStep(const PlanStep& step);
   // runner_.run(argv) under the contract above.
   process::CommandResult run(const std::vector<std::string>& argv);
 

@@ -23,6 +23,7 @@ std::string usText(int64_t ns) { return std::to_string((ns + 999) / 1000) + "us"
 
 std::vector<std::string> undoCommand(const Created& c) {
   if (c.kind == Created::Kind::kNamespace) return {"ip", "netns", "del", c.name};
+  if (c.kind == Created::Kind::kBpfPins) return {"rm", "-rf", "--", c.name};
   return {"ip", "link", "del", "dev", c.name};
 }
 
@@ -43,6 +44,14 @@ std::vector<std::vector<std::string>> shapingCommands(const FabricPort& p) {
   }
   v.push_back(leaf);
   return v;
+}
+
+std::optional<EcnPort> ecnPortOf(const FabricPort& p, const std::string& pin_dir) {
+  const PortShaping& s = p.shaping;
+  if (!s.marksEcn()) return std::nullopt;
+  return EcnPort{.ns = p.ns, .dev = p.dev, .pin_path = ecnPinPath(pin_dir, p.ns, p.dev), .rate_bps = s.rate_bps,
+                 .threshold_bytes = s.ecn_threshold_bytes, .threshold_packets = s.ecn_threshold_packets,
+                 .queue_bytes = s.delay_ns ? 0 : s.queue_bytes, .queue_packets = s.queue_packets};
 }
 
 namespace {
@@ -170,6 +179,17 @@ std::vector<PlanStep> planUp(const FabricLayout& l) {
   }
   for (const auto& port : l.ports) {
     for (auto& c : shapingCommands(port)) plan.add(std::move(c));
+  }
+  const std::string pin_dir = ecnPinDir(l.spec.name);
+  bool dir_made = false;
+  for (const auto& port : l.ports) {
+    auto ecn = ecnPortOf(port, pin_dir);
+    if (!ecn) continue;
+    if (!dir_made) {
+      plan.steps.push_back({{}, Created{Created::Kind::kBpfPins, pin_dir}, false, pin_dir, std::nullopt});
+      dir_made = true;
+    }
+    plan.steps.push_back({{}, std::nullopt, false, "", std::move(ecn)});
   }
   return plan.steps;
 }

@@ -17,18 +17,23 @@
 //   tx-udp-segmentation off) so the switch queues count real packets, not GSO super-packets.
 // - When a delay is asked, the first namespace gets a probe step (netem on its lo) that fails
 //   with the kernel's word when netem is missing.
+// - When some port has an ecn_threshold, two kinds of in-process steps (argv empty) come last:
+//   one that makes the fabric's bpffs pin directory (`bpf_pin_dir`, creates a kBpfPins whose
+//   undo is `rm -rf` of it), then one per marking port (`ecn_marker`, ecn_marker.h). The
+//   manager runs them; everything else is a command.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/fabric/ecn_marker.h"
 #include "harness/fabric/fabric_layout.h"
 
 namespace fabcheck::fabric {
 
 struct Created {
-  enum class Kind { kNamespace, kRootLink };
+  enum class Kind { kNamespace, kRootLink, kBpfPins };
   Kind kind = Kind::kNamespace;
   std::string name;
   bool operator==(const Created&) const = default;
@@ -38,11 +43,15 @@ struct PlanStep {
   std::vector<std::string> argv;
   std::optional<Created> creates;
   bool netem_probe = false;
+  std::string bpf_pin_dir;               // non-empty: make this pin directory (makeEcnPinDir)
+  std::optional<EcnPort> ecn_marker;     // attach the ECN marker to this port (attachEcnMarker)
 };
 
 std::vector<PlanStep> planUp(const FabricLayout& layout);
 std::vector<std::string> undoCommand(const Created& c);
 // The tc commands that shape one port (root htb, class 1:1, leaf queue 10:).
 std::vector<std::vector<std::string>> shapingCommands(const FabricPort& port);
+// The ECN marker of a port that has an ecn_threshold (pins under `pin_dir`); nullopt otherwise.
+std::optional<EcnPort> ecnPortOf(const FabricPort& port, const std::string& pin_dir);
 
 }  // namespace fabcheck::fabric

@@ -15,8 +15,8 @@ namespace fabcheck::fabric {
 namespace {
 
 const std::vector<std::string> kKeys = {"hosts", "topology", "rate", "queue", "queue_bytes", "delay",
-                                        "leaves", "spines", "name", "net"};
-const std::vector<std::string> kLinkKeys = {"rate", "queue", "queue_bytes", "delay"};
+                                        "leaves", "spines", "name", "net", "ecn_threshold"};
+const std::vector<std::string> kLinkKeys = {"rate", "queue", "queue_bytes", "delay", "ecn_threshold"};
 
 // "; did you mean 'x'?" for the known key nearest to an unknown one (harness/model/name_suggestion.h).
 std::string suggestion(const std::string& key, const std::vector<std::string>& known) {
@@ -116,6 +116,8 @@ void setKey(FabricSpec& spec, const Parser& p, const std::string& where, const s
     spec.port.queue_bytes = p.bytes(key, value);
   } else if (key == "delay") {
     spec.port.delay_ns = p.duration(key, value);
+  } else if (key == "ecn_threshold") {
+    parseEcnThreshold(value, where, key, spec.port.ecn_threshold_bytes, spec.port.ecn_threshold_packets);
   } else if (key == "leaves") {
     spec.leaves = static_cast<int>(p.whole(key, value, 1, 16));
   } else if (key == "spines") {
@@ -129,7 +131,7 @@ void setKey(FabricSpec& spec, const Parser& p, const std::string& where, const s
     spec.net = static_cast<int>(p.whole(key, value, 1, 254));
   } else {
     throw ConfigError(where + " unknown key '" + key + "'" + suggestion(key, kKeys) + " (keys: " + joined(kKeys) +
-                      ", link.<h0|l0-s1>.<rate|queue|queue_bytes|delay>)");
+                      ", link.<h0|l0-s1>.<rate|queue|queue_bytes|delay|ecn_threshold>)");
   }
 }
 
@@ -157,11 +159,46 @@ void setLinkKey(FabricSpec& spec, const Parser& p, const std::string& where, con
   else if (what == "queue") o.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
   else if (what == "queue_bytes") o.queue_bytes = p.bytes(key, value);
   else if (what == "delay") o.delay_ns = p.duration(key, value);
+  else if (what == "ecn_threshold") parseEcnThreshold(value, where, key, o.ecn_threshold_bytes, o.ecn_threshold_packets);
   else throw ConfigError(where + " unknown key '" + key + "'" + suggestion(what, kLinkKeys) + "; expected link." + link +
                          ".<" + joined(kLinkKeys) + ">");
 }
 
+// An ecn_threshold at or above the queue's limit in the same unit would never mark: the queue
+// drops first. `what` names the port ("ecn_threshold" or "link.h1.ecn_threshold").
+void checkEcnBelowLimit(const PortShaping& s, const std::string& where, const std::string& what) {
+  std::string limit;
+  if (s.ecn_threshold_bytes && s.queue_bytes && s.ecn_threshold_bytes >= s.queue_bytes) {
+    limit = std::to_string(s.ecn_threshold_bytes) + " bytes is not below queue_bytes=" + std::to_string(s.queue_bytes);
+  } else if (s.ecn_threshold_packets && !s.queue_bytes && s.ecn_threshold_packets >= s.queue_packets) {
+    limit = std::to_string(s.ecn_threshold_packets) + " packets is not below queue=" + std::to_string(s.queue_packets);
+  }
+  if (!limit.empty()) {
+    throw ConfigError(where + " " + what + ": " + limit + "; expected a threshold below the queue limit (the queue would drop before it marks)");
+  }
+}
+
 }  // namespace
+
+void parseEcnThreshold(const std::string& value, const std::string& where, const std::string& key, uint64_t& bytes,
+                       uint32_t& packets) {
+  const std::string expected = "expected bytes as a size (30000, 30KB, 64KiB) or packets as <N>p (20p), more than 0";
+  bytes = 0, packets = 0;
+  if (value.size() >= 2 && (value.back() == 'p' || value.back() == 'P')) {
+    const std::string n = value.substr(0, value.size() - 1);
+    if (n.size() > 7 || n.find_first_not_of("0123456789") != std::string::npos || std::stol(n) < 1 || std::stol(n) > 1'000'000) {
+      throw ConfigError(where + " " + key + "='" + value + "': expected <N>p with N from 1 to 1000000 packets (e.g. 20p)");
+    }
+    packets = static_cast<uint32_t>(std::stol(n));
+    return;
+  }
+  try {
+    bytes = model::parseSize(value, where + " " + key);
+  } catch (const ConfigError&) {
+    throw ConfigError(where + " " + key + "='" + value + "': " + expected);
+  }
+  if (bytes > 0xffffffffULL) throw ConfigError(where + " " + key + "='" + value + "': expected at most 4294967295 bytes");
+}
 
 std::string topologyName(Topology t) { return t == Topology::kSwitch ? "switch" : "leaf-spine"; }
 
@@ -186,6 +223,8 @@ FabricSpec parseFabricSpec(std::string_view text, std::string_view where_view) {
                       "= needs topology=leaf-spine; the switch topology has one switch");
   }
   for (const auto& [key, value] : link_items) setLinkKey(spec, p, where, key, value);
+  checkEcnBelowLimit(spec.port, where, "ecn_threshold");
+  for (const auto& [link, o] : spec.links) checkEcnBelowLimit(shapingOf(spec, link), where, "link." + link + ".ecn_threshold");
   return spec;
 }
 
@@ -198,6 +237,9 @@ PortShaping shapingOf(const FabricSpec& spec, const std::string& link) {
   if (o.queue_packets) s.queue_packets = o.queue_packets, s.queue_bytes = 0;
   if (o.queue_bytes) s.queue_bytes = o.queue_bytes;
   if (o.delay_ns) s.delay_ns = o.delay_ns;
+  if (o.ecn_threshold_bytes || o.ecn_threshold_packets) {
+    s.ecn_threshold_bytes = o.ecn_threshold_bytes, s.ecn_threshold_packets = o.ecn_threshold_packets;
+  }
   return s;
 }
 
@@ -207,20 +249,24 @@ bool wantsDelay(const FabricSpec& spec) {
 }
 
 std::string canonicalSpec(const FabricSpec& spec) {
-  auto shaping = [](const std::string& prefix, uint64_t rate, uint32_t q, uint64_t qb, int64_t d) {
+  auto shaping = [](const std::string& prefix, uint64_t rate, uint32_t q, uint64_t qb, int64_t d, uint64_t eb, uint32_t ep) {
     std::string s;
     if (rate) s += "," + prefix + "rate=" + std::to_string(rate) + "bit";
     if (qb) s += "," + prefix + "queue_bytes=" + std::to_string(qb);
     else if (q) s += "," + prefix + "queue=" + std::to_string(q);
     if (d) s += "," + prefix + "delay=" + std::to_string(d) + "ns";
+    if (eb) s += "," + prefix + "ecn_threshold=" + std::to_string(eb);
+    else if (ep) s += "," + prefix + "ecn_threshold=" + std::to_string(ep) + "p";
     return s;
   };
   std::string s = "name=" + spec.name + ",hosts=" + std::to_string(spec.hosts) + ",topology=" + topologyName(spec.topology);
   if (spec.topology == Topology::kLeafSpine) s += ",leaves=" + std::to_string(spec.leaves) + ",spines=" + std::to_string(spec.spines);
   if (spec.net) s += ",net=" + std::to_string(spec.net);
-  s += shaping("", spec.port.rate_bps, spec.port.queue_packets, spec.port.queue_bytes, spec.port.delay_ns);
+  s += shaping("", spec.port.rate_bps, spec.port.queue_packets, spec.port.queue_bytes, spec.port.delay_ns,
+               spec.port.ecn_threshold_bytes, spec.port.ecn_threshold_packets);
   for (const auto& [link, o] : spec.links) {
-    s += shaping("link." + link + ".", o.rate_bps, o.queue_packets, o.queue_bytes, o.delay_ns);
+    s += shaping("link." + link + ".", o.rate_bps, o.queue_packets, o.queue_bytes, o.delay_ns, o.ecn_threshold_bytes,
+                 o.ecn_threshold_packets);
   }
   return s;
 }

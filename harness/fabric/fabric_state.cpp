@@ -56,7 +56,8 @@ std::optional<FabricState> readState(const std::string& dir, const std::string& 
     s.pid = j.value("pid", 0);
     for (const auto& c : j.at("created")) {
       const std::string kind = c.at("kind").get<std::string>();
-      s.created.push_back({kind == "netns" ? Created::Kind::kNamespace : Created::Kind::kRootLink, c.at("name").get<std::string>()});
+      const Created::Kind k = kind == "netns" ? Created::Kind::kNamespace : kind == "bpf" ? Created::Kind::kBpfPins : Created::Kind::kRootLink;
+      s.created.push_back({k, c.at("name").get<std::string>()});
     }
     return s;
   } catch (const std::exception& e) {
@@ -74,7 +75,8 @@ void writeState(const std::string& dir, const FabricState& s) {
   j["pid"] = s.pid;
   j["created"] = nlohmann::json::array();
   for (const auto& c : s.created) {
-    j["created"].push_back({{"kind", c.kind == Created::Kind::kNamespace ? "netns" : "link"}, {"name", c.name}});
+    const char* kind = c.kind == Created::Kind::kNamespace ? "netns" : c.kind == Created::Kind::kBpfPins ? "bpf" : "link";
+    j["created"].push_back({{"kind", kind}, {"name", c.name}});
   }
   const std::string path = statePath(dir, s.name);
   const std::string tmp = path + ".tmp." + std::to_string(::getpid());

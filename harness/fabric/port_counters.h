@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct PortCounters {
   uint64_t backlog = 0;
   uint64_t qlen = 0;
   bool found = false;
+  // ECN marking ports (ecn_threshold=): packets set to CE and ECT packets seen since up; unset
+  // when the port does not mark.
+  std::optional<uint64_t> ecn_marked, ecn_ect_packets;
 };
 
 PortCounters portCounters(const std::vector<counters::QdiscStats>& qdiscs, const std::string& dev);

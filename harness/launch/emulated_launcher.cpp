@@ -2,6 +2,7 @@
 
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/counters/ecn_mark_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
 #include "harness/fabric/fabric_manager.h"
 #include "harness/launch/local_launcher.h"
@@ -102,6 +103,10 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
   for (const auto& n : layout.nodes) {
     if (n.role != fabric::NodeRole::kHost) switch_namespaces_.push_back(n.ns);
   }
+  ecn_pin_dir_.clear();
+  for (const auto& p : layout.ports) {
+    if (p.shaping.marksEcn()) ecn_pin_dir_ = fabric::ecnPinDir(layout.spec.name);
+  }
 
   std::vector<std::string> args = spec.agent_args;
   for (size_t i = 0; i + 1 < args.size(); ++i) {
@@ -157,6 +162,9 @@ std::vector<std::unique_ptr<counters::CounterSource>> EmulatedLauncher::fabricCo
   std::vector<std::unique_ptr<counters::CounterSource>> out;
   for (const auto& ns : switch_namespaces_) {
     out.push_back(std::make_unique<counters::QdiscCounterSource>(counters::QdiscSourceOptions{.host = ns, .netns = ns}));
+  }
+  if (!ecn_pin_dir_.empty()) {
+    out.push_back(std::make_unique<counters::EcnMarkCounterSource>(counters::EcnMarkSourceOptions{.pin_dir = ecn_pin_dir_}));
   }
   return out;
 }

@@ -57,13 +57,15 @@ class EmulatedLauncher : public ChildProcessLauncher {
   std::string name() const override { return "emulated"; }
   void launch(const LaunchSpec& spec) override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
-  // A qdisc source (counters/qdisc_counter_source.h) per switch, leaf and spine namespace.
+  // A qdisc source (counters/qdisc_counter_source.h) per switch, leaf and spine namespace, and
+  // the ECN marks source (counters/ecn_mark_counter_source.h) when a port has ecn_threshold.
   std::vector<std::unique_ptr<counters::CounterSource>> fabricCounterSources() override;
 
  private:
   EmulatedOptions options_;
   bool owns_fabric_ = false;
   std::vector<std::string> switch_namespaces_;  // of the fabric in use, after launch()
+  std::string ecn_pin_dir_;                     // its ECN marks' pin directory; empty: it marks none
 };
 
 }  // namespace fabcheck::launch

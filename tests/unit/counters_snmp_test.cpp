@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include "generators/core/errors.h"
 #include "harness/counters/snmp_counter_source.h"
@@ -115,6 +116,40 @@ TEST(CountersSnmp, MissingSnmpIsUnavailable) {
   SnmpCounterSource src({.host = "n1", .snmp_path = "/nonexistent/snmp"});
   EXPECT_TRUE(src.snapshot().samples.empty());
   EXPECT_EQ(src.unavailable_reason(), "cannot open /nonexistent/snmp (no procfs network statistics)");
+}
+
+// /proc/net/netstat of Linux 6.18, shortened (TcpExt cut to a few columns).
+const char* kNetstat =
+    "TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed\n"
+    "TcpExt: 0 0 0\n"
+    "IpExt: InNoRoutes InTruncatedPkts InMcastPkts OutMcastPkts InBcastPkts OutBcastPkts InOctets OutOctets InMcastOctets "
+    "OutMcastOctets InBcastOctets OutBcastOctets InCsumErrors InNoECTPkts InECT1Pkts InECT0Pkts InCEPkts ReasmOverlaps\n"
+    "IpExt: 0 0 0 116 0 0 159138404206 158987904915 0 4640 0 0 0 275342655 3 4100 4076 0\n";
+
+TEST(CountersSnmp, NetstatGivesTheIpv4EcnCounters) {
+  testing::TempDir dir("fc-snmp");
+  std::ofstream(dir.path() + "/snmp") << kSnmp;
+  std::ofstream(dir.path() + "/netstat") << kNetstat;
+  SnmpCounterSource src({.host = "n1", .snmp_path = dir.path() + "/snmp", .snmp6_path = dir.path() + "/none",
+                         .netstat_path = dir.path() + "/netstat"});
+  const auto snap = src.snapshot();
+  std::map<std::string, uint64_t> got;
+  for (const auto& c : snap.samples) {
+    if (c.name.rfind("IpExt.", 0) == 0) got[c.name] = c.value;
+  }
+  EXPECT_EQ(got, (std::map<std::string, uint64_t>{
+                     {"IpExt.InNoECTPkts", 275342655}, {"IpExt.InECT1Pkts", 3}, {"IpExt.InECT0Pkts", 4100}, {"IpExt.InCEPkts", 4076}}))
+      << "only the four ECN counters, not InOctets or TcpExt";
+}
+
+TEST(CountersSnmp, MissingNetstatLeavesIpExtOutNotZero) {
+  testing::TempDir dir("fc-snmp");
+  std::ofstream(dir.path() + "/snmp") << kSnmp;
+  SnmpCounterSource src({.host = "n1", .snmp_path = dir.path() + "/snmp", .snmp6_path = dir.path() + "/none",
+                         .netstat_path = dir.path() + "/none"});
+  const auto snap = src.snapshot();
+  EXPECT_FALSE(snap.samples.empty());
+  for (const auto& s : snap.samples) EXPECT_NE(s.name.rfind("IpExt", 0), 0u) << s.name;
 }
 
 TEST(CountersSnmp, RealProcNetSnmpParses) {
