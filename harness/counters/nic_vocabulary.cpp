@@ -19,9 +19,10 @@ struct Row {
   std::vector<const char*> raw;
 };
 
-const std::vector<Row>& table() {
-  static const std::vector<Row> kRows = {
-      // PFC, per priority (ethtool -S).
+// PFC and 802.3x pause (ethtool -S).
+std::vector<Row> pauseRows() {
+  return {
+      // PFC, per priority.
       {"nic.pfc.prio{p}.rx_pause_frames", "frames", "ethtool", "PFC pause frames received for priority {p}", "mlx5", "", {"rx_prio{p}_pause"}},
       {"nic.pfc.prio{p}.rx_pause_frames", "", "", "", "bnxt", "", {"rx_pfc_ena_frames_pri{p}"}},
       {"nic.pfc.prio{p}.rx_pause_frames", "", "", "", "ice", "", {"rx_priority_{p}_xoff.nic"}},
@@ -63,6 +64,12 @@ const std::vector<Row>& table() {
        {"tx_pause_storm_warning_events"}},
       {"nic.pause_storm_errors", "events", "ethtool", "the device stalled past its critical watermark and stopped sending pause",
        "mlx5", "", {"tx_pause_storm_error_events"}},
+  };
+}
+
+// Discards, RoCE congestion control and RDMA transport errors.
+std::vector<Row> otherRows() {
+  return {
       // Discards at the port.
       {"nic.rx_discards", "packets", "ethtool", "received packets the port discarded (no buffer)", "mlx5", "", {"rx_discards_phy"}},
       {"nic.rx_discards", "", "", "", "bnxt", "", {"rx_stat_discard"}},
@@ -109,6 +116,14 @@ const std::vector<Row>& table() {
       {"nic.rdma.out_of_buffer", "packets", "infiniband", "packets dropped for no receive WQE", "mlx5", "hw_counters", {"out_of_buffer"}},
       {"nic.rdma.out_of_buffer", "", "", "", "bnxt", "hw_counters", {"rx_out_of_buffer"}},
   };
+}
+
+const std::vector<Row>& table() {
+  static const std::vector<Row> kRows = [] {
+    std::vector<Row> v = pauseRows();
+    for (Row& r : otherRows()) v.push_back(std::move(r));
+    return v;
+  }();
   return kRows;
 }
 

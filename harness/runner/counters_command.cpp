@@ -1,5 +1,6 @@
 #include "harness/runner/counters_command.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>

@@ -5,8 +5,11 @@
 // it) with hostCounterSet() narrowed to that interface.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "generators/core/errors.h"
 #include "harness/counters/nic_selection.h"
 #include "harness/counters/test_counters.h"
 #include "tests/integration/counters_netns.h"
@@ -47,6 +50,7 @@ TEST(CountersCli, SaveAroundTrafficThenCaptureShowsTheRxBytesDelta) {
     ASSERT_EQ(r.status.code, 0) << r.err;
     EXPECT_NE(r.out.find("saved " + dir), std::string::npos) << r.out;
   };
+  veth.must({"/usr/sbin/ip", "-n", veth.b(), "neigh", "replace", "10.99.0.1", "lladdr", "02:00:00:00:00:01", "dev", "fcq1", "nud", "permanent"});
   save(a);
   veth.must({"/usr/sbin/ip", "netns", "exec", veth.b(), "/usr/bin/python3", "-c",
              "import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
@@ -94,7 +98,7 @@ TEST(CountersCli, BadInputIsOneLineNamingTheFlagOrFile) {
     argv.insert(argv.end(), args.begin(), args.end());
     const auto r = sh(argv);
     EXPECT_EQ(r.status.code, 2) << r.out;
-    EXPECT_EQ(r.err, "fabcheck counters: " + expected) << r.err;
+    EXPECT_EQ(r.err, "fabcheck counters: " + expected + "\n") << r.err;
   };
   one({"--capture", "/nonexistent-capture"}, "capture /nonexistent-capture: no such directory");
   one({"--count", "x", "--interval", "1s"}, "--count 'x': expected a whole number of intervals, 1 or more");

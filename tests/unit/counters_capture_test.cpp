@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "generators/core/errors.h"
 #include "harness/counters/counter_capture.h"
 #include "harness/counters/flat_metrics.h"
 #include "harness/counters/nic_selection.h"

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "harness/counters/counter_capture.h"
 #include "harness/counters/flat_metrics.h"
