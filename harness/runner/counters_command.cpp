@@ -77,8 +77,9 @@ json viewJson(const std::vector<CounterDeltas>& deltas, bool values, int64_t int
 std::string fromText(const json& from) {
   std::string t;
   for (const auto& p : from) {
-    std::string one = p["source"].get<std::string>() + " " + p.value("dev", "") + (p.contains("port") ? "/" + p["port"].get<std::string>() : "") +
-                      " " + p["raw"].get<std::string>() + (p.contains("vendor") ? " (" + p["vendor"].get<std::string>() + ")" : "");
+    std::string one = p["source"].get<std::string>() + " ";
+    if (p.contains("dev")) one += p["dev"].get<std::string>() + (p.contains("port") ? "/" + p["port"].get<std::string>() : "") + " ";
+    one += p["raw"].get<std::string>() + (p.contains("vendor") ? " (" + p["vendor"].get<std::string>() + ")" : "");
     if (p.contains("status")) one += " [" + p["status"].get<std::string>() + "]";
     t += (t.empty() ? "" : ", ") + one;
   }

@@ -138,7 +138,9 @@ TEST(NicSelection, HostCounterSetReadsOnlyTheSelectedInterface) {
   const json v = json::parse(r.out);
   for (const auto& m : v["snapshots"][0]["metrics"]) {
     for (const auto& p : m["from"]) {
-      if (p.contains("dev")) EXPECT_EQ(p["dev"], "fcq0") << m.dump();
+      if (p.contains("dev")) {
+        EXPECT_EQ(p["dev"], "fcq0") << m.dump();
+      }
     }
   }
   EXPECT_EQ(v["snapshots"][0]["sources"]["infiniband"], "unavailable: no RDMA device on fcq0");
