@@ -204,28 +204,50 @@ const std::vector<NicGroup>& nicGroups(const std::string& metric) {
   return it == expanded().groups.end() ? kNone : it->second;
 }
 
-std::vector<NicMatch> matchNicCounter(const std::string& source, const std::string& name, const Labels& labels) {
-  // The index: raw name (patterns kept as written) → (metric, group); built once.
-  struct Entry {
-    std::string raw, metric, dir, vendor;
-    size_t group;
-  };
-  static const std::vector<Entry> kIndex = [] {
-    std::vector<Entry> v;
+namespace {
+
+struct IndexEntry {
+  std::string raw, metric, dir, vendor, source;
+  size_t group;
+};
+
+// Exact raw names by name; the few "{p}" patterns (all-priority totals) apart. Built once.
+struct Index {
+  std::map<std::string, std::vector<IndexEntry>> exact;
+  std::vector<IndexEntry> patterns;
+};
+
+const Index& index() {
+  static const Index kIndex = [] {
+    Index x;
     for (const auto& [metric, groups] : expanded().groups) {
       for (size_t g = 0; g < groups.size(); ++g) {
-        for (const auto& raw : groups[g].raw) v.push_back({raw, metric, groups[g].dir, groups[g].vendor, g});
+        for (const auto& raw : groups[g].raw) {
+          IndexEntry e{raw, metric, groups[g].dir, groups[g].vendor, expanded().source_of.at(metric), g};
+          if (raw.find("{p}") == std::string::npos) x.exact[raw].push_back(e);
+          else x.patterns.push_back(e);
+        }
       }
     }
-    return v;
+    return x;
   }();
+  return kIndex;
+}
+
+}  // namespace
+
+std::vector<NicMatch> matchNicCounter(const std::string& source, const std::string& name, const Labels& labels) {
   std::vector<NicMatch> out;
   const auto dir = labels.find("dir");
   const std::string dir_value = dir == labels.end() ? "" : dir->second;
-  for (const Entry& e : kIndex) {
-    if (expanded().source_of.at(e.metric) != source || e.dir != dir_value) continue;
-    if (matchesPattern(e.raw, name)) out.push_back({e.metric, e.group, e.vendor});
+  auto consider = [&](const IndexEntry& e) {
+    if (e.source == source && e.dir == dir_value && matchesPattern(e.raw, name)) out.push_back({e.metric, e.group, e.vendor});
+  };
+  const auto it = index().exact.find(name);
+  if (it != index().exact.end()) {
+    for (const IndexEntry& e : it->second) consider(e);
   }
+  for (const IndexEntry& e : index().patterns) consider(e);
   return out;
 }
 
