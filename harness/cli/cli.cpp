@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "generators/core/version.h"
+#include "harness/cli/counters_cli.h"
 #include "harness/cli/fabric_command.h"
 #include "harness/cli/gen_command.h"
 #include "harness/cli/run_command.h"
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "            (fabcheck gen --server | fabcheck gen --client HOST ...; see fabcheck gen --help)\n"
     "  agent     run as an agent of a distributed run (started by launchers)\n"
     "  fabric    emulated fabric in network namespaces (root): fabcheck fabric up --fabric SPEC | down | status\n"
+    "  counters  this host's NIC counters as fabcheck metrics, live or from captures (fabcheck counters --help)\n"
     "  version   print the version\n"
     "  help      print this text\n";
 
@@ -39,6 +41,7 @@ int runCli(int argc, char** argv) {
   if (cmd == "validate") return runValidateCommand(argc - 1, argv + 1);
   if (cmd == "agent") return runAgentCommand(argc - 1, argv + 1);
   if (cmd == "fabric") return runFabricCommand(argc - 1, argv + 1);
+  if (cmd == "counters") return runCountersCli(argc - 1, argv + 1);
   if (cmd == "version" || cmd == "--version") {
     std::printf("fabcheck %s\n", kVersion);
     return kExitOk;
@@ -47,7 +50,7 @@ int runCli(int argc, char** argv) {
     std::fputs(kUsage, stdout);
     return kExitOk;
   }
-  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: run, validate, gen, agent, fabric, version, help\n", argv[1]);
+  std::fprintf(stderr, "fabcheck: unknown command '%s'; expected one of: run, validate, gen, agent, fabric, counters, version, help\n", argv[1]);
   return kExitUsage;
 }
 

@@ -1,8 +1,10 @@
 #include "harness/counters/flat_metrics.h"
 
 #include <functional>
+#include <map>
+#include <optional>
 
-#include "harness/counters/pfc_counter_names.h"
+#include "harness/counters/nic_vocabulary.h"
 
 namespace fabcheck::counters {
 
@@ -35,13 +37,6 @@ Selector inDir(std::string dir, std::vector<std::string> names) {
   return [dir = std::move(dir), sel = named(std::move(names))](const std::string& name, const Labels& labels) {
     auto d = labels.find("dir");
     return d != labels.end() && d->second == dir && sel(name, labels);
-  };
-}
-
-Selector pfc(PfcCounter which) {
-  return [which](const std::string& name, const Labels&) {
-    const auto p = parsePfcCounterName(name);
-    return p && p->counter == which;
   };
 }
 
@@ -82,28 +77,86 @@ const std::vector<Definition>& definitions() {
       {{"rdma.port_rcv_errors", "infiniband", "packets", "port_rcv_errors summed over RDMA ports"}, inDir("counters", {"port_rcv_errors"})},
       {{"rdma.symbol_errors", "infiniband", "events", "symbol_error summed over RDMA ports"}, inDir("counters", {"symbol_error"})},
       {{"rdma.link_downed", "infiniband", "events", "link_downed summed over RDMA ports"}, inDir("counters", {"link_downed"})},
-      {{"rdma.out_of_sequence", "infiniband", "packets", "hw_counters out_of_sequence (packets received out of order)"},
-       inDir("hw_counters", {"out_of_sequence"})},
-      {{"rdma.packet_seq_err", "infiniband", "events", "hw_counters packet_seq_err (NAK sequence errors received)"},
-       inDir("hw_counters", {"packet_seq_err"})},
-      {{"rdma.local_ack_timeout_err", "infiniband", "events", "hw_counters local_ack_timeout_err (retransmission timeouts)"},
-       inDir("hw_counters", {"local_ack_timeout_err"})},
-      {{"rdma.out_of_buffer", "infiniband", "packets", "hw_counters out_of_buffer (dropped: no receive WQE)"},
-       inDir("hw_counters", {"out_of_buffer"})},
-      {{"rdma.ecn_marked_packets", "infiniband", "packets", "hw_counters np_ecn_marked_roce_packets"},
-       inDir("hw_counters", {"np_ecn_marked_roce_packets"})},
-      {{"rdma.cnp_sent", "infiniband", "packets", "hw_counters np_cnp_sent"}, inDir("hw_counters", {"np_cnp_sent"})},
-      {{"rdma.cnp_handled", "infiniband", "packets", "hw_counters rp_cnp_handled"}, inDir("hw_counters", {"rp_cnp_handled"})},
-      {{"nic.rx_pause_frames", "ethtool", "frames", "PFC pause frames received, all priorities (pfc_counter_names.h)"},
-       pfc(PfcCounter::kRxPause)},
-      {{"nic.tx_pause_frames", "ethtool", "frames", "PFC pause frames sent, all priorities"}, pfc(PfcCounter::kTxPause)},
-      {{"nic.rx_discards_phy", "ethtool", "packets", "rx_discards_phy summed over NICs"}, named({"rx_discards_phy"})},
-      {{"nic.tx_discards_phy", "ethtool", "packets", "tx_discards_phy summed over NICs"}, named({"tx_discards_phy"})},
-      {{"nic.rx_out_of_buffer", "ethtool", "packets", "rx_out_of_buffer summed over NICs"}, named({"rx_out_of_buffer"})},
-      {{"nic.pause_storm_errors", "ethtool", "events", "tx_pause_storm_error_events summed over NICs"},
-       named({"tx_pause_storm_error_events"})},
   };
   return kDefs;
+}
+
+// Where one metric's counters stand after reading the sources.
+struct Tally {
+  double sum = 0;
+  bool found = false, source_seen = false;
+  std::string unknown, unavailable;
+  std::vector<FlatMetricPart> parts;
+
+  void seeSource(const CounterDeltas& src) {
+    source_seen = true;
+    if (!src.error.empty()) unavailable = "reading " + src.source + " failed: " + src.error;
+    else if (!src.unavailable_reason.empty()) unavailable = src.source + " unavailable: " + src.unavailable_reason;
+  }
+  void add(const std::string& source, const std::string& vendor, const CounterDelta& d) {
+    found = true;
+    parts.push_back({source, vendor, d});
+    if (d.delta) {
+      sum += static_cast<double>(*d.delta);
+    } else if (unknown.empty()) {
+      unknown = sampleKey(d.name, d.labels) + " " + toString(d.status);
+    }
+  }
+  FlatMetricDetail finish(const FlatMetricInfo& info, const std::string& looked_for) {
+    FlatMetricDetail out{info.name, std::nullopt, "", std::move(parts)};
+    if (!unknown.empty()) {
+      out.missing = "no delta for " + unknown;
+    } else if (found) {
+      out.value = sum;
+    } else if (!unavailable.empty()) {
+      out.missing = unavailable;
+    } else if (!source_seen) {
+      out.missing = "the " + info.source + " source was not read";
+    } else {
+      out.missing = looked_for.empty() ? "no counter for it in the " + info.source + " source"
+                                       : "no counter for it on the NICs read (" + looked_for + ")";
+    }
+    return out;
+  }
+};
+
+// The device a NIC counter belongs to: one vendor group per metric and device.
+std::string deviceKey(const std::string& source, const Labels& l) {
+  auto get = [&](const char* k) {
+    auto it = l.find(k);
+    return it == l.end() ? std::string() : it->second;
+  };
+  return source + "|" + get("host") + "|" + get("netns") + "|" + get("dev") + "|" + get("port");
+}
+
+// The nic.* metrics (nic_vocabulary.h): per metric and device, the counters of the preferred group.
+std::map<std::string, Tally> nicTallies(const std::vector<CounterDeltas>& deltas) {
+  struct Pick {
+    size_t group = ~size_t{0};
+    std::string vendor;
+    std::vector<std::pair<std::string, const CounterDelta*>> counters;
+  };
+  std::map<std::string, std::map<std::string, Pick>> picks;  // metric → device → pick
+  std::map<std::string, Tally> out;
+  for (const CounterDeltas& src : deltas) {
+    for (const auto& info : nicMetricInfos()) {
+      if (info.source == src.source) out[info.name].seeSource(src);
+    }
+    for (const CounterDelta& d : src.counters) {
+      for (const NicMatch& m : matchNicCounter(src.source, d.name, d.labels)) {
+        Pick& p = picks[m.metric][deviceKey(src.source, d.labels)];
+        if (m.group > p.group) continue;
+        if (m.group < p.group) p = Pick{m.group, m.vendor, {}};
+        p.counters.emplace_back(src.source, &d);
+      }
+    }
+  }
+  for (const auto& [metric, devices] : picks) {
+    for (const auto& [device, pick] : devices) {
+      for (const auto& [source, d] : pick.counters) out[metric].add(source, pick.vendor, *d);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -112,44 +165,45 @@ const std::vector<FlatMetricInfo>& flatMetricInfos() {
   static const std::vector<FlatMetricInfo> kInfos = [] {
     std::vector<FlatMetricInfo> v;
     for (const auto& d : definitions()) v.push_back(d.info);
+    for (const auto& n : nicMetricInfos()) v.push_back({n.name, n.source, n.unit, n.meaning});
     return v;
   }();
   return kInfos;
 }
 
-FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas) {
-  FlatMetrics out;
+std::vector<FlatMetricDetail> flatMetricDetails(const std::vector<CounterDeltas>& deltas) {
+  std::vector<FlatMetricDetail> out;
   for (const Definition& def : definitions()) {
-    const std::string& metric = def.info.name;
-    double sum = 0;
-    bool found = false, source_seen = false;
-    std::string unknown, unavailable;
+    Tally t;
     for (const CounterDeltas& src : deltas) {
       if (src.source != def.info.source) continue;
-      source_seen = true;
-      if (!src.error.empty()) unavailable = "reading " + src.source + " failed: " + src.error;
-      else if (!src.unavailable_reason.empty()) unavailable = src.source + " unavailable: " + src.unavailable_reason;
+      t.seeSource(src);
       for (const CounterDelta& d : src.counters) {
-        if (!def.select(d.name, d.labels)) continue;
-        found = true;
-        if (d.delta) {
-          sum += static_cast<double>(*d.delta);
-          if (*d.delta > 0) out.contributors[metric].push_back({sampleKey(d.name, d.labels), *d.delta});
-        } else if (unknown.empty()) {
-          unknown = sampleKey(d.name, d.labels) + " " + toString(d.status);
-        }
+        if (def.select(d.name, d.labels)) t.add(src.source, "", d);
       }
     }
-    if (!unknown.empty()) {
-      out.contributors.erase(metric);
-      out.missing[metric] = "no delta for " + unknown;
-    } else if (found) {
-      out.values[metric] = sum;
-    } else if (!unavailable.empty()) {
-      out.missing[metric] = unavailable;
-    } else {
-      out.missing[metric] = source_seen ? "no counter for it in the " + def.info.source + " source"
-                                        : "the " + def.info.source + " source was not read";
+    out.push_back(t.finish(def.info, ""));
+  }
+  auto nic = nicTallies(deltas);
+  for (const auto& n : nicMetricInfos()) {
+    const FlatMetricInfo info{n.name, n.source, n.unit, n.meaning};
+    out.push_back(nic[n.name].finish(info, nicRawNamesText(n.name)));
+  }
+  return out;
+}
+
+FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas) {
+  FlatMetrics out;
+  for (const FlatMetricDetail& d : flatMetricDetails(deltas)) {
+    if (!d.value) {
+      out.missing[d.name] = d.missing;
+      continue;
+    }
+    out.values[d.name] = *d.value;
+    for (const FlatMetricPart& p : d.parts) {
+      if (p.counter.delta && *p.counter.delta > 0) {
+        out.contributors[d.name].push_back({sampleKey(p.counter.name, p.counter.labels), *p.counter.delta});
+      }
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // Flat metrics from counter deltas: aggregate numbers that SLOs name (`fabric.queue_drops == 0`).
-// The definitions are in docs/metrics.md "Counters" and in the table in flat_metrics.cpp.
+// The definitions are in docs/metrics.md "Counters", in the table in flat_metrics.cpp and, for
+// the nic.* metrics, in the NIC vocabulary (nic_vocabulary.h: vendor names, one group per device).
 //
 // Contract: a metric is present exactly when at least one counter it sums is in the deltas and
 // every such counter has a known delta (status ok or wrapped). Otherwise it is absent and
@@ -9,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,5 +43,22 @@ struct FlatMetrics {
 };
 
 FlatMetrics flatMetrics(const std::vector<CounterDeltas>& deltas);
+
+// One metric with the counters it was made of (the `fabcheck counters` view): `value` set exactly
+// when flatMetrics() has it, else `missing` says why; `parts` are the counters summed (for nic.*
+// metrics: the preferred vendor group's counters on each device, nic_vocabulary.h), `vendor`
+// empty for metrics outside the NIC vocabulary. In flatMetricInfos() order.
+struct FlatMetricPart {
+  std::string source;
+  std::string vendor;
+  CounterDelta counter;
+};
+struct FlatMetricDetail {
+  std::string name;
+  std::optional<double> value;
+  std::string missing;
+  std::vector<FlatMetricPart> parts;
+};
+std::vector<FlatMetricDetail> flatMetricDetails(const std::vector<CounterDeltas>& deltas);
 
 }  // namespace fabcheck::counters

@@ -12,7 +12,7 @@ struct Pattern {
   PfcCounter counter;
 };
 
-constexpr std::array<Pattern, 11> kPatterns{{
+constexpr std::array<Pattern, 13> kPatterns{{
     {"rx_prio", "_pause", PfcCounter::kRxPause},
     {"tx_prio", "_pause", PfcCounter::kTxPause},
     {"rx_prio", "_pause_duration", PfcCounter::kRxPauseDurationUs},
@@ -22,6 +22,8 @@ constexpr std::array<Pattern, 11> kPatterns{{
     {"tx_pfc_ena_frames_pri", "", PfcCounter::kTxPause},
     {"pfc_pri", "_rx_duration_us", PfcCounter::kRxPauseDurationUs},
     {"pfc_pri", "_tx_duration_us", PfcCounter::kTxPauseDurationUs},
+    {"pfc_pri", "_rx_transitions", PfcCounter::kRxPauseTransition},
+    {"rx_priority_", "_xon.nic", PfcCounter::kRxPauseTransition},
     {"rx_priority_", "_xoff.nic", PfcCounter::kRxPause},
     {"tx_priority_", "_xoff.nic", PfcCounter::kTxPause},
 }};

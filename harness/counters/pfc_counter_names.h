@@ -3,8 +3,10 @@
 //   mlx5: rx_prio{p}_pause, tx_prio{p}_pause, rx_prio{p}_pause_duration (µs),
 //         tx_prio{p}_pause_duration (µs), rx_prio{p}_pause_transition
 //   bnxt: rx_pfc_ena_frames_pri{p}, tx_pfc_ena_frames_pri{p}, pfc_pri{p}_rx_duration_us,
-//         pfc_pri{p}_tx_duration_us
-//   ice:  rx_priority_{p}_xoff.nic, tx_priority_{p}_xoff.nic
+//         pfc_pri{p}_tx_duration_us, pfc_pri{p}_rx_transitions
+//   ice:  rx_priority_{p}_xoff.nic, tx_priority_{p}_xoff.nic, rx_priority_{p}_xon.nic (XON received:
+//         counted as a transition)
+// The same names are rows of the NIC vocabulary (nic_vocabulary.h), which maps them to metrics.
 // Device-wide: tx_pause_storm_warning_events, tx_pause_storm_error_events (mlx5).
 #pragma once
 

@@ -3,7 +3,11 @@
 #include <memory>
 
 #include "generators/core/errors.h"
+#include "generators/core/clock.h"
 #include "harness/counters/counter_source_registry.h"
+#include "harness/counters/ethtool_counter_source.h"
+#include "harness/counters/infiniband_counter_source.h"
+#include "harness/counters/netdev_counter_source.h"
 
 namespace fabcheck::counters {
 
@@ -13,6 +17,46 @@ CounterSet hostCounterSet() {
   CounterSet set;
   for (const auto& source : counterSourceRegistry()) {
     if (source.host) set.add(source.create());
+  }
+  return set;
+}
+
+namespace {
+
+// A source that reads nothing and says why (an RDMA device this NIC does not have).
+class UnavailableSource : public CounterSource {
+ public:
+  UnavailableSource(std::string name, std::string reason) : name_(std::move(name)), reason_(std::move(reason)) {}
+  std::string name() const override { return name_; }
+  CounterSnapshot snapshot() override { return CounterSnapshot{monoNowNs(), {}, {}}; }
+  std::string unavailable_reason() const override { return reason_; }
+
+ private:
+  std::string name_, reason_;
+};
+
+}  // namespace
+
+CounterSet hostCounterSet(const NicSelection& nic) {
+  if (nic.interface.empty()) return hostCounterSet();
+  CounterSet set;
+  for (const auto& source : counterSourceRegistry()) {
+    if (!source.host) continue;
+    if (source.name == "netdev") {
+      set.add(std::make_unique<NetdevCounterSource>(NetdevSourceOptions{.host = "", .interfaces = {nic.interface}}));
+    } else if (source.name == "ethtool") {
+      EthtoolSourceOptions o;
+      o.interfaces = {nic.interface};
+      set.add(std::make_unique<EthtoolCounterSource>(o));
+    } else if (source.name == "infiniband") {
+      if (nic.device.empty()) {
+        set.add(std::make_unique<UnavailableSource>("infiniband", "no RDMA device on " + nic.interface));
+      } else {
+        set.add(std::make_unique<InfinibandCounterSource>(InfinibandSourceOptions{.host = "", .devices = {nic.device}}));
+      }
+    } else {
+      set.add(source.create());
+    }
   }
   return set;
 }

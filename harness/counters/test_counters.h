@@ -25,10 +25,16 @@
 
 #include "harness/counters/counter_sampler.h"
 #include "harness/counters/counter_set.h"
+#include "harness/counters/nic_selection.h"
 
 namespace fabcheck::counters {
 
 CounterSet hostCounterSet();
+
+// The same sources, narrowed to one NIC (nic_selection.h): netdev and ethtool read only
+// `nic.interface`, infiniband only `nic.device` (an empty device: infiniband unavailable, with
+// nic.reason); an empty interface reads every interface, as hostCounterSet().
+CounterSet hostCounterSet(const NicSelection& nic);
 
 class CountersAround {
  public:

@@ -57,13 +57,15 @@ TEST(CountersFlat, SumsWhatEachMetricDefines) {
   EXPECT_EQ(m.values.at("host.socket_drops"), 8);
   EXPECT_EQ(m.values.at("host.udp_in_errors"), 9);
   EXPECT_EQ(m.values.at("host.rx_bytes"), 150);
-  EXPECT_EQ(m.values.at("nic.rx_pause_frames"), 20);
+  EXPECT_EQ(m.values.at("nic.pfc.rx_pause_frames"), 20);
+  EXPECT_EQ(m.values.at("nic.pfc.prio3.rx_pause_frames"), 17);
+  EXPECT_EQ(m.values.at("nic.pfc.prio3.rx_pause_duration_us"), 4000);
   // Never a number where a counter's delta is unknown, or where nothing was read.
   EXPECT_EQ(m.values.count("host.tx_bytes"), 0u);
   EXPECT_EQ(m.missing.at("host.tx_bytes"), "no delta for tx_bytes{dev=a} reset");
   EXPECT_EQ(m.missing.at("rdma.tx_bytes"), "infiniband unavailable: no /sys/class/infiniband (no RDMA devices)");
   EXPECT_EQ(m.missing.at("host.tx_dropped"), "no counter for it in the netdev source");
-  EXPECT_EQ(m.missing.at("nic.pause_storm_errors"), "no counter for it in the ethtool source");
+  EXPECT_EQ(m.missing.at("nic.pause_storm_errors"), "no counter for it on the NICs read (mlx5 tx_pause_storm_error_events)");
   EXPECT_EQ(flatMetrics({}).missing.at("fabric.queue_drops"), "the qdisc source was not read");
   // Every metric is either present or missing with a reason.
   for (const auto& info : flatMetricInfos()) {
@@ -144,7 +146,7 @@ TEST(CountersSet, SnapshotsDeltasJsonAndMetrics) {
   EXPECT_EQ(j["sources"][2]["error"], "before: cannot read /x: boom");
   const auto m = flatMetrics(d);
   EXPECT_EQ(m.values.at("host.socket_drops"), 7);
-  EXPECT_EQ(m.missing.at("nic.rx_pause_frames"), "reading ethtool failed: before: cannot read /x: boom");
+  EXPECT_EQ(m.missing.at("nic.pfc.rx_pause_frames"), "reading ethtool failed: before: cannot read /x: boom");
 }
 
 TEST(CountersSet, MismatchedSnapshotListsAreAnError) {

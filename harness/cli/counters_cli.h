@@ -1,0 +1,13 @@
+// `fabcheck counters`: flags → runner::CountersCommandOptions (harness/runner/counters_command.h).
+//   fabcheck counters [--interface IF] [--device DEV] [--json] [--interval T --count N]
+//   fabcheck counters [--interface IF] [--device DEV] --save DIR
+//   fabcheck counters --capture A [--capture B ...] [--json]
+// Exit codes: 0 done; 2 bad usage, a bad capture or a missing interface/device (one line on stderr);
+// 1 reading counters failed.
+#pragma once
+
+namespace fabcheck::cli {
+
+int runCountersCli(int argc, char** argv);
+
+}  // namespace fabcheck::cli
