@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/counters/nic_selection.h"
+#include "harness/counters/replay_counter_source.h"
 #include "harness/counters/sampled_counters.h"
 
 namespace fabcheck::agent {
@@ -94,8 +99,7 @@ void TestRun::connect(const msg::Connect& connect) {
 
   // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is
   // reported in the results, never a reason to fail the test.
-  counters::CounterSet host_counters = counters::hostCounterSet();
-  host_counters_ = std::move(host_counters);
+  host_counters_ = hostCounters();
   counters::SamplingOptions sampling;
   if (setup_.counter_interval_ns && *setup_.counter_interval_ns > 0) {
     sampling.interval_ns = *setup_.counter_interval_ns;
@@ -107,6 +111,30 @@ void TestRun::connect(const msg::Connect& connect) {
   } catch (const std::exception& e) {
     counter_error_ = e.what();
   }
+}
+
+// This agent's NIC counters: the NIC carrying its data address (the transport's bind interface
+// and verbs device override it), or — where that NIC cannot exist, in tests — captures replayed
+// from FABCHECK_COUNTERS_REPLAY (its agent<id>/ subdirectory when there is one); the results
+// then say "replayed_from".
+counters::CounterSet TestRun::hostCounters() {
+  if (const char* dir = std::getenv("FABCHECK_COUNTERS_REPLAY"); dir && *dir) {
+    std::string d = dir;
+    const std::string mine = d + "/agent" + std::to_string(setup_.me);
+    if (std::filesystem::is_directory(mine)) d = mine;
+    replayed_from_ = d;
+    return counters::replayCounterSet(d);
+  }
+  const transport::TransportOptions& o = setup_.transport_options;
+  const auto device = o.extra.find("device");
+  counters::NicSelection nic;
+  try {
+    nic = counters::selectNic({.address = data_address_, .interface = o.bind_interface,
+                               .device = device == o.extra.end() ? "" : device->second});
+  } catch (const std::exception& e) {
+    log::warn("counters: {}; reading every interface", e.what());
+  }
+  return counters::hostCounterSet(nic);
 }
 
 // A collective's links go to its rank; the other flows (a probe) to the FlowSet.
@@ -164,7 +192,9 @@ msg::Results TestRun::results(uint64_t log_mark) {
   } catch (const std::exception& e) {
     results.counters = nlohmann::json{{"error", e.what()}};
   }
-  results.counters["netns"] = networkNamespaceId();
+  // Replayed counters are another "host" per directory, and say where they came from.
+  results.counters["netns"] = replayed_from_.empty() ? networkNamespaceId() : "replay:" + replayed_from_;
+  if (!replayed_from_.empty()) results.counters["replayed_from"] = replayed_from_;
   results.log = log::linesSince(log_mark);
   const transport::TransportProperties now = transport_->properties();  // the device is known by now
   if (!now.caveat.empty()) results.transport_caveat = now.caveat;

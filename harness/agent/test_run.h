@@ -77,7 +77,9 @@ class TestRun {
   std::map<uint32_t, std::unique_ptr<transport::Connection>> collective_conns_;  // the rank's links
   std::unique_ptr<CollectiveRank> rank_;
   std::unique_ptr<engine::FlowSet> flows_;
+  counters::CounterSet hostCounters();
   counters::CounterSet host_counters_;
+  std::string replayed_from_;  // counters replayed from this directory (tests), else empty
   std::optional<counters::CountersAround> around_;
   std::string counter_error_;
   int64_t start_mono_ = 0;

@@ -3,6 +3,7 @@
 #include <regex>
 #include <set>
 
+#include "harness/counters/nic_vocabulary.h"
 #include "harness/counters/pfc_counter_names.h"
 
 namespace fabcheck::counters {
@@ -32,6 +33,7 @@ bool infinibandSampled(const CounterSample& s) {
 }  // namespace
 
 bool sampledCounter(const std::string& source, const CounterSample& sample) {
+  if (!matchNicCounter(source, sample.name, sample.labels).empty()) return true;  // every nic.* metric's counters
   if (source == "ethtool") return ethtoolSampled(sample.name);
   if (source == "infiniband") return infinibandSampled(sample);
   return false;

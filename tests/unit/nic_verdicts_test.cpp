@@ -108,8 +108,8 @@ TEST(NicVerdicts, WithoutNicCountersTheMetricsAreAbsentWithTheReason) {
   t.host_counters[1] = {{"netns", "net:[2]"},
                         {"metrics", json::object()},
                         {"missing", {{"nic.discards", "ethtool unavailable: veth1 has no such statistics"},
-                                     {"nic.rx_pause_frames", "ethtool unavailable: veth1 has no such statistics"}}}};
-  t.host_counters[0]["metrics"]["nic.rx_pause_frames"] = 3;
+                                     {"nic.pfc.rx_pause_frames", "ethtool unavailable: veth1 has no such statistics"}}}};
+  t.host_counters[0]["metrics"]["nic.pfc.rx_pause_frames"] = 3;
   const json record = summarizeTest(t, agents());
   const auto flat = slo::flattenMetrics(record);
   EXPECT_EQ(flat.count("lossless.ok"), 0u);
@@ -119,7 +119,7 @@ TEST(NicVerdicts, WithoutNicCountersTheMetricsAreAbsentWithTheReason) {
   EXPECT_EQ(r.verdict, slo::Verdict::kSkipped);
   EXPECT_NE(r.reason.find("h2"), std::string::npos) << r.reason;
   EXPECT_NE(r.reason.find("ethtool unavailable"), std::string::npos) << r.reason;
-  const auto d = evaluate(record, "nic.rx_pause_frames == 0");
+  const auto d = evaluate(record, "nic.pfc.rx_pause_frames == 0");
   EXPECT_EQ(d.verdict, slo::Verdict::kSkipped);
   EXPECT_NE(d.reason.find("h2: ethtool unavailable"), std::string::npos) << d.reason;
   const auto s = evaluate(record, "nic.pfc.storms == 0");
