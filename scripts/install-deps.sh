@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential g++ clang cmake ninja-build ccache pkg-config make
+  lld  # the linker CMakeLists.txt picks when present: links in a third of ld.bfd's time
   # libraries (DESIGN.md "Dependencies")
   libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
