@@ -2,11 +2,14 @@
 # Installs the Debian packages fabcheck needs to build, test and benchmark.
 # Idempotent: checks what is already installed and installs only what is missing.
 # Uses sudo when not root. Set FABCHECK_DEPS_QUIET=1 to silence the "all present" line.
+# FABCHECK_DEPS_THROWAWAY=1 (.ci/run: a fresh machine used once) makes dpkg skip its fsyncs and
+# the man-db index rebuild, as Debian's container images do; never on a machine that is kept.
 set -euo pipefail
 
 PACKAGES=(
   # toolchain
   build-essential g++ clang cmake ninja-build ccache pkg-config make
+  lld  # the linker CMakeLists.txt picks when present: links in a third of ld.bfd's time
   # libraries (DESIGN.md "Dependencies")
   libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
@@ -18,9 +21,9 @@ PACKAGES=(
   python3-numpy                    # tests/python: numpy wraps interval series without copying
   # peer tools for bench/ comparisons and system tools the tests use
   iperf3 sockperf iproute2 procps
-  ethtool  # the emulated fabric turns segmentation offloads off on host interfaces
+  ethtool  # the emulated fabric turns segmentation offloads off on host interfaces; the
+           # integration test compares the kernel-read NIC counters with `ethtool -S`
   libbpf-dev   # the emulated fabric's ECN marking program: loaded with libbpf (clang -target bpf builds it)
-  ethtool      # the integration test compares the kernel-read NIC counters with `ethtool -S`
   libxml2-utils  # xmllint: the JUnit report tests validate against tests/junit.xsd
   # real engines the launcher tests start themselves
   openssh-server openssh-client
@@ -54,5 +57,10 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # iperf3 asks whether to start a daemon; answer no.
 echo "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+APT_OPTS=()
+if [ "${FABCHECK_DEPS_THROWAWAY:-0}" = 1 ]; then
+  APT_OPTS+=(-o Dpkg::Options::=--force-unsafe-io)
+  echo "man-db man-db/auto-update boolean false" | $SUDO debconf-set-selections 2>/dev/null || true
+fi
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+$SUDO apt-get install -y -qq --no-install-recommends "${APT_OPTS[@]}" "${missing[@]}"
