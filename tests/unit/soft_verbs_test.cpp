@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <cstring>
 
 #include "generators/core/errors.h"
@@ -364,6 +366,14 @@ struct AccessCase {
 
 class SoftVerbsAccess : public SoftVerbs, public ::testing::WithParamInterface<AccessCase> {};
 
+// Stable test names ("write_with_a_wrong_rkey"), not the case's bytes: ctest's names (and its
+// timing history) must not change between builds.
+std::string accessCaseName(const ::testing::TestParamInfo<AccessCase>& info) {
+  std::string name;
+  for (const char* c = info.param.what; *c; ++c) name += std::isalnum(static_cast<unsigned char>(*c)) ? *c : '_';
+  return name;
+}
+
 TEST_P(SoftVerbsAccess, IsRemoteAccessErrorAtTheRequester) {
   const AccessCase& c = GetParam();
   Side a(dir.path()), b(dir.path(), QpSpec{}, c.mr_access);
@@ -391,7 +401,8 @@ INSTANTIATE_TEST_SUITE_P(
                       AccessCase{"read from an MR without REMOTE_READ",
                                  IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE, kAll, 0, false, IBV_WR_RDMA_READ},
                       AccessCase{"read from a QP without REMOTE_READ", kAll,
-                                 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE, 0, false, IBV_WR_RDMA_READ}));
+                                 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE, 0, false, IBV_WR_RDMA_READ}),
+    accessCaseName);
 
 TEST_F(SoftVerbs, WriteWithImmediateConsumesAReceive) {
   Side a(dir.path()), b(dir.path());
