@@ -25,7 +25,15 @@ void CounterSampler::append(const std::vector<SourceSnapshot>& sample) {
     if (!sample[i].error.empty() || !sample[i].unavailable_reason.empty()) snap.samples.clear();
     const std::string& source = series_[i].source;
     SampleFilter keep;
-    if (options_.keep) keep = [this, &source](const CounterSample& c) { return options_.keep(source, c); };
+    if (options_.keep) {
+      // The decision per counter is made once: a NIC's statistics are the same names every read.
+      keep = [this, &source](const CounterSample& c) {
+        const std::string key = source + '\n' + sampleKey(c.name, c.labels);
+        auto it = kept_.find(key);
+        if (it == kept_.end()) it = kept_.emplace(key, options_.keep(source, c)).first;
+        return it->second;
+      };
+    }
     appendSample(series_[i], snap, keep);
   }
   if (!series_.empty() && series_.front().t_mono_ns.size() >= options_.max_samples) {

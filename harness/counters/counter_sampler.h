@@ -24,6 +24,7 @@
 #include <string>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "harness/counters/counter_series.h"
@@ -58,6 +59,7 @@ class CounterSampler {
   SamplingOptions options_;
   int64_t interval_ns_;
   std::vector<CounterSeries> series_;
+  std::unordered_map<std::string, bool> kept_;  // "source\nname{labels}" → options_.keep's answer
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

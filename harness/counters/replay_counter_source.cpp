@@ -30,18 +30,19 @@ std::vector<Capture> replayCaptures(const std::string& dir) {
   return out;
 }
 
-ReplayCounterSource::ReplayCounterSource(std::string name, std::vector<Capture> captures)
+ReplayCounterSource::ReplayCounterSource(std::string name, std::shared_ptr<const std::vector<Capture>> captures)
     : name_(std::move(name)), captures_(std::move(captures)) {
-  if (captures_.empty()) throw Error("counter replay: no captures");
+  if (!captures_ || captures_->empty()) throw Error("counter replay: no captures");
 }
 
 CounterSnapshot ReplayCounterSource::snapshot() {
   const int64_t now = monoNowNs();
   if (start_mono_ns_ < 0) start_mono_ns_ = now;
-  const int64_t t0 = captures_.front().meta.time_ns;
+  const std::vector<Capture>& captures = *captures_;
+  const int64_t t0 = captures.front().meta.time_ns;
   size_t pick = 0;
-  while (pick + 1 < captures_.size() && captures_[pick + 1].meta.time_ns - t0 <= now - start_mono_ns_) ++pick;
-  const Capture& c = captures_[pick];
+  while (pick + 1 < captures.size() && captures[pick + 1].meta.time_ns - t0 <= now - start_mono_ns_) ++pick;
+  const Capture& c = captures[pick];
   reason_.clear();
   for (const SourceSnapshot& s : c.sources) {
     if (s.source != name_) continue;
@@ -56,7 +57,7 @@ CounterSnapshot ReplayCounterSource::snapshot() {
 }
 
 CounterSet replayCounterSet(const std::string& dir) {
-  const std::vector<Capture> captures = replayCaptures(dir);
+  const auto captures = std::make_shared<const std::vector<Capture>>(replayCaptures(dir));
   CounterSet set;
   for (const char* name : {"netdev", "infiniband", "ethtool"}) set.add(std::make_unique<ReplayCounterSource>(name, captures));
   return set;

@@ -18,6 +18,7 @@
 // Reports of replayed counters say so (the agent marks its counters "replayed_from").
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,14 +32,15 @@ std::vector<Capture> replayCaptures(const std::string& dir);
 
 class ReplayCounterSource : public CounterSource {
  public:
-  ReplayCounterSource(std::string name, std::vector<Capture> captures);
+  // The sources of one replay share its captures (read once).
+  ReplayCounterSource(std::string name, std::shared_ptr<const std::vector<Capture>> captures);
   std::string name() const override { return name_; }
   CounterSnapshot snapshot() override;
   std::string unavailable_reason() const override { return reason_; }
 
  private:
   std::string name_;
-  std::vector<Capture> captures_;
+  std::shared_ptr<const std::vector<Capture>> captures_;
   int64_t start_mono_ns_ = -1;
   std::string reason_;
 };

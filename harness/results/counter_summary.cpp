@@ -33,9 +33,11 @@ std::map<std::string, double> metricsOf(const json& counters) {
 // The metric's value summed over the hosts, or why it is absent (the first host without it).
 void sumOverHosts(const std::vector<CountedHost>& hosts, std::map<std::string, double>& sum,
                   std::map<std::string, std::string>& missing) {
+  std::vector<std::map<std::string, double>> values;  // each host's metrics, read once
   std::set<std::string> names;
   for (const auto& h : hosts) {
-    for (const auto& [k, v] : metricsOf(*h.counters)) names.insert(k);
+    values.push_back(metricsOf(*h.counters));
+    for (const auto& [k, v] : values.back()) names.insert(k);
     if (h.counters->contains("missing") && (*h.counters)["missing"].is_object()) {
       for (const auto& [k, v] : (*h.counters)["missing"].items()) names.insert(k);
     }
@@ -43,15 +45,14 @@ void sumOverHosts(const std::vector<CountedHost>& hosts, std::map<std::string, d
   for (const auto& name : names) {
     double total = 0;
     std::string why;
-    for (const auto& h : hosts) {
-      const auto m = metricsOf(*h.counters);
-      if (auto it = m.find(name); it != m.end()) {
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      if (auto it = values[i].find(name); it != values[i].end()) {
         total += it->second;
         continue;
       }
-      const json& miss = h.counters->value("missing", json::object());
-      why = h.name + ": " + (miss.contains(name) && miss[name].is_string() ? miss[name].get<std::string>()
-                                                                             : std::string("not read"));
+      const json& miss = hosts[i].counters->value("missing", json::object());
+      why = hosts[i].name + ": " + (miss.contains(name) && miss[name].is_string() ? miss[name].get<std::string>()
+                                                                                   : std::string("not read"));
       break;
     }
     if (why.empty()) sum[name] = total;
