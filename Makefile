@@ -10,6 +10,9 @@ BUILD      ?= build
 BUILD_ASAN ?= build-asan
 CMAKE_GEN  := -G Ninja
 JOBS       ?= $(shell nproc)
+# Debug info of the RelWithDebInfo build: full by default; .ci/run asks for line tables only
+# (-g1: backtraces keep file:line) to save a sixth of each file's compile time.
+DEBUG_INFO ?= -g
 # Debian's interpreter has pybind11 and pytest; the python3 on PATH may not (DESIGN.md).
 PYTHON     ?= /usr/bin/python3
 
@@ -26,7 +29,7 @@ deps:
 
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFABCHECK_WERROR=ON \
-	  -DPython_EXECUTABLE=$(PYTHON)
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 $(DEBUG_INFO) -DNDEBUG" -DPython_EXECUTABLE=$(PYTHON)
 
 # The sanitizer build uses clang, so every `make test` compiles with both g++ and clang.
 $(BUILD_ASAN)/build.ninja: | deps

@@ -151,7 +151,6 @@ class StreamSender {
 
   SenderResult run() {
     gate_.waitFor(start_, plan_.flow_id);
-    last_progress_ = monoNowNs();
     int64_t stopped_at = 0;
     while (!abort_.load(std::memory_order_relaxed)) {
       const int64_t now = monoNowNs();
@@ -222,7 +221,8 @@ class StreamSender {
     gate_.release();
     // Before the slots are rewritten, every send from them must have completed.
     if (!reaper_.drain(plan_.stall_timeout_ns, abort_) || done < nops) {
-      if (result_.error.empty()) {
+      // An abort (stop or interrupt) ends the loop too, but it is not a stall.
+      if (result_.error.empty() && !abort_.load(std::memory_order_relaxed)) {
         result_.error = "sender stalled: no send progress for " +
                         std::to_string(plan_.stall_timeout_ns / 1'000'000) + " ms on " + conn_.describe();
       }
@@ -275,6 +275,8 @@ class StreamSender {
   // stall_timeout_ns without progress. Returns how many posts went out.
   uint32_t postAll(uint32_t nops) {
     uint32_t done = 0;
+    // The stall clock starts with this batch: at low rates the last post can be seconds old.
+    last_progress_ = monoNowNs();
     while (done < nops) {
       size_t k = conn_.postSend(std::span<const SendOp>(ops_.data() + done, nops - done));
       reaper_.posted(k);

@@ -38,7 +38,7 @@ using std::chrono::seconds;
 
 constexpr const char* kChromium = "/usr/bin/chromium";
 
-constexpr const char* kSuite = R"(name: html-report
+constexpr const char* kHtmlSuite = R"(name: html-report
 description: pingpong matrix, a stream ring and an all-reduce sweep for the HTML report test
 fabric: {line_rate_gbps: 10}
 tests:
@@ -188,7 +188,7 @@ std::vector<std::pair<std::string, std::string>> charts(const std::string& dom) 
 
 TEST_F(HtmlReport, ARealRunRendersInChromiumWithChartsAndFetchesNothing) {
   const std::string suite = dir_ + "/suite.yaml", html = out_ + "/report.html";
-  std::ofstream(suite) << kSuite;
+  std::ofstream(suite) << kHtmlSuite;
   const auto r = run({kFabcheckBin, "run", suite, "--agents", "3", "--report", "html:" + html}, seconds(120));
   ASSERT_EQ(r.status.code, 0) << r.err << r.out;
   const std::string page = slurp(html);

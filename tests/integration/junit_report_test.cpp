@@ -21,7 +21,7 @@ using std::chrono::seconds;
 constexpr const char* kXmllint = "/usr/bin/xmllint";
 const std::string kSchema = std::string(FABCHECK_SOURCE_DIR) + "/tests/junit.xsd";
 
-constexpr const char* kSuite = R"(name: junit-cli
+constexpr const char* kJunitSuite = R"(name: junit-cli
 fabric: {line_rate_gbps: 10}
 tests:
   - name: ping
@@ -53,7 +53,7 @@ class JunitReport : public ::testing::Test {
 
 TEST_F(JunitReport, ARunWritesASchemaValidJunitFileWithOneTestcasePerTest) {
   const std::string suite = dir_ + "/s.yaml", report = dir_ + "/junit.xml";
-  std::ofstream(suite) << kSuite;
+  std::ofstream(suite) << kJunitSuite;
   const auto r = run({kFabcheckBin, "run", suite, "--agents", "2", "--report", "junit:" + report}, seconds(60));
   ASSERT_EQ(r.status.code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("report junit: " + report), std::string::npos) << r.out;

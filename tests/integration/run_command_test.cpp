@@ -40,7 +40,7 @@ class RunCommand : public ::testing::Test {
   std::string dir_;
 };
 
-constexpr const char* kSuite = R"(name: cli
+constexpr const char* kCliSuite = R"(name: cli
 fabric: {line_rate_gbps: 10}
 defaults: {duration: 500ms}
 tests:
@@ -57,7 +57,7 @@ tests:
 )";
 
 TEST_F(RunCommand, ASuiteThatMeetsItsSlosExitsZeroAndWritesTheJsonReport) {
-  const auto r = run({kFabcheckBin, "run", write("s.yaml", kSuite), "--agents", "3", "--report", "json:" + dir_ + "/r.json"},
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", kCliSuite), "--agents", "3", "--report", "json:" + dir_ + "/r.json"},
                      seconds(60));
   ASSERT_EQ(r.status.code, 0) << r.err << r.out;
   EXPECT_NE(r.out.find("pass 2, fail 0, error 0, skipped 0"), std::string::npos) << r.out;
@@ -176,7 +176,7 @@ TEST_F(RunCommand, AgentsRefusePlansAboveTheirLimitAndStopOnErrorEndsTheRun) {
 }
 
 TEST_F(RunCommand, UsageErrorsExitTwoNamingTheValue) {
-  const std::string s = write("s.yaml", kSuite);
+  const std::string s = write("s.yaml", kCliSuite);
   auto r = run({kFabcheckBin, "run", s, "--launcher", "pbs"}, seconds(20));
   EXPECT_EQ(r.status.code, 2);
   EXPECT_NE(r.err.find("launcher 'pbs' is unknown"), std::string::npos) << r.err;

@@ -33,7 +33,7 @@ std::string oneTest(const std::string& pattern, const std::string& lines) {
 // The single error of a one-test suite (fails the test when there is not exactly one).
 std::string errorOf(const std::string& pattern, const std::string& lines) {
   const auto e = errorsOf(oneTest(pattern, lines));
-  EXPECT_EQ(e.size(), 1u) << testing::PrintToString(e);
+  EXPECT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
   return e.empty() ? "" : e[0];
 }
 

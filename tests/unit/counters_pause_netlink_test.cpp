@@ -27,8 +27,9 @@ const std::string kWhere = "fcq0";
 
 template <typename T>
 void append(Buf& b, T v) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&v);
-  b.insert(b.end(), p, p + sizeof(T));
+  const size_t at = b.size();
+  b.resize(at + sizeof(T));
+  std::memcpy(b.data() + at, &v, sizeof(T));
 }
 
 void pad4(Buf& b) {

@@ -8,7 +8,7 @@
 namespace fabcheck::counters {
 namespace {
 
-constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kOneMs = 1'000'000;
 
 LosslessHost cleanHost(const std::string& name) {
   LosslessHost h{.host = name};
@@ -38,9 +38,9 @@ TEST(LosslessVerdict, ADiscardNamesHostCounterAndAmount) {
 
 TEST(LosslessVerdict, TrafficLossAndStormsAreViolations) {
   LosslessHost h = cleanHost("h1");
-  h.first_sample_mono_ns = 1000 * kMs;
-  h.storm->storms.push_back({.nic = {{"host", "h1"}, {"dev", "eth0"}}, .priority = 3, .start_mono_ns = 2500 * kMs,
-                             .duration_ns = 400 * kMs, .max_duty = 0.95});
+  h.first_sample_mono_ns = 1000 * kOneMs;
+  h.storm->storms.push_back({.nic = {{"host", "h1"}, {"dev", "eth0"}}, .priority = 3, .start_mono_ns = 2500 * kOneMs,
+                             .duration_ns = 400 * kOneMs, .max_duty = 0.95});
   h.storm->storm_error_events = 2;
   auto v = losslessVerdict({.hosts = {h}, .lost_packets = 5});
   ASSERT_EQ(v.violations.size(), 3u);
@@ -66,7 +66,7 @@ TEST(LosslessVerdict, AHostWithoutNicCountersMakesItUnknown) {
 
 CounterSnapshot pauseAt(int64_t t_ms, uint64_t rx_frames, std::optional<uint64_t> duration_us) {
   const Labels nic{{"host", "h1"}, {"dev", "eth0"}};
-  CounterSnapshot s{.taken_mono_ns = t_ms * kMs};
+  CounterSnapshot s{.taken_mono_ns = t_ms * kOneMs};
   s.samples.push_back({.name = "rx_prio3_pause", .labels = nic, .value = rx_frames});
   if (duration_us) s.samples.push_back({.name = "rx_prio3_pause_duration", .labels = nic, .value = *duration_us});
   s.samples.push_back({.name = "rx_prio4_pause", .labels = nic, .value = 7});  // never rises: no line

@@ -92,6 +92,34 @@ TEST(LoopTransport, SendsBeforeReceivesArePostedWaitInOrder) {
   EXPECT_EQ(drain(*p.server, r, 5), (std::vector<uint32_t>{0, 1, 2, 3, 4}));
 }
 
+// As on an RDMA NIC: a receive still posted into memory that was deregistered completes with an
+// error when a message lands on it, and the memory is not written (it may have been freed).
+TEST(LoopTransport, AMessageLandingInDeregisteredMemoryIsAnErrorAndWritesNothing) {
+  Pair p = makePair();
+  Receiver r(2);
+  MemoryRegion first = p.server->registerMemory(reinterpret_cast<std::byte*>(&r.slots[0]), 4);
+  r.ops[0].region = &first;
+  ASSERT_EQ(p.server->postRecv(r.ops), 2u);
+  p.server->deregisterMemory(first);
+  r.slots[0] = 0xdeadbeef;
+  Sender s(2);
+  s.values = {7, 8};
+  ASSERT_EQ(p.client->postSend(s.ops), 2u);
+  std::vector<Completion> out(8);
+  std::vector<Completion> recvs;
+  const int64_t deadline = monoNowNs() + kWait;
+  while (recvs.size() < 2 && monoNowNs() < deadline) {
+    const size_t n = p.server->poll(out, 10 * kNsPerMs);
+    for (size_t k = 0; k < n; ++k) recvs.push_back(out[k]);
+  }
+  ASSERT_EQ(recvs.size(), 2u);
+  EXPECT_EQ(recvs[0].status, OpStatus::kError);
+  EXPECT_EQ(recvs[0].error, EFAULT);
+  EXPECT_EQ(r.slots[0], 0xdeadbeefu);
+  EXPECT_EQ(recvs[1].status, OpStatus::kOk);
+  EXPECT_EQ(r.slots[1], 8u);
+}
+
 TEST(LoopTransport, BothDirectionsAndSendCompletions) {
   Pair p = makePair();
   Receiver rc(3);

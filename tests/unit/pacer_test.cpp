@@ -52,7 +52,7 @@ struct RateCase {
   int64_t duration_ns;
 };
 
-class PacerRate : public testing::TestWithParam<RateCase> {};
+class PacerRate : public ::testing::TestWithParam<RateCase> {};
 
 TEST_P(PacerRate, AchievesTargetWithinPointOnePercent) {
   const auto rc = GetParam();
@@ -68,7 +68,7 @@ TEST_P(PacerRate, AchievesTargetWithinPointOnePercent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rates, PacerRate,
-                         testing::Values(RateCase{10e6, 10 * kSec}, RateCase{1e9, 1 * kSec}, RateCase{5e9, 1 * kSec},
+                         ::testing::Values(RateCase{10e6, 10 * kSec}, RateCase{1e9, 1 * kSec}, RateCase{5e9, 1 * kSec},
                                          RateCase{123.456e6, 3 * kSec}),
                          [](const auto& info) { return "Case" + std::to_string(info.index); });
 

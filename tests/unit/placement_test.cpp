@@ -56,7 +56,7 @@ TEST(Placement, PermutationIsADerangementCoveringEveryAgent) {
   }
 }
 
-class MatrixRounds : public testing::TestWithParam<int> {};
+class MatrixRounds : public ::testing::TestWithParam<int> {};
 
 TEST_P(MatrixRounds, EveryPairMeetsOnceAndNoAgentIsInTwoLinksOfARound) {
   const int n = GetParam();
@@ -78,7 +78,7 @@ TEST_P(MatrixRounds, EveryPairMeetsOnceAndNoAgentIsInTwoLinksOfARound) {
   for (const auto& [pair, times] : met) EXPECT_EQ(times, 1) << pair.first << "-" << pair.second;
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, MatrixRounds, testing::Values(2, 3, 4, 5, 8, 9));
+INSTANTIATE_TEST_SUITE_P(Sizes, MatrixRounds, ::testing::Values(2, 3, 4, 5, 8, 9));
 
 TEST(Placement, MatrixBidirectionalRoundsCarryBothDirectionsAndAllFlows) {
   auto p = pingpong();

@@ -349,7 +349,7 @@ void expectSameCounts(const SequenceCounts& a, const SequenceCounts& b, int64_t 
 TEST(SequenceTracker, MatchesReferenceModelOnRandomTraffic) {
   SequenceCounts total;  // to check that the generator exercised every kind of arrival
   for (uint32_t seed = 1; seed <= 24; ++seed) {
-    SCOPED_TRACE(testing::Message() << "seed " << seed);
+    SCOPED_TRACE(::testing::Message() << "seed " << seed);
     std::mt19937_64 rng(seed);
     const uint32_t window = std::vector<uint32_t>{1, 3, 8, 64, 100, 1000}[seed % 6];
     const uint32_t first = (seed % 3 == 0) ? 0u : 0xFFFFFFFFu - static_cast<uint32_t>(rng() % 3000);

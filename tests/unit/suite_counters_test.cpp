@@ -6,7 +6,7 @@
 namespace fabcheck::suite {
 namespace {
 
-std::vector<std::string> errorsOf(const std::string& yaml) {
+std::vector<std::string> countersErrorsOf(const std::string& yaml) {
   try {
     parseSuite(yaml, "s.yaml", {});
   } catch (const SuiteError& e) {
@@ -50,7 +50,7 @@ tests:
 }
 
 TEST(SuiteCounters, BadValuesAreNamedWithTheirPosition) {
-  const auto e = errorsOf(R"(name: c
+  const auto e = countersErrorsOf(R"(name: c
 tests:
   - name: a
     pattern: stream
@@ -65,7 +65,7 @@ tests:
   EXPECT_EQ(e[1], "s.yaml:7:19: counters.storm_duty '1.5': expected a fraction above 0 and at most 1");
   EXPECT_EQ(e[2], "s.yaml:8:32: counters.lossless_priorities entry '9': expected a whole number from 0 to 7");
   EXPECT_EQ(e[3], "s.yaml:9:7: unknown key 'stom_duty' in counters; did you mean 'storm_duty'?");
-  EXPECT_EQ(errorsOf("name: c\ntests:\n  - {name: a, pattern: stream, counters: 5}\n").at(0),
+  EXPECT_EQ(countersErrorsOf("name: c\ntests:\n  - {name: a, pattern: stream, counters: 5}\n").at(0),
             "s.yaml:3:42: counters is '5'; expected a mapping like {interval: 100ms}");
 }
 

@@ -100,7 +100,7 @@ tests:
     pattern: pingpog
     rate: 40Gbit/s
 )");
-  ASSERT_EQ(e.size(), 5u) << testing::PrintToString(e);
+  ASSERT_EQ(e.size(), 5u) << ::testing::PrintToString(e);
   EXPECT_EQ(e[0], "s.yaml:7:5: unknown key 'duraton' in tests[0]; did you mean 'duration'?");
   EXPECT_EQ(e[1], "s.yaml:8:11: size '10Gx': expected a size in bytes like 1400, 64K, 1MiB, 9000B");
   EXPECT_EQ(e[2], "s.yaml:9:11: test name 'a' is used by an earlier test; names must be unique");
@@ -130,7 +130,7 @@ TEST(SuiteLoader, CrossFieldProblemsPointAtTheKey) {
 
 TEST(SuiteLoader, WrongTypesSayWhatWasExpected) {
   const auto e = errorsOf("name: x\ntests:\n  - name: a\n    pattern: [stream]\n    flows: -2\n    bidirectional: maybe\n");
-  ASSERT_EQ(e.size(), 3u) << testing::PrintToString(e);
+  ASSERT_EQ(e.size(), 3u) << ::testing::PrintToString(e);
   EXPECT_EQ(e[0], "s.yaml:4:14: pattern is a list; expected one of pingpong, stream, microburst, incast, "
                   "all_reduce, reduce_scatter, all_gather, all_to_all, broadcast");
   EXPECT_EQ(e[1], "s.yaml:5:12: flows '-2': expected a whole number from 1 to 4096");

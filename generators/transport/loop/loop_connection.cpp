@@ -25,7 +25,10 @@ MemoryRegion LoopConnection::registerMemory(std::byte* data, size_t size) {
   return r;
 }
 
-void LoopConnection::deregisterMemory(MemoryRegion& region) noexcept { region = MemoryRegion{}; }
+void LoopConnection::deregisterMemory(MemoryRegion& region) noexcept {
+  if (region.data != nullptr) in_->revoke(region.data, region.size);
+  region = MemoryRegion{};
+}
 
 void LoopConnection::completeSend(const SendOp& op, OpStatus status, int error) {
   Completion c;

@@ -1,6 +1,7 @@
 // One direction of a loop connection (loop_pipe.h).
 #include "generators/transport/loop/loop_pipe.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -14,14 +15,20 @@ size_t LoopPipe::room() {
 }
 
 void LoopPipe::land(const std::byte* data, size_t len, uint8_t tos, int64_t arrival_ns) {
-  RecvOp r = posted_.front();
+  const Posted p = posted_.front();
+  const RecvOp& r = p.op;
   posted_.pop_front();
   Completion c;
   c.id = r.id;
-  c.bytes = static_cast<uint32_t>(len <= r.capacity ? len : r.capacity);
-  c.status = len <= r.capacity ? OpStatus::kOk : OpStatus::kTruncated;
-  c.segment_size = c.bytes;
-  if (c.bytes > 0) std::memcpy(r.data, data, c.bytes);
+  if (p.revoked) {
+    c.status = OpStatus::kError;
+    c.error = EFAULT;
+  } else {
+    c.bytes = static_cast<uint32_t>(len <= r.capacity ? len : r.capacity);
+    c.status = len <= r.capacity ? OpStatus::kOk : OpStatus::kTruncated;
+    c.segment_size = c.bytes;
+    if (c.bytes > 0) std::memcpy(r.data, data, c.bytes);
+  }
   c.tos = tos;
   c.tos_valid = true;
   c.ts_source = TimestampSource::kUserSpace;
@@ -65,7 +72,7 @@ size_t LoopPipe::post(std::span<const RecvOp> ops) {
     std::lock_guard lk(mu_);
     for (const RecvOp& op : ops) {
       if (posted_.size() + ready_.size() >= kMaxPostedRecvs) break;
-      posted_.push_back(op);
+      posted_.push_back(Posted{op});
       ++n;
       if (!queued_.empty()) {
         Message& m = queued_.front();
@@ -88,6 +95,15 @@ size_t LoopPipe::take(std::span<Completion> out, int64_t timeout_ns) {
     ready_.pop_front();
   }
   return n;
+}
+
+void LoopPipe::revoke(const std::byte* data, size_t size) {
+  std::lock_guard lk(mu_);
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  for (Posted& p : posted_) {
+    const auto at = reinterpret_cast<uintptr_t>(p.op.data);
+    if (at >= begin && at - begin < size) p.revoked = true;
+  }
 }
 
 void LoopPipe::closeReader() {

@@ -4,7 +4,9 @@
 // Contract: thread-safe between its one writer and one reader. Messages are delivered in the
 // order the writer hands them in. A message larger than the buffer it lands in completes with
 // kTruncated (bytes = capacity). Completions carry kUserSpace arrival timestamps (taken when
-// the writer handed the message in) and the writer's TOS byte.
+// the writer handed the message in) and the writer's TOS byte. As on an RDMA NIC, a receive
+// posted into memory that is then deregistered (revoke) stays posted, and the message that lands
+// on it completes with kError (EFAULT) without touching the memory.
 #pragma once
 
 #include <condition_variable>
@@ -38,6 +40,8 @@ class LoopPipe {
   // a receive is posted. Returns how many.
   size_t take(std::span<Completion> out, int64_t timeout_ns);
   void closeReader();
+  // Reader: the memory [data, data + size) is no longer registered (see the contract above).
+  void revoke(const std::byte* data, size_t size);
 
  private:
   struct Message {
@@ -51,7 +55,11 @@ class LoopPipe {
   std::mutex mu_;
   std::condition_variable cv_;
   size_t queue_depth_;
-  std::deque<RecvOp> posted_;
+  struct Posted {
+    RecvOp op;
+    bool revoked = false;
+  };
+  std::deque<Posted> posted_;
   std::deque<Completion> ready_;
   std::deque<Message> queued_;
   bool reader_closed_ = false;
