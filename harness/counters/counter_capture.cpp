@@ -77,7 +77,7 @@ class CaptureEthtoolRunner : public process::CommandRunner {
 };
 
 SourceSnapshot readSource(CounterSource& source, const std::string& dir, const std::string& part) {
-  SourceSnapshot s{source.name(), {}, "", ""};
+  SourceSnapshot s{.source = source.name()};
   if (!fs::is_directory(dir + "/" + part)) {
     s.unavailable_reason = "no " + part + " in capture " + dir;
     return s;

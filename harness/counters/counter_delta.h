@@ -45,6 +45,7 @@ struct CounterDelta {
 // The deltas of one source over one interval, as reports carry them (counter_json.h).
 struct CounterDeltas {
   std::string source;               // the source's name()
+  Labels scope;                     // the source's scope() (counter_source.h)
   std::string unavailable_reason;   // the source had nothing to read (counters empty)
   std::string error;                // reading the source failed (counters empty)
   int64_t interval_ns = 0;          // after.taken_mono_ns − before.taken_mono_ns

@@ -21,6 +21,7 @@ void addCommon(nlohmann::json& j, const std::string& reason, const std::string& 
 nlohmann::json deltasToJson(const CounterDeltas& deltas) {
   nlohmann::json j = nlohmann::json::object();
   j["source"] = deltas.source;
+  if (!deltas.scope.empty()) j["scope"] = labelsJson(deltas.scope);
   j["interval_ns"] = deltas.interval_ns;
   addCommon(j, deltas.unavailable_reason, deltas.error, deltas.notes);
   nlohmann::json counters = nlohmann::json::array();

@@ -15,7 +15,7 @@ void CounterSet::add(std::unique_ptr<CounterSource> source) {
 std::vector<SourceSnapshot> CounterSet::snapshot() {
   std::vector<SourceSnapshot> out;
   for (auto& source : sources_) {
-    SourceSnapshot s{.source = source->name()};
+    SourceSnapshot s{.source = source->name(), .scope = source->scope()};
     try {
       s.snapshot = source->snapshot();
       s.unavailable_reason = source->unavailable_reason();
@@ -40,7 +40,7 @@ std::vector<CounterDeltas> deltas(const std::vector<SourceSnapshot>& before, con
     if (b.source != a.source) {
       throw Error("counter deltas: source #" + std::to_string(i) + " is '" + b.source + "' before and '" + a.source + "' after");
     }
-    CounterDeltas d{.source = a.source, .interval_ns = a.snapshot.taken_mono_ns - b.snapshot.taken_mono_ns};
+    CounterDeltas d{.source = a.source, .scope = a.scope, .interval_ns = a.snapshot.taken_mono_ns - b.snapshot.taken_mono_ns};
     for (const auto* notes : {&b.snapshot.notes, &a.snapshot.notes}) {
       for (const auto& n : *notes) {
         if (std::find(d.notes.begin(), d.notes.end(), n) == d.notes.end()) d.notes.push_back(n);

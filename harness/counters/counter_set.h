@@ -23,6 +23,7 @@ namespace fabcheck::counters {
 
 struct SourceSnapshot {
   std::string source;
+  Labels scope;  // CounterSource::scope()
   CounterSnapshot snapshot;
   std::string unavailable_reason;
   std::string error;

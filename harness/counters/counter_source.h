@@ -15,6 +15,9 @@
 //   command, the bad value and what was expected.
 // - unavailable_reason() describes the last snapshot(): empty when it read counters.
 // - A source is used by one thread at a time.
+// - scope() names what one source instance reads when several instances of one kind exist
+//   (`{switch: leaf1}` for a switch's SNMP source): it travels with its snapshots and deltas,
+//   so an unavailable instance can still be named. Empty for host sources.
 #pragma once
 
 #include <string>
@@ -29,6 +32,7 @@ class CounterSource {
   virtual std::string name() const = 0;
   virtual CounterSnapshot snapshot() = 0;
   virtual std::string unavailable_reason() const = 0;
+  virtual Labels scope() const { return {}; }
 };
 
 }  // namespace fabcheck::counters

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "harness/counters/nic_vocabulary.h"
+#include "harness/counters/switch_metrics.h"
 
 namespace fabcheck::counters {
 
@@ -166,6 +167,7 @@ const std::vector<FlatMetricInfo>& flatMetricInfos() {
     std::vector<FlatMetricInfo> v;
     for (const auto& d : definitions()) v.push_back(d.info);
     for (const auto& n : nicMetricInfos()) v.push_back({n.name, n.source, n.unit, n.meaning});
+    for (const auto& s : switchMetricInfos()) v.push_back(s);
     return v;
   }();
   return kInfos;
@@ -189,6 +191,7 @@ std::vector<FlatMetricDetail> flatMetricDetails(const std::vector<CounterDeltas>
     const FlatMetricInfo info{n.name, n.source, n.unit, n.meaning};
     out.push_back(nic[n.name].finish(info, nicRawNamesText(n.name)));
   }
+  for (auto& s : switchMetricDetails(deltas)) out.push_back(std::move(s));
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Flat metrics from counter deltas: aggregate numbers that SLOs name (`fabric.queue_drops == 0`).
 // The definitions are in docs/metrics.md "Counters", in the table in flat_metrics.cpp and, for
-// the nic.* metrics, in the NIC vocabulary (nic_vocabulary.h: vendor names, one group per device).
+// the nic.* metrics, in the NIC vocabulary (nic_vocabulary.h: vendor names, one group per device),
+// for the switch.* metrics in switch_metrics.h (per-port names carry <switch> and <port>).
 //
 // Contract: a metric is present exactly when at least one counter it sums is in the deltas and
 // every such counter has a known delta (status ok or wrapped). Otherwise it is absent and

@@ -5,6 +5,7 @@
 
 #include "harness/counters/nic_vocabulary.h"
 #include "harness/counters/pfc_counter_names.h"
+#include "harness/counters/switch_metrics.h"
 
 namespace fabcheck::counters {
 
@@ -36,6 +37,7 @@ bool sampledCounter(const std::string& source, const CounterSample& sample) {
   if (!matchNicCounter(source, sample.name, sample.labels).empty()) return true;  // every nic.* metric's counters
   if (source == "ethtool") return ethtoolSampled(sample.name);
   if (source == "infiniband") return infinibandSampled(sample);
+  if (source == kSwitchSnmpSource) return true;  // a switch's port counters are all verdict inputs
   return false;
 }
 

@@ -24,7 +24,8 @@ using counters::SourceSnapshot;
 std::vector<CounterDeltas> asValues(const std::vector<SourceSnapshot>& snaps) {
   std::vector<CounterDeltas> out;
   for (const SourceSnapshot& s : snaps) {
-    CounterDeltas d{s.source, s.unavailable_reason, s.error, 0, {}, s.snapshot.notes};
+    CounterDeltas d{.source = s.source, .scope = s.scope, .unavailable_reason = s.unavailable_reason, .error = s.error,
+                    .interval_ns = 0, .counters = {}, .notes = s.snapshot.notes};
     for (const auto& c : s.snapshot.samples) d.counters.push_back({c.name, c.labels, counters::DeltaStatus::kOk, c.value, std::nullopt, c.value});
     out.push_back(std::move(d));
   }

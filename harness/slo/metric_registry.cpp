@@ -1,5 +1,7 @@
 #include "harness/slo/metric_registry.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -180,12 +182,39 @@ const std::vector<MetricInfo>& metricRegistry() {
   return *builds.back();
 }
 
+namespace {
+
+// Does `name` fit `tmpl`, whose <placeholders> stand for one name part ([A-Za-z0-9_-], no dot),
+// except <port>, which may hold dots?
+bool fitsTemplate(std::string_view tmpl, std::string_view name) {
+  const size_t open = tmpl.find('<');
+  if (open == std::string_view::npos) return tmpl == name;
+  if (name.substr(0, open) != tmpl.substr(0, open)) return false;
+  const size_t close = tmpl.find('>', open);
+  if (close == std::string_view::npos) return false;
+  const bool any = tmpl.substr(open, close - open + 1) == "<port>";
+  const std::string_view rest = tmpl.substr(close + 1);
+  for (size_t len = 1; open + len <= name.size(); ++len) {
+    const char c = name[open + len - 1];
+    if (!any && !(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+    if (fitsTemplate(rest, name.substr(open + len))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool isMetricTemplate(const MetricInfo& m) { return m.name.find('<') != std::string::npos; }
+
 const MetricInfo* findMetric(std::string_view name) {
   for (const auto& m : metricRegistry()) {
     if (m.name == name) return &m;
     for (const auto& a : m.aliases) {
       if (a == name) return &m;
     }
+  }
+  for (const auto& m : metricRegistry()) {
+    if (isMetricTemplate(m) && fitsTemplate(m.name, name)) return &m;
   }
   return nullptr;
 }

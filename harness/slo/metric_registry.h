@@ -49,8 +49,12 @@ struct MetricInfo {
 // ones, counters last). Rebuilt when the pattern registry changes.
 const std::vector<MetricInfo>& metricRegistry();
 
-// The metric with this name or alias; nullptr when unknown.
+// The metric with this name or alias, or whose name template it fits (a template's name has
+// <placeholders>, e.g. switch.<switch>.port.<port>.rx_discards: <port> may hold dots, the others
+// are one name part); nullptr when unknown.
 const MetricInfo* findMetric(std::string_view name);
+// True when the metric's name is such a template (an SLO then keeps the name as written).
+bool isMetricTemplate(const MetricInfo& m);
 
 // The known name (or alias) nearest to an unknown one, or "" when none is close.
 std::string nearestMetric(const std::string& name);

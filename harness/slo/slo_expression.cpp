@@ -136,7 +136,7 @@ class Parser {
       fail("unknown metric '" + tok_.text + "' at column " + std::to_string(tok_.col) +
            (near.empty() ? "" : "; did you mean '" + near + "'?") + " (the metrics are listed in docs/metrics.md)");
     }
-    out.metric = metric_->name;
+    out.metric = isMetricTemplate(*metric_) ? tok_.text : metric_->name;
     out.metric_as_written = tok_.text;
     advance();
     if (tok_.kind != Token::kCompare) {

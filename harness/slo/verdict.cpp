@@ -32,6 +32,23 @@ std::string thresholdText(const SloExpression& e) {
   return e.threshold_text == value ? value : e.threshold_text + " = " + value;
 }
 
+// Why `metric` is absent: its own entry, else the longest "prefix.*" entry it falls under
+// (a switch that was not read: "switch.leaf1.*").
+const std::string* whyMissing(const std::map<std::string, std::string>& why_missing, const std::string& metric) {
+  if (auto it = why_missing.find(metric); it != why_missing.end()) return &it->second;
+  const std::string* best = nullptr;
+  size_t best_len = 0;
+  for (const auto& [name, why] : why_missing) {
+    if (name.size() < 2 || name.compare(name.size() - 2, 2, ".*") != 0) continue;
+    const size_t len = name.size() - 1;  // keeps the dot
+    if (len > best_len && metric.compare(0, len, name, 0, len) == 0) {
+      best = &why;
+      best_len = len;
+    }
+  }
+  return best;
+}
+
 }  // namespace
 
 SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& metrics, const Constants& constants,
@@ -58,8 +75,8 @@ SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& m
   const auto it = metrics.find(e.metric);
   if (it == metrics.end()) {
     r.verdict = Verdict::kSkipped;
-    if (const auto why = why_missing.find(e.metric); why != why_missing.end()) {
-      r.reason = "metric '" + e.metric_as_written + "' is not available: " + why->second;
+    if (const std::string* why = whyMissing(why_missing, e.metric)) {
+      r.reason = "metric '" + e.metric_as_written + "' is not available: " + *why;
       return r;
     }
     r.reason = "metric '" + e.metric_as_written + "' is not available in this test's results (produced by " +

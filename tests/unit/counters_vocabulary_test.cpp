@@ -21,7 +21,7 @@ const std::string kNics = std::string(FABCHECK_SOURCE_DIR) + "/tests/fixtures/ni
 std::vector<CounterDeltas> values(const Capture& c) {
   std::vector<CounterDeltas> out;
   for (const SourceSnapshot& s : c.sources) {
-    CounterDeltas d{s.source, s.unavailable_reason, s.error, 0, {}, {}};
+    CounterDeltas d{.source = s.source, .unavailable_reason = s.unavailable_reason, .error = s.error};
     for (const auto& x : s.snapshot.samples) d.counters.push_back({x.name, x.labels, DeltaStatus::kOk, x.value, std::nullopt, x.value});
     out.push_back(d);
   }
@@ -97,7 +97,7 @@ TEST(NicVocabulary, Mlx5SysfsTreeOfAnH100Host) {
 
 TEST(NicVocabulary, OneVendorGroupPerDeviceNeverDoubleCounts) {
   // An mlx5 NIC whose driver also gives the standard pause statistics (the "pause" reader).
-  CounterDeltas e{"ethtool", "", "", 1'000'000'000, {}, {}};
+  CounterDeltas e{.source = "ethtool", .interval_ns = 1'000'000'000};
   auto add = [&](const std::string& dev, const std::string& name, uint64_t delta) {
     e.counters.push_back({name, {{"host", "h"}, {"dev", dev}}, DeltaStatus::kOk, delta, 0, delta});
   };
