@@ -229,33 +229,40 @@ SnmpSession::SnmpSession(const model::SwitchSpec& sw)
   std::memset(s.securityAuthKey, 0, sizeof(s.securityAuthKey));
   std::memset(s.securityPrivKey, 0, sizeof(s.securityPrivKey));
   if (!handle_) throw SnmpError(what + ": cannot open an SNMP session: " + why + describeTries());
-  shareUsmUser(sw.snmp, what);
+  if (sw.snmp.version == model::SnmpVersion::kV3) {
+    user_ = sw.snmp.user;
+    keys_ = keysFingerprint(sw.snmp);
+  }
 }
 
-// Under the mutex, after the open: counts this session's use of its USM user; a user already
-// held by another open session with other keys is refused (net-snmp would use those keys).
-void SnmpSession::shareUsmUser(const model::SnmpSpec& c, const std::string& what) {
-  usm_key_ = usmKey(handle_);
-  if (usm_key_.empty()) return;
-  UsmUse& use = usmUses()[usm_key_];
-  const size_t keys = keysFingerprint(c);
-  if (use.sessions > 0 && use.keys != keys) {
-    snmp_sess_close(handle_);
-    handle_ = nullptr;
-    usm_key_.clear();
-    throw SnmpError(what + ": another open session to the same SNMP engine uses v3 user '" + c.user +
+// Under the mutex, after a request was answered (net-snmp may learn the engine ID only then):
+// counts this session's use of its USM user; a user already held by another open session with
+// other keys is refused (net-snmp would have used those keys for this session).
+void SnmpSession::shareUsmUser() {
+  if (!usm_key_.empty()) return;
+  const std::string key = usmKey(handle_);
+  if (key.empty()) return;
+  UsmUse& use = usmUses()[key];
+  if (use.sessions > 0 && use.keys != keys_) {
+    throw SnmpError("switch " + name_ + " (" + address_ + "): another open session to the same SNMP engine uses v3 user '" + user_ +
                     "' with other keys; net-snmp keeps one set of keys per user and engine in a process");
   }
-  use.keys = keys;
+  use.keys = keys_;
   ++use.sessions;
+  usm_key_ = key;
 }
 
 SnmpSession::~SnmpSession() {
   if (!handle_) return;
   std::lock_guard<std::mutex> lock(libraryMutex());
-  if (!usm_key_.empty() && --usmUses()[usm_key_].sessions == 0) {
-    usmUses().erase(usm_key_);
-    forgetUsmUser(handle_);  // the next session with this user localizes its own keys again
+  const std::string key = usm_key_.empty() ? usmKey(handle_) : usm_key_;
+  if (!key.empty()) {
+    auto it = usmUses().find(key);
+    if (it != usmUses().end() && !usm_key_.empty()) --it->second.sessions;
+    if (it == usmUses().end() || it->second.sessions <= 0) {
+      if (it != usmUses().end()) usmUses().erase(it);
+      forgetUsmUser(handle_);  // the next session with this user localizes its own keys again
+    }
   }
   snmp_sess_close(handle_);
 }
@@ -329,6 +336,7 @@ std::vector<std::vector<SnmpVar>> SnmpSession::walk(const std::vector<Oid>& root
     if (still.size() != active.size()) reps = 0;
     active = std::move(still);
   }
+  shareUsmUser();
   return out;
 }
 

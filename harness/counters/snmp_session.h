@@ -12,8 +12,8 @@
 //   message names the switch, its address and net-snmp's reason; never a secret.
 // - v3: net-snmp keeps one USM user (and its keys) per engine ID and user name per process. A
 //   user is forgotten when the last session using it closes, so a later session with other keys
-//   uses its own; two open sessions to one engine with one user but different keys: the second
-//   open() throws SnmpError saying so.
+//   uses its own (also after a session whose key was refused); two open sessions to one engine
+//   with one user but different keys: the second one's walk() throws SnmpError saying so.
 // - walk() returns every instance under each root, in OID order, as the agent returns them
 //   (GETBULK, several columns per request). A column ends at the first name outside its root,
 //   at endOfMibView / noSuchObject / noSuchInstance, or when a name does not increase. A column
@@ -76,8 +76,10 @@ class SnmpSession {
  private:
   std::string name_, address_;
   void* handle_ = nullptr;  // net-snmp single-session handle
-  std::string usm_key_;     // v3: engine ID + user (see shareUsmUser)
-  void shareUsmUser(const model::SnmpSpec& c, const std::string& what);
+  std::string usm_key_;     // v3: engine ID + user, once counted (see shareUsmUser)
+  std::string user_;        // v3 user
+  size_t keys_ = 0;         // v3: fingerprint of the keys
+  void shareUsmUser();
   std::string describeTries() const;
   std::vector<size_t> bulkStep(const std::vector<Oid>& roots, std::vector<Oid>& pos, const std::vector<size_t>& active, long& reps,
                                std::vector<std::vector<SnmpVar>>& out);

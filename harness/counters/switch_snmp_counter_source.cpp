@@ -183,6 +183,7 @@ CounterSnapshot SwitchSnmpCounterSource::read(bool remap_on_unknown) {
       snap.samples.push_back(std::move(s));
     }
   }
+  if (ports_.empty()) snap.notes.push_back("switch " + sw_.name + " has no port whose ifOperStatus is up; nothing to read");
   for (Table t : {Table::kIfXTable, Table::kIfTable, Table::kPfcPriority, Table::kQosGroupStats}) {
     if (!served.count(t)) snap.notes.push_back("switch " + sw_.name + " does not serve " + tableName(t) + "; its counters are absent");
   }

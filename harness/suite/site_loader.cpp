@@ -192,7 +192,7 @@ model::Site parseSite(const std::string& text, const std::string& file, const st
 
 model::Site loadSite(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw SuiteError({{{path, 0, 0}, std::string("cannot read the site file: ") + std::strerror(errno)}});
+  if (!in) throw ConfigError(path + ": cannot read the site file: " + std::strerror(errno));
   std::ostringstream s;
   s << in.rdbuf();
   const auto slash = path.rfind('/');

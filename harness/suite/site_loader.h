@@ -27,7 +27,8 @@
 
 namespace fabcheck::suite {
 
-// Reads `path`; a file that cannot be read is a SuiteError naming it and the OS reason.
+// Reads `path`; a file that cannot be read is a ConfigError "<path>: cannot read the site file:
+// <OS reason>"; problems inside it are a SuiteError.
 model::Site loadSite(const std::string& path);
 
 // The same from text; `file` names it in positions; key files are read relative to `base_dir`.

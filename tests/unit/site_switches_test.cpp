@@ -13,11 +13,11 @@
 namespace fabcheck {
 namespace {
 
-void writeSiteKey(const TempDir& d, const std::string& name, const std::string& content) {
+void writeSiteKey(const testing::TempDir& d, const std::string& name, const std::string& content) {
   std::ofstream(d.path() + "/" + name) << content;
 }
 
-std::string siteErrorOf(const std::string& yaml, const TempDir& d) {
+std::string siteErrorOf(const std::string& yaml, const testing::TempDir& d) {
   try {
     suite::parseSite(yaml, "site.yaml", d.path());
   } catch (const suite::SuiteError& e) {
@@ -27,7 +27,7 @@ std::string siteErrorOf(const std::string& yaml, const TempDir& d) {
 }
 
 TEST(SiteSwitches, V2cSwitchWithPortsTimeoutAndRetries) {
-  TempDir d;
+  testing::TempDir d;
   writeSiteKey(d, "leaf1.community", "s3cret-comm\n");
   const auto site = suite::parseSite(
       "fabric: {line_rate_gbps: 100}\n"
@@ -60,7 +60,7 @@ TEST(SiteSwitches, V2cSwitchWithPortsTimeoutAndRetries) {
 }
 
 TEST(SiteSwitches, V3AuthPrivFromKeyFilesAndDefaults) {
-  TempDir d;
+  testing::TempDir d;
   writeSiteKey(d, "auth", "authpass123\n");
   writeSiteKey(d, "priv", "privpass123");
   const auto site = suite::parseSite(
@@ -84,7 +84,7 @@ TEST(SiteSwitches, V3AuthPrivFromKeyFilesAndDefaults) {
 }
 
 TEST(SiteSwitches, EachProblemIsOneLineWithItsPositionAndNoSecret) {
-  TempDir d;
+  testing::TempDir d;
   writeSiteKey(d, "short", "abc123\n");
   writeSiteKey(d, "good", "goodpass99\n");
   const std::string err = siteErrorOf(
@@ -96,15 +96,15 @@ TEST(SiteSwitches, EachProblemIsOneLineWithItsPositionAndNoSecret) {
       "  - {name: a, address: h, snmp: {version: 2c, community_file: good}, retries: 11}\n"
       "  - {name: b, address: h, snmp: {version: 3, user: u, auth: sha1, auth_key_file: good, priv: 3des, priv_key_file: good}}\n",
       d);
-  EXPECT_NE(err.find("site.yaml:4:47: snmp.auth_key_file 'short': the passphrase in " + d.path() +
+  EXPECT_NE(err.find("site.yaml:4:59: snmp.auth_key_file 'short': the passphrase in " + d.path() +
                      "/short has 6 characters; SNMPv3 needs at least 8"),
             std::string::npos)
       << err;
-  EXPECT_NE(err.find("site.yaml:4:91: snmp.priv_key_file 'nofile': cannot read " + d.path() + "/nofile: No such file or directory"),
+  EXPECT_NE(err.find("site.yaml:4:92: snmp.priv_key_file 'nofile': cannot read " + d.path() + "/nofile: No such file or directory"),
             std::string::npos)
       << err;
   EXPECT_NE(err.find("site.yaml:5:5: unknown key 'prots' in a switch; did you mean 'ports'?"), std::string::npos) << err;
-  EXPECT_NE(err.find("site.yaml:6:11: name 'a' is also the switch at site.yaml:2:5"), std::string::npos) << err;
+  EXPECT_NE(err.find("site.yaml:6:12: name 'a' is also the switch at site.yaml:2:5"), std::string::npos) << err;
   EXPECT_NE(err.find("retries '11': expected a whole number from 0 to 10"), std::string::npos) << err;
   EXPECT_NE(err.find("snmp.auth 'sha1'"), std::string::npos) << err;
   EXPECT_NE(err.find("snmp.priv '3des'"), std::string::npos) << err;
@@ -113,7 +113,7 @@ TEST(SiteSwitches, EachProblemIsOneLineWithItsPositionAndNoSecret) {
 }
 
 TEST(SiteSwitches, MissingPiecesAndWrongVersionKeys) {
-  TempDir d;
+  testing::TempDir d;
   writeSiteKey(d, "c", "public1\n");
   const std::string err = siteErrorOf(
       "switches:\n"
@@ -133,11 +133,11 @@ TEST(SiteSwitches, MissingPiecesAndWrongVersionKeys) {
 }
 
 TEST(SiteSwitches, LoadSiteReadsKeysBesideTheFile) {
-  TempDir d;
+  testing::TempDir d;
   writeSiteKey(d, "comm", "public1\n");
   writeSiteKey(d, "site.yaml", "switches:\n  - {name: s, address: h, snmp: {version: 2c, community_file: comm}}\n");
   EXPECT_EQ(suite::loadSite(d.path() + "/site.yaml").switches.at(0).snmp.community, "public1");
-  EXPECT_THROW(suite::loadSite(d.path() + "/none.yaml"), suite::SuiteError);
+  EXPECT_THROW(suite::loadSite(d.path() + "/none.yaml"), ConfigError);
 }
 
 // ---- the SNMP source's pure parts ----------------------------------------------------------
