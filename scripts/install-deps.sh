@@ -29,7 +29,8 @@ PACKAGES=(
   # real engines the launcher tests start themselves
   openssh-server openssh-client
   slurmctld slurmd slurm-client munge  # slurm launcher: a single-node cluster the tests start
-  snmpd snmp   # switch counters: the integration test starts its own snmpd; docs/switches.md uses snmpwalk
+  snmpd snmp   # switch counters: the integration test starts its own snmpd (never the system one
+               # the package starts); docs/switches.md uses snmpwalk
   openmpi-bin  # mpirun launcher (its libopenmpi3 and ssh client come as dependencies)
   chromium     # headless browser that renders the HTML report in tests
 )

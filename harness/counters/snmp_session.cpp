@@ -21,6 +21,10 @@ std::mutex& libraryMutex() {
   return m;
 }
 
+// net-snmp logs to stderr whenever no log handler is enabled; fabcheck reports the library's
+// errors through exceptions instead, so its log lines go nowhere.
+int discardLibraryLog(int, int, void*, void*) { return 0; }
+
 // Under libraryMutex(): once per process.
 void initLibrary() {
   static bool done = false;
@@ -31,7 +35,12 @@ void initLibrary() {
   netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
   netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
   netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
+  // The certificate index loader creates <persistentDir>/cert_indexes at init even so (seen:
+  // /var/lib/snmp/cert_indexes); a directory under /dev/null can never be created.
+  set_persistent_directory("/dev/null/fabcheck-snmp");
   snmp_disable_log();
+  snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, discardLibraryLog, nullptr);
+  snmp_enable_calllog();
   init_snmp("fabcheck");
   done = true;
 }

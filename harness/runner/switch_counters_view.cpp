@@ -102,10 +102,15 @@ std::string padded(std::string s, size_t w) {
   return s;
 }
 
+std::string trimmed(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 void printPort(const json& p, bool values, std::ostream& out) {
   std::string line = "  " + padded(p["port"].get<std::string>(), 12) + padded(p["ifindex"].get<std::string>(), 8);
   for (const auto& f : figures()) line += padded(cell(p, f.first), 13);
-  out << line << "\n";
+  out << trimmed(line) << "\n";
   for (const auto& [prio, pf] : p["pfc"].items()) {
     out << "      pfc prio" << prio << "  rx_pause_frames " << cell(pf, "rx_pause_frames") << "  tx_pause_frames "
         << cell(pf, "tx_pause_frames") << "\n";
@@ -126,7 +131,7 @@ void printView(const json& v, bool values, std::ostream& out) {
   if (!v["ports"].empty()) {
     std::string head = "  " + padded("port", 12) + padded("ifIndex", 8);
     for (const auto& f : figures()) head += padded(f.first, 13);
-    out << head << "\n";
+    out << trimmed(head) << "\n";
   }
   for (const auto& p : v["ports"]) printPort(p, values, out);
   for (const auto& n : v["notes"]) out << "  note: " << n.get<std::string>() << "\n";

@@ -224,6 +224,7 @@ TEST_F(SwitchSnmp, TheCommandShowsPerPortFiguresAndNamesAPortTheSwitchLacks) {
   snmpd_->setValues(".1.3.6.1.4.1.9.9.813.1.2.1.3." + std::to_string(i0) + ".3 counter64 42\n");
   auto r = testing::run({testing::kFabcheckBin, "counters", "--site", site(), "--switch", "sw", "--json"}, std::chrono::seconds(60));
   ASSERT_EQ(r.status.code, 0) << r.err;
+  EXPECT_EQ(r.err, "") << "net-snmp's own log lines are not printed";
   const auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["snapshots"][0]["ports"].size(), 2u) << r.out;
   const auto& p0 = j["snapshots"][0]["ports"][0];
