@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libfmt-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
   libibverbs-dev librdmacm-dev
+  libsnmp-dev  # net-snmp's client library: switch counters over SNMP (harness/counters/snmp_session)
   perftest ibverbs-utils  # scripts/verbs-selftest: ib_write_bw, ib_send_lat, ib_read_bw, ibv_devinfo
   # python bindings and tests (Debian's interpreter)
   python3 python3-dev python3-pybind11 python3-pytest
@@ -28,6 +29,8 @@ PACKAGES=(
   # real engines the launcher tests start themselves
   openssh-server openssh-client
   slurmctld slurmd slurm-client munge  # slurm launcher: a single-node cluster the tests start
+  snmpd snmp   # switch counters: the integration test starts its own snmpd (never the system one
+               # the package starts); docs/switches.md uses snmpwalk
   openmpi-bin  # mpirun launcher (its libopenmpi3 and ssh client come as dependencies)
   chromium     # headless browser that renders the HTML report in tests
 )

@@ -17,9 +17,11 @@ constexpr const char* kCountersUsage =
     "usage: fabcheck counters [--interface IF] [--device DEV] [--json] [--interval T --count N]\n"
     "       fabcheck counters [--interface IF] [--device DEV] --save DIR\n"
     "       fabcheck counters --capture A [--capture B ...] [--json]\n"
+    "       fabcheck counters --site FILE --switch NAME [--json] [--interval T --count N]\n"
     "Prints this host's NIC counters as fabcheck's metrics (nic.*, rdma.*, host.*) with the raw counter\n"
     "each came from; --interval/--count: deltas and rates per interval; --save: a capture directory;\n"
-    "--capture: values of one capture, deltas and rates between several (docs/counters.md).\n";
+    "--capture: values of one capture, deltas and rates between several; --site/--switch: what fabcheck\n"
+    "reads from that switch over SNMP, per port (docs/counters.md, docs/switches.md).\n";
 
 runner::CountersCommandOptions parse(int argc, char** argv) {
   runner::CountersCommandOptions o;
@@ -34,6 +36,8 @@ runner::CountersCommandOptions parse(int argc, char** argv) {
     else if (a == "--json") o.json = true;
     else if (a == "--save") o.save_dir = value();
     else if (a == "--capture") o.captures.push_back(value());
+    else if (a == "--site") o.site_file = value();
+    else if (a == "--switch") o.switch_name = value();
     else if (a == "--interval") o.interval_ns = model::parseDurationNs(value(), "--interval");
     else if (a == "--count") {
       const std::string v = value();
@@ -45,7 +49,7 @@ runner::CountersCommandOptions parse(int argc, char** argv) {
         throw ConfigError("--count '" + v + "': expected a whole number of intervals, 1 or more");
       }
     } else {
-      throw ConfigError("unknown option '" + a + "'; expected --interface, --device, --json, --interval, --count, --save or --capture");
+      throw ConfigError("unknown option '" + a + "'; expected --interface, --device, --json, --interval, --count, --save, --capture, --site or --switch");
     }
   }
   return o;

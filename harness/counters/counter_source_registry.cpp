@@ -8,6 +8,7 @@
 #include "harness/counters/netdev_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
 #include "harness/counters/snmp_counter_source.h"
+#include "harness/counters/switch_snmp_counter_source.h"
 
 namespace fabcheck::counters {
 
@@ -29,6 +30,9 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
        [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},
       {"fabric_ecn", "the emulated fabric's ECN marks per switch port (BPF maps pinned in bpffs; default fabric fc0)", false,
        [] { return std::make_unique<EcnMarkCounterSource>(EcnMarkSourceOptions{}); }},
+      // One per switch, built from a site file's switch (site_loader.h); without one it is unavailable.
+      {"switch_snmp", "a switch's port counters over SNMP: IF-MIB, per-priority PFC, queue drops (a site file's switch)", false,
+       [] { return std::make_unique<SwitchSnmpCounterSource>(model::SwitchSpec{}); }},
   };
   return kSources;
 }

@@ -11,6 +11,7 @@
 #include "harness/counters/counter_capture.h"
 #include "harness/counters/flat_metrics.h"
 #include "harness/counters/test_counters.h"
+#include "harness/runner/switch_counters_view.h"
 
 namespace fabcheck::runner {
 
@@ -183,6 +184,14 @@ void runCaptures(const CountersCommandOptions& o, std::ostream& out) {
 }  // namespace
 
 void runCountersCommand(const CountersCommandOptions& o, std::ostream& out) {
+  if (!o.site_file.empty() || !o.switch_name.empty()) {
+    if (o.site_file.empty() || o.switch_name.empty()) throw ConfigError("--site FILE and --switch NAME go together (a switch of the site file)");
+    if (!o.captures.empty() || !o.save_dir.empty() || !o.interface.empty() || !o.device.empty()) {
+      throw ConfigError("--site/--switch read a switch over SNMP; they take no --capture, --save, --interface or --device");
+    }
+    if ((o.interval_ns > 0) != (o.count > 0)) throw ConfigError("--interval and --count go together (e.g. --interval 1s --count 5)");
+    return runSwitchCounters({o.site_file, o.switch_name, o.json, o.interval_ns, o.count}, out);
+  }
   if (!o.captures.empty()) {
     if (!o.save_dir.empty() || o.count > 0 || !o.interface.empty() || !o.device.empty()) {
       throw ConfigError("--capture reads saved counters; it takes no --save, --interval/--count, --interface or --device");

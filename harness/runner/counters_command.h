@@ -12,6 +12,8 @@
 //   captures, the interval from their meta.json time_ns. Wrap, saturation and reset are handled
 //   by counter_delta.h as for live counters (a metric with a counter without delta is absent).
 // - --interface/--device narrow the live sources to one NIC (nic_selection.h, hostCounterSet()).
+// - --site FILE --switch NAME: that switch's counters over SNMP instead (switch_counters_view.h),
+//   once or with --interval/--count; no --interface/--device/--save/--capture.
 // --json prints one JSON object instead of text: {"mode": "values"|"deltas", "host", "interface",
 // "device", "snapshots": [...] | "intervals": [{"interval_ns", "metrics": [{"metric","unit",
 // "value"|"delta","rate_per_s"?,"from":[{"source","vendor","dev","port"?,"raw","value"|"delta"}]}],
@@ -34,6 +36,8 @@ struct CountersCommandOptions {
   int count = 0;
   std::string save_dir;
   std::vector<std::string> captures;
+  std::string site_file;    // with switch_name: a switch over SNMP
+  std::string switch_name;
 };
 
 void runCountersCommand(const CountersCommandOptions& options, std::ostream& out);

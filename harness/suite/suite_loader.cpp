@@ -55,7 +55,7 @@ using detail::TestKeys;
 using detail::Val;
 
 const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "tests"};
-const std::vector<std::string> kSiteKeys = {"fabric", "defaults"};
+const std::vector<std::string> kSiteKeys = {"fabric", "defaults", "switches"};  // switches: site_loader.h
 const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
                                               "gso", "gro"};
 // Keys every test may set whatever its pattern (and `defaults:` may give every test, but

@@ -104,7 +104,9 @@ TEST(CountersCli, BadInputIsOneLineNamingTheFlagOrFile) {
   one({"--count", "x", "--interval", "1s"}, "--count 'x': expected a whole number of intervals, 1 or more");
   one({"--count", "3"}, "--interval and --count go together (e.g. --interval 1s --count 5)");
   one({"--interface", "nosuch9"}, "--interface nosuch9: no such interface under /sys/class/net");
-  one({"--bogus"}, "unknown option '--bogus'; expected --interface, --device, --json, --interval, --count, --save or --capture");
+  one({"--bogus"}, "unknown option '--bogus'; expected --interface, --device, --json, --interval, --count, --save, --capture, --site or --switch");
+  one({"--switch", "leaf1"}, "--site FILE and --switch NAME go together (a switch of the site file)");
+  one({"--site", "/nonexistent-site.yaml", "--switch", "leaf1"}, "/nonexistent-site.yaml: cannot read the site file: No such file or directory");
   testing::TempDir tmp("fc-counters-bad");
   std::ofstream(tmp.path() + "/meta.json") << R"({"host": "h", "time_ns": "soon"})";
   one({"--capture", tmp.path()}, tmp.path() + "/meta.json: \"time_ns\" is \"soon\"; expected a positive integer (ns since the epoch)");
