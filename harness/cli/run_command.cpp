@@ -20,6 +20,7 @@
 #include "harness/cli/signals.h"
 #include "harness/runner/run_settings.h"
 #include "harness/runner/suite_run.h"
+#include "harness/suite/site_loader.h"
 #include "harness/slo/verdict.h"
 #include "harness/suite/suite_loader.h"
 #include "reports/reporter.h"
@@ -112,7 +113,9 @@ int runValidateCommand(int argc, char** argv) {
     const auto sites = vm.count("site") ? vm["site"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const suite::Suite s = suite::loadSuite(path, sites);
     if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
-    std::printf("%s: valid, suite '%s', %zu tests\n", path.c_str(), s.name.c_str(), s.tests.size());
+    const auto switches = suite::loadSiteSwitches(sites);
+    std::printf("%s: valid, suite '%s', %zu tests%s\n", path.c_str(), s.name.c_str(), s.tests.size(),
+                switches.empty() ? "" : (", " + std::to_string(switches.size()) + " switches").c_str());
     return kExitOk;
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "%s\n", e.what());
@@ -204,6 +207,7 @@ int runRunCommand(int argc, char** argv) {
     s = suite::loadSuite(args.suite, args.sites);
     if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
     opts = resolveSuiteRun(args.settings, s, OptionStyle::kCommandLine);
+    opts.run.switches = suite::loadSiteSwitches(args.sites);
     for (const auto& r : args.reports) reporters.push_back(reports::createReporter(r));
   } catch (const suite::SuiteError& e) {
     std::fprintf(stderr, "%s\n", e.what());

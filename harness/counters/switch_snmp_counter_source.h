@@ -56,6 +56,8 @@ class SwitchSnmpCounterSource : public CounterSource {
   std::string name() const override { return "switch_snmp"; }
   CounterSnapshot snapshot() override;
   std::string unavailable_reason() const override { return reason_; }
+  // {switch: <name>}: names the switch in deltas even when it did not answer (switch_metrics.h).
+  Labels scope() const override { return {{"switch", sw_.name}}; }
 
   const model::SwitchSpec& switchSpec() const { return sw_; }
   // The ports the last successful snapshot read.

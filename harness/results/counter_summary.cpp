@@ -69,13 +69,21 @@ void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo
   std::map<std::string, std::string> missing;
   sumOverHosts(countedHosts(t, agents), host_sum, missing);
   json& metrics = record["metrics"];
+  const std::map<std::string, double> fabric_sum = metricsOf(t.fabric_counters);
   nest(metrics, host_sum);
-  nest(metrics, metricsOf(t.fabric_counters));
+  nest(metrics, fabric_sum);
+  // A metric is missing when neither the hosts nor the fabric (the controller's sources) have it;
+  // the hosts' reason first, the fabric's for names the hosts do not know (switch.*).
   json& why = record["metrics_missing"];
   if (!why.is_object()) why = json::object();
-  for (const auto& [name, reason] : missing) why[name] = reason;
+  auto present = [&](const std::string& name) { return host_sum.count(name) > 0 || fabric_sum.count(name) > 0; };
+  for (const auto& [name, reason] : missing) {
+    if (!present(name)) why[name] = reason;
+  }
   if (t.fabric_counters.is_object() && t.fabric_counters.contains("missing") && t.fabric_counters["missing"].is_object()) {
-    for (const auto& [name, reason] : t.fabric_counters["missing"].items()) why[name] = "fabric: " + reason.get<std::string>();
+    for (const auto& [name, reason] : t.fabric_counters["missing"].items()) {
+      if (!present(name) && !missing.count(name)) why[name] = "fabric: " + reason.get<std::string>();
+    }
   }
   record["counters"] = {{"fabric", t.fabric_counters.is_null() ? json(nullptr) : t.fabric_counters},
                         {"agents", per_agent}};

@@ -2,10 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
+#include "harness/counters/sampled_counters.h"
+#include "harness/counters/switch_snmp_counter_source.h"
 #include "harness/counters/test_counters.h"
 #include "harness/launch/launcher.h"
 #include "harness/protocol/run_secret.h"
@@ -19,10 +22,27 @@ std::string selfExecutablePath() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+namespace {
+
+// The controller's counters (switch ports: the emulated fabric's through tc, real switches over
+// SNMP) are sampled through a test like the agents' NICs, but no faster than once a second: a
+// switch's SNMP agent caches its counters for seconds (net-snmp: 3 s) and rate-limits requests.
+constexpr int64_t kMinFabricSampleNs = 1'000'000'000;
+
+counters::SamplingOptions fabricSampling(const model::TestSpec& test) {
+  counters::SamplingOptions s;
+  if (test.counters.interval_ns <= 0) return s;
+  s.interval_ns = std::max(test.counters.interval_ns, kMinFabricSampleNs);
+  s.keep = counters::sampledCounter;
+  return s;
+}
+
+}  // namespace
+
 struct AgentCluster::Impl {
   std::unique_ptr<launch::Launcher> launcher;
   std::unique_ptr<controller::Controller> ctl;
-  counters::CounterSet fabric_counters;  // the launcher's own network (emulated switch ports)
+  counters::CounterSet fabric_counters;  // the launcher's own network (emulated switch ports), the site's switches
 };
 
 AgentCluster::AgentCluster(RunOptions options) : options_(std::move(options)) {
@@ -69,6 +89,9 @@ void AgentCluster::start(const std::atomic<bool>* interrupt) {
     });
     impl->ctl->measureClocks();
     for (auto& source : impl->launcher->fabricCounterSources()) impl->fabric_counters.add(std::move(source));
+    for (const auto& sw : options_.switches) {
+      impl->fabric_counters.add(std::make_unique<counters::SwitchSnmpCounterSource>(sw));
+    }
   } catch (...) {
     impl->ctl->shutdown();
     impl->launcher->stop();
@@ -94,7 +117,7 @@ RunResult AgentCluster::runTests(const std::vector<model::TestSpec>& tests, cons
         break;
       }
       if (on_test_start) on_test_start(i, tests[i]);
-      counters::CountersAround around(impl_->fabric_counters);
+      counters::CountersAround around(impl_->fabric_counters, fabricSampling(tests[i]));
       const bool fabric = impl_->fabric_counters.size() > 0;
       if (fabric) around.begin();
       result.tests.push_back(ctl.runTest(tests[i]));

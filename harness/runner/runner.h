@@ -16,6 +16,7 @@
 
 #include "harness/controller/controller.h"
 #include "harness/launch/hosts.h"
+#include "harness/model/site.h"
 
 namespace fabcheck {
 
@@ -30,6 +31,9 @@ struct RunOptions {
   std::vector<std::string> agent_args;        // extra agent options (safety limits, log level)
   controller::ControllerOptions controller;
   bool stop_on_error = false;                 // end the run after the first test with an error
+  // Switches whose port counters the controller reads over SNMP around and through every test
+  // (site files' `switches:`, docs/switches.md): metrics switch.* (harness/counters/switch_metrics.h).
+  std::vector<model::SwitchSpec> switches;
 
   // Progress hooks, called on run()'s thread: once every agent registered and its clock was
   // measured; before each test (its index in `tests`).

@@ -279,7 +279,7 @@ std::map<std::string, double> flattenMetrics(const json& test_summary) {
   const bool probe = nested && test_summary["metrics"].contains("probe");
   for (const auto& [name, value] : raw) {
     const MetricInfo* m = findMetric(name);
-    if (!m || m->name != name) continue;
+    if (!m || (m->name != name && !isMetricTemplate(*m))) continue;
     if (!pattern.empty() && !producedBy(*m, pattern) && !(probe && producedBy(*m, "probe"))) continue;
     out[name] = value;
   }

@@ -1,6 +1,10 @@
 // The site file's switches (site_loader.h).
 #include "harness/suite/site_loader.h"
 
+#include <cctype>
+
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -138,6 +142,11 @@ struct SiteReader : SuiteReader {
     }
     if (e.count("name")) {
       if (auto n = text(e.at("name"), "name")) sw.name = *n;
+      // The name is one part of metric names (switch.<name>.port.<port>.rx_discards).
+      const bool part = !sw.name.empty() && std::all_of(sw.name.begin(), sw.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      });
+      if (!part) error(e.at("name"), "name '" + sw.name + "': expected letters, digits, '_' and '-' (it is part of metric names)");
       for (const auto& other : site.switches) {
         if (!sw.name.empty() && other.name == sw.name) error(e.at("name"), "name '" + sw.name + "' is also the switch at " + other.source);
       }
@@ -197,6 +206,21 @@ model::Site loadSite(const std::string& path) {
   s << in.rdbuf();
   const auto slash = path.rfind('/');
   return parseSite(s.str(), path, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
+}
+
+std::vector<model::SwitchSpec> loadSiteSwitches(const std::vector<std::string>& paths) {
+  std::vector<model::SwitchSpec> out;
+  for (const auto& path : paths) {
+    for (auto& sw : loadSite(path).switches) {
+      for (const auto& other : out) {
+        if (other.name == sw.name) {
+          throw ConfigError(sw.source + ": switch name '" + sw.name + "' is also the switch at " + other.source);
+        }
+      }
+      out.push_back(std::move(sw));
+    }
+  }
+  return out;
 }
 
 const model::SwitchSpec& findSwitch(const model::Site& site, const std::string& name) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "harness/model/site.h"
 #include "harness/suite/suite_loader.h"
@@ -33,6 +34,9 @@ model::Site loadSite(const std::string& path);
 
 // The same from text; `file` names it in positions; key files are read relative to `base_dir`.
 model::Site parseSite(const std::string& text, const std::string& file, const std::string& base_dir);
+
+// Every switch of these site files, in order; a name in two files is a ConfigError naming both.
+std::vector<model::SwitchSpec> loadSiteSwitches(const std::vector<std::string>& paths);
 
 // The switch named `name`; ConfigError naming the site file and the switches it has.
 const model::SwitchSpec& findSwitch(const model::Site& site, const std::string& name);

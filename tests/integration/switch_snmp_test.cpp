@@ -244,5 +244,59 @@ TEST_F(SwitchSnmp, TheCommandShowsPerPortFiguresAndNamesAPortTheSwitchLacks) {
   EXPECT_NE(r.err.find("p0"), std::string::npos) << r.err;
 }
 
+
+// `fabcheck run --site`: the controller reads the site's switches around the test; per-port
+// metrics reach the report and its SLOs (the test outlasts snmpd's 3 s counter cache, so its last
+// reading holds at least a second of the traffic: h0 sends into p0, p1 sends to h1), and a switch that does not answer makes the totals and
+// its own ports' SLOs skipped with its name and why (never a pass on a switch nobody read).
+TEST_F(SwitchSnmp, ARunReadsTheSiteSwitchesAndAnUnreadSwitchSkipsTheSlosItCouldHide) {
+  const std::string a = snmpd_->peer();
+  std::ofstream(snmpd_->dir() + "/run-site.yaml")
+      << "switches:\n"
+      << "  - {name: sw, address: '" << a << "', snmp: {version: 2c, community_file: community}, ports: [p0, p1]}\n"
+      << "  - {name: swbadcomm, address: '" << a
+      << "', timeout: 300ms, retries: 0, snmp: {version: 2c, community_file: wrong.community}}\n";
+  std::ofstream(snmpd_->dir() + "/s.yaml") << R"(name: switch-run
+tests:
+  - name: stream
+    pattern: stream
+    rate: 20mbit
+    duration: 4s
+    slos:
+      - switch.sw.port.p0.rx_packets > 0
+      - switch.sw.port.p1.tx_packets > 0
+      - switch.discards == 0
+      - switch.swbadcomm.port.p0.rx_discards == 0
+)";
+  const auto r = testing::run({testing::kFabcheckBin, "run", snmpd_->dir() + "/s.yaml", "--launcher", "emulated", "--agents", "2",
+                               "--launcher-option", "fabric_name=" + name_, "--site", snmpd_->dir() + "/run-site.yaml",
+                               "--report", "json:" + snmpd_->dir() + "/r.json"},
+                              std::chrono::seconds(120));
+  ASSERT_EQ(r.status.code, 0) << r.out << r.err;
+  const auto j = nlohmann::json::parse(testing::slurp(snmpd_->dir() + "/r.json"));
+  const auto& t = j.at("tests").at(0);
+  const auto& slos = t.at("slos");
+  ASSERT_EQ(slos.size(), 4u);
+  EXPECT_EQ(slos[0].at("verdict"), "pass") << slos[0].dump();
+  EXPECT_EQ(slos[1].at("verdict"), "pass") << slos[1].dump();
+  for (size_t i : {2u, 3u}) {
+    EXPECT_EQ(slos[i].at("verdict"), "skipped") << slos[i].dump();
+    EXPECT_NE(slos[i].at("reason").get<std::string>().find("switch swbadcomm was not read"), std::string::npos) << slos[i].dump();
+  }
+  EXPECT_EQ(r.out.find(testing::kSnmpCommunity), std::string::npos) << "no secret on the console";
+  EXPECT_EQ(testing::slurp(snmpd_->dir() + "/r.json").find(testing::kSnmpCommunity), std::string::npos) << "no secret in the report";
+  // The fabric's counters in the report carry each switch's source, named by its scope.
+  int switches = 0;
+  for (const auto& src : t.at("counters").at("fabric").at("sources")) {
+    if (src.at("source") != "switch_snmp") continue;
+    ++switches;
+    const std::string sw = src.at("scope").at("switch");
+    EXPECT_TRUE(sw == "sw" ? !src.at("counters").empty() : src.contains("unavailable_reason")) << src.dump();
+  }
+  EXPECT_EQ(switches, 2);
+  EXPECT_FALSE(t.at("metrics_missing").contains("switch.sw.port.p0.rx_packets"));
+  EXPECT_NE(t.at("metrics_missing").value("switch.swbadcomm.*", "").find("switch swbadcomm was not read"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fabcheck
