@@ -248,7 +248,15 @@ std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::
       }
       h.note = std::to_string(h.flagged.size()) + " outlier pair" + (h.flagged.size() == 1 ? "" : "s") + " (outlined)";
     }
-    if (const json* sus = find(*o, {"suspect"}); sus && sus->is_string()) h.note += "; suspect: " + sus->get<std::string>();
+    if (const json* sus = find(*o, {"suspect_link"}); sus && sus->is_string()) {
+      h.note += "; suspect: " + sus->get<std::string>();  // "h17 ↔ leaf3:Ethernet12"
+    } else if (const json* s = find(*o, {"suspect"}); s && s->is_string()) {
+      h.note += "; suspect: " + s->get<std::string>();
+    }
+  }
+  // Hosts grouped by switch when the topology is known (results/topology.h).
+  if (const json* sw = find(mx, {"switches"}); sw && sw->is_array() && sw->size() == h.labels.size()) {
+    for (const auto& g : *sw) h.groups.push_back(g.is_string() ? g.get<std::string>() : "");
   }
   return any ? std::optional<svg::Heatmap>(std::move(h)) : std::nullopt;
 }

@@ -1,5 +1,7 @@
 #include "reports/json_reporter.h"
 
+#include "harness/results/topology.h"
+
 namespace fabcheck::reports {
 
 JsonReporter::JsonReporter(std::string path) : WholeFileReporter("json", std::move(path)) { write(); }
@@ -7,7 +9,10 @@ JsonReporter::JsonReporter(std::string path) : WholeFileReporter("json", std::mo
 std::string JsonReporter::render(const RunSoFar& run) const {
   nlohmann::json doc = nlohmann::json::object();
   for (const auto& [k, v] : run.context.items()) doc[k] = v;
-  if (run.agents) doc["agents"] = *run.agents;
+  if (run.agents) {
+    doc["agents"] = *run.agents;
+    doc["topology"] = results::agentsJsonTopology(*run.agents);  // host -> {switch, port, source}
+  }
   doc["tests"] = run.tests;
   if (run.end) doc["end"] = *run.end;
   doc["complete"] = run.end.has_value();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <tuple>
 
 #include "harness/model/units.h"
 
@@ -545,19 +546,77 @@ std::string heatmapScale(const Heatmap& hm, double sx, double sy, double median,
 
 }  // namespace
 
+namespace {
+
+// The order rows and columns are drawn in: by group (switch) then label when groups are given,
+// else as given.
+std::vector<size_t> heatmapOrder(const Heatmap& hm) {
+  std::vector<size_t> order(hm.labels.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  const bool grouped = std::any_of(hm.groups.begin(), hm.groups.end(), [](const auto& g) { return !g.empty(); });
+  if (!grouped) return order;
+  auto group = [&](size_t i) { return i < hm.groups.size() ? hm.groups[i] : std::string(); };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    const std::string ga = group(a), gb = group(b);
+    if (ga.empty() != gb.empty()) return gb.empty();  // hosts without a known switch last
+    return std::tie(ga, hm.labels[a]) < std::tie(gb, hm.labels[b]);
+  });
+  return order;
+}
+
+// Row and column labels, and with groups a label per group left of its rows and a line between
+// groups across the matrix.
+std::string heatmapLabels(const Heatmap& hm, const std::vector<size_t>& ord, double left, double top, double cell,
+                          bool grouped) {
+  std::string o;
+  const size_t n = ord.size();
+  const double label_size = std::min(11.0, cell * 0.8);
+  for (size_t i = 0; i < n; ++i) {
+    const double y = top + cell * static_cast<double>(i);
+    o += "<text x=\"" + px(left - 6) + "\" y=\"" + px(y + cell / 2 + label_size / 3) +
+         "\" text-anchor=\"end\" font-size=\"" + px(label_size) + "\">" + escape(shorten(hm.labels[ord[i]], 24)) + "</text>\n";
+    o += "<text x=\"" + px(left + cell * (static_cast<double>(i) + 0.5)) + "\" y=\"" + px(top - 6) +
+         "\" text-anchor=\"middle\" font-size=\"" + px(label_size) + "\">" + std::to_string(ord[i]) + "<title>" +
+         escape(hm.labels[ord[i]]) + "</title></text>\n";
+  }
+  if (!grouped) return o;
+  auto group = [&](size_t i) { return ord[i] < hm.groups.size() ? hm.groups[ord[i]] : std::string(); };
+  for (size_t i = 0, end = 0; i < n; i = end) {
+    for (end = i; end < n && group(end) == group(i); ++end) {
+    }
+    const double y0 = top + cell * static_cast<double>(i), y1 = top + cell * static_cast<double>(end);
+    const std::string name = group(i).empty() ? "switch unknown" : group(i);
+    o += "<text class=\"group\" x=\"4\" y=\"" + px((y0 + y1) / 2 + 4) + "\" font-weight=\"600\">" + escape(shorten(name, 14)) +
+         "<title>" + escape(name) + "</title></text>\n";
+    if (i == 0) continue;
+    const double edge = left + cell * static_cast<double>(n);
+    o += "<line class=\"group-edge\" x1=\"4\" y1=\"" + px(y0) + "\" x2=\"" + px(edge) + "\" y2=\"" + px(y0) +
+         "\" stroke=\"#111\"/>\n<line class=\"group-edge\" x1=\"" + px(left + cell * static_cast<double>(i)) + "\" y1=\"" +
+         px(top - 16) + "\" x2=\"" + px(left + cell * static_cast<double>(i)) + "\" y2=\"" +
+         px(top + cell * static_cast<double>(n)) + "\" stroke=\"#111\"/>\n";
+  }
+  return o;
+}
+
+}  // namespace
+
 std::string heatmapChart(const Heatmap& hm) {
   const size_t n = hm.labels.size();
   double vmin = INFINITY, vmax = -INFINITY;
+  std::vector<double> all;
   for (size_t r = 0; r < n && r < hm.values.size(); ++r) {
     for (size_t c = 0; c < n && c < hm.values[r].size(); ++c) {
       const auto& v = hm.values[r][c];
-      if (v && std::isfinite(*v)) vmin = std::min(vmin, *v), vmax = std::max(vmax, *v);
+      if (v && std::isfinite(*v)) vmin = std::min(vmin, *v), vmax = std::max(vmax, *v), all.push_back(*v);
     }
   }
   if (n == 0 || vmin > vmax) return noData("matrix", hm.title);
+  const std::vector<size_t> ord = heatmapOrder(hm);
+  const bool grouped = std::any_of(hm.groups.begin(), hm.groups.end(), [](const auto& g) { return !g.empty(); });
   const double cell = std::clamp(440.0 / static_cast<double>(n), 6.0, 56.0);
-  constexpr double kLabels = 150, kScale = 190, kHead = 56;
-  const double w = kLabels + cell * static_cast<double>(n) + kScale,
+  constexpr double kScale = 190, kHead = 56;
+  const double left = grouped ? 250 : 150;  // row labels, and the switch names left of them
+  const double w = left + cell * static_cast<double>(n) + kScale,
                h = std::max(kHead + cell * static_cast<double>(n) + 24, kHead + 14 * 10 + 58);
   const bool text_in_cells = cell >= 30;
   // Colours are relative to the median cell, not stretched over min..max: a matrix of equal
@@ -565,12 +624,6 @@ std::string heatmapChart(const Heatmap& hm) {
   // far it is from the typical one. Latency (lower is better): at or below the median is best,
   // twice the median or more is worst. Bandwidth: the median or above is best, half of it or
   // less is worst.
-  std::vector<double> all;
-  for (const auto& row : hm.values) {
-    for (const auto& v : row) {
-      if (v && std::isfinite(*v)) all.push_back(*v);
-    }
-  }
   std::sort(all.begin(), all.end());
   const double median = all.size() % 2 ? all[all.size() / 2] : (all[all.size() / 2 - 1] + all[all.size() / 2]) / 2;
   auto badness = [&](double v) {
@@ -579,22 +632,15 @@ std::string heatmapChart(const Heatmap& hm) {
     return std::clamp(t, 0.0, 1.0);
   };
   std::string o = open("matrix", std::max(w, 320.0), std::max(h, 200.0), hm.title);
-  const double label_size = std::min(11.0, cell * 0.8);
-  for (size_t i = 0; i < n; ++i) {
-    const double y = kHead + cell * static_cast<double>(i);
-    o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(y + cell / 2 + label_size / 3) +
-         "\" text-anchor=\"end\" font-size=\"" + px(label_size) + "\">" + escape(shorten(hm.labels[i], 24)) + "</text>\n";
-    o += "<text x=\"" + px(kLabels + cell * (static_cast<double>(i) + 0.5)) + "\" y=\"" + px(kHead - 6) +
-         "\" text-anchor=\"middle\" font-size=\"" + px(label_size) + "\">" + std::to_string(i) + "<title>" +
-         escape(hm.labels[i]) + "</title></text>\n";
-  }
-  o += "<text x=\"" + px(kLabels + cell * static_cast<double>(n) / 2) + "\" y=\"" + px(kHead - 22) +
+  o += heatmapLabels(hm, ord, left, kHead, cell, grouped);
+  o += "<text x=\"" + px(left + cell * static_cast<double>(n) / 2) + "\" y=\"" + px(kHead - 22) +
        "\" text-anchor=\"middle\" fill=\"#555\">" + escape(hm.column_title) + " (agent id)</text>\n";
-  o += "<text x=\"" + px(kLabels - 6) + "\" y=\"" + px(kHead - 6) + "\" text-anchor=\"end\" fill=\"#555\">" +
+  o += "<text x=\"" + px(left - 6) + "\" y=\"" + px(kHead - 6) + "\" text-anchor=\"end\" fill=\"#555\">" +
        escape(hm.row_title) + "</text>\n";
-  for (size_t r = 0; r < n; ++r) {
-    for (size_t c = 0; c < n; ++c) {
-      const double x = kLabels + cell * static_cast<double>(c), y = kHead + cell * static_cast<double>(r);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      const size_t r = ord[i], c = ord[j];
+      const double x = left + cell * static_cast<double>(j), y = kHead + cell * static_cast<double>(i);
       std::optional<double> v;
       if (r < hm.values.size() && c < hm.values[r].size() && hm.values[r][c] && std::isfinite(*hm.values[r][c])) {
         v = hm.values[r][c];
@@ -613,7 +659,7 @@ std::string heatmapChart(const Heatmap& hm) {
       }
     }
   }
-  o += heatmapScale(hm, kLabels + cell * static_cast<double>(n) + 24, kHead, median, vmin, vmax);
+  o += heatmapScale(hm, left + cell * static_cast<double>(n) + 24, kHead, median, vmin, vmax);
   return o + "</svg>\n";
 }
 

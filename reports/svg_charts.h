@@ -94,9 +94,13 @@ struct Heatmap {
   std::vector<std::vector<std::optional<double>>> values;  // [row][column]; nullopt: no value
   std::vector<std::pair<size_t, size_t>> flagged;   // outlier pairs (either order): outlined
   std::string note;                                  // a line under the matrix, e.g. the suspect host
+  std::vector<std::string> groups;                   // per label: its switch ("" unknown); may be empty
 };
 // Host × host matrix: a coloured cell per value with the value written in it (when the cells
-// are large enough), a colour scale with its range, row and column labels.
+// are large enough), a colour scale with its range, row and column labels. When any group is
+// known, rows and columns are ordered by group (switch) then label, hosts of no known switch
+// last, each group's name is written left of its rows (<text class="group">) and a line
+// separates the groups; column numbers stay the agents' matrix indexes.
 std::string heatmapChart(const Heatmap& h);
 
 }  // namespace fabcheck::reports::svg

@@ -32,6 +32,8 @@ PACKAGES=(
   snmpd snmp   # switch counters: the integration test starts its own snmpd (never the system one
                # the package starts); docs/switches.md uses snmpwalk
   openmpi-bin  # mpirun launcher (its libopenmpi3 and ssh client come as dependencies)
+  lldpd        # agents read their switch port with lldpcli; the fabric test starts one lldpd per
+               # namespace on its own sockets (never the package's /run/lldpd.socket daemon)
   chromium     # headless browser that renders the HTML report in tests
 )
 

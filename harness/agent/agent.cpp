@@ -12,6 +12,9 @@
 #include "generators/core/version.h"
 #include "generators/transport/transport.h"
 #include "harness/agent/agent_session.h"
+#include "harness/counters/lldp_neighbour.h"
+#include "harness/counters/nic_selection.h"
+#include "harness/process/command_runner.h"
 #include "harness/protocol/agent_messages.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/run_secret.h"
@@ -21,8 +24,32 @@ namespace {
 
 using Channel = protocol::AuthenticatedChannel;
 
+// The data interface's LLDP neighbour from this host's lldpd (FABCHECK_LLDP_SOCKET, else
+// lldpd's default socket), or why there is none.
+void addLldpNeighbour(const std::string& data_address, protocol::msg::Register& reg) {
+  try {
+    const counters::NicSelection nic = counters::selectNic({.address = data_address});
+    reg.lldp_interface = nic.interface;
+    if (nic.interface.empty()) {
+      reg.lldp_reason = "no data interface found for " + data_address + ": " + nic.reason;
+      return;
+    }
+    process::SystemCommandRunner runner;
+    const counters::LldpLookup l = counters::readLldpNeighbour(
+        {.interface = nic.interface, .socket = counters::lldpSocketFromEnvironment()}, runner);
+    if (l.neighbour) {
+      reg.lldp_switch = l.neighbour->switch_name;
+      reg.lldp_port = l.neighbour->port;
+    } else {
+      reg.lldp_reason = l.reason;
+    }
+  } catch (const std::exception& e) {
+    reg.lldp_reason = e.what();
+  }
+}
+
 // Who this agent is and its host's facts, for the controller.
-protocol::msg::Register registration(const AgentOptions& o) {
+protocol::msg::Register registration(const AgentOptions& o, const std::string& data_address) {
   protocol::msg::Register reg;
   reg.agent_id = o.agent_id;
   reg.host = hostName();
@@ -38,6 +65,8 @@ protocol::msg::Register registration(const AgentOptions& o) {
   } catch (const Error& e) {
     log::warn("agent {}: registering without interfaces: {}", o.agent_id, e.what());
   }
+  addLldpNeighbour(data_address, reg);
+  if (!reg.lldp_switch) log::debug("agent {}: no LLDP neighbour: {}", o.agent_id, reg.lldp_reason.value_or(""));
   return reg;
 }
 
@@ -61,7 +90,8 @@ int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
     return 3;
   }
   try {
-    ch->send(protocol::encode(registration(o)), o.connect_timeout_ns);
+    const std::string data_address = o.data_address.empty() ? ch->localAddress() : o.data_address;
+    ch->send(protocol::encode(registration(o, data_address)), o.connect_timeout_ns);
     return AgentSession(*ch, o, stop).serve();
   } catch (const std::exception& e) {
     log::error("agent {}: {}", o.agent_id, e.what());

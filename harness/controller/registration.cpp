@@ -44,6 +44,13 @@ AgentInfo agentInfoFromRegistration(const json& reg, const std::string& peer) {
   a.clock_source = std::move(r.clock_source);
   a.rdma_devices = std::move(r.rdma_devices);
   a.interfaces = std::move(r.interfaces);
+  if (r.lldp_switch && !r.lldp_switch->empty()) {
+    a.switch_name = *r.lldp_switch;
+    a.switch_port = r.lldp_port.value_or("");
+    a.topology_source = "lldp";
+  } else {
+    a.topology_note = r.lldp_reason.value_or("");
+  }
   a.peer = peer;
   return a;
 }

@@ -21,6 +21,11 @@ struct AgentInfo {
   std::string clock_source;         // kernel clock source, e.g. "tsc", "kvm-clock"
   std::vector<std::string> rdma_devices;   // /sys/class/infiniband names; empty: none
   std::vector<NetInterface> interfaces;    // name, index, up/loopback, MTU, addresses/prefix
+  // The switch port the agent's data interface is cabled to (docs/switches.md "Topology from
+  // LLDP"): from its host's lldpd at registration, or the hosts file's switch=/port= labels,
+  // which win. source "lldp" | "hosts", empty when unknown; topology_note: why it is unknown,
+  // or the LLDP neighbour the hosts file overrode.
+  std::string switch_name, switch_port, topology_source, topology_note;
   int64_t clock_offset_ns = 0;      // agent clock − controller clock (CLOCK_REALTIME)
   // |error| ≤ this: half the best of several round trips (NTP-style, min-RTT filtered); 0 when
   // the agent runs on the controller's kernel (same boot id: one clock); −1 = unmeasured.

@@ -54,6 +54,9 @@ struct Register {
   std::string clock_source;
   std::vector<std::string> rdma_devices;
   std::vector<NetInterface> interfaces;
+  // The data interface's LLDP neighbour from the host's lldpd (counters/lldp_neighbour.h):
+  // switch and port, or lldp_reason saying why there is none (all absent from older agents).
+  std::optional<std::string> lldp_interface, lldp_switch, lldp_port, lldp_reason;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("agent_id", &Register::agent_id), optional("host", &Register::host),
@@ -62,7 +65,10 @@ struct Register {
                       optional("transports", &Register::transports), optional("kernel", &Register::kernel),
                       optional("clock_source", &Register::clock_source),
                       optional("rdma_devices", &Register::rdma_devices),
-                      optional("interfaces", &Register::interfaces)};
+                      optional("interfaces", &Register::interfaces),
+                      optional("lldp_interface", &Register::lldp_interface),
+                      optional("lldp_switch", &Register::lldp_switch), optional("lldp_port", &Register::lldp_port),
+                      optional("lldp_reason", &Register::lldp_reason)};
   }
 };
 

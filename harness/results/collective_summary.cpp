@@ -8,6 +8,7 @@
 
 #include "generators/engine/collective_metrics.h"
 #include "harness/results/test_summary.h"
+#include "harness/results/topology.h"
 
 namespace fabcheck::results {
 
@@ -71,7 +72,9 @@ json linksOf(const model::CollectiveRound& round) {
 
 std::string rankLabel(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, int rank) {
   const int a = agentOf(t, rank);
-  return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + agentHost(agents, a) + ")";
+  const std::string sp = a >= 0 && a < static_cast<int>(agents.size()) ? switchPort(agents[static_cast<size_t>(a)]) : "";
+  return "rank " + std::to_string(rank) + " (agent " + std::to_string(a) + ", " + agentHost(agents, a) +
+         (sp.empty() ? "" : " ↔ " + sp) + ")";
 }
 
 }  // namespace
@@ -123,6 +126,7 @@ void addCollective(const model::TestOutcome& t, const std::vector<model::AgentIn
     col["straggler"] = {{"rank", last.straggler_rank},
                         {"agent", agentOf(t, last.straggler_rank)},
                         {"host", agentHost(agents, agentOf(t, last.straggler_rank))},
+                        {"host_link", linkName(agents, agentOf(t, last.straggler_rank))},  // "h17 ↔ leaf3:Ethernet12"
                         {"link_from", last.straggler_link_from},
                         {"link_to", last.straggler_link_to},
                         {"gbit_s", last.straggler_link_gbit_s},

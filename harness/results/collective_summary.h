@@ -11,8 +11,9 @@
 //       links: [{from, to, channel, gbit_s, bytes, retransmissions, timeouts, fast_retransmits,
 //                send_errors; from the receiver: out_of_order, duplicates, corrupted_bytes,
 //                malformed}] (each link once)],
-//     straggler: the largest size's straggler {rank, agent, host, link_from, link_to, gbit_s,
-//       median_gbit_s, text} or null}
+//     straggler: the largest size's straggler {rank, agent, host, host_link ("h17 ↔
+//       leaf3:Ethernet12" when its switch port is known, topology.h; else the host), link_from,
+//       link_to, gbit_s, median_gbit_s, text (each rank with its switch port when known)} or null}
 //   record["metrics"]["collective"] = {busbw_gbps, algbw_gbps, time_us, p50_us, p99_us, cv: at
 //     the largest size that ran; avg_busbw_gbps: the mean over sizes (nccl-tests' "Avg bus
 //     bandwidth"); min_busbw_gbps; sizes; retransmissions, timeouts, corrupted_bytes: summed

@@ -88,4 +88,22 @@ void addMatrixOutliers(json& record, double ratio) {
   m["outlier_pairs"] = o.flagged.size();
 }
 
+void addOutlierLinks(json& record, const std::vector<std::string>& links, const std::vector<std::string>& switches) {
+  if (!record.contains("matrix") || std::all_of(switches.begin(), switches.end(), [](const auto& s) { return s.empty(); })) return;
+  json& mx = record["matrix"];
+  json sw = json::array();
+  for (const auto& s : switches) sw.push_back(s.empty() ? json(nullptr) : json(s));
+  mx["switches"] = sw;
+  if (!mx.contains("outliers")) return;
+  json& o = mx["outliers"];
+  auto link = [&](const json& i) { return i.is_number_unsigned() && i.get<size_t>() < links.size() ? json(links[i.get<size_t>()]) : json(nullptr); };
+  for (json& p : o["pairs"]) p["links"] = {link(p["a"]), link(p["b"])};
+  o["suspect_link"] = nullptr;
+  if (o["suspect"].is_string()) {
+    for (size_t i = 0; i < links.size() && i < mx["agents"].size(); ++i) {
+      if (mx["agents"][i] == o["suspect"]) o["suspect_link"] = links[i];
+    }
+  }
+}
+
 }  // namespace fabcheck::results

@@ -11,7 +11,7 @@
 //
 // addMatrixOutliers() writes the result into a test record:
 //   record["matrix"]["outliers"] = {metric, ratio, median, pairs: [{a, b, agents: [labels],
-//     value}], suspect: label or null}
+//     value, links?}], suspect: label or null, suspect_link?}
 //   record["metrics"]["matrix"] = {bandwidth_gbps: {min, median} | latency_us_p50: {max,
 //     median}, outlier_pairs}
 #pragma once
@@ -43,5 +43,13 @@ struct MatrixOutliers {
 MatrixOutliers findOutliers(const nlohmann::json& matrix, double ratio = kOutlierRatio);
 
 void addMatrixOutliers(nlohmann::json& record, double ratio = kOutlierRatio);
+
+// Names the matrix's links when the switch ports are known (topology.h); `links[i]` is agent i
+// of the matrix as "h17 ↔ leaf3:Ethernet12" (the host alone when unknown), `switches[i]` its
+// switch ("" when unknown). When any switch is known it writes record["matrix"]["switches"]
+// (null where unknown), each outlier pair's "links" and the outliers' "suspect_link";
+// otherwise nothing.
+void addOutlierLinks(nlohmann::json& record, const std::vector<std::string>& links,
+                     const std::vector<std::string>& switches);
 
 }  // namespace fabcheck::results

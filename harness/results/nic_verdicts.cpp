@@ -7,6 +7,7 @@
 #include "harness/counters/lossless_verdict.h"
 #include "harness/counters/pause_activity.h"
 #include "harness/results/counted_hosts.h"
+#include "harness/results/topology.h"
 
 namespace fabcheck::results {
 
@@ -91,6 +92,14 @@ bool hasPfcCounters(const std::vector<counters::CounterSnapshot>& series) {
     }
   }
   return false;
+}
+
+// "h17 ↔ leaf3:Ethernet12" when the host's switch port is known (topology.h), else its name.
+std::string hostLink(const CountedHost& h, const std::vector<model::AgentInfo>& agents) {
+  for (const auto& a : agents) {
+    if (a.id == h.agent && !switchPort(a).empty()) return h.name + " ↔ " + switchPort(a);
+  }
+  return h.name;
 }
 
 counters::LosslessHost losslessHost(const CountedHost& h, const HostSeries& s, const counters::PfcStormOptions& o) {
@@ -217,6 +226,7 @@ void addNicVerdicts(const model::TestOutcome& t, const std::vector<model::AgentI
   for (const CountedHost& h : countedHosts(t, agents)) {
     const HostSeries s = seriesOf(*h.counters);
     counters::LosslessHost host = losslessHost(h, s, storm_options);
+    host.host = hostLink(h, agents);  // findings name the switch port when it is known
     for (auto& x : stormsJson(host)) nic["pfc_storms"].push_back(std::move(x));
     if (host.storm) {
       storms += host.storm->storms.size();

@@ -1,5 +1,6 @@
 #include "harness/results/test_summary.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -9,6 +10,7 @@
 #include "harness/results/histograms.h"
 #include "harness/results/matrix_outliers.h"
 #include "harness/results/probe_summary.h"
+#include "harness/results/topology.h"
 #include "harness/suite/pattern_registry.h"
 
 namespace fabcheck::results {
@@ -26,6 +28,10 @@ json agentJson(const model::AgentInfo& a) {
               {"clock_source", a.clock_source},
               {"rdma_devices", a.rdma_devices},
               {"interfaces", a.interfaces},
+              {"switch", a.switch_name.empty() ? json(nullptr) : json(a.switch_name)},
+              {"switch_port", a.switch_port.empty() ? json(nullptr) : json(a.switch_port)},
+              {"topology_source", a.topology_source.empty() ? json(nullptr) : json(a.topology_source)},
+              {"topology_note", a.topology_note.empty() ? json(nullptr) : json(a.topology_note)},
               {"clock_offset_ns", a.clock_offset_ns},
               {"offset_bound_ns", a.offset_bound_ns >= 0 ? json(a.offset_bound_ns) : json(nullptr)},
               {"lost", a.lost},
@@ -110,6 +116,13 @@ void addMatrix(const model::TestOutcome& t, const std::vector<model::AgentInfo>&
   if (t.spec.placement != patterns::Placement::kMatrix) return;
   record["matrix"] = matrixOf(t, agents);
   addMatrixOutliers(record, t.spec.outlier_ratio);
+  std::vector<std::string> links, switches;
+  for (int id : t.participants) {
+    const auto it = std::find_if(agents.begin(), agents.end(), [&](const model::AgentInfo& a) { return a.id == id; });
+    links.push_back(it == agents.end() ? agentHost(agents, id) : linkName(*it));
+    switches.push_back(it == agents.end() ? "" : it->switch_name);
+  }
+  addOutlierLinks(record, links, switches);
 }
 
 json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {

@@ -21,7 +21,8 @@
 
 namespace fabcheck::results {
 
-// {id, host, version, pid, peer, boot_id, kernel, clock_source, rdma_devices, interfaces, clock_offset_ns, offset_bound_ns (null: unmeasured), lost, lost_reason}
+// {id, host, version, pid, peer, boot_id, kernel, clock_source, rdma_devices, interfaces, switch,
+// switch_port, topology_source, topology_note (topology.h; null when not known), clock_offset_ns, offset_bound_ns (null: unmeasured), lost, lost_reason}
 nlohmann::json agentJson(const model::AgentInfo& a);
 
 // The host agent `id` registered from; "?" for an id the run does not have.

@@ -9,6 +9,7 @@
 #include "generators/core/version.h"
 #include "harness/plan/participants.h"
 #include "harness/results/test_summary.h"
+#include "harness/results/topology.h"
 #include "harness/runner/agent_cluster.h"
 #include "harness/slo/metric_registry.h"
 #include "harness/slo/verdict.h"
@@ -192,12 +193,15 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
 
   std::vector<model::AgentInfo> agents;
+  const std::vector<launch::HostEntry> hosts = cluster ? cluster->hosts() : hostsOf(options.run);
   auto on_ready = [&](const std::vector<model::AgentInfo>& a) {
     agents = a;
+    // The hosts file's switch=/port= labels win over LLDP (results/topology.h).
+    for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
     out.agents = json::array();
-    for (const auto& x : a) out.agents.push_back(results::agentJson(x));
+    for (const auto& x : agents) out.agents.push_back(results::agentJson(x));
     forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
-    if (hooks.on_ready) hooks.on_ready(a);
+    if (hooks.on_ready) hooks.on_ready(agents);
   };
   auto on_test_start = [&](size_t i, const model::TestSpec& spec) {
     if (hooks.on_test_start) hooks.on_test_start(i, planned.size(), *planned[i].test, spec);

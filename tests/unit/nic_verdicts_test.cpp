@@ -102,6 +102,20 @@ TEST(NicVerdicts, ADiscardIsNamedWithItsHostAndCounter) {
   EXPECT_EQ(slo::flattenMetrics(record).at("nic.pfc.storms"), 0);
 }
 
+TEST(NicVerdicts, ADiscardNamesTheSwitchPortWhenItIsKnown) {
+  model::TestOutcome t = streamOutcome();
+  t.host_counters[0] = hostCounters("h1", {0, 0, 0}, 0);
+  t.host_counters[1] = hostCounters("h2", {0, 0, 0}, 12);
+  auto a = agents();
+  a[1].switch_name = "leaf3";
+  a[1].switch_port = "Ethernet12";
+  a[1].topology_source = "lldp";
+  const json record = summarizeTest(t, a);
+  ASSERT_EQ(record["nic"]["lossless"]["violations"].size(), 1u);
+  EXPECT_EQ(record["nic"]["lossless"]["violations"][0],
+            "h2 ↔ leaf3:Ethernet12: nic.discards rose by 12 (rx_discards_phy{dev=eth0,host=h2}: 12)");
+}
+
 TEST(NicVerdicts, WithoutNicCountersTheMetricsAreAbsentWithTheReason) {
   model::TestOutcome t = streamOutcome();
   t.host_counters[0] = hostCounters("h1", {0, 0, 0}, 0);

@@ -72,6 +72,23 @@ TEST(ProtocolMessages, RegisterRoundTripsWithItsHostFacts) {
                                                       "clock_source", "rdma_devices", "interfaces"}));
 }
 
+TEST(ProtocolMessages, RegisterCarriesTheLldpNeighbourOrWhyThereIsNone) {
+  msg::Register r;
+  r.agent_id = 4;
+  r.lldp_interface = "eth0";
+  r.lldp_switch = "leaf3";
+  r.lldp_port = "Ethernet12";
+  const auto back = roundTrip(r);
+  EXPECT_EQ(back.lldp_interface, "eth0");
+  EXPECT_EQ(back.lldp_switch, "leaf3");
+  EXPECT_EQ(back.lldp_port, "Ethernet12");
+  EXPECT_FALSE(back.lldp_reason);
+  msg::Register none;
+  none.lldp_reason = "lldpd has no LLDP neighbour on eth0";
+  EXPECT_EQ(roundTrip(none).lldp_reason, none.lldp_reason);
+  EXPECT_FALSE(roundTrip(none).lldp_switch);
+}
+
 TEST(ProtocolMessages, RegisterNeedsOnlyTheAgentId) {
   const auto r = decode<msg::Register>(json{{"type", "register"}, {"version", kProtocolVersion}, {"agent_id", 1}});
   EXPECT_EQ(r.agent_id, 1);
