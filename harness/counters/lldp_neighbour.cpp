@@ -112,7 +112,9 @@ LldpLookup readLldpNeighbour(const LldpOptions& o, process::CommandRunner& runne
   if (r.not_found) {
     out.reason = o.program + " is not installed (Debian package lldpd)";
   } else if (!r.ok()) {
-    out.reason = process::commandText(argv) + ": " + r.why() + where;
+    std::string why = r.why();  // lldpcli's log line: "2026-12-02T18:19:02 [WARN/control] unable to ..."
+    if (const auto at = why.find("] "); at != std::string::npos && why.find('[') < at) why = why.substr(at + 2);
+    out.reason = process::commandText(argv) + ": " + why + where;
   } else {
     out = neighbourOn(parseLldpNeighbours(r.out), o.interface);
     if (!out.neighbour) out.reason += where;

@@ -1,5 +1,7 @@
 #include "harness/results/topology.h"
 
+#include <map>
+
 namespace fabcheck::results {
 
 using nlohmann::json;
@@ -72,10 +74,14 @@ std::string linkName(const std::vector<model::AgentInfo>& agents, int id) {
 json agentsJsonTopology(const json& agents) {
   json out = json::object();
   if (!agents.is_array()) return out;
+  std::map<std::string, int> uses;  // agents per host name: several (the emulated fabric) get "host #id"
+  for (const auto& a : agents) {
+    if (a.is_object() && a.contains("host") && a["host"].is_string()) ++uses[a["host"].get<std::string>()];
+  }
   for (const auto& a : agents) {
     if (!a.is_object() || !a.contains("switch") || !a["switch"].is_string() || !a.contains("host") || !a["host"].is_string()) continue;
-    const std::string host = a["host"].get<std::string>();
-    if (out.contains(host)) continue;
+    std::string host = a["host"].get<std::string>();
+    if (uses[host] > 1) host += " #" + a.value("id", json(-1)).dump();
     out[host] = {{"switch", a["switch"]}, {"port", a.value("switch_port", json(nullptr))}, {"source", a.value("topology_source", json(nullptr))}};
   }
   return out;

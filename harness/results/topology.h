@@ -11,7 +11,8 @@
 // - linkName(a): "h17 ↔ leaf3:Ethernet12", or just the host when the port is unknown.
 // - agentsJsonTopology(agents_json): the results' `topology` object from the agents' JSON
 //   (test_summary.h agentJson): {host: {switch, port, source}} over the agents whose switch is
-//   known (the first agent of a host speaks for it); an empty object when none is.
+//   known; a host name several agents registered with (agents in namespaces of one machine)
+//   is keyed "host #<agent id>" per agent. An empty object when no switch is known.
 #pragma once
 
 #include <string>

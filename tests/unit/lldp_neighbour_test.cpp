@@ -131,10 +131,10 @@ TEST(LldpNeighbour, ReadRunsLldpcliWithItsSocketAndTimeout) {
 TEST(LldpNeighbour, NoLldpdIsAReasonNotANeighbour) {
   LldpCannedRunner r;
   r.answer.exit_code = 1;
-  r.answer.err = "[WARN/control] unable to connect to socket /run/lldpd.socket: No such file or directory";
+  r.answer.err = "2026-12-02T18:19:02 [WARN/control] unable to connect to socket /run/lldpd.socket: No such file or directory";
   const LldpLookup l = readLldpNeighbour({.interface = "eth0"}, r);
   EXPECT_FALSE(l.neighbour);
-  EXPECT_NE(l.reason.find("unable to connect to socket /run/lldpd.socket"), std::string::npos) << l.reason;
+  EXPECT_EQ(l.reason, "lldpcli -f json0 show neighbors: unable to connect to socket /run/lldpd.socket: No such file or directory");
   LldpCannedRunner missing;
   missing.answer.not_found = true;
   missing.answer.exit_code = -1;

@@ -67,6 +67,11 @@ TEST(Topology, TheResultsTopologyObjectComesFromTheAgents) {
   EXPECT_EQ(t, json::parse(R"({"h0": {"switch": "leaf1", "port": "p0", "source": "lldp"},
                               "h2": {"switch": "leaf2", "port": null, "source": "hosts"}})"));
   EXPECT_EQ(agentsJsonTopology(json::array()), json::object());
+  // Agents of one machine in several namespaces (the emulated fabric) share a host name.
+  const json shared = json::array({{{"id", 0}, {"host", "vm"}, {"switch", "sw"}, {"switch_port", "p0"}, {"topology_source", "lldp"}},
+                                   {{"id", 1}, {"host", "vm"}, {"switch", "sw"}, {"switch_port", "p1"}, {"topology_source", "lldp"}}});
+  EXPECT_EQ(agentsJsonTopology(shared), json::parse(R"({"vm #0": {"switch": "sw", "port": "p0", "source": "lldp"},
+                                                       "vm #1": {"switch": "sw", "port": "p1", "source": "lldp"}})"));
 }
 
 json topologyMatrix() {
