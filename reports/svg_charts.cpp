@@ -632,7 +632,6 @@ std::string heatmapChart(const Heatmap& hm) {
     return std::clamp(t, 0.0, 1.0);
   };
   std::string o = open("matrix", std::max(w, 320.0), std::max(h, 200.0), hm.title);
-  o += heatmapLabels(hm, ord, left, kHead, cell, grouped);
   o += "<text x=\"" + px(left + cell * static_cast<double>(n) / 2) + "\" y=\"" + px(kHead - 22) +
        "\" text-anchor=\"middle\" fill=\"#555\">" + escape(hm.column_title) + " (agent id)</text>\n";
   o += "<text x=\"" + px(left - 6) + "\" y=\"" + px(kHead - 6) + "\" text-anchor=\"end\" fill=\"#555\">" +
@@ -659,6 +658,7 @@ std::string heatmapChart(const Heatmap& hm) {
       }
     }
   }
+  o += heatmapLabels(hm, ord, left, kHead, cell, grouped);  // after the cells: the group lines cross them
   o += heatmapScale(hm, left + cell * static_cast<double>(n) + 24, kHead, median, vmin, vmax);
   return o + "</svg>\n";
 }

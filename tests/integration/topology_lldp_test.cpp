@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -98,6 +99,8 @@ TEST(FabricLldp, AgentsReportTheirSwitchPortAndTheMatrixFindingNamesIt) {
   RunOptions o = testing::slowH2FabricRun(name);
   const std::string sw_ns = "fc-" + name + "-sw", sw_name = "leaf-" + name;
   TempDir dir("fabcheck-lldp");
+  // lldpcli run as root drops to the _lldpd user: it must be able to reach the sockets.
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
   LldpDaemons lldp(dir.path());
   lldp.start(sw_ns, "p*", sw_name, true);
   for (int i = 0; i < 4; ++i) lldp.start("fc-" + name + "-h" + std::to_string(i), "eth0", "h" + std::to_string(i), false);
