@@ -564,10 +564,8 @@ std::vector<size_t> heatmapOrder(const Heatmap& hm) {
   return order;
 }
 
-// Row and column labels, and with groups a label per group left of its rows and a line between
-// groups across the matrix.
-std::string heatmapLabels(const Heatmap& hm, const std::vector<size_t>& ord, double left, double top, double cell,
-                          bool grouped) {
+// Row and column labels, in the drawing order.
+std::string heatmapLabels(const Heatmap& hm, const std::vector<size_t>& ord, double left, double top, double cell) {
   std::string o;
   const size_t n = ord.size();
   const double label_size = std::min(11.0, cell * 0.8);
@@ -579,7 +577,14 @@ std::string heatmapLabels(const Heatmap& hm, const std::vector<size_t>& ord, dou
          "\" text-anchor=\"middle\" font-size=\"" + px(label_size) + "\">" + std::to_string(ord[i]) + "<title>" +
          escape(hm.labels[ord[i]]) + "</title></text>\n";
   }
-  if (!grouped) return o;
+  return o;
+}
+
+// With groups, a label per group left of its rows and a line between groups across the matrix
+// (drawn after the cells, over them).
+std::string heatmapGroups(const Heatmap& hm, const std::vector<size_t>& ord, double left, double top, double cell) {
+  std::string o;
+  const size_t n = ord.size();
   auto group = [&](size_t i) { return ord[i] < hm.groups.size() ? hm.groups[ord[i]] : std::string(); };
   for (size_t i = 0, end = 0; i < n; i = end) {
     for (end = i; end < n && group(end) == group(i); ++end) {
@@ -632,6 +637,7 @@ std::string heatmapChart(const Heatmap& hm) {
     return std::clamp(t, 0.0, 1.0);
   };
   std::string o = open("matrix", std::max(w, 320.0), std::max(h, 200.0), hm.title);
+  o += heatmapLabels(hm, ord, left, kHead, cell);
   o += "<text x=\"" + px(left + cell * static_cast<double>(n) / 2) + "\" y=\"" + px(kHead - 22) +
        "\" text-anchor=\"middle\" fill=\"#555\">" + escape(hm.column_title) + " (agent id)</text>\n";
   o += "<text x=\"" + px(left - 6) + "\" y=\"" + px(kHead - 6) + "\" text-anchor=\"end\" fill=\"#555\">" +
@@ -658,7 +664,7 @@ std::string heatmapChart(const Heatmap& hm) {
       }
     }
   }
-  o += heatmapLabels(hm, ord, left, kHead, cell, grouped);  // after the cells: the group lines cross them
+  if (grouped) o += heatmapGroups(hm, ord, left, kHead, cell);
   o += heatmapScale(hm, left + cell * static_cast<double>(n) + 24, kHead, median, vmin, vmax);
   return o + "</svg>\n";
 }
