@@ -190,6 +190,20 @@ TEST(CollectiveReport, TheHtmlChartsBandwidthBySizeAndNamesTheStragglerWithItsSl
   EXPECT_EQ(count(page, "<svg "), count(page, "</svg>"));
 }
 
+TEST(CollectiveReport, TheStragglerIsNamedWithItsSwitchPortWhenKnown) {
+  auto agents = agentInfos();
+  agents[3].switch_name = "leaf3";
+  agents[3].switch_port = "Ethernet12";
+  agents[3].topology_source = "lldp";
+  const json r = results::summarizeTest(sweepOutcome(true), agents);
+  const json& st = r.at("collective").at("straggler");
+  EXPECT_EQ(st.at("host_link"), "node03 ↔ leaf3:Ethernet12");
+  EXPECT_NE(st.at("text").get<std::string>().find("rank 2 (agent 3, node03 ↔ leaf3:Ethernet12) is the straggler"),
+            std::string::npos)
+      << st.dump();
+  EXPECT_EQ(record(sweepOutcome(true)).at("collective").at("straggler").at("host_link"), "node03") << "port unknown: the host";
+}
+
 TEST(CollectiveReport, WithoutAStragglerThereIsNoNoteNorLinkChartAndOneSizeDrawsNoCurve) {
   const std::string page = html(record(sweepOutcome(false)));
   EXPECT_EQ(page.find("class=\"straggler\""), std::string::npos);
