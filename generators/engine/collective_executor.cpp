@@ -20,6 +20,10 @@ constexpr int64_t kAbortCheckNs = 1'000'000;
 
 using Key = std::pair<int, uint32_t>;  // (peer, channel)
 
+}  // namespace
+
+// The plan of one rank's steps; named (not anonymous) because Impl, declared in the header, holds them.
+namespace executor_steps {
 struct StepSend {
   size_t link;
   uint64_t offset, bytes;
@@ -28,8 +32,9 @@ struct StepRecv {
   size_t link;
   uint64_t target;  // cumulative bytes on the link within the iteration, through this step
 };
-
-}  // namespace
+}  // namespace executor_steps
+using executor_steps::StepRecv;
+using executor_steps::StepSend;
 
 class CollectiveExecutor::Impl {
  public:

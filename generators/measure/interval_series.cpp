@@ -12,18 +12,18 @@ namespace {
 
 constexpr double kNsPerSecond = 1e9;
 
-[[noreturn]] void badJson(const std::string& what) { throw ProtocolError("interval series JSON: " + what); }
+[[noreturn]] void badSeriesJson(const std::string& what) { throw ProtocolError("interval series JSON: " + what); }
 
-std::string shortDump(const nlohmann::json& v) {
+std::string shortSeriesDump(const nlohmann::json& v) {
   std::string s = v.dump();
   if (s.size() > 60) s = s.substr(0, 57) + "...";
   return s;
 }
 
 const nlohmann::json& field(const nlohmann::json& obj, const char* key, const std::string& where) {
-  if (!obj.is_object()) badJson(where + " is " + shortDump(obj) + "; expected an object");
+  if (!obj.is_object()) badSeriesJson(where + " is " + shortSeriesDump(obj) + "; expected an object");
   auto it = obj.find(key);
-  if (it == obj.end()) badJson(std::string("missing field '") + key + "' in " + where);
+  if (it == obj.end()) badSeriesJson(std::string("missing field '") + key + "' in " + where);
   return *it;
 }
 
@@ -31,7 +31,7 @@ uint64_t getU64(const nlohmann::json& obj, const char* key, const std::string& w
   const auto& v = field(obj, key, where);
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
-  badJson(std::string("field '") + key + "' in " + where + " is " + shortDump(v) +
+  badSeriesJson(std::string("field '") + key + "' in " + where + " is " + shortSeriesDump(v) +
           "; expected a non-negative integer");
 }
 
@@ -42,7 +42,7 @@ int64_t getSecondsAsNs(const nlohmann::json& obj, const char* key, const std::st
     const double ns = std::round(v.get<double>() * kNsPerSecond);
     if (std::isfinite(ns) && ns >= 0 && ns < 9.2e18) return static_cast<int64_t>(ns);
   }
-  badJson(std::string("field '") + key + "' in " + where + " is " + shortDump(v) +
+  badSeriesJson(std::string("field '") + key + "' in " + where + " is " + shortSeriesDump(v) +
           "; expected a non-negative number of seconds");
 }
 
@@ -155,18 +155,18 @@ nlohmann::json IntervalSeries::toJson() const {
 IntervalSeries IntervalSeries::fromJson(const nlohmann::json& j) {
   const uint64_t interval = getU64(j, "interval_ns", "series");
   if (interval == 0 || interval > static_cast<uint64_t>(INT64_MAX)) {
-    badJson("interval_ns=" + std::to_string(interval) + "; expected > 0");
+    badSeriesJson("interval_ns=" + std::to_string(interval) + "; expected > 0");
   }
   IntervalSeries out(static_cast<int64_t>(interval));
   out.total_bytes_ = getU64(j, "total_bytes", "series");
   out.total_packets_ = getU64(j, "total_packets", "series");
   const auto& truncated = field(j, "truncated", "series");
-  if (!truncated.is_boolean()) badJson("field 'truncated' is " + shortDump(truncated) + "; expected a boolean");
+  if (!truncated.is_boolean()) badSeriesJson("field 'truncated' is " + shortSeriesDump(truncated) + "; expected a boolean");
   out.truncated_ = truncated.get<bool>();
   const auto& samples = field(j, "samples", "series");
-  if (!samples.is_array()) badJson("'samples' is " + shortDump(samples) + "; expected an array");
+  if (!samples.is_array()) badSeriesJson("'samples' is " + shortSeriesDump(samples) + "; expected an array");
   if (samples.size() > kMaxSamples) {
-    badJson(std::to_string(samples.size()) + " samples; expected at most " + std::to_string(kMaxSamples));
+    badSeriesJson(std::to_string(samples.size()) + " samples; expected at most " + std::to_string(kMaxSamples));
   }
   out.samples_.reserve(samples.size());
   uint64_t sum_bytes = 0, sum_packets = 0;
@@ -179,7 +179,7 @@ IntervalSeries IntervalSeries::fromJson(const nlohmann::json& j) {
     s.packets = getU64(samples[k], "packets", where);
     const auto expected_start = static_cast<int64_t>(k) * out.interval_ns_;
     if (s.start_ns != expected_start || s.duration_ns > out.interval_ns_) {
-      badJson(where + " starts at " + std::to_string(s.start_ns) + " ns and lasts " +
+      badSeriesJson(where + " starts at " + std::to_string(s.start_ns) + " ns and lasts " +
               std::to_string(s.duration_ns) + " ns; expected start " + std::to_string(expected_start) +
               " ns and duration <= " + std::to_string(out.interval_ns_) + " ns");
     }
@@ -188,7 +188,7 @@ IntervalSeries IntervalSeries::fromJson(const nlohmann::json& j) {
     out.samples_.push_back(s);
   }
   if (!out.truncated_ && (sum_bytes > out.total_bytes_ || sum_packets > out.total_packets_)) {
-    badJson("samples sum to " + std::to_string(sum_bytes) + " bytes, " + std::to_string(sum_packets) +
+    badSeriesJson("samples sum to " + std::to_string(sum_bytes) + " bytes, " + std::to_string(sum_packets) +
             " packets, more than the totals " + std::to_string(out.total_bytes_) + ", " +
             std::to_string(out.total_packets_));
   }

@@ -10,22 +10,22 @@ namespace fabcheck::counters {
 
 namespace {
 
-using Key = std::pair<Labels, int>;
+using PauseKey = std::pair<Labels, int>;
 
-struct Index {
+struct PauseIndex {
   // (labels, priority) → counter → sample, for one snapshot.
-  std::map<Key, std::map<PfcCounter, const CounterSample*>> by_key;
+  std::map<PauseKey, std::map<PfcCounter, const CounterSample*>> by_key;
 };
 
-Index indexOf(const CounterSnapshot& snap) {
-  Index idx;
+PauseIndex indexOf(const CounterSnapshot& snap) {
+  PauseIndex idx;
   for (const auto& s : snap.samples) {
     if (const auto p = parsePfcCounterName(s.name)) idx.by_key[{s.labels, p->priority}][p->counter] = &s;
   }
   return idx;
 }
 
-std::optional<double> rate(const Index& before, const Key& key, PfcCounter which,
+std::optional<double> rate(const PauseIndex& before, const PauseKey& key, PfcCounter which,
                            const std::map<PfcCounter, const CounterSample*>& after, double dt_s, double scale, uint64_t* sum) {
   const auto a = after.find(which);
   const auto bk = before.by_key.find(key);
@@ -46,9 +46,9 @@ std::optional<double> rate(const Index& before, const Key& key, PfcCounter which
 }  // namespace
 
 std::vector<PauseLine> pauseActivity(const std::vector<CounterSnapshot>& series) {
-  std::map<Key, PauseLine> lines;
+  std::map<PauseKey, PauseLine> lines;
   const size_t intervals = series.size() > 1 ? series.size() - 1 : 0;
-  std::vector<Index> idx;
+  std::vector<PauseIndex> idx;
   for (const auto& s : series) idx.push_back(indexOf(s));
   for (size_t i = 0; i < intervals; ++i) {
     const double dt_s = static_cast<double>(series[i + 1].taken_mono_ns - series[i].taken_mono_ns) / 1e9;

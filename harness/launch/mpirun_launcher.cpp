@@ -30,7 +30,7 @@ constexpr const char* kRankScript =
     "echo \"fabcheck-launch: agent ${OMPI_COMM_WORLD_RANK} started\"; "
     "exec \"$@\" >/dev/null";
 
-const std::set<std::string> kOptionNames = {"mpirun", "mpirun_options", "mpirun_allow_root", "mpirun_oversubscribe"};
+const std::set<std::string> kMpirunOptionNames = {"mpirun", "mpirun_options", "mpirun_allow_root", "mpirun_oversubscribe"};
 
 std::optional<bool> parseAuto(const std::map<std::string, std::string>& options, const std::string& key) {
   const std::string v = optionValue(options, key);
@@ -134,7 +134,7 @@ std::optional<ProcStat> readStat(pid_t pid) {
 }  // namespace
 
 MpirunOptions parseMpirunOptions(const std::map<std::string, std::string>& options) {
-  checkOptionNames("mpirun", options, kOptionNames);
+  checkOptionNames("mpirun", options, kMpirunOptionNames);
   MpirunOptions o;
   if (const auto it = options.find("mpirun"); it != options.end()) {
     if (it->second.empty()) throw ConfigError("mpirun launcher: option mpirun is empty; expected a path or command name");

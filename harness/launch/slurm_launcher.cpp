@@ -13,7 +13,7 @@
 namespace fabcheck::launch {
 namespace {
 
-const std::set<std::string> kOptionNames = {"slurm_mode", "slurm_per", "srun_options", "slurm_partition",
+const std::set<std::string> kSlurmOptionNames = {"slurm_mode", "slurm_per", "srun_options", "slurm_partition",
                                             "slurm_time_limit"};
 // srun options the launch depends on: the user may not override them through srun_options.
 const std::vector<std::string> kReservedLong = {"--export", "--label", "--nodelist", "--nodes", "--ntasks",
@@ -130,7 +130,7 @@ bool scancel(const std::string& signal, const std::string& step) {
 }  // namespace
 
 SlurmOptions parseSlurmOptions(const std::map<std::string, std::string>& options) {
-  checkOptionNames("slurm", options, kOptionNames);
+  checkOptionNames("slurm", options, kSlurmOptionNames);
   auto get = [&](const char* k) { return optionValue(options, k); };
   SlurmOptions o;
   const std::string mode = get("slurm_mode");

@@ -33,7 +33,7 @@ constexpr const char* kDeployScript =
     "d=$(dirname \"$1\") && mkdir -p \"$d\" && t=\"$1.fabcheck-deploy.$$\" && "
     "{ cat >\"$t\" && chmod 755 \"$t\" && mv -f \"$t\" \"$1\" || { rm -f \"$t\"; exit 1; }; }";
 
-const std::set<std::string> kOptionNames = {"ssh_port", "ssh_identity", "ssh_config", "ssh_user", "ssh_options",
+const std::set<std::string> kSshOptionNames = {"ssh_port", "ssh_identity", "ssh_config", "ssh_user", "ssh_options",
                                             "ssh_connect_timeout", "deploy", "local_binary"};
 
 std::string trim(const std::string& s) {
@@ -61,7 +61,7 @@ std::string remoteVersion(const SshOptions& o, const std::string& host, const st
 
 SshOptions parseSshOptions(const std::map<std::string, std::string>& options) {
   SshOptions o;
-  checkOptionNames("ssh", options, kOptionNames);
+  checkOptionNames("ssh", options, kSshOptionNames);
   auto get = [&](const char* k) { return optionValue(options, k); };
   o.port = get("ssh_port");
   if (!o.port.empty() && !parseWholeNumber(o.port, 1, 65535)) {

@@ -17,7 +17,7 @@
 namespace fabcheck::protocol {
 namespace {
 
-std::string errnoText(int err) { return std::error_code(err, std::system_category()).message(); }
+std::string secretErrnoText(int err) { return std::error_code(err, std::system_category()).message(); }
 
 int hexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -55,12 +55,12 @@ RunSecret readSecretFile(const std::string& path, std::string_view via) {
   // O_NONBLOCK: a FIFO planted at the path must not block the open; fstat then refuses it.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
-    throw ConfigError(fmt::format("cannot open run secret file '{}' (from {}): {}", path, via, errnoText(errno)));
+    throw ConfigError(fmt::format("cannot open run secret file '{}' (from {}): {}", path, via, secretErrnoText(errno)));
   }
   Fd guard(fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    throw ConfigError(fmt::format("cannot stat run secret file '{}' (from {}): {}", path, via, errnoText(errno)));
+    throw ConfigError(fmt::format("cannot stat run secret file '{}' (from {}): {}", path, via, secretErrnoText(errno)));
   }
   if (!S_ISREG(st.st_mode)) {
     throw ConfigError(fmt::format("run secret file '{}' (from {}) is not a regular file", path, via));
@@ -89,7 +89,7 @@ RunSecret readSecretFile(const std::string& path, std::string_view via) {
     }
     if (n == 0) break;
     if (errno == EINTR) continue;
-    throw ConfigError(fmt::format("cannot read run secret file '{}' (from {}): {}", path, via, errnoText(errno)));
+    throw ConfigError(fmt::format("cannot read run secret file '{}' (from {}): {}", path, via, secretErrnoText(errno)));
   }
   RunSecret secret = RunSecret::fromHex(text, fmt::format("file '{}'", path));
   OPENSSL_cleanse(text.data(), text.size());
@@ -153,11 +153,11 @@ RunSecret loadRunSecret(const std::string& explicit_file) {
 
 void writeSecretFile(const std::string& path, const RunSecret& secret) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) throw ConfigError(fmt::format("cannot create run secret file '{}': {}", path, errnoText(errno)));
+  if (fd < 0) throw ConfigError(fmt::format("cannot create run secret file '{}': {}", path, secretErrnoText(errno)));
   Fd guard(fd);
   const auto fail = [&](std::string_view what, int err) {
     ::unlink(path.c_str());
-    throw ConfigError(fmt::format("cannot {} run secret file '{}': {}", what, path, errnoText(err)));
+    throw ConfigError(fmt::format("cannot {} run secret file '{}': {}", what, path, secretErrnoText(err)));
   };
   // The umask can only clear bits, but make the mode exact whatever it is.
   if (::fchmod(fd, 0600) != 0) fail("set the mode of", errno);

@@ -19,10 +19,10 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Subprocess;
 
-const std::string& kBin = testing::kFabcheckBin;
+const std::string& kGenErrorsBin = testing::kFabcheckBin;
 
 testing::RunResult gen(std::vector<std::string> args) {
-  std::vector<std::string> argv{kBin, "gen"};
+  std::vector<std::string> argv{kGenErrorsBin, "gen"};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::run(argv, 30s);
 }
