@@ -21,20 +21,10 @@ struct PortMetric {
 
 const std::vector<PortMetric>& portMetrics() {
   static const std::vector<PortMetric> kDefs = [] {
-    std::vector<PortMetric> d = {
-        {"rx_bytes", "bytes", "IF-MIB ifHCInOctets", {"ifHCInOctets"}},
-        {"tx_bytes", "bytes", "IF-MIB ifHCOutOctets", {"ifHCOutOctets"}},
-        {"rx_packets", "packets", "IF-MIB ifHCInUcastPkts + ifHCInMulticastPkts + ifHCInBroadcastPkts",
-         {"ifHCInUcastPkts", "ifHCInMulticastPkts", "ifHCInBroadcastPkts"}},
-        {"tx_packets", "packets", "IF-MIB ifHCOutUcastPkts + ifHCOutMulticastPkts + ifHCOutBroadcastPkts",
-         {"ifHCOutUcastPkts", "ifHCOutMulticastPkts", "ifHCOutBroadcastPkts"}},
-        {"rx_discards", "packets", "IF-MIB ifInDiscards (32-bit)", {"ifInDiscards"}},
-        {"tx_discards", "packets", "IF-MIB ifOutDiscards (32-bit)", {"ifOutDiscards"}},
-        {"rx_errors", "packets", "IF-MIB ifInErrors (32-bit)", {"ifInErrors"}},
-        {"tx_errors", "packets", "IF-MIB ifOutErrors (32-bit)", {"ifOutErrors"}},
-        {"queue_drops", "packets", "CISCO-SWITCH-QOS-MIB unicast packets dropped, summed over the port's queues",
-         {"csqIfQosGroupStatsValue_ucastDroppedPkts"}},
-    };
+    std::vector<PortMetric> d;
+    for (const SwitchPortFigure& f : switchPortFigures()) d.push_back({f.name, f.unit, f.meaning, f.objects});
+    d.push_back({"queue_drops", "packets", "CISCO-SWITCH-QOS-MIB unicast packets dropped, summed over the port's queues",
+                 {"csqIfQosGroupStatsValue_ucastDroppedPkts"}});
     for (int p = 0; p < kPriorities; ++p) {
       const std::string n = std::to_string(p);
       d.push_back({"pfc.prio" + n + ".rx_pause_frames", "frames",
@@ -162,6 +152,22 @@ FlatMetricDetail totalDetail(const Total& t, const SwitchReading& r) {
 }
 
 }  // namespace
+
+const std::vector<SwitchPortFigure>& switchPortFigures() {
+  static const std::vector<SwitchPortFigure> kFigures = {
+      {"rx_bytes", "bytes", "IF-MIB ifHCInOctets", {"ifHCInOctets"}},
+      {"tx_bytes", "bytes", "IF-MIB ifHCOutOctets", {"ifHCOutOctets"}},
+      {"rx_packets", "packets", "IF-MIB ifHCInUcastPkts + ifHCInMulticastPkts + ifHCInBroadcastPkts",
+       {"ifHCInUcastPkts", "ifHCInMulticastPkts", "ifHCInBroadcastPkts"}},
+      {"tx_packets", "packets", "IF-MIB ifHCOutUcastPkts + ifHCOutMulticastPkts + ifHCOutBroadcastPkts",
+       {"ifHCOutUcastPkts", "ifHCOutMulticastPkts", "ifHCOutBroadcastPkts"}},
+      {"rx_discards", "packets", "IF-MIB ifInDiscards (32-bit)", {"ifInDiscards"}},
+      {"tx_discards", "packets", "IF-MIB ifOutDiscards (32-bit)", {"ifOutDiscards"}},
+      {"rx_errors", "packets", "IF-MIB ifInErrors (32-bit)", {"ifInErrors"}},
+      {"tx_errors", "packets", "IF-MIB ifOutErrors (32-bit)", {"ifOutErrors"}},
+  };
+  return kFigures;
+}
 
 const std::vector<FlatMetricInfo>& switchMetricInfos() {
   static const std::vector<FlatMetricInfo> kInfos = [] {

@@ -32,6 +32,17 @@ inline constexpr const char* kSwitchSnmpSource = "switch_snmp";
 
 const std::vector<FlatMetricInfo>& switchMetricInfos();
 
+// The IF-MIB figures of a port (rx_bytes, tx_bytes, rx_packets, tx_packets, rx_discards,
+// tx_discards, rx_errors, tx_errors) and the MIB objects each one sums, in that order: the
+// per-port metrics above and `fabcheck counters --switch` both read them from here.
+struct SwitchPortFigure {
+  std::string name;
+  std::string unit;
+  std::string meaning;
+  std::vector<std::string> objects;
+};
+const std::vector<SwitchPortFigure>& switchPortFigures();
+
 // Every per-port metric of the switches read, then the totals (switchMetricInfos() order), then
 // one "switch.<name>.*" entry (missing set) per switch that was not read.
 std::vector<FlatMetricDetail> switchMetricDetails(const std::vector<CounterDeltas>& deltas);

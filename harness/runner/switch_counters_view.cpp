@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "harness/counters/counter_delta.h"
+#include "harness/counters/switch_metrics.h"
 #include "harness/counters/switch_snmp_counter_source.h"
 #include "harness/suite/site_loader.h"
 
@@ -26,24 +27,9 @@ struct RawRow {
   std::string status;  // "" when ok
 };
 
-// Each per-port figure and the raw objects it sums.
-const std::vector<std::pair<const char*, std::vector<const char*>>>& figures() {
-  static const std::vector<std::pair<const char*, std::vector<const char*>>> kFigures = {
-      {"rx_bytes", {"ifHCInOctets"}},
-      {"tx_bytes", {"ifHCOutOctets"}},
-      {"rx_packets", {"ifHCInUcastPkts", "ifHCInMulticastPkts", "ifHCInBroadcastPkts"}},
-      {"tx_packets", {"ifHCOutUcastPkts", "ifHCOutMulticastPkts", "ifHCOutBroadcastPkts"}},
-      {"rx_discards", {"ifInDiscards"}},
-      {"tx_discards", {"ifOutDiscards"}},
-      {"rx_errors", {"ifInErrors"}},
-      {"tx_errors", {"ifOutErrors"}},
-  };
-  return kFigures;
-}
-
-std::optional<uint64_t> sumOf(const std::vector<const RawRow*>& rows, const std::vector<const char*>& names) {
+std::optional<uint64_t> sumOf(const std::vector<const RawRow*>& rows, const std::vector<std::string>& names) {
   uint64_t total = 0;
-  for (const char* n : names) {
+  for (const std::string& n : names) {
     const RawRow* found = nullptr;
     for (const RawRow* r : rows) {
       if (r->name == n && !r->labels.count("prio") && !r->labels.count("queue")) found = r;
@@ -56,8 +42,8 @@ std::optional<uint64_t> sumOf(const std::vector<const RawRow*>& rows, const std:
 
 json portJson(const std::string& port, const std::vector<const RawRow*>& rows, bool values) {
   json p = {{"port", port}, {"ifindex", rows.front()->labels.at("ifindex")}};
-  for (const auto& [fig, names] : figures()) {
-    if (auto v = sumOf(rows, names)) p[fig] = *v;
+  for (const auto& f : counters::switchPortFigures()) {
+    if (auto v = sumOf(rows, f.objects)) p[f.name] = *v;
   }
   p["pfc"] = json::object();
   p["queue_drops"] = json::object();
@@ -109,7 +95,7 @@ std::string trimmed(std::string s) {
 
 void printPort(const json& p, bool values, std::ostream& out) {
   std::string line = "  " + padded(p["port"].get<std::string>(), 12) + padded(p["ifindex"].get<std::string>(), 8);
-  for (const auto& f : figures()) line += padded(cell(p, f.first), 13);
+  for (const auto& f : counters::switchPortFigures()) line += padded(cell(p, f.name.c_str()), 13);
   out << trimmed(line) << "\n";
   for (const auto& [prio, pf] : p["pfc"].items()) {
     out << "      pfc prio" << prio << "  rx_pause_frames " << cell(pf, "rx_pause_frames") << "  tx_pause_frames "
@@ -130,7 +116,7 @@ void printView(const json& v, bool values, std::ostream& out) {
   if (v.contains("unavailable")) out << "  unavailable: " << v["unavailable"].get<std::string>() << "\n";
   if (!v["ports"].empty()) {
     std::string head = "  " + padded("port", 12) + padded("ifIndex", 8);
-    for (const auto& f : figures()) head += padded(f.first, 13);
+    for (const auto& f : counters::switchPortFigures()) head += padded(f.name, 13);
     out << trimmed(head) << "\n";
   }
   for (const auto& p : v["ports"]) printPort(p, values, out);
