@@ -6,6 +6,8 @@
 #include "generators/core/errors.h"
 #include "generators/transport/loop/loop_connection.h"
 #include "generators/transport/loop/loop_transport.h"
+#include "generators/transport/tcp/tcp_connection.h"
+#include "generators/transport/tcp/tcp_transport.h"
 #include "generators/transport/transport.h"
 #include "generators/transport/udp/udp_connection.h"
 #include "generators/transport/udp/udp_socket.h"
@@ -29,6 +31,8 @@ const TransportKind kKinds[] = {
      loop::kLoopMaxPost, true},
     {"udp", [](const TransportOptions& o) { return udp::createUdpTransport(o); }, udp::kMaxPayloadV4,
      udp::kMaxPostBytes, false},
+    {"tcp", [](const TransportOptions& o) { return tcp::createTcpTransport(o); }, tcp::kTcpMaxMessage,
+     tcp::kTcpMaxPostBytes, true},
     {"verbs", [](const TransportOptions& o) { return verbs::createVerbsTransport(o); }, 1u << 30, 1u << 30, true},
 };
 

@@ -46,7 +46,7 @@ std::string_view toString(TimestampSource s) noexcept;
 // `fields` hold e.g. {"address": "127.0.0.1", "port": "5001", "family": "inet"} for udp, or
 // {"lid", "qpn", "gid", "psn"} for verbs. Use toJson()/fromJson() to cross a control channel.
 struct EndpointDesc {
-  std::string transport;                      // "udp", "loop", "verbs"
+  std::string transport;                      // "udp", "tcp", "loop", "verbs"
   std::map<std::string, std::string> fields;  // transport-specific
 
   // Value of a field; throws ConfigError naming the field and the transport when absent.
@@ -162,6 +162,26 @@ struct ConnectionStats {
   uint64_t recv_truncated = 0;
 };
 
+// What the kernel's TCP knows about one connection (getsockopt TCP_INFO), for the "tcp"
+// transport: on a kernel network, loss in the fabric shows up here as retransmissions. Counts
+// are since the connection opened. Why the interface has it: no other transport can say how
+// many segments the path lost and how long its round trip is.
+struct TcpPathInfo {
+  uint64_t segments_sent = 0;           // tcpi_segs_out (retransmissions included)
+  uint64_t segments_retransmitted = 0;  // tcpi_total_retrans
+  uint64_t bytes_sent = 0;              // tcpi_bytes_sent (retransmissions included)
+  uint64_t bytes_retransmitted = 0;     // tcpi_bytes_retrans
+  // Retransmissions the receiver reported as duplicates (D-SACK, tcpi_dsack_dups): spurious,
+  // the original was not lost (reordering or a stall in the path, not a drop).
+  uint64_t spurious_retransmissions = 0;
+  uint64_t reordering_events = 0;       // tcpi_reord_seen: reordering the sender detected
+  double rtt_us = 0;                    // smoothed round trip (tcpi_rtt)
+  double rttvar_us = 0;                 // its variation (tcpi_rttvar)
+  uint32_t cwnd_segments = 0;           // congestion window now (tcpi_snd_cwnd)
+  uint32_t mss_bytes = 0;               // tcpi_snd_mss
+  double delivery_rate_bps = 0;         // the kernel's last delivery-rate sample (tcpi_delivery_rate)
+};
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -204,6 +224,11 @@ class Connection {
   // counter exceeded on mlx5_0 QP 0x1a2 -> 10.0.0.2".
   virtual std::string errorText(const Completion& c) const;
 
+  // The kernel's TCP facts for this connection (TcpPathInfo); nullopt for transports that are
+  // not kernel TCP, or when the kernel refuses TCP_INFO. Cheap (one system call); control plane:
+  // call it after the data path, e.g. when a flow ends.
+  virtual std::optional<TcpPathInfo> tcpInfo() const noexcept { return std::nullopt; }
+
   // Human-readable "udp 127.0.0.1:40000 -> 127.0.0.1:5201" for logs and errors.
   virtual std::string describe() const = 0;
 };
@@ -239,7 +264,7 @@ class Transport {
 std::string transportOptionsToJson(const TransportOptions& options);
 TransportOptions transportOptionsFromJson(std::string_view json);
 
-// Creates a transport by name: "udp", "loop", "verbs". Throws ConfigError for an unknown
+// Creates a transport by name: "udp", "tcp", "loop", "verbs". Throws ConfigError for an unknown
 // name (listing the known ones) and UnsupportedError when the host cannot run it (with why).
 std::unique_ptr<Transport> createTransport(std::string_view name, const TransportOptions& options);
 

@@ -43,7 +43,7 @@ po::options_description genOptions() {
       ("interface", po::value<std::string>(), "bind the data sockets to this network interface (SO_BINDTODEVICE)")
       ("port,p", po::value<std::string>()->default_value("18515"), "control port (server: 0 = pick one and print it)")
       ("once", "server: exit after one client session")
-      ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, loop, verbs")
+      ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, tcp, loop, verbs")
       ("pattern", po::value<std::string>()->default_value("stream"), "pingpong, stream or microburst")
       ("size", po::value<std::string>(), "message size in bytes, header included (e.g. 1400, 9000, 4KiB)")
       ("sweep", po::value<std::string>(), "message sizes MIN:MAX[:FACTOR] (factor 2 by default), one test each (-a MIN:MAX too)")

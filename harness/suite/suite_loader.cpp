@@ -105,7 +105,7 @@ class Loader : public detail::SuiteReader {
   void fabric(const std::map<std::string, Val>& e, Fabric& f) {
     auto get = [&](const char* k) { return e.count(k) ? &e.at(k) : nullptr; };
     if (auto* v = get("transport")) {
-      if (auto s = oneOf(*v, "transport", {"udp", "verbs", "loop"})) f.transport = *s;
+      if (auto s = oneOf(*v, "transport", {"udp", "tcp", "verbs", "loop"})) f.transport = *s;
     }
     if (auto* v = get("dscp")) {
       if (auto x = integer(*v, "dscp", 0, 63)) f.dscp = static_cast<int>(*x);

@@ -1,5 +1,4 @@
-// Kernel UDP socket plumbing for the "udp" transport: an owning fd, socket addresses and their
-// text form, host capability probes (GSO, GRO, SO_TIMESTAMPING) and socket configuration.
+// Kernel UDP socket plumbing for the "udp" transport: host capability probes (GSO, GRO, SO_TIMESTAMPING) and socket configuration.
 //
 // Contract: everything here is control plane and throws ConfigError (bad address, bad option)
 // or TransportError (the kernel refused) with one-line messages naming the value; the probes and
@@ -13,57 +12,24 @@
 #include <string>
 #include <string_view>
 
+#include "generators/transport/inet/inet_socket.h"
 #include "generators/transport/transport.h"
 
 namespace fabcheck::transport::udp {
 
-// Text of an errno value ("Address already in use").
-std::string errnoText(int err);
-
-// An owned file descriptor; closes on destruction. Move-only.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const noexcept { return fd_; }
-  int release() noexcept {
-    int f = fd_;
-    fd_ = -1;
-    return f;
-  }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
-
-// An IPv4 or IPv6 socket address.
-struct SockAddr {
-  sockaddr_storage storage{};
-  socklen_t len = 0;
-
-  int family() const noexcept { return storage.ss_family; }
-  uint16_t port() const noexcept;
-  std::string host() const;      // numeric: "127.0.0.1", "::1"
-  std::string toString() const;  // "127.0.0.1:5201", "[::1]:5201"
-  const sockaddr* sa() const noexcept { return reinterpret_cast<const sockaddr*>(&storage); }
-  sockaddr* sa() noexcept { return reinterpret_cast<sockaddr*>(&storage); }
-};
-
-// Resolves `host` (numeric IPv4/IPv6, or a name) and `port`. `what` names where the value came
-// from for the ConfigError ("listen address", "endpoint field 'address'").
-SockAddr resolveAddress(const std::string& host, uint16_t port, std::string_view what);
-SockAddr localAddress(int fd);
-SockAddr peerAddress(int fd);
-
-// "inet" / "inet6" (the endpoint's "family" field) and back (ConfigError when unknown).
-std::string_view familyName(int family) noexcept;
-int familyFromName(const std::string& name);
+// The shared socket plumbing (generators/transport/inet/inet_socket.h), under the names the udp
+// code has always used; messages say "udp:".
+using inet::errnoText;
+using inet::familyName;
+using inet::Fd;
+using inet::interfaceSpeedGbps;
+using inet::localAddress;
+using inet::peerAddress;
+using inet::SockAddr;
+inline SockAddr resolveAddress(const std::string& host, uint16_t port, std::string_view what) {
+  return inet::resolveAddress("udp", host, port, what);
+}
+inline int familyFromName(const std::string& name) { return inet::familyFromName("udp", name); }
 
 // Largest UDP payload of one datagram for the address family.
 constexpr uint32_t kMaxPayloadV4 = 65507;
@@ -94,9 +60,6 @@ Fd openSocket(int family, const TransportOptions& options, SocketSetup& setup);
 
 // Turns UDP_GRO on or off; false when the kernel refused.
 bool setGro(int fd, bool on) noexcept;
-
-// Link speed of `ifname` from /sys/class/net/<if>/speed (Mb/s) in Gb/s, when readable.
-std::optional<double> interfaceSpeedGbps(const std::string& ifname);
 
 // Whether the NIC behind `ifname` has receive hardware timestamping switched on (SIOCGHWTSTAMP).
 bool interfaceHasRxHwTimestamps(const std::string& ifname) noexcept;

@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <string>
 
-#include "generators/transport/udp/udp_socket.h"
+#include "generators/transport/inet/inet_socket.h"
 
 namespace fabcheck::transport::verbs {
 
-using udp::Fd;
+using inet::Fd;
 
 // A listening TCP socket on `address` (port 0: the kernel picks).
 Fd bootstrapListen(const std::string& address, uint16_t port);

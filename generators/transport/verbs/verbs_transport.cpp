@@ -69,7 +69,7 @@ class VerbsListener final : public Listener {
     const VerbsAddress& a = device_->address();
     desc_.transport = "verbs";
     desc_.fields = {{"exchange_address", address_},
-                    {"exchange_port", std::to_string(udp::localAddress(fd_.get()).port())},
+                    {"exchange_port", std::to_string(inet::localAddress(fd_.get()).port())},
                     {"device", a.device},
                     {"gid", a.gid_text},
                     {"lid", std::to_string(a.lid)},
@@ -84,7 +84,7 @@ class VerbsListener final : public Listener {
   std::unique_ptr<Connection> accept(int64_t timeout_ns) override {
     const std::string where = "on " + address_ + ":" + desc_.fields.at("exchange_port");
     Fd c = bootstrapAccept(fd_.get(), timeout_ns, "waiting for the peer's QP exchange " + where);
-    const std::string from = udp::peerAddress(c.get()).toString();
+    const std::string from = inet::peerAddress(c.get()).toString();
     SideInfo theirs = sideInfoFromJson(recvFrame(c.get(), timeout_ns, "reading QP information from " + from), from);
     std::unique_ptr<VerbsConnection> conn;
     try {
@@ -143,8 +143,8 @@ class VerbsTransport final : public Transport {
       throw ConfigError("verbs: cannot connect to a '" + peer.transport + "' endpoint");
     }
     Fd c = bootstrapConnect(peer.at("exchange_address"), portField(peer), options.timeout_ns);
-    const std::string from = udp::peerAddress(c.get()).toString();
-    const std::string local = options.local_address.empty() ? udp::localAddress(c.get()).host() : options.local_address;
+    const std::string from = inet::peerAddress(c.get()).toString();
+    const std::string local = options.local_address.empty() ? inet::localAddress(c.get()).host() : options.local_address;
     auto conn = shared_->newConnection(local);
     sendFrame(c.get(), toJson(conn->mine()), options.timeout_ns, "sending QP information to " + from);
     const std::string reply = recvFrame(c.get(), options.timeout_ns, "reading QP information from " + from);

@@ -9,7 +9,7 @@
 namespace fabcheck::transport::verbs::soft {
 
 namespace {
-constexpr uint64_t kBackoffNs = 50'000;
+constexpr uint64_t kRequesterBackoffNs = 50'000;
 
 ibv_wc_status nakStatus(uint8_t nak) {
   switch (nak) {
@@ -75,7 +75,7 @@ void SoftDevice::requesterRun(SoftQp* qp, uint64_t now) {
     if (w.local_error != IBV_WC_SUCCESS) break;
     bool sent = qp->ibv.qp_type == IBV_QPT_UD ? transmitUd(qp, w) : transmitRc(qp, w, now);
     if (!sent) {
-      qp->resume_at = now + kBackoffNs;
+      qp->resume_at = now + kRequesterBackoffNs;
       break;
     }
     ++qp->sq_next;
