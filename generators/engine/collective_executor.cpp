@@ -317,7 +317,10 @@ class CollectiveExecutor::Impl {
   }
 
   void finish() {
-    for (const auto& l : out_) r_.links.push_back(l->stats());
+    for (const auto& l : out_) {
+      r_.links.push_back(l->stats());
+      r_.links.back().tcp = l->connection().tcpInfo();
+    }
     for (const auto& l : in_) r_.links.push_back(l->stats());
     for (const auto& l : r_.links) {
       if (l.outgoing) r_.bytes_sent += l.bytes;

@@ -1,5 +1,7 @@
 #include "generators/engine/collective_results.h"
 
+#include "generators/transport/tcp_path_info_json.h"
+
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
@@ -33,7 +35,8 @@ void to_json(json& j, const CollectiveLinkStats& l) {
            {"corrupted_bytes", l.corrupted_bytes},
            {"malformed", l.malformed},
            {"send_errors", l.send_errors},
-           {"busy_ns", l.busy_ns}};
+           {"busy_ns", l.busy_ns},
+           {"tcp", transport::tcpPathInfoToJson(l.tcp)}};
 }
 
 void from_json(const json& j, CollectiveLinkStats& l) {
@@ -52,6 +55,7 @@ void from_json(const json& j, CollectiveLinkStats& l) {
   j.at("malformed").get_to(l.malformed);
   j.at("send_errors").get_to(l.send_errors);
   j.at("busy_ns").get_to(l.busy_ns);
+  l.tcp = transport::tcpPathInfoFromJson(j.value("tcp", json()));
 }
 
 void to_json(json& j, const CollectiveRankResult& r) {

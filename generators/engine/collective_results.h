@@ -7,10 +7,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "generators/transport/transport.h"
 
 namespace fabcheck::engine {
 
@@ -38,6 +41,7 @@ struct CollectiveLinkStats {
   uint64_t malformed = 0;        // messages that were not ours or not well-formed
   uint64_t send_errors = 0;      // sends the transport completed with an error (e.g. oversize)
   int64_t busy_ns = 0;           // outgoing: time with data unsent or unacknowledged
+  std::optional<transport::TcpPathInfo> tcp;  // outgoing over tcp: the kernel's TCP facts at the end
 };
 
 struct CollectiveRankResult {

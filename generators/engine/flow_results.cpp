@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "generators/transport/tcp_path_info_json.h"
 
 namespace fabcheck::engine {
 namespace {
@@ -38,7 +39,7 @@ void to_json(json& j, const SenderResult& r) {
            {"achieved_bps", r.achieved_bps}, {"achieved_pps", r.achieved_pps},
            {"bursts", r.bursts},             {"send_errors", r.send_errors},
            {"backpressure", r.backpressure}, {"error", r.error},
-           {"first_send_wall_ns", r.first_send_wall_ns}};
+           {"first_send_wall_ns", r.first_send_wall_ns}, {"tcp", transport::tcpPathInfoToJson(r.tcp)}};
 }
 
 void from_json(const json& j, SenderResult& r) {
@@ -58,6 +59,7 @@ void from_json(const json& j, SenderResult& r) {
     j.at("backpressure").get_to(r.backpressure);
     j.at("error").get_to(r.error);
     j.at("first_send_wall_ns").get_to(r.first_send_wall_ns);
+    r.tcp = transport::tcpPathInfoFromJson(j.value("tcp", nlohmann::json()));
   });
 }
 
@@ -116,7 +118,7 @@ void to_json(json& j, const PingpongResult& r) {
   j = json{{"flow_id", r.flow_id},   {"sent", r.sent},         {"replies", r.replies},
            {"timeouts", r.timeouts}, {"stray", r.stray},       {"measured", r.measured},
            {"measured_ns", r.measured_ns}, {"rtt_ns", r.rtt_ns.toJson()},
-           {"one_way_ns", histOrNull(r.one_way_ns)}, {"error", r.error}};
+           {"one_way_ns", histOrNull(r.one_way_ns)}, {"error", r.error}, {"tcp", transport::tcpPathInfoToJson(r.tcp)}};
 }
 
 void from_json(const json& j, PingpongResult& r) {
@@ -131,12 +133,13 @@ void from_json(const json& j, PingpongResult& r) {
     r.rtt_ns = measure::LatencyHistogram::fromJson(j.at("rtt_ns"));
     r.one_way_ns = histFrom(j.at("one_way_ns"));
     j.at("error").get_to(r.error);
+    r.tcp = transport::tcpPathInfoFromJson(j.value("tcp", nlohmann::json()));
   });
 }
 
 void to_json(json& j, const ResponderResult& r) {
   j = json{{"flow_id", r.flow_id}, {"echoed", r.echoed}, {"malformed", r.malformed},
-           {"one_way_ns", histOrNull(r.one_way_ns)}, {"dscp_seen", r.dscp_seen}};
+           {"one_way_ns", histOrNull(r.one_way_ns)}, {"dscp_seen", r.dscp_seen}, {"tcp", transport::tcpPathInfoToJson(r.tcp)}};
 }
 
 void from_json(const json& j, ResponderResult& r) {
@@ -146,6 +149,7 @@ void from_json(const json& j, ResponderResult& r) {
     j.at("malformed").get_to(r.malformed);
     r.one_way_ns = histFrom(j.at("one_way_ns"));
     r.dscp_seen = j.value("dscp_seen", -1);
+    r.tcp = transport::tcpPathInfoFromJson(j.value("tcp", nlohmann::json()));
   });
 }
 

@@ -35,6 +35,7 @@ struct SenderResult {
   uint64_t send_errors = 0;        // ops that completed with an error
   uint64_t backpressure = 0;       // post calls that accepted fewer ops than offered
   std::string error;               // first data-path error ("" if none)
+  std::optional<transport::TcpPathInfo> tcp;  // the kernel's TCP facts at the end (tcp transport)
 };
 
 struct ReceiverResult {
@@ -76,6 +77,7 @@ struct PingpongResult {
   // Reverse direction one-way latency (responder's send → our arrival), one clock only.
   std::optional<measure::LatencyHistogram> one_way_ns;
   std::string error;               // why the run stopped early ("" if it did not)
+  std::optional<transport::TcpPathInfo> tcp;  // the initiator's connection (tcp transport)
 };
 
 struct ResponderResult {
@@ -84,6 +86,7 @@ struct ResponderResult {
   uint64_t malformed = 0;
   std::optional<measure::LatencyHistogram> one_way_ns;  // forward direction, one clock only
   int dscp_seen = -1;              // DSCP of the last ping with a known TOS (-1: unknown)
+  std::optional<transport::TcpPathInfo> tcp;  // the responder's connection (tcp transport)
 };
 
 void to_json(nlohmann::json& j, const SenderResult& r);

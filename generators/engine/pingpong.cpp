@@ -225,7 +225,9 @@ class PingInitiator {
 
 PingpongResult runPingpongInitiator(transport::Connection& conn, const PingPlan& plan,
                                     const std::atomic<bool>& abort) {
-  return PingInitiator(conn, plan, abort).run();
+  PingpongResult r = PingInitiator(conn, plan, abort).run();
+  r.tcp = conn.tcpInfo();
+  return r;
 }
 
 ResponderResult runPingpongResponder(transport::Connection& conn, const RespondPlan& plan,
@@ -271,6 +273,7 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
       }
     }
   }
+  r.tcp = conn.tcpInfo();
   return r;
 }
 

@@ -345,7 +345,9 @@ class StreamSender {
 
 SenderResult runSender(transport::Connection& conn, const transport::TransportProperties& props,
                        const SendPlan& plan, const std::atomic<bool>& abort) {
-  return StreamSender(conn, props, plan, abort).run();
+  SenderResult r = StreamSender(conn, props, plan, abort).run();
+  r.tcp = conn.tcpInfo();
+  return r;
 }
 
 }  // namespace fabcheck::engine

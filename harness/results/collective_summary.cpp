@@ -7,6 +7,7 @@
 #include <string>
 
 #include "generators/engine/collective_metrics.h"
+#include "harness/results/tcp_summary.h"
 #include "harness/results/test_summary.h"
 #include "harness/results/topology.h"
 
@@ -113,6 +114,13 @@ void addCollective(const model::TestOutcome& t, const std::vector<model::AgentIn
   }
   col["sizes"] = sizes;
   col["straggler"] = nullptr;
+  std::vector<transport::TcpPathInfo> tcp;
+  for (const auto& round : t.collective.rounds) {
+    for (const auto& rank : round.ranks) {
+      for (const auto& l : rank.links) if (l.tcp) tcp.push_back(*l.tcp);
+    }
+  }
+  if (!tcp.empty()) record["metrics"]["tcp"] = summarizeTcp(tcp);
   if (measured.empty()) {
     record["collective"] = col;
     return;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "generators/transport/tcp_path_info_json.h"
+#include "harness/results/tcp_summary.h"
+
 namespace fabcheck::results {
 
 using nlohmann::json;
@@ -168,6 +171,7 @@ void addPerFlow(const Measurements& s, const Totals& t, const FlowInfo& flow_inf
                      {"offered_gbps", snd ? snd->achieved_bps / 1e9 : 0.0},
                      {"target_gbps", snd ? snd->target_bps / 1e9 : 0.0},
                      {"send_errors", snd ? snd->send_errors : 0}};
+    if (snd && snd->tcp) f["tcp"] = transport::tcpPathInfoToJson(snd->tcp);
     rates.push_back(f["throughput_gbps"].get<double>());
     if (flow_info) f.update(flow_info(r.flow_id));
     flows.push_back(std::move(f));
@@ -195,6 +199,11 @@ json summarize(const Measurements& s, const SummaryParts& parts, const FlowInfo&
   addTotals(s, t, j);
   addLatencies(s, t, parts.bursts, j);
   addPerFlow(s, t, flow_info, j);
+  std::vector<transport::TcpPathInfo> tcp;
+  for (const auto& x : s.senders) if (x.tcp) tcp.push_back(*x.tcp);
+  for (const auto& x : s.pingpongs) if (x.tcp) tcp.push_back(*x.tcp);
+  for (const auto& x : s.responders) if (x.tcp) tcp.push_back(*x.tcp);
+  if (!tcp.empty()) j["tcp"] = summarizeTcp(tcp);
   return j;
 }
 

@@ -122,9 +122,27 @@ void addBurstAndMatrixMetrics(std::vector<MetricInfo>& m) {
                "pairs below 0.9 x the median throughput (pingpong: above the median latency / 0.9)", kAll, matrix_only, {}});
 }
 
+// The kernel's TCP facts (harness/results/tcp_summary.h): any test over transport tcp.
+void addTcpMetrics(std::vector<MetricInfo>& m) {
+  const std::vector<std::string> any = {suite::kMetricPackets, "collective"};
+  const std::string tcp = "transport tcp";
+  m.push_back({"tcp.segments_sent", "segments", "TCP segments the test's connections sent (TCP_INFO tcpi_segs_out), retransmissions included", any, tcp, {}});
+  m.push_back({"tcp.retransmitted_segments", "segments", "TCP segments sent again (tcpi_total_retrans): on a kernel network, the fabric's loss", any, tcp, {}});
+  m.push_back({"tcp.retransmission_ratio", "", "tcp.retransmitted_segments / tcp.segments_sent", any, tcp, {}});
+  m.push_back({"tcp.loss_retransmissions", "segments",
+               "tcp.retransmitted_segments - tcp.spurious_retransmissions: the retransmissions that repaired a real loss (the fabric's drops, at most)", any, tcp, {}});
+  m.push_back({"tcp.bytes_retransmitted", "bytes", "bytes sent again (tcpi_bytes_retrans)", any, tcp, {}});
+  m.push_back({"tcp.spurious_retransmissions", "segments",
+               "retransmissions the receiver reported as duplicates (D-SACK): the original was not lost (reordering or a stall, not a drop)", any, tcp, {}});
+  m.push_back({"tcp.reordering_events", "events", "reordering the senders' TCP detected (tcpi_reord_seen)", any, tcp, {}});
+  m.push_back({"tcp.rtt_us.mean", "us", "mean of the connections' smoothed round-trip times at the end", any, tcp, {}});
+  m.push_back({"tcp.rtt_us.max", "us", "largest of the connections' smoothed round-trip times at the end", any, tcp, {}});
+}
+
 std::vector<MetricInfo> build() {
   std::vector<MetricInfo> m;
   addFlowMetrics(m);
+  addTcpMetrics(m);
   addLatencyMetrics(m);
   addBurstAndMatrixMetrics(m);
   // Metrics a pattern family owns (e.g. the collectives'; harness/patterns/), each family once.
