@@ -157,7 +157,8 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
         ++stats_.send_errors;
         if (error_.empty() && (c.status == OpStatus::kError || c.status == OpStatus::kFlushed)) error_ = conn_.errorText(c);
       } else if (cfg_.reliable_transport) {
-        delivered(c.id, 1);
+        // A segmented post (a run of whole messages, tcp) completes once for all its segments.
+        delivered(c.id, std::max<uint64_t>(1, (uint64_t{c.bytes} + cfg_.message_bytes - 1) / cfg_.message_bytes));
         any = true;
       }
       continue;
