@@ -116,14 +116,20 @@ class CollectiveExecutor::Impl {
     for (const auto& b : plan.links) outgoing += b.outgoing ? 1 : 0;
     const uint64_t window = std::min<uint64_t>(plan.window_bytes, kMaxWindowTotalBytes / std::max<size_t>(1, outgoing));
     base.window_segments = std::clamp<uint32_t>(static_cast<uint32_t>(window / plan.message_bytes), 2, 4096);
-    base.recv_capacity = plan.coalescing ? std::max<uint32_t>(65536, plan.message_bytes + 1) : plan.message_bytes + 1;
+    // Coalescing receives take several messages at once: a GRO batch (64 KiB), or on a reliable
+    // stream a larger share of a run.
+    const uint32_t batch = plan.reliable_transport ? 256u << 10 : 65536u;
+    base.recv_capacity = plan.coalescing ? std::max<uint32_t>(batch, plan.message_bytes + 1) : plan.message_bytes + 1;
     base.rto_ns = plan.rto_ns;
     base.max_rto_ns = plan.max_rto_ns;
     base.payload_check = payload_check;
     base.reliable_transport = plan.reliable_transport;
     if (plan.segmentation) {
-      base.max_post_bytes = 65000;  // under the 64 KiB datagram limit
-      base.max_segments_per_post = std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, 64);
+      // Datagrams: one GSO super-datagram (under 64 KiB), so a loss costs one run. A reliable
+      // byte stream (tcp): runs up to 1 MiB, one frame and one write each.
+      base.max_post_bytes = plan.reliable_transport ? kReliableMaxPostBytes : 65000;
+      base.max_segments_per_post =
+          std::clamp<uint32_t>(base.max_post_bytes / plan.message_bytes, 1, plan.reliable_transport ? 1024 : 64);
     }
     return base;
   }

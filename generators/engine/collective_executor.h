@@ -44,6 +44,8 @@ struct CollectiveLinkBinding {
 
 // The most unacknowledged bytes one rank keeps in flight over all its outgoing links.
 constexpr uint64_t kMaxWindowTotalBytes = 64ull << 20;
+// Largest segmented post (a run of messages) on a reliable transport that segments (tcp).
+constexpr uint32_t kReliableMaxPostBytes = 1u << 20;
 
 struct CollectiveRunPlan {
   int rank = 0;
