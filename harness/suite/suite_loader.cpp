@@ -112,6 +112,10 @@ class Loader : public detail::SuiteReader {
     }
     if (auto* v = get("ecn")) {
       if (auto x = ecn(*v, "ecn")) f.ecn = *x;
+      if (f.transport == "tcp" && f.ecn != 0) {
+        error(*v, "ecn '" + v->node.Scalar() + "': transport tcp cannot send a chosen ECN codepoint (the kernel's TCP marks ECT "
+                  "itself, per net.ipv4.tcp_ecn); expected off, or transport udp");
+      }
     }
     if (auto* v = get("line_rate_gbps")) {
       if (auto x = number(*v, "line_rate_gbps")) f.line_rate_gbps = *x;
