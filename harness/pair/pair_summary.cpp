@@ -75,13 +75,21 @@ std::string tableHeader(const PairRun& run, patterns::PatternKind kind) {
 std::string tableRow(const SizeResult& s) {
   PairRun dummy;
   const json j = summarizeSize(s, dummy);
+  std::string tcp;  // the kernel's TCP facts, under the row
+  if (j.contains("tcp")) {
+    const json& t = j.at("tcp");
+    tcp = fmt::format("{:>9} tcp: {} of {} segments retransmitted ({} spurious by D-SACK), rtt {:.0f} us\n", "",
+                      t.at("retransmitted_segments").get<uint64_t>(), t.at("segments_sent").get<uint64_t>(),
+                      t.at("spurious_retransmissions").get<uint64_t>(), t.at("rtt_us").at("mean").get<double>());
+  }
   if (s.params.kind == patterns::PatternKind::kPingpong) {
     const json& l = j.at("latency_us");
     return fmt::format("{:>9} {:>12} {:>11.2f} {:>11.2f} {:>11.2f} {:>11.2f} {:>11.2f} {:>11.2f} {:>11.2f} {:>8}\n",
                        s.params.size_bytes, j.at("iterations").get<uint64_t>(), l.at("min").get<double>(),
                        l.at("mean").get<double>(), l.at("p50").get<double>(), l.at("p99").get<double>(),
                        l.at("p999").get<double>(), l.at("max").get<double>(), l.at("stddev").get<double>(),
-                       j.at("lost_packets").get<uint64_t>());
+                       j.at("lost_packets").get<uint64_t>()) +
+           tcp;
   }
   std::string row = fmt::format("{:>9} {:>7} {:>14} {:>14} {:>10} {:>9.4f} {:>17.3f} {:>14.4f}\n", s.params.size_bytes,
                                 s.params.flows * (s.params.bidirectional ? 2 : 1), j.at("sent_packets").get<uint64_t>(),
@@ -103,7 +111,7 @@ std::string tableRow(const SizeResult& s) {
     }
     row += "\n";
   }
-  return row;
+  return row + tcp;
 }
 
 }  // namespace fabcheck::pair
