@@ -72,12 +72,12 @@ TEST(EndpointDesc, TimestampSourceNames) {
 }
 
 TEST(TransportRegistry, NamesAreStable) {
-  EXPECT_EQ(transportNames(), (std::vector<std::string>{"loop", "udp", "verbs"}));
+  EXPECT_EQ(transportNames(), (std::vector<std::string>{"loop", "udp", "tcp", "verbs"}));
 }
 
 TEST(TransportRegistry, UnknownNameListsKnownOnes) {
   EXPECT_EQ(messageOf<ConfigError>([] { createTransport("tcpx", {}); }),
-            "unknown transport 'tcpx'; expected one of: loop, udp, verbs");
+            "unknown transport 'tcpx'; expected one of: loop, udp, tcp, verbs");
 }
 
 TEST(TransportRegistry, CreatesLoopAndUdp) {
