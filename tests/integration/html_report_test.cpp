@@ -62,7 +62,7 @@ tests:
     agents: 3
     size: 64KiB:256KiB:2
     iterations: 5
-    slos: ["collective.busbw_gbps > 0"]
+    slos: ["collective.busbw_gbytes_s > 0"]
 )";
 
 // A TCP listener on 127.0.0.1 standing in for an HTTP proxy: it records the first line of

@@ -55,12 +55,12 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
     const auto j = results::summarizeTest(t, r.agents);
     EXPECT_EQ(j.at("pattern"), "collective");
     const auto m = slo::flattenMetrics(j);
-    ASSERT_TRUE(m.count("collective.busbw_gbps")) << j.dump();
+    ASSERT_TRUE(m.count("collective.busbw_gbytes_s")) << j.dump();
     const double s = static_cast<double>(t.spec.collective->params.size_bytes);
     EXPECT_GT(m.at("collective.time_us"), 0);
-    EXPECT_NEAR(m.at("collective.algbw_gbps"), s / (m.at("collective.time_us") * 1e3), 1e-9);
+    EXPECT_NEAR(m.at("collective.algbw_gbytes_s"), s / (m.at("collective.time_us") * 1e3), 1e-9);
     const double factor = patterns::busbwFactor(t.spec.collective->params.kind, static_cast<int>(t.collective.rank_agents.size()));
-    EXPECT_NEAR(m.at("collective.busbw_gbps"), m.at("collective.algbw_gbps") * factor, 1e-9);
+    EXPECT_NEAR(m.at("collective.busbw_gbytes_s"), m.at("collective.algbw_gbytes_s") * factor, 1e-9);
     EXPECT_LE(m.at("collective.p50_us"), m.at("collective.p99_us"));
     EXPECT_EQ(m.at("collective.sizes"), 1);
     EXPECT_FALSE(m.count("throughput_gbps")) << "no stream metrics on a collective";
@@ -85,11 +85,11 @@ TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
   double sum = 0;
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(sizes.at(i).at("size_bytes"), (64u << 10) << i);
-    sum += sizes.at(i).at("busbw_gbps").get<double>();
+    sum += sizes.at(i).at("busbw_gbytes_s").get<double>();
   }
   const auto m = slo::flattenMetrics(j);
-  EXPECT_NEAR(m.at("collective.avg_busbw_gbps"), sum / 3, 1e-9);
-  EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbps"), sizes.at(2).at("busbw_gbps").get<double>());
+  EXPECT_NEAR(m.at("collective.avg_busbw_gbytes_s"), sum / 3, 1e-9);
+  EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbytes_s"), sizes.at(2).at("busbw_gbytes_s").get<double>());
   EXPECT_EQ(m.at("collective.sizes"), 3);
   // S of an all-to-all is rounded down to a multiple of the ranks (as nccl-tests); below one
   // byte per rank it cannot run: refused with the numbers, nothing ran.
@@ -162,7 +162,7 @@ TEST(RunnerCollective, AProbeMeasuresLatencyIdleThenUnderTheCollective) {
   EXPECT_GT(m.at("latency_us.p99"), 0);
   EXPECT_GT(m.at("idle_latency_us.p99"), 0);
   EXPECT_TRUE(m.count("latency_increase_us.p99"));
-  EXPECT_GT(m.at("collective.busbw_gbps"), 0);
+  EXPECT_GT(m.at("collective.busbw_gbytes_s"), 0);
 }
 
 }  // namespace

@@ -81,7 +81,8 @@ def test_results_show_in_junitxml_and_the_session_reports(pytester):
     assert props["fabcheck.ping.verdict"] == "pass"
     assert props["fabcheck.ping.slo"].startswith("loss_ratio == 0: pass")
     assert props["fabcheck.stream.verdict"] == "pass"
-    assert float(props["fabcheck.stream.throughput_gbps"]) > 0
+    figure, unit = props["fabcheck.stream.throughput_gbps"].split(" ")
+    assert float(figure) > 0 and unit == "Gbit/s"  # the figure with its unit from the registry
     j = json.loads((reports / "fabcheck.json").read_text())
     assert [t["name"] for t in j["tests"]] == ["test_props.py::test_suite::ping", "test_props.py::test_suite::stream"]
     assert j["end"]["counts"]["pass"] == 2

@@ -96,7 +96,7 @@ std::vector<model::AgentInfo> agentInfos() {
 json record(const model::TestOutcome& t) {
   json r = results::summarizeTest(t, agentInfos());
   r["verdict"] = "pass";
-  r["slos"] = json::array({{{"expression", "collective.busbw_gbps >= 1"}, {"verdict", "pass"}, {"observed", 3.1}}});
+  r["slos"] = json::array({{{"expression", "collective.busbw_gbytes_s >= 1"}, {"verdict", "pass"}, {"observed", 3.1}}});
   return r;
 }
 
