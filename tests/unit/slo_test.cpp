@@ -431,6 +431,10 @@ TEST(SloDocs, EveryMetricAliasAndConstantIsDocumented) {
   for (const auto& m : metricRegistry()) {
     EXPECT_NE(doc.find("| `" + m.name + "`"), std::string::npos) << m.name << " has no row in docs/metrics.md";
     for (const auto& a : m.aliases) EXPECT_NE(doc.find("`" + a + "`"), std::string::npos) << a;
+    for (const auto& d : m.deprecated) {
+      EXPECT_NE(doc.find("| `" + d + "` | `" + m.name + "` | " + m.unit + " |"), std::string::npos)
+          << d << ": no row in docs/metrics.md's table of renamed metrics";
+    }
     const std::string unit = m.unit.empty() ? "—" : m.unit;
     EXPECT_NE(doc.find("` | " + unit + " | " + m.meaning + " | " + patternList(m) + " |"), std::string::npos)
         << m.name << ": its row in docs/metrics.md does not match the registry";
