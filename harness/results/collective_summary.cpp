@@ -93,10 +93,8 @@ std::string rankLabel(const model::TestOutcome& t, const std::vector<model::Agen
          (sp.empty() ? "" : " ↔ " + sp) + ")";
 }
 
-}  // namespace
-
-void addCollective(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
-  if (!t.spec.collective || t.collective.rounds.empty()) return;
+// What ran: the kind, the algorithm, the ranks and their hosts, the parameters.
+json collectiveSetup(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   const model::CollectiveSpec& c = *t.spec.collective;
   json col{{"kind", patterns::toString(c.params.kind)},
            {"algorithm", algorithmRun(t)},
@@ -113,6 +111,15 @@ void addCollective(const model::TestOutcome& t, const std::vector<model::AgentIn
     ranks_of.push_back({{"rank", r}, {"agent", t.collective.rank_agents[r]}, {"host", agentHost(agents, t.collective.rank_agents[r])}});
   }
   col["ranks_of"] = ranks_of;
+  return col;
+}
+
+}  // namespace
+
+void addCollective(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
+  if (!t.spec.collective || t.collective.rounds.empty()) return;
+  const model::CollectiveSpec& c = *t.spec.collective;
+  json col = collectiveSetup(t, agents);
   json sizes = json::array();
   std::vector<engine::CollectiveMetrics> measured;
   uint64_t retransmissions = 0, timeouts = 0, corrupted = 0, stragglers = 0;

@@ -170,3 +170,12 @@ def test_a_collective_reports_as_nccl_tests_with_per_size_and_per_rank_detail():
     assert t.metrics["collective.busbw_gbytes_s"] == last["busbw_gbytes_s"]
     assert [r["rank"] for r in last["per_rank"]] == [0, 1, 2, 3]
     assert all(r["bytes_sent"] == 4 * 2 * 3 * (256 * 1024 // 4) for r in last["per_rank"])  # (iters+warm-up) x 2(n-1) x S/n
+
+
+def test_a_deprecated_metric_name_warns_and_reads_the_renamed_metric():
+    with pytest.warns(FutureWarning, match=r"<dict>:\d+:\d+: warning: slo 'collective.busbw_gbps > 0': metric "
+                      r"'collective.busbw_gbps' is deprecated: use 'collective.busbw_gbytes_s' \(GB/s = 10\^9 bytes/s\)"):
+        suite = fabcheck.make_test("ar", "all_reduce", agents=2, slos=["collective.busbw_gbps > 0"])
+    assert fabcheck._native.metric_unit("collective.busbw_gbps") == "GB/s"
+    assert fabcheck._native.metric_unit("throughput_gbps") == "Gbit/s"
+    assert len(suite.warnings) == 1

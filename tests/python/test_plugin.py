@@ -40,7 +40,7 @@ def test_passing_and_failing_slos_and_a_missing_metric(pytester):
     r.assert_outcomes(passed=1, failed=1, skipped=1)
     out = r.stdout.str()
     assert "AssertionError: test 'ping': SLO 'latency_us.p50 <= 0.001' failed: observed " in out
-    assert "us vs threshold 0.001 (latency_us.p50 = " in out
+    assert "us vs threshold 0.001 us (latency_us.p50 = " in out  # both figures with their unit
     assert "metric 'jain_fairness' is not available in this test's results" in out  # the skip's reason
 
 
