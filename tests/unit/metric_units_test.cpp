@@ -12,6 +12,7 @@
 
 #include "generators/patterns/collective_schedule.h"
 #include "harness/results/collective_line_rate.h"
+#include "harness/runner/line_rate_source.h"
 #include "harness/slo/metric_registry.h"
 #include "harness/slo/verdict.h"
 #include "harness/suite/suite_loader.h"
@@ -216,6 +217,24 @@ TEST(MetricUnits, BusbwAboveTheLineRateIsAMisreadingNotAResult) {
   // Flattened for SLOs, the bandwidths are gone: an SLO on one is not evaluated on it.
   over["pattern"] = "collective";
   EXPECT_EQ(slo::flattenMetrics(over).count("collective.busbw_gbytes_s"), 0u);
+}
+
+TEST(MetricUnits, TheLineRateIsTheEmulatedFabricsPortRateElseTheSuitesElseUnknown) {
+  suite::Suite s;
+  RunOptions local;
+  EXPECT_EQ(lineRateOf(s, local).gbps, 0);
+  EXPECT_EQ(lineRateOf(s, local).why_unknown, "set fabric.line_rate_gbps in the suite or a site file");
+  s.fabric.line_rate_gbps = 10;
+  EXPECT_EQ(lineRateOf(s, local).gbps, 10);
+  EXPECT_EQ(lineRateOf(s, local).source, "fabric.line_rate_gbps");
+  RunOptions emulated;
+  emulated.launcher = "emulated";
+  emulated.launcher_options["fabric"] = "name=u,hosts=4,topology=switch,rate=200mbit";
+  const results::LineRate r = lineRateOf(s, emulated);
+  EXPECT_DOUBLE_EQ(r.gbps, 0.2) << "what the links carry";
+  EXPECT_EQ(r.source, "the emulated fabric's port rate (--fabric rate=); the suite declares 10 Gbit/s");
+  emulated.launcher_options["fabric"] = "hosts=4,rate=fast";
+  EXPECT_EQ(lineRateOf(s, emulated).gbps, 10) << "a spec that does not parse leaves it to the suite";
 }
 
 // ---- the algorithm that ran ---------------------------------------------------------------
