@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness/model/units.h"
+#include "reports/metric_units.h"
 #include "reports/record_fields.h"
 #include "reports/svg_charts.h"
 
@@ -51,7 +52,10 @@ int largestMeasured(const json& sizes) {
 
 std::string setupLine(const json& col) {
   std::string o = escape(field(col, "kind").is_string() ? field(col, "kind").get<std::string>() : "collective");
-  if (const json& a = field(col, "algorithm"); a.is_string()) o += " · " + escape(a.get<std::string>());
+  if (const json& a = field(col, "algorithm"); a.is_string()) {
+    o += " · " + escape(a.get<std::string>()) + " ran";
+    if (const json& r = field(col, "algorithm_requested"); r.is_string() && r != a) o += " (requested " + escape(r.get<std::string>()) + ")";
+  }
   if (auto n = numberField(col, "ranks")) o += " · " + figure(n) + " ranks";
   if (auto n = numberField(col, "channels")) o += " · " + figure(n) + (*n == 1 ? " channel" : " channels");
   if (auto c = numberField(col, "chunk_bytes")) o += *c > 0 ? " · chunk " + escape(bytes(col, "chunk_bytes")) : " · no chunking";
@@ -64,7 +68,17 @@ std::string setupLine(const json& col) {
   } else if (r.is_null() && col.is_object() && col.contains("link_rate_gbps")) {
     o += " · links unpaced";
   }
+  const json& rate = field(col, "line_rate");
+  if (auto g = numberField(rate, "gbps")) o += " · line rate " + figure(g) + " Gbit/s (" + escape(textField(rate, "source")) + ")";
+  if (std::string why = textField(rate, "unknown"); !why.empty()) o += " · no JCT ratio: " + escape(why);
   return "<p class=\"small muted\">" + o + "</p>\n";
+}
+
+// A column head with the metric's unit from the registry: "busbw (GB/s)"; "cv" when it has none.
+std::string head(const char* label, const std::string& metric) {
+  std::string unit = metricUnit(metric);
+  if (unit == "us") unit = "µs";
+  return std::string("<th>") + label + (unit.empty() ? "" : " (" + escape(unit) + ")") + "</th>";
 }
 
 // One size's straggler, for its table cell: "rank 2 (node03): link 2 → 3 at 0.08 Gbit/s, median 8 Gbit/s".
@@ -82,9 +96,10 @@ std::string stragglerCell(const json& col, const json& s) {
 }
 
 std::string sizesTable(const json& col, const json& sizes) {
-  std::string o = "<table class=\"collective\">\n<tr><th>size</th><th>time (µs)</th><th>algbw (GB/s)</th>"
-                  "<th>busbw (GB/s)</th><th>p50 (µs)</th><th>p99 (µs)</th><th>cv</th><th>retransmissions</th>"
-                  "<th>straggler</th></tr>\n";
+  std::string o = "<table class=\"collective\">\n<tr><th>size</th>" + head("time", "collective.time_us") +
+                  head("algbw", "collective.algbw_gbytes_s") + head("busbw", "collective.busbw_gbytes_s") +
+                  head("p50", "collective.p50_us") + head("p99", "collective.p99_us") + head("cv", "collective.cv") +
+                  head("JCT ratio", "collective.jct_ratio") + "<th>retransmissions</th><th>straggler</th></tr>\n";
   std::string errors;
   for (const auto& s : sizes) {
     const bool ran = measured(s);
@@ -93,9 +108,12 @@ std::string sizesTable(const json& col, const json& sizes) {
     std::string title;
     if (const json& b = field(s, "size_bytes"); b.is_number()) title = " title=\"" + escape(b.dump()) + " bytes\"";
     o += std::string(slow ? "<tr class=\"straggler\">" : "<tr>") + "<td class=\"num\"" + title + ">" +
-         escape(bytes(s, "size_bytes")) + "</td>" + cell("time_us") + cell("algbw_gbps") + cell("busbw_gbps") +
-         cell("p50_us") + cell("p99_us") + cell("cv") + "<td class=\"num\">" + figure(numberField(s, "retransmissions")) +
+         escape(bytes(s, "size_bytes")) + "</td>" + cell("time_us") + cell("algbw_gbytes_s") + cell("busbw_gbytes_s") +
+         cell("p50_us") + cell("p99_us") + cell("cv") + cell("jct_ratio") + "<td class=\"num\">" + figure(numberField(s, "retransmissions")) +
          "</td><td>" + (ran ? stragglerCell(col, s) : "no measurement") + "</td></tr>\n";
+    if (std::string w = textField(s, "misreading"); !w.empty()) {
+      errors += "<div class=\"testerror\">Misreading at " + escape(bytes(s, "size_bytes")) + ": " + escape(w) + "</div>\n";
+    }
     if (const json& e = field(s, "errors"); e.is_array() && !e.empty()) {
       std::string list;
       for (const auto& x : e) list += (list.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
@@ -108,13 +126,14 @@ std::string sizesTable(const json& col, const json& sizes) {
 std::string bandwidthChart(const json& sizes) {
   svg::Series busbw{"busbw", {}}, algbw{"algbw", {}};
   for (const auto& s : sizes) {
-    const auto size = numberField(s, "size_bytes"), bus = numberField(s, "busbw_gbps"), alg = numberField(s, "algbw_gbps");
+    const auto size = numberField(s, "size_bytes"), bus = numberField(s, "busbw_gbytes_s"), alg = numberField(s, "algbw_gbytes_s");
     if (!measured(s) || !size) continue;
     if (bus) busbw.points.push_back({*size, *bus});
     if (alg) algbw.points.push_back({*size, *alg});
   }
   if (busbw.points.size() < 2) return {};  // one size is the table's row, not a curve
-  return svg::bandwidthChart("Bus and algorithm bandwidth by size (GB/s)", {busbw, algbw});
+  return svg::bandwidthChart("Bus and algorithm bandwidth by size (" + metricUnit("collective.busbw_gbytes_s") + ")",
+                             {busbw, algbw});
 }
 
 // Every outgoing link's rate at `s`; the size's straggler_links slowest (the links below the

@@ -6,6 +6,7 @@
 
 #include "generators/core/errors.h"
 #include "reports/html_collective.h"
+#include "reports/metric_units.h"
 #include "reports/record_fields.h"
 #include "reports/html_nic.h"
 #include "reports/svg_charts.h"
@@ -169,46 +170,53 @@ std::string sloTable(const std::vector<json>& tests) {
          body + "</table>\n</section>\n";
 }
 
+// A metric's unit as the report shows it: the registry's (metric_units.h), µs for us.
+std::string shownUnit(const std::string& metric) {
+  const std::string unit = metricUnit(metric);
+  return unit == "us" ? "µs" : unit;
+}
+
 std::string keyMetrics(const json& m) {
   struct Item {
     const char* label;
     const char* key;
     const char* sub;  // nullptr: `key` itself is the number
-    const char* unit;
     bool only_nonzero = false;  // shown only when it is not 0 (a problem when it is there)
   };
   // A collective's figures (results/collective_summary.h) are at its largest size; the
-  // bandwidths are GB/s, as nccl-tests prints them, despite the "_gbps" suffix.
-  const Item items[] = {{"busbw", "collective", "busbw_gbps", "GB/s"},
-                        {"algbw", "collective", "algbw_gbps", "GB/s"},
-                        {"time", "collective", "time_us", "µs"},
-                        {"time p99", "collective", "p99_us", "µs"},
-                        {"cv", "collective", "cv", ""},
-                        {"avg busbw", "collective", "avg_busbw_gbps", "GB/s"},
-                        {"retransmissions", "collective", "retransmissions", ""},
-                        {"timeouts", "collective", "timeouts", "", true},
-                        {"corrupted bytes", "collective", "corrupted_bytes", "", true},
-                        {"straggler links", "collective", "straggler_links", ""},
-                        {"throughput", "throughput_gbps", nullptr, "Gbit/s"},
-                        {"offered", "offered_gbps", nullptr, "Gbit/s"},
-                        {"packet rate", "packet_rate_mpps", nullptr, "Mpps"},
-                        {"loss ratio", "loss_ratio", nullptr, ""},
-                        {"lost packets", "lost_packets", nullptr, ""},
-                        {"fairness (Jain)", "jain_fairness", nullptr, ""},
-                        {"latency p50", "latency_us", "p50", "µs"},
-                        {"latency p99", "latency_us", "p99", "µs"},
-                        {"latency max", "latency_us", "max", "µs"},
-                        {"idle latency p99", "idle_latency_us", "p99", "µs"},
-                        {"burst completion p99", "burst_completion_us", "p99", "µs"},
-                        {"switch queue drops", "fabric", "queue_drops", ""},
-                        {"socket drops", "host", "socket_drops", ""},
-                        {"measured", "duration_s", nullptr, "s"}};
+  // bandwidths are GB/s, as nccl-tests prints them. Units come from the metric registry.
+  const Item items[] = {{"busbw", "collective", "busbw_gbytes_s"},
+                        {"algbw", "collective", "algbw_gbytes_s"},
+                        {"time", "collective", "time_us"},
+                        {"time p99", "collective", "p99_us"},
+                        {"cv", "collective", "cv"},
+                        {"JCT ratio", "collective", "jct_ratio"},
+                        {"avg busbw", "collective", "avg_busbw_gbytes_s"},
+                        {"retransmissions", "collective", "retransmissions"},
+                        {"timeouts", "collective", "timeouts", true},
+                        {"corrupted bytes", "collective", "corrupted_bytes", true},
+                        {"straggler links", "collective", "straggler_links"},
+                        {"throughput", "throughput_gbps", nullptr},
+                        {"offered", "offered_gbps", nullptr},
+                        {"packet rate", "packet_rate_mpps", nullptr},
+                        {"loss ratio", "loss_ratio", nullptr},
+                        {"lost packets", "lost_packets", nullptr},
+                        {"fairness (Jain)", "jain_fairness", nullptr},
+                        {"latency p50", "latency_us", "p50"},
+                        {"latency p99", "latency_us", "p99"},
+                        {"latency max", "latency_us", "max"},
+                        {"idle latency p99", "idle_latency_us", "p99"},
+                        {"burst completion p99", "burst_completion_us", "p99"},
+                        {"switch queue drops", "fabric", "queue_drops"},
+                        {"socket drops", "host", "socket_drops"},
+                        {"measured", "duration_s", nullptr}};
   std::string head, cells;
   for (const auto& it : items) {
     const auto v = it.sub ? number(m, {it.key, it.sub}) : number(m, {it.key});
     if (!v || (it.only_nonzero && *v == 0)) continue;
+    const std::string unit = shownUnit(it.sub ? std::string(it.key) + "." + it.sub : std::string(it.key));
     head += std::string("<th>") + it.label + "</th>";
-    cells += "<td class=\"num\">" + escape(svg::formatNumber(*v)) + (*it.unit ? std::string(" ") + it.unit : "") + "</td>";
+    cells += "<td class=\"num\">" + escape(svg::formatNumber(*v)) + (unit.empty() ? "" : " " + escape(unit)) + "</td>";
   }
   if (head.empty()) return {};
   return "<table class=\"metrics\"><tr>" + head + "</tr><tr>" + cells + "</tr></table>\n";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "reports/metric_units.h"
 #include "reports/record_fields.h"
 #include "reports/xml_text.h"
 
@@ -67,30 +68,19 @@ std::string oneLine(const std::string& s) {
   return out;
 }
 
-// The comparison of an SLO: its "op" field when present, else the first operator in the
-// expression ("metric op threshold"; metric names and thresholds contain none).
-std::string comparisonOf(const json& slo) {
-  if (std::string op = textField(slo, "op"); !op.empty()) return op;
-  const std::string e = textField(slo, "expression");
-  for (size_t i = 0; i < e.size(); ++i) {
-    const char c = e[i], d = i + 1 < e.size() ? e[i + 1] : '\0';
-    if ((c == '<' || c == '>' || c == '=' || c == '!') && d == '=') return std::string{c, d};
-    if (c == '<' || c == '>') return std::string{c};
-  }
-  return "?";
-}
-
-std::string withUnit(const std::string& v, const json& slo) {
-  const std::string unit = textField(slo, "unit");
-  return unit.empty() ? v : v + " " + unit;
+// An SLO's figure with the registry's unit (metric_units.h): "observed X unit, expected OP Y unit".
+std::string sloValues(const json& slo) {
+  const auto observed = numberField(slo, "observed"), threshold = numberField(slo, "threshold");
+  std::string unit = textField(slo, "unit");
+  if (unit.empty()) unit = metricUnit(textField(slo, "metric"));
+  return "observed " + (observed ? withUnit(fmt(*observed), unit) : "nothing") + ", expected " + sloComparison(slo) +
+         " " + (threshold ? withUnit(fmt(*threshold), unit) : "?");
 }
 
 // "expr: observed X, expected OP Y", then the findings behind a NIC verdict (which counter on
 // which host rose by how much), so a CI summary that shows only the message names them.
 std::string failureMessage(const json& slo) {
-  const auto observed = numberField(slo, "observed"), threshold = numberField(slo, "threshold");
-  std::string m = textField(slo, "expression") + ": observed " + (observed ? withUnit(fmt(*observed), slo) : "nothing") +
-                  ", expected " + comparisonOf(slo) + " " + (threshold ? withUnit(fmt(*threshold), slo) : "?");
+  std::string m = textField(slo, "expression") + ": " + sloValues(slo);
   if (slo.contains("findings") && slo["findings"].is_array()) {
     std::string f;
     for (const auto& x : slo["findings"]) {
@@ -130,9 +120,57 @@ std::string sizeText(const json& size) {
   return b ? fmt(*b) + " B" : "? B";
 }
 
+// "label value unit" for a collective metric of `m` (metrics.collective), the unit from the
+// metric registry; "" when absent.
+std::string collectiveFigure(const json& m, const char* key, const char* label) {
+  const auto v = numberField(m, key);
+  return v ? std::string(label) + " " + withUnit(fmt(*v), metricUnit(std::string("collective.") + key)) : "";
+}
+
+// The largest-size line and the average of a collective's metrics.
+std::string collectiveKeyLines(const json& m, const json& sizes) {
+  std::string out;
+  for (const auto& [key, label] : {std::pair{"busbw_gbytes_s", "busbw"}, {"algbw_gbytes_s", "algbw"},
+                                   {"time_us", "time"}, {"p99_us", "p99"}, {"cv", "cv"}, {"jct_ratio", "jct ratio"}}) {
+    const std::string f = collectiveFigure(m, key, label);
+    if (!f.empty()) out += (out.empty() ? "" : ", ") + f;
+  }
+  if (out.empty()) return "";
+  for (size_t i = sizes.is_array() ? sizes.size() : 0; i-- > 0;) {  // the largest size that measured
+    if (numberField(sizes[i], "iterations").value_or(0) > 0) {
+      out += " (at " + sizeText(sizes[i]) + ")";
+      break;
+    }
+  }
+  out += "\n";
+  if (std::string avg = collectiveFigure(m, "avg_busbw_gbytes_s", "avg busbw:"); !avg.empty()) {
+    out += avg;
+    if (auto n = numberField(m, "sizes")) out += " over " + fmt(*n) + (*n == 1 ? " size" : " sizes");
+    out += "\n";
+  }
+  return out;
+}
+
+// One size's line: "size 65536 B: time 80 us, algbw 0.8 GB/s, ..." (units from the registry).
+std::string collectiveSizeLine(const json& s) {
+  std::string line;
+  const std::pair<const char*, const char*> parts[] = {
+      {"time_us", "time"}, {"algbw_gbytes_s", "algbw"}, {"busbw_gbytes_s", "busbw"}, {"p50_us", "p50"},
+      {"p99_us", "p99"},   {"jct_ratio", "jct ratio"},  {"retransmissions", "retransmissions"}};
+  for (const auto& [key, label] : parts) {
+    const std::string f = collectiveFigure(s, key, label);
+    if (!f.empty()) line += (line.empty() ? "" : ", ") + f;
+  }
+  if (field(s, "straggler").is_boolean() && field(s, "straggler").get<bool>()) {
+    line += ", straggler rank " + scalar(field(s, "straggler_rank"));
+  }
+  if (std::string w = textField(s, "misreading"); !w.empty()) line += ", MISREADING: " + w;
+  return line;
+}
+
 // A collective's figures (results/collective_summary.h), bandwidths in GB/s as nccl-tests:
-//   collective: all_reduce ring, 4 ranks
-//   busbw 1.5 GB/s, algbw 1 GB/s, time 1000 us, p99 1200 us, cv 0.05 (at 1048576 B)
+//   collective: all_reduce ring (requested ring), 4 ranks, line rate 10 Gbit/s (fabric.line_rate_gbps)
+//   busbw 1.5 GB/s, algbw 1 GB/s, time 1000 us, p99 1200 us, cv 0.05, jct ratio 1.2 (at 1048576 B)
 //   avg busbw: 1.2 GB/s over 3 sizes
 //   size 65536 B: time 80 us, algbw 0.8 GB/s, busbw 1.2 GB/s, p50 79 us, p99 90 us, retransmissions 0
 //   straggler: rank 2 (agent 2, node03) is the straggler: link ...
@@ -144,49 +182,20 @@ std::string collectiveFigures(const json& record) {
   if (col.is_object()) {
     out += "collective: " + textField(col, "kind");
     if (std::string a = textField(col, "algorithm"); !a.empty()) out += " " + a;
+    if (std::string a = textField(col, "algorithm_requested"); !a.empty() && a != textField(col, "algorithm")) {
+      out += " (requested " + a + ")";
+    }
     if (auto n = numberField(col, "ranks")) out += ", " + fmt(*n) + " ranks";
+    const json& rate = field(col, "line_rate");
+    if (auto g = numberField(rate, "gbps")) out += ", line rate " + fmt(*g) + " Gbit/s (" + textField(rate, "source") + ")";
+    if (std::string why = textField(rate, "unknown"); !why.empty()) out += ", no jct ratio: " + why;
     out += "\n";
   }
   const json& sizes = field(col, "sizes");
-  if (auto bus = numberField(m, "busbw_gbps")) {
-    out += "busbw " + fmt(*bus) + " GB/s";
-    if (auto v = numberField(m, "algbw_gbps")) out += ", algbw " + fmt(*v) + " GB/s";
-    if (auto v = numberField(m, "time_us")) out += ", time " + fmt(*v) + " us";
-    if (auto v = numberField(m, "p99_us")) out += ", p99 " + fmt(*v) + " us";
-    if (auto v = numberField(m, "cv")) out += ", cv " + fmt(*v);
-    for (size_t i = sizes.is_array() ? sizes.size() : 0; i-- > 0;) {  // the largest size that measured
-      if (numberField(sizes[i], "iterations").value_or(0) > 0) {
-        out += " (at " + sizeText(sizes[i]) + ")";
-        break;
-      }
-    }
-    out += "\n";
-    if (auto avg = numberField(m, "avg_busbw_gbps")) {
-      out += "avg busbw: " + fmt(*avg) + " GB/s";
-      if (auto n = numberField(m, "sizes")) out += " over " + fmt(*n) + (*n == 1 ? " size" : " sizes");
-      out += "\n";
-    }
-  }
+  out += collectiveKeyLines(m, sizes);
   for (const auto& s : sizes.is_array() ? sizes : json::array()) {
     out += "size " + sizeText(s) + ": ";
-    if (numberField(s, "iterations").value_or(0) <= 0) {
-      out += "no measurement\n";
-      continue;
-    }
-    std::string line;
-    const std::pair<const char*, const char*> parts[] = {{"time_us", "time {} us"},         {"algbw_gbps", "algbw {} GB/s"},
-                                                         {"busbw_gbps", "busbw {} GB/s"},   {"p50_us", "p50 {} us"},
-                                                         {"p99_us", "p99 {} us"},           {"retransmissions", "retransmissions {}"}};
-    for (const auto& [key, form] : parts) {
-      const auto v = numberField(s, key);
-      if (!v) continue;
-      const std::string f = form;
-      line += (line.empty() ? "" : ", ") + f.substr(0, f.find("{}")) + fmt(*v) + f.substr(f.find("{}") + 2);
-    }
-    if (field(s, "straggler").is_boolean() && field(s, "straggler").get<bool>()) {
-      line += ", straggler rank " + scalar(field(s, "straggler_rank"));
-    }
-    out += line + "\n";
+    out += numberField(s, "iterations").value_or(0) <= 0 ? "no measurement\n" : collectiveSizeLine(s) + "\n";
   }
   if (const json& st = field(col, "straggler"); st.is_object()) {
     const std::string text = textField(st, "text");
@@ -209,7 +218,7 @@ std::string keyFigures(const json& record) {
     for (const auto& a : p) out += " " + scalar(a);
     out += "\n";
   }
-  if (auto t = numberField(m, "throughput_gbps")) out += "throughput: " + fmt(*t) + " Gbit/s\n";
+  if (auto t = numberField(m, "throughput_gbps")) out += "throughput: " + withUnit(fmt(*t), metricUnit("throughput_gbps")) + "\n";
   out += collectiveFigures(record);
   if (auto l = numberField(m, "loss_ratio")) {
     out += "loss: ratio " + fmt(*l);
@@ -223,12 +232,13 @@ std::string keyFigures(const json& record) {
     if (!p50 && !p99) continue;
     std::string kind = key == std::string("latency_us") ? textField(m, "latency_kind") : "one-way";
     out += std::string("latency") + (kind.empty() ? "" : " (" + kind + ")") + ":";
-    if (p50) out += " p50 " + fmt(*p50) + " us";
+    const std::string unit = metricUnit(std::string(key) + ".p50");
+    if (p50) out += " p50 " + withUnit(fmt(*p50), unit);
     if (p50 && p99) out += ",";
-    if (p99) out += " p99 " + fmt(*p99) + " us";
+    if (p99) out += " p99 " + withUnit(fmt(*p99), unit);
     out += "\n";
   }
-  if (auto s = numberField(record, "start_skew_us")) out += "start skew: " + fmt(*s) + " us\n";
+  if (auto s = numberField(record, "start_skew_us")) out += "start skew: " + withUnit(fmt(*s), metricUnit("start_skew_us")) + "\n";
   for (const auto& slo : field(record, "slos").is_array() ? field(record, "slos") : json::array()) {
     out += sloLine(slo) + "\n";
   }

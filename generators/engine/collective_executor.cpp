@@ -44,7 +44,7 @@ class CollectiveExecutor::Impl {
     r_.rank = plan.rank;
     r_.ranks = schedule.ranks();
     r_.kind = std::string(patterns::toString(p.kind));
-    r_.algorithm = std::string(patterns::toString(p.algorithm));
+    r_.algorithm = schedule.algorithmRun();  // what this rank's schedule runs, not the suite's text
     r_.size_bytes = p.size_bytes;
     iterations_ = p.iterations;
     warmup_ = p.warmup_iterations;

@@ -52,14 +52,14 @@ void addIterationTimes(std::span<const CollectiveRankResult> ranks, size_t iters
   m.p50_us = percentile(per_iter_us, 0.50);
   m.p99_us = percentile(per_iter_us, 0.99);
   if (m.time_us > 0) {
-    m.algbw_gbps = static_cast<double>(m.size_bytes) / (m.time_us * 1e3);  // bytes/ns = GB/s
+    m.algbw_gbytes_s = static_cast<double>(m.size_bytes) / (m.time_us * 1e3);  // bytes/ns = GB/s
     double factor = 0;
     try {
       factor = patterns::busbwFactor(patterns::parseCollectiveKind(m.kind, "collective result"), m.ranks);
     } catch (const ConfigError&) {
       m.errors.push_back("unknown collective kind '" + m.kind + "': no bus-bandwidth factor");
     }
-    m.busbw_gbps = m.algbw_gbps * factor;
+    m.busbw_gbytes_s = m.algbw_gbytes_s * factor;
   }
 }
 
@@ -167,8 +167,8 @@ void to_json(nlohmann::json& j, const CollectiveMetrics& m) {
                      {"size_bytes", m.size_bytes},
                      {"iterations", m.iterations},
                      {"time_us", m.time_us},
-                     {"algbw_gbps", m.algbw_gbps},
-                     {"busbw_gbps", m.busbw_gbps},
+                     {"algbw_gbytes_s", m.algbw_gbytes_s},
+                     {"busbw_gbytes_s", m.busbw_gbytes_s},
                      {"p50_us", m.p50_us},
                      {"p99_us", m.p99_us},
                      {"cv", m.cv},

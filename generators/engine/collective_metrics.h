@@ -2,9 +2,10 @@
 //
 // As nccl-tests: time_us = mean over measured iterations of the slowest rank's iteration time;
 // algbw = S / time; busbw = algbw × patterns::busbwFactor(kind, n). Bandwidths here are GB/s
-// (10^9 bytes/s, as nccl-tests prints them) despite the "_gbps" suffix the issue uses; link
-// rates are Gbit/s and say so. p50/p99 (nearest rank) and the coefficient of variation
-// (population stddev / mean) are over the same per-iteration times.
+// (10^9 bytes/s, as nccl-tests prints them: _gbytes_s); link rates are Gbit/s (_gbit_s).
+// p50/p99 (nearest rank) and the coefficient of variation (population stddev / mean) are over
+// the same per-iteration times. `algorithm` is what the ranks' schedules ran
+// (patterns::CollectiveSchedule::algorithmRun(), reported by each rank's executor).
 //
 // Where the time went:
 // - link rate = bytes × 8 / busy_ns of every outgoing link (busy = data unsent or unacknowledged):
@@ -41,8 +42,8 @@ struct CollectiveMetrics {
   uint64_t size_bytes = 0;
   uint64_t iterations = 0;           // iterations every rank measured
   double time_us = 0;
-  double algbw_gbps = 0;             // GB/s
-  double busbw_gbps = 0;             // GB/s
+  double algbw_gbytes_s = 0;         // GB/s
+  double busbw_gbytes_s = 0;         // GB/s
   double p50_us = 0, p99_us = 0;
   double cv = 0;
   int slowest_rank = -1;

@@ -355,6 +355,17 @@ RankSchedule CollectiveSchedule::rank(int r) const {
   return out;
 }
 
+std::string CollectiveSchedule::algorithmRun() const {
+  if (params_.kind == CollectiveKind::kBroadcast) return "pipeline";  // buildBroadcast, whatever the suite said
+  if (params_.kind == CollectiveKind::kAllToAll) return std::string(toString(params_.algorithm));
+  switch (params_.algorithm) {
+    case CollectiveAlgorithm::kTree: return "tree";
+    case CollectiveAlgorithm::kRecHalvingDoubling:
+      return (ranks_ & (ranks_ - 1)) == 0 ? "rec_halving_doubling" : "rec_halving_doubling_folded";
+    default: return "ring";  // buildRing
+  }
+}
+
 std::vector<CollectiveFlow> CollectiveSchedule::flows() const {
   std::vector<CollectiveFlow> out;
   const uint32_t n = static_cast<uint32_t>(ranks_);

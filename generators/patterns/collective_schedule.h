@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "generators/patterns/collective_params.h"
@@ -78,6 +79,13 @@ class CollectiveSchedule {
 
   // The steps of `rank` (0 <= rank < ranks(); throws ConfigError otherwise).
   RankSchedule rank(int rank) const;
+
+  // The algorithm rank() builds, named by what runs (not by the suite's spelling): "ring" (ring
+  // all-reduce, reduce-scatter, all-gather), "pipeline" (broadcast: the chain root → root+1 → ...
+  // in chunks, whether the suite said ring or pipeline), "tree" (double binary tree),
+  // "rec_halving_doubling" (power-of-two ranks) or "rec_halving_doubling_folded" (MPICH's fold
+  // of the extra ranks first), "pairwise", "all_at_once".
+  std::string algorithmRun() const;
 
   // Every connection the schedule uses, sorted by (sender, receiver, channel), unique. The
   // controller creates one flow per entry; its index is the flow id.

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <tuple>
+
+#include "reports/metric_units.h"
 
 namespace fabcheck::cli {
 namespace {
@@ -12,14 +15,28 @@ using nlohmann::json;
 
 double num(const json& j, const char* k) { return j.contains(k) && j[k].is_number() ? j[k].get<double>() : -1; }
 
-// metrics.collective when it holds the three figures the console shows, else nullptr.
-const json* collectiveFigures(const json& m) {
-  if (!m.is_object() || !m.contains("collective")) return nullptr;
-  const json& c = m["collective"];
-  for (const char* k : {"busbw_gbps", "algbw_gbps", "time_us"}) {
-    if (num(c, k) < 0) return nullptr;
+// "0.42 GB/s": a figure with its metric's unit from the registry (reports/metric_units.h).
+std::string withMetricUnit(double v, const char* form, const std::string& metric) {
+  return reports::withUnit(fmt::format(fmt::runtime(form), v), reports::metricUnit(metric));
+}
+
+// A collective's console figures: nccl-tests' at the largest size (bandwidths in GB/s), the
+// algorithm that ran, the JCT ratio when the line rate is known, and who held it back.
+std::string collectiveFigures(const json& r) {
+  const json& m = r["metrics"].value("collective", json::object());
+  const json col = r.contains("collective") && r["collective"].is_object() ? r["collective"] : json::object();
+  std::string s = col.value("algorithm", json()).is_string() ? col["algorithm"].get<std::string>() : "";
+  for (const auto& [key, label, form] : {std::tuple{"busbw_gbytes_s", "busbw", "{:.3g}"}, {"algbw_gbytes_s", "algbw", "{:.3g}"},
+                                         {"time_us", "time", "{:.1f}"}, {"jct_ratio", "jct ratio", "{:.2f}"}}) {
+    if (num(m, key) < 0) continue;
+    s += (s.empty() ? "" : ", ") + std::string(label) + " " + withMetricUnit(num(m, key), form, std::string("collective.") + key);
   }
-  return &c;
+  const json straggler = col.value("straggler", json());
+  if (straggler.is_object() && straggler.contains("rank") && straggler["rank"].is_number_integer()) {
+    s += fmt::format(", straggler rank {}", straggler["rank"].get<int64_t>());
+    if (straggler.contains("host") && straggler["host"].is_string()) s += " (" + straggler["host"].get<std::string>() + ")";
+  }
+  return s;
 }
 
 // The figures people look at first for the test's pattern.
@@ -27,25 +44,17 @@ std::string keyFigures(const json& r) {
   if (!r.contains("metrics")) return "";
   const json& m = r["metrics"];
   std::string s;
-  if (const json* c = collectiveFigures(m); c != nullptr) {
-    // nccl-tests' figures at the largest size (bandwidths in GB/s), and who held it back.
-    s = fmt::format("busbw {:.2f} GB/s, algbw {:.2f} GB/s, time {:.1f} us", num(*c, "busbw_gbps"),
-                    num(*c, "algbw_gbps"), num(*c, "time_us"));
-    const json straggler = r.contains("collective") && r["collective"].is_object()
-                               ? r["collective"].value("straggler", json())
-                               : json();
-    if (straggler.is_object() && straggler.contains("rank") && straggler["rank"].is_number_integer()) {
-      s += fmt::format(", straggler rank {}", straggler["rank"].get<int64_t>());
-      if (straggler.contains("host") && straggler["host"].is_string()) s += " (" + straggler["host"].get<std::string>() + ")";
-    }
+  if (m.is_object() && m.contains("collective")) {
+    s = collectiveFigures(r);
   } else if (m.contains("latency_us")) {
-    s = fmt::format("rtt p50 {:.1f} us, p99 {:.1f} us", m["latency_us"].value("p50", 0.0), m["latency_us"].value("p99", 0.0));
+    s = "rtt p50 " + withMetricUnit(m["latency_us"].value("p50", 0.0), "{:.1f}", "latency_us.p50") + ", p99 " +
+        withMetricUnit(m["latency_us"].value("p99", 0.0), "{:.1f}", "latency_us.p99");
   } else if (num(m, "throughput_gbps") >= 0) {
-    s = fmt::format("{:.3f} Gbit/s", num(m, "throughput_gbps"));
+    s = withMetricUnit(num(m, "throughput_gbps"), "{:.3f}", "throughput_gbps");
   }
-  if (num(m, "lost_packets") >= 0) s += fmt::format(", lost {}", m["lost_packets"].get<uint64_t>());
+  if (num(m, "lost_packets") >= 0) s += ", lost " + withMetricUnit(num(m, "lost_packets"), "{:.0f}", "lost_packets");
   if (r.contains("start_skew_us") && r["start_skew_us"].is_number()) {
-    s += fmt::format(", start skew {:.1f} us", r["start_skew_us"].get<double>());
+    s += ", start skew " + withMetricUnit(r["start_skew_us"].get<double>(), "{:.1f}", "start_skew_us");
   }
   return s;
 }
@@ -70,8 +79,7 @@ std::string ConsoleSummary::add(const json& r) {
       ++total;
       passed += x.value("verdict", "") == "pass";
       if (x.value("verdict", "") == "fail") {
-        detail += "; " + x.value("expression", "") + ": observed " +
-                  (x["observed"].is_number() ? fmt::format("{:.4g}", x["observed"].get<double>()) : std::string("n/a"));
+        detail += "; FAILED " + reports::sloFigure(x, [](double v) { return fmt::format("{:.4g}", v); });
       } else if (x.value("verdict", "") == "skipped") {
         detail += "; " + x.value("expression", "") + ": skipped (" + x.value("reason", "") + ")";
       }

@@ -14,9 +14,11 @@ class ConsoleSummary {
  public:
   explicit ConsoleSummary(std::string suite_name) : suite_(std::move(suite_name)) {}
 
-  // Records a finished test; returns its one-line result, e.g.
-  //   "ring          PASS   9.41 Gbit/s, loss 0, 2/2 SLOs"
-  //   "incast        FAIL   latency_us.p99 = 812 (<= 500)"
+  // Records a finished test; returns its one-line result, every figure with its unit from the
+  // metric registry (reports/metric_units.h), e.g.
+  //   "ring          PASS    9.410 Gbit/s, lost 0 packets; 2/2 SLOs passed"
+  //   "allreduce     FAIL    ring, busbw 0.0123 GB/s, algbw 0.0082 GB/s, time 511.2 us, jct ratio 10.16;
+  //                          FAILED collective.busbw_gbytes_s 0.0123 GB/s >= 0.1 GB/s; 1/2 SLOs passed"
   std::string add(const nlohmann::json& record);
   nlohmann::json counts() const;  // {pass, fail, error, skipped}
   std::string table() const;      // every test, its verdict and key figures, then the counts

@@ -82,6 +82,11 @@ std::string title(const suite::SuiteTest& t, size_t agents) {
          std::string(patterns::toString(t.spec.placement)) + ", " + std::to_string(agents) + " agents)";
 }
 
+// Warnings about a valid suite (deprecated metric names), one line each on stderr.
+void printWarnings(const suite::Suite& s) {
+  for (const auto& w : slo::sloWarnings(s)) std::fprintf(stderr, "%s\n", w.str().c_str());
+}
+
 }  // namespace
 
 int runValidateCommand(int argc, char** argv) {
@@ -113,6 +118,7 @@ int runValidateCommand(int argc, char** argv) {
     const auto sites = vm.count("site") ? vm["site"].as<std::vector<std::string>>() : std::vector<std::string>{};
     const suite::Suite s = suite::loadSuite(path, sites);
     if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
+    printWarnings(s);
     const auto switches = suite::loadSiteSwitches(sites);
     std::printf("%s: valid, suite '%s', %zu tests%s\n", path.c_str(), s.name.c_str(), s.tests.size(),
                 switches.empty() ? "" : (", " + std::to_string(switches.size()) + " switches").c_str());
@@ -206,6 +212,7 @@ int runRunCommand(int argc, char** argv) {
     if (args.suite.empty()) throw ConfigError("no suite given; " + std::string(kRunUsage).substr(7, 40) + "...");
     s = suite::loadSuite(args.suite, args.sites);
     if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
+    printWarnings(s);
     opts = resolveSuiteRun(args.settings, s, OptionStyle::kCommandLine);
     opts.run.switches = suite::loadSiteSwitches(args.sites);
     for (const auto& r : args.reports) reporters.push_back(reports::createReporter(r));

@@ -7,18 +7,20 @@
 namespace fabcheck::pattern_plugins {
 namespace {
 
-// docs/metrics.md "Collectives". Bandwidths are GB/s (10^9 bytes/s) as nccl-tests prints them.
+// docs/metrics.md "Collectives". Bandwidths are GB/s (10^9 bytes/s) as nccl-tests prints them,
+// under names that say so (_gbytes_s); the _gbps names they had are deprecated (they read GB/s).
 std::vector<suite::PatternMetric> collectiveMetrics() {
   const std::string largest = "at the largest size of the sweep";
   return {
-      {"collective.busbw_gbps", "GB/s", "bus bandwidth: algbw x the kind's factor (all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; broadcast 1), " + largest, "", {}},
-      {"collective.algbw_gbps", "GB/s", "algorithm bandwidth: size / time_us, " + largest, "", {}},
+      {"collective.busbw_gbytes_s", "GB/s", "bus bandwidth: algbw x the kind's factor (all-reduce 2(n-1)/n; reduce-scatter, all-gather, all-to-all (n-1)/n; broadcast 1), " + largest, "busbw within the line rate, when known", {}, {"collective.busbw_gbps"}},
+      {"collective.algbw_gbytes_s", "GB/s", "algorithm bandwidth: size / time_us, " + largest, "busbw within the line rate, when known", {}, {"collective.algbw_gbps"}},
       {"collective.time_us", "us", "mean over the measured iterations of the slowest rank's iteration time, " + largest, "", {}},
       {"collective.p50_us", "us", "median iteration time (slowest rank per iteration), " + largest, "", {}},
       {"collective.p99_us", "us", "99th percentile iteration time (slowest rank per iteration), " + largest, "", {}},
       {"collective.cv", "", "coefficient of variation (stddev / mean) of the iteration times, " + largest, "", {}},
-      {"collective.avg_busbw_gbps", "GB/s", "mean busbw over the sizes of the sweep (nccl-tests' Avg bus bandwidth)", "", {}},
-      {"collective.min_busbw_gbps", "GB/s", "lowest busbw over the sizes of the sweep", "", {}},
+      {"collective.avg_busbw_gbytes_s", "GB/s", "mean busbw over the sizes of the sweep (nccl-tests' Avg bus bandwidth)", "busbw within the line rate, when known", {}, {"collective.avg_busbw_gbps"}},
+      {"collective.min_busbw_gbytes_s", "GB/s", "lowest busbw over the sizes of the sweep", "busbw within the line rate, when known", {}, {"collective.min_busbw_gbps"}},
+      {"collective.jct_ratio", "", "job completion time ratio: time_us / the ideal time the line rate allows (the kind's factor x size x 8 / line rate = line rate / busbw), " + largest + " (>= 1 in a sane run)", "the line rate is known, one rank per host", {}},
       {"collective.sizes", "sizes", "sizes of the sweep that measured at least one iteration", "", {}},
       {"collective.retransmissions", "segments", "segments the ranks' links sent again (loss or overrun recovery), all sizes, warm-up included", "", {}},
       {"collective.timeouts", "timeouts", "retransmission timer expiries over all links and sizes", "", {}},

@@ -71,6 +71,21 @@ json linksOf(const model::CollectiveRound& round) {
   return out;
 }
 
+// What the ranks' executors ran (CollectiveRankResult::algorithm, from their schedules), the
+// largest size's first; ranks that disagree are listed ("ring, tree"); null when no rank reported.
+json algorithmRun(const model::TestOutcome& t) {
+  std::vector<std::string> seen;
+  for (auto round = t.collective.rounds.rbegin(); round != t.collective.rounds.rend() && seen.empty(); ++round) {
+    for (const auto& r : round->ranks) {
+      if (!r.algorithm.empty() && std::find(seen.begin(), seen.end(), r.algorithm) == seen.end()) seen.push_back(r.algorithm);
+    }
+  }
+  if (seen.empty()) return nullptr;
+  std::string s;
+  for (const auto& a : seen) s += (s.empty() ? "" : ", ") + a;
+  return s;
+}
+
 std::string rankLabel(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, int rank) {
   const int a = agentOf(t, rank);
   const std::string sp = a >= 0 && a < static_cast<int>(agents.size()) ? switchPort(agents[static_cast<size_t>(a)]) : "";
@@ -78,14 +93,14 @@ std::string rankLabel(const model::TestOutcome& t, const std::vector<model::Agen
          (sp.empty() ? "" : " ↔ " + sp) + ")";
 }
 
-}  // namespace
-
-void addCollective(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
-  if (!t.spec.collective || t.collective.rounds.empty()) return;
+// What ran: the kind, the algorithm, the ranks and their hosts, the parameters.
+json collectiveSetup(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   const model::CollectiveSpec& c = *t.spec.collective;
   json col{{"kind", patterns::toString(c.params.kind)},
-           {"algorithm", patterns::toString(c.params.algorithm)},
+           {"algorithm", algorithmRun(t)},
+           {"algorithm_requested", patterns::toString(c.params.algorithm)},
            {"ranks", t.collective.rank_agents.size()},
+           {"ranks_per_node", c.params.ranks_per_node},
            {"channels", c.params.channels},
            {"chunk_bytes", c.params.chunk_bytes},
            {"iterations", c.params.iterations},
@@ -96,6 +111,15 @@ void addCollective(const model::TestOutcome& t, const std::vector<model::AgentIn
     ranks_of.push_back({{"rank", r}, {"agent", t.collective.rank_agents[r]}, {"host", agentHost(agents, t.collective.rank_agents[r])}});
   }
   col["ranks_of"] = ranks_of;
+  return col;
+}
+
+}  // namespace
+
+void addCollective(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
+  if (!t.spec.collective || t.collective.rounds.empty()) return;
+  const model::CollectiveSpec& c = *t.spec.collective;
+  json col = collectiveSetup(t, agents);
   json sizes = json::array();
   std::vector<engine::CollectiveMetrics> measured;
   uint64_t retransmissions = 0, timeouts = 0, corrupted = 0, stragglers = 0;
@@ -142,19 +166,19 @@ void addCollective(const model::TestOutcome& t, const std::vector<model::AgentIn
                         {"text", text}};
   }
   record["collective"] = col;
-  double sum = 0, lo = last.busbw_gbps;
+  double sum = 0, lo = last.busbw_gbytes_s;
   for (const auto& m : measured) {
-    sum += m.busbw_gbps;
-    lo = std::min(lo, m.busbw_gbps);
+    sum += m.busbw_gbytes_s;
+    lo = std::min(lo, m.busbw_gbytes_s);
   }
-  record["metrics"]["collective"] = {{"busbw_gbps", last.busbw_gbps},
-                                     {"algbw_gbps", last.algbw_gbps},
+  record["metrics"]["collective"] = {{"busbw_gbytes_s", last.busbw_gbytes_s},
+                                     {"algbw_gbytes_s", last.algbw_gbytes_s},
                                      {"time_us", last.time_us},
                                      {"p50_us", last.p50_us},
                                      {"p99_us", last.p99_us},
                                      {"cv", last.cv},
-                                     {"avg_busbw_gbps", sum / static_cast<double>(measured.size())},
-                                     {"min_busbw_gbps", lo},
+                                     {"avg_busbw_gbytes_s", sum / static_cast<double>(measured.size())},
+                                     {"min_busbw_gbytes_s", lo},
                                      {"sizes", measured.size()},
                                      {"retransmissions", retransmissions},
                                      {"timeouts", timeouts},

@@ -92,7 +92,7 @@ SuiteRunResult runSuite(const suite::Suite& suite, const SuiteRunOptions& option
                         const std::vector<reports::Reporter*>& reporters, const std::atomic<bool>* interrupt = nullptr,
                         AgentCluster* cluster = nullptr);
 
-// The record's SLO object: {expression, verdict, metric, unit, observed, threshold, reason, where}.
+// The record's SLO object: {expression, verdict, metric, unit, op, observed, threshold, reason, where}.
 nlohmann::json sloJson(const slo::SloResult& r);
 
 }  // namespace fabcheck

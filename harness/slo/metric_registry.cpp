@@ -151,7 +151,7 @@ std::vector<MetricInfo> build() {
     if (has(families, p->metricFamily())) continue;
     families.push_back(p->metricFamily());
     for (const auto& o : p->ownMetrics()) {
-      m.push_back({o.name, o.unit, o.meaning, {p->metricFamily()}, o.condition, o.aliases});
+      m.push_back({o.name, o.unit, o.meaning, {p->metricFamily()}, o.condition, o.aliases, o.deprecated});
     }
   }
   // Counter deltas over the test (harness/counters/flat_metrics.h): any pattern, where the
@@ -231,10 +231,36 @@ const MetricInfo* findMetric(std::string_view name) {
       if (a == name) return &m;
     }
   }
+  if (const MetricInfo* m = deprecatedMetric(name)) return m;
   for (const auto& m : metricRegistry()) {
     if (isMetricTemplate(m) && fitsTemplate(m.name, name)) return &m;
   }
   return nullptr;
+}
+
+const MetricInfo* deprecatedMetric(std::string_view name) {
+  for (const auto& m : metricRegistry()) {
+    for (const auto& d : m.deprecated) {
+      if (d == name) return &m;
+    }
+  }
+  return nullptr;
+}
+
+std::string unitExplained(const std::string& unit) {
+  static const std::map<std::string, std::string> meanings = {
+      {"GB/s", "10^9 bytes/s"}, {"Gbit/s", "10^9 bits/s"}, {"Mpkt/s", "10^6 messages/s"},
+      {"us", "microseconds"},   {"s", "seconds"}};
+  if (unit.empty()) return "dimensionless";
+  const auto it = meanings.find(unit);
+  return it == meanings.end() ? unit : unit + " = " + it->second;
+}
+
+std::string deprecationWarning(std::string_view name) {
+  const MetricInfo* m = deprecatedMetric(name);
+  if (!m) return "";
+  return "metric '" + std::string(name) + "' is deprecated: use '" + m->name + "' (" + unitExplained(m->unit) +
+         "); the old name reads the same value until the next release";
 }
 
 std::string nearestMetric(const std::string& name) {

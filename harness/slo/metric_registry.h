@@ -12,6 +12,12 @@
 // and `start_skew_us.max` are accepted aliases of `start_skew_us` (all three read that value;
 // for a `<=` limit it is the conservative reading).
 //
+// Units: every name says its unit by its suffix (docs/metrics.md "Naming"): _gbps 10^9 bit/s,
+// _gbytes_s 10^9 byte/s, _mpps 10^6 messages/s, _us, _s, _bytes, _ppm, _pct, _per_s; a count is
+// named by its noun (sent_packets, retransmissions); ratios and indexes have no unit. A name that
+// broke this is renamed and its old spelling kept as a DEPRECATED name for one release: it reads
+// the same metric, and `fabcheck validate` / `fabcheck run` warn (deprecationWarning()).
+//
 // Patterns: a test's pattern for metric purposes is its pattern's metric family
 // (harness/suite/pattern_plugin.h): pingpong, stream, microburst; "incast" for a microburst
 // test placed as incast (what `pattern: incast` loads to); "collective" for any collective
@@ -43,6 +49,7 @@ struct MetricInfo {
                                       // family that owns it; "probe": any test with a probe
   std::string condition;              // extra condition for it to exist ("" = always there)
   std::vector<std::string> aliases;   // other accepted spellings
+  std::vector<std::string> deprecated;  // old names still accepted for one release, with a warning
 };
 
 // Every metric, in documentation order (the registered patterns' own metrics after the shared
@@ -53,10 +60,20 @@ const std::vector<MetricInfo>& metricRegistry();
 // <placeholders>, e.g. switch.<switch>.port.<port>.rx_discards: <port> may hold dots, the others
 // are one name part); nullptr when unknown.
 const MetricInfo* findMetric(std::string_view name);
+// The metric `name` is a deprecated (old) name of; nullptr when `name` is not a deprecated name.
+const MetricInfo* deprecatedMetric(std::string_view name);
+// One line for a deprecated name, e.g. "metric 'collective.busbw_gbps' is deprecated: use
+// 'collective.busbw_gbytes_s' (GB/s = 10^9 bytes/s); the old name reads the same value until the
+// next release". "" when `name` is not deprecated.
+std::string deprecationWarning(std::string_view name);
+// A unit with its meaning for messages: "GB/s" → "GB/s = 10^9 bytes/s", "Gbit/s" → "Gbit/s =
+// 10^9 bits/s", "us" → "us = microseconds"; others as they are, "" → "dimensionless".
+std::string unitExplained(const std::string& unit);
 // True when the metric's name is such a template (an SLO then keeps the name as written).
 bool isMetricTemplate(const MetricInfo& m);
 
-// The known name (or alias) nearest to an unknown one, or "" when none is close.
+// The known name (or alias; deprecated names are not suggested) nearest to an unknown one, or ""
+// when none is close.
 std::string nearestMetric(const std::string& name);
 
 // The spec's metric family (suite::patternFor(spec)->metricFamily()), see the header comment.

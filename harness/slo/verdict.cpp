@@ -66,6 +66,7 @@ SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& m
   }
   r.threshold = e.threshold;
   r.metric = e.metric;
+  r.op = std::string(toString(e.op));
   const MetricInfo* info = findMetric(e.metric);
   r.unit = info ? info->unit : "";
   if (!test_error.empty()) {
@@ -87,8 +88,9 @@ SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& m
   r.observed = it->second;
   const bool ok = holds(it->second, e.op, e.threshold);
   r.verdict = ok ? Verdict::kPass : Verdict::kFail;
-  r.reason = e.metric_as_written + " = " + number(it->second) + (r.unit.empty() ? "" : " " + r.unit) +
-             (ok ? ", within " : ", expected ") + std::string(toString(e.op)) + " " + thresholdText(e);
+  const std::string unit = r.unit.empty() ? "" : " " + r.unit;
+  r.reason = e.metric_as_written + " = " + number(it->second) + unit + (ok ? ", within " : ", expected ") +
+             std::string(toString(e.op)) + " " + thresholdText(e) + unit;
   return r;
 }
 
@@ -131,6 +133,24 @@ std::vector<suite::Diagnostic> validateSlos(const suite::Suite& suite) {
         }
       } catch (const ConfigError& err) {
         out.push_back({slo.pos, err.what()});
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<suite::Diagnostic> sloWarnings(const suite::Suite& suite) {
+  std::vector<suite::Diagnostic> out;
+  for (const auto& test : suite.tests) {
+    const Constants constants = constantsFor(suite, test);
+    for (const auto& slo : test.slos) {
+      try {
+        const SloExpression e = parseSlo(slo.expression, constants);
+        if (std::string w = deprecationWarning(e.metric_as_written); !w.empty()) {
+          out.push_back({slo.pos, "warning: slo '" + slo.expression + "': " + w});
+        }
+      } catch (const ConfigError&) {
+        // validateSlos() reports it
       }
     }
   }

@@ -45,6 +45,7 @@ struct SloResult {
   suite::SourcePos pos;            // the SLO in the suite file
   std::string metric;              // canonical metric name ("" when the expression did not parse)
   std::string unit;                // the metric's unit ("" = dimensionless or unknown)
+  std::string op;                  // the comparison ("<=", ...; "" when the expression did not parse)
 };
 
 // `why_missing`: metric → why the test has no value for it (the summary's "metrics_missing",
@@ -60,5 +61,12 @@ Verdict testVerdict(const std::vector<SloResult>& results, const std::string& te
 Constants constantsFor(const suite::Suite& suite, const suite::SuiteTest& test);
 
 std::vector<suite::Diagnostic> validateSlos(const suite::Suite& suite);
+
+// One warning per SLO that names a metric by a deprecated name (metric_registry.h), at the SLO's
+// position: "warning: slo '<text>': metric 'collective.busbw_gbps' is deprecated: use
+// 'collective.busbw_gbytes_s' (GB/s = 10^9 bytes/s); the old name reads the same value until the
+// next release". Diagnostic::str() prefixes file:line:col. SLOs that do not parse are
+// validateSlos()'s; they give no warning here.
+std::vector<suite::Diagnostic> sloWarnings(const suite::Suite& suite);
 
 }  // namespace fabcheck::slo

@@ -53,6 +53,7 @@ inline constexpr const char* kMetricCounters = "counters";      // any test (cou
 struct PatternMetric {
   std::string name, unit, meaning, condition;
   std::vector<std::string> aliases;
+  std::vector<std::string> deprecated;  // old names, accepted with a warning (slo/metric_registry.h)
 };
 
 // A test's rounds: what the controller runs, one round after the other.

@@ -9,7 +9,9 @@
 #include "generators/patterns/collective_kind.h"
 #include "harness/results/test_summary.h"
 #include "harness/runner/runner.h"
+#include "harness/runner/suite_run.h"
 #include "harness/slo/metric_registry.h"
+#include "harness/suite/suite_loader.h"
 #include "tests/integration/collective_test_helpers.h"
 #include "tests/integration/runner_helpers.h"
 
@@ -55,12 +57,12 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
     const auto j = results::summarizeTest(t, r.agents);
     EXPECT_EQ(j.at("pattern"), "collective");
     const auto m = slo::flattenMetrics(j);
-    ASSERT_TRUE(m.count("collective.busbw_gbps")) << j.dump();
+    ASSERT_TRUE(m.count("collective.busbw_gbytes_s")) << j.dump();
     const double s = static_cast<double>(t.spec.collective->params.size_bytes);
     EXPECT_GT(m.at("collective.time_us"), 0);
-    EXPECT_NEAR(m.at("collective.algbw_gbps"), s / (m.at("collective.time_us") * 1e3), 1e-9);
+    EXPECT_NEAR(m.at("collective.algbw_gbytes_s"), s / (m.at("collective.time_us") * 1e3), 1e-9);
     const double factor = patterns::busbwFactor(t.spec.collective->params.kind, static_cast<int>(t.collective.rank_agents.size()));
-    EXPECT_NEAR(m.at("collective.busbw_gbps"), m.at("collective.algbw_gbps") * factor, 1e-9);
+    EXPECT_NEAR(m.at("collective.busbw_gbytes_s"), m.at("collective.algbw_gbytes_s") * factor, 1e-9);
     EXPECT_LE(m.at("collective.p50_us"), m.at("collective.p99_us"));
     EXPECT_EQ(m.at("collective.sizes"), 1);
     EXPECT_FALSE(m.count("throughput_gbps")) << "no stream metrics on a collective";
@@ -68,6 +70,62 @@ TEST(RunnerCollective, EveryKindAndAlgorithmRunsOverLocalAgents) {
     EXPECT_EQ(j.at("collective").at("sizes").at(0).at("per_rank").size(), t.collective.rank_agents.size());
   }
   EXPECT_EQ(r.tests[3].collective.rounds[0].ranks[0].corrupted_bytes, 0u) << "payload checked, nothing corrupted";
+  // The algorithm each report names is what the ranks' executors ran, not the suite's spelling.
+  const char* ran[] = {"ring", "tree", "rec_halving_doubling_folded", "ring", "ring", "pairwise", "all_at_once", "pipeline"};
+  for (size_t i = 0; i < r.tests.size(); ++i) {
+    const auto j = results::summarizeTest(r.tests[i], r.agents);
+    EXPECT_EQ(j.at("collective").at("algorithm"), ran[i]) << r.tests[i].name;
+    EXPECT_EQ(j.at("collective").at("algorithm_requested"), patterns::toString(r.tests[i].spec.collective->params.algorithm));
+  }
+}
+
+// A suite through runSuite() (as `fabcheck run`): with fabric.line_rate_gbps the JCT ratio is
+// line rate / busbw; a line rate far below what loopback carries makes busbw a misreading: the
+// test is an error naming it, an SLO on busbw an error (never a pass), the exit code 3.
+const char* kLineRateSuite = R"(name: jct
+fabric: {transport: udp, line_rate_gbps: RATE}
+tests:
+  - name: ar
+    pattern: all_reduce
+    agents: 3
+    size: 48KiB
+    iterations: 3
+    warmup_iterations: 1
+    slos:
+      - collective.busbw_gbps > 0
+      - collective.sizes == 1
+)";
+
+suite::Suite lineRateSuite(const std::string& rate) {
+  std::string text = kLineRateSuite;
+  text.replace(text.find("RATE"), 4, rate);
+  return suite::parseSuite(text, "jct.yaml");
+}
+
+TEST(RunnerCollective, TheJctRatioIsAgainstTheLineRateAndBusbwAboveItIsAMisreading) {
+  SuiteRunOptions opts;
+  opts.run = localRun(3);
+  const SuiteRunResult fine = runSuite(lineRateSuite("1000"), opts, {});
+  ASSERT_EQ(fine.tests.size(), 1u);
+  const auto& rec = fine.tests[0];
+  ASSERT_EQ(rec.at("verdict"), "pass") << rec.dump();
+  const double busbw = rec.at("metrics").at("collective").at("busbw_gbytes_s");
+  EXPECT_NEAR(rec.at("metrics").at("collective").at("jct_ratio").get<double>(), 1000 / (8 * busbw), 1e-6);
+  EXPECT_EQ(rec.at("collective").at("line_rate").at("source"), "fabric.line_rate_gbps");
+  EXPECT_EQ(rec.at("slos").at(0).at("metric"), "collective.busbw_gbytes_s") << "the old name reads the new metric";
+
+  const SuiteRunResult misread = runSuite(lineRateSuite("0.001"), opts, {});  // 1 Mbit/s: loopback is faster
+  ASSERT_EQ(misread.tests.size(), 1u);
+  const auto& bad = misread.tests[0];
+  EXPECT_EQ(bad.at("verdict"), "error") << bad.dump();
+  EXPECT_EQ(misread.exit_code, 3);
+  const std::string error = bad.at("error");
+  EXPECT_NE(error.find("size 49152 B: busbw "), std::string::npos) << error;
+  EXPECT_NE(error.find("is above the line rate of 0.001 Gbit/s"), std::string::npos) << error;
+  EXPECT_NE(error.find("loopback"), std::string::npos) << error;
+  EXPECT_EQ(bad.at("slos").at(0).at("verdict"), "error") << "busbw is no result: its SLO is not passed";
+  EXPECT_EQ(bad.at("slos").at(1).at("verdict"), "pass") << "what is still a result is judged";
+  EXPECT_FALSE(bad.at("metrics").at("collective").contains("busbw_gbytes_s"));
 }
 
 TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
@@ -85,11 +143,11 @@ TEST(RunnerCollective, ASweepRunsEverySizeAndABadSizeIsRefusedBeforeRunning) {
   double sum = 0;
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ(sizes.at(i).at("size_bytes"), (64u << 10) << i);
-    sum += sizes.at(i).at("busbw_gbps").get<double>();
+    sum += sizes.at(i).at("busbw_gbytes_s").get<double>();
   }
   const auto m = slo::flattenMetrics(j);
-  EXPECT_NEAR(m.at("collective.avg_busbw_gbps"), sum / 3, 1e-9);
-  EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbps"), sizes.at(2).at("busbw_gbps").get<double>());
+  EXPECT_NEAR(m.at("collective.avg_busbw_gbytes_s"), sum / 3, 1e-9);
+  EXPECT_DOUBLE_EQ(m.at("collective.busbw_gbytes_s"), sizes.at(2).at("busbw_gbytes_s").get<double>());
   EXPECT_EQ(m.at("collective.sizes"), 3);
   // S of an all-to-all is rounded down to a multiple of the ranks (as nccl-tests); below one
   // byte per rank it cannot run: refused with the numbers, nothing ran.
@@ -162,7 +220,7 @@ TEST(RunnerCollective, AProbeMeasuresLatencyIdleThenUnderTheCollective) {
   EXPECT_GT(m.at("latency_us.p99"), 0);
   EXPECT_GT(m.at("idle_latency_us.p99"), 0);
   EXPECT_TRUE(m.count("latency_increase_us.p99"));
-  EXPECT_GT(m.at("collective.busbw_gbps"), 0);
+  EXPECT_GT(m.at("collective.busbw_gbytes_s"), 0);
 }
 
 }  // namespace

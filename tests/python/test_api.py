@@ -157,16 +157,25 @@ def test_the_gil_is_released_while_traffic_runs():
 
 def test_a_collective_reports_as_nccl_tests_with_per_size_and_per_rank_detail():
     suite = fabcheck.make_test("ar", "all_reduce", size="64KiB:256KiB:4", agents=4, iterations=3,
-                               warmup_iterations=1, slos=["collective.busbw_gbps > 0", "collective.straggler_links >= 0"])
+                               warmup_iterations=1, slos=["collective.busbw_gbytes_s > 0", "collective.straggler_links >= 0"])
     result = fabcheck.run(suite, agents=4)
     t = result.tests[0]
     assert t.verdict == "pass", (t.error, [s.reason for s in t.slos])
     assert t.pattern == "collective"
-    assert t.metrics["collective.busbw_gbps"] > 0 and t.metrics["collective.sizes"] == 2
+    assert t.metrics["collective.busbw_gbytes_s"] > 0 and t.metrics["collective.sizes"] == 2
     sizes = t.collective["sizes"]
     assert [s["size_bytes"] for s in sizes] == [64 * 1024, 256 * 1024]
     last = sizes[-1]
-    assert abs(last["busbw_gbps"] - last["algbw_gbps"] * 2 * 3 / 4) < 1e-9  # all-reduce: 2(n-1)/n
-    assert t.metrics["collective.busbw_gbps"] == last["busbw_gbps"]
+    assert abs(last["busbw_gbytes_s"] - last["algbw_gbytes_s"] * 2 * 3 / 4) < 1e-9  # all-reduce: 2(n-1)/n
+    assert t.metrics["collective.busbw_gbytes_s"] == last["busbw_gbytes_s"]
     assert [r["rank"] for r in last["per_rank"]] == [0, 1, 2, 3]
     assert all(r["bytes_sent"] == 4 * 2 * 3 * (256 * 1024 // 4) for r in last["per_rank"])  # (iters+warm-up) x 2(n-1) x S/n
+
+
+def test_a_deprecated_metric_name_warns_and_reads_the_renamed_metric():
+    with pytest.warns(FutureWarning, match=r"<dict>:\d+:\d+: warning: slo 'collective.busbw_gbps > 0': metric "
+                      r"'collective.busbw_gbps' is deprecated: use 'collective.busbw_gbytes_s' \(GB/s = 10\^9 bytes/s\)"):
+        suite = fabcheck.make_test("ar", "all_reduce", agents=2, slos=["collective.busbw_gbps > 0"])
+    assert fabcheck._native.metric_unit("collective.busbw_gbps") == "GB/s"
+    assert fabcheck._native.metric_unit("throughput_gbps") == "Gbit/s"
+    assert len(suite.warnings) == 1

@@ -40,7 +40,7 @@ def test_passing_and_failing_slos_and_a_missing_metric(pytester):
     r.assert_outcomes(passed=1, failed=1, skipped=1)
     out = r.stdout.str()
     assert "AssertionError: test 'ping': SLO 'latency_us.p50 <= 0.001' failed: observed " in out
-    assert "us vs threshold 0.001 (latency_us.p50 = " in out
+    assert "us vs threshold 0.001 us (latency_us.p50 = " in out  # both figures with their unit
     assert "metric 'jain_fairness' is not available in this test's results" in out  # the skip's reason
 
 
@@ -81,7 +81,8 @@ def test_results_show_in_junitxml_and_the_session_reports(pytester):
     assert props["fabcheck.ping.verdict"] == "pass"
     assert props["fabcheck.ping.slo"].startswith("loss_ratio == 0: pass")
     assert props["fabcheck.stream.verdict"] == "pass"
-    assert float(props["fabcheck.stream.throughput_gbps"]) > 0
+    figure, unit = props["fabcheck.stream.throughput_gbps"].split(" ")
+    assert float(figure) > 0 and unit == "Gbit/s"  # the figure with its unit from the registry
     j = json.loads((reports / "fabcheck.json").read_text())
     assert [t["name"] for t in j["tests"]] == ["test_props.py::test_suite::ping", "test_props.py::test_suite::stream"]
     assert j["end"]["counts"]["pass"] == 2

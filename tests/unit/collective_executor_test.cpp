@@ -91,7 +91,7 @@ TEST(CollectiveExecutor, EveryKindAndAlgorithmCompletesOverLoop) {
       EXPECT_LE(dups, retrans) << what;
       const CollectiveMetrics m = deriveCollectiveMetrics(results);
       EXPECT_GT(m.time_us, 0) << what;
-      EXPECT_NEAR(m.busbw_gbps, m.algbw_gbps * patterns::busbwFactor(kind, n), 1e-9) << what;
+      EXPECT_NEAR(m.busbw_gbytes_s, m.algbw_gbytes_s * patterns::busbwFactor(kind, n), 1e-9) << what;
     }
   }
 }

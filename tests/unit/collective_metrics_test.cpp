@@ -34,8 +34,8 @@ TEST(CollectiveMetrics, TimeIsTheMeanOfTheSlowestRankPerIteration) {
   const auto m = deriveCollectiveMetrics(rs);
   EXPECT_EQ(m.iterations, 2u);
   EXPECT_DOUBLE_EQ(m.time_us, 2500.0);                    // (2000 + 3000) / 2
-  EXPECT_DOUBLE_EQ(m.algbw_gbps, 1e6 / 2500e3);           // S / t in GB/s
-  EXPECT_DOUBLE_EQ(m.busbw_gbps, m.algbw_gbps * 1.5);     // 2(n−1)/n for n = 4
+  EXPECT_DOUBLE_EQ(m.algbw_gbytes_s, 1e6 / 2500e3);           // S / t in GB/s
+  EXPECT_DOUBLE_EQ(m.busbw_gbytes_s, m.algbw_gbytes_s * 1.5);     // 2(n−1)/n for n = 4
   EXPECT_DOUBLE_EQ(m.p50_us, 2000.0);
   EXPECT_DOUBLE_EQ(m.p99_us, 3000.0);
   EXPECT_DOUBLE_EQ(m.cv, 500.0 / 2500.0);

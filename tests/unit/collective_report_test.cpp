@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/console_summary.h"
+#include "harness/results/collective_line_rate.h"
 #include "harness/results/test_summary.h"
 #include "reports/html_reporter.h"
 #include "reports/junit_reporter.h"
@@ -96,7 +97,7 @@ std::vector<model::AgentInfo> agentInfos() {
 json record(const model::TestOutcome& t) {
   json r = results::summarizeTest(t, agentInfos());
   r["verdict"] = "pass";
-  r["slos"] = json::array({{{"expression", "collective.busbw_gbps >= 1"}, {"verdict", "pass"}, {"observed", 3.1}}});
+  r["slos"] = json::array({{{"expression", "collective.busbw_gbytes_s >= 1"}, {"verdict", "pass"}, {"observed", 3.1}}});
   return r;
 }
 
@@ -148,18 +149,19 @@ TEST(CollectiveReport, TheHtmlHasTheKeyFiguresAndOneTableRowPerSizeAsNcclTests) 
     EXPECT_NE(page.find(s), std::string::npos) << s;
   }
   EXPECT_EQ(page.find("<th>timeouts</th>"), std::string::npos) << "none happened: not a key figure";
-  EXPECT_NE(page.find("all_reduce · ring · 4 ranks · 1 channel · chunk 128 KiB · 2 iterations after 1 warm-up"),
+  EXPECT_NE(page.find("all_reduce · ring ran · 4 ranks · 1 channel · chunk 128 KiB · 2 iterations after 1 warm-up"),
             std::string::npos);
   const auto rows = tableRows(page);
   ASSERT_EQ(rows.size(), 4u) << "a header and one row per size";
   EXPECT_EQ(rows[0], (std::vector<std::string>{"size", "time (µs)", "algbw (GB/s)", "busbw (GB/s)", "p50 (µs)", "p99 (µs)",
-                                               "cv", "retransmissions", "straggler"}));
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"64 KiB", "100", "0.655", "0.983", "100", "100", "0", "0", "—"}));
-  EXPECT_EQ(rows[2], (std::vector<std::string>{"256 KiB", "200", "1.31", "1.97", "200", "200", "0", "0", "—"}));
-  ASSERT_EQ(rows[3].size(), 9u);
-  EXPECT_EQ(std::vector<std::string>(rows[3].begin(), rows[3].begin() + 8),
-            (std::vector<std::string>{"1 MiB", "500", "2.10", "3.15", "400", "600", "0.2", "7"}));
-  EXPECT_EQ(rows[3][8], "rank 2 (node03): link 2 → 3 at 0.08 Gbit/s, median 8 Gbit/s");
+                                               "cv", "JCT ratio", "retransmissions", "straggler"}));
+  // No line rate in this record: no JCT ratio ("—").
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"64 KiB", "100", "0.655", "0.983", "100", "100", "0", "—", "0", "—"}));
+  EXPECT_EQ(rows[2], (std::vector<std::string>{"256 KiB", "200", "1.31", "1.97", "200", "200", "0", "—", "0", "—"}));
+  ASSERT_EQ(rows[3].size(), 10u);
+  EXPECT_EQ(std::vector<std::string>(rows[3].begin(), rows[3].begin() + 9),
+            (std::vector<std::string>{"1 MiB", "500", "2.10", "3.15", "400", "600", "0.2", "—", "7"}));
+  EXPECT_EQ(rows[3][9], "rank 2 (node03): link 2 → 3 at 0.08 Gbit/s, median 8 Gbit/s");
   EXPECT_NE(page.find("<tr class=\"straggler\"><td class=\"num\" title=\"1048576 bytes\">1 MiB</td>"), std::string::npos);
 }
 
@@ -228,7 +230,7 @@ TEST(CollectiveReport, ASizeThatMeasuredNothingSaysSoAndListsTheRanksErrors) {
   const std::string page = html(record(t));
   const auto rows = tableRows(page);
   ASSERT_EQ(rows.size(), 4u);
-  EXPECT_EQ(rows[1], (std::vector<std::string>{"64 KiB", "—", "—", "—", "—", "—", "—", "0", "no measurement"}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"64 KiB", "—", "—", "—", "—", "—", "—", "—", "0", "no measurement"}));
   EXPECT_NE(page.find("Errors at 64 KiB: rank 1: step 2 timed out waiting for rank 0"), std::string::npos);
   EXPECT_NE(chart(page, "bandwidth"), "") << "the two sizes that measured";
 }
@@ -242,11 +244,11 @@ TEST(CollectiveReport, NonCollectiveRecordsHaveNoCollectivePart) {
 TEST(CollectiveReport, TheConsoleLineHasBusbwAlgbwTimeAndTheStragglerRank) {
   cli::ConsoleSummary slow("s");
   EXPECT_NE(slow.add(record(sweepOutcome(true)))
-                .find("PASS    busbw 3.15 GB/s, algbw 2.10 GB/s, time 500.0 us, straggler rank 2 (node03); 1/1 SLOs passed"),
+                .find("PASS    ring, busbw 3.15 GB/s, algbw 2.1 GB/s, time 500.0 us, straggler rank 2 (node03); 1/1 SLOs passed"),
             std::string::npos);
   cli::ConsoleSummary fine("s");
   const std::string line = fine.add(record(sweepOutcome(false)));
-  EXPECT_NE(line.find("busbw 3.15 GB/s, algbw 2.10 GB/s, time 500.0 us; 1/1 SLOs passed"), std::string::npos) << line;
+  EXPECT_NE(line.find("ring, busbw 3.15 GB/s, algbw 2.1 GB/s, time 500.0 us; 1/1 SLOs passed"), std::string::npos) << line;
 }
 
 TEST(CollectiveReport, TheJunitSystemOutHasTheCollectiveFiguresAndIsValid) {
@@ -256,9 +258,9 @@ TEST(CollectiveReport, TheJunitSystemOutHasTheCollectiveFiguresAndIsValid) {
                         "busbw 3.14573 GB/s, algbw 2.09715 GB/s, time 500 us, p99 600 us, cv 0.2 (at 1048576 B)\n",
                         "avg busbw: 2.03162 GB/s over 3 sizes\n",
                         "size 65536 B: time 100 us, algbw 0.65536 GB/s, busbw 0.98304 GB/s, p50 100 us, p99 100 us, "
-                        "retransmissions 0\n",
+                        "retransmissions 0 segments\n",
                         "size 1048576 B: time 500 us, algbw 2.09715 GB/s, busbw 3.14573 GB/s, p50 400 us, p99 600 us, "
-                        "retransmissions 7, straggler rank 2\n",
+                        "retransmissions 7 segments, straggler rank 2\n",
                         "straggler: rank 2 (agent 3, node03) is the straggler: link rank 2 (agent 3, node03) -&gt; "
                         "rank 3 (agent 0, node00)"}) {
     EXPECT_NE(xml.find(s), std::string::npos) << s << "\n" << xml;
@@ -271,6 +273,44 @@ TEST(CollectiveReport, TheJunitSystemOutHasTheCollectiveFiguresAndIsValid) {
                      std::chrono::seconds(30));
   EXPECT_EQ(v.status.code, 0) << v.err << v.out;
   std::system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST(CollectiveReport, EveryReportShowsTheAlgorithmTheLineRateAndTheJctRatio) {
+  json r = record(sweepOutcome(false));
+  r["collective"]["algorithm_requested"] = "tree";  // as if the suite had asked for another
+  ASSERT_TRUE(results::addLineRateFigures(r, {100, "fabric.line_rate_gbps", ""}).empty());
+  // 1 MiB in 500 us on 4 ranks: busbw 3.145728 GB/s; 100 Gbit/s / (8 × that) = 3.9736.
+  EXPECT_NEAR(r["metrics"]["collective"]["jct_ratio"].get<double>(), 100 / (8 * 3.145728), 1e-9);
+  const std::string page = html(r);
+  EXPECT_NE(page.find("all_reduce · ring ran (requested tree) · 4 ranks"), std::string::npos);
+  EXPECT_NE(page.find("line rate 100 Gbit/s (fabric.line_rate_gbps)"), std::string::npos);
+  EXPECT_NE(page.find("<th>JCT ratio</th>"), std::string::npos);
+  const auto rows = tableRows(page);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows[3][7], "3.97");
+  EXPECT_EQ(rows[1][7], "12.7");  // 64 KiB in 100 us: busbw 0.98304 GB/s
+
+  cli::ConsoleSummary console("s");
+  const std::string line = console.add(r);
+  EXPECT_NE(line.find("ring, busbw 3.15 GB/s, algbw 2.1 GB/s, time 500.0 us, jct ratio 3.97"), std::string::npos) << line;
+
+  const std::string xml = reports::junitXml(canned::context(), agentsJson(), json::array({r}), canned::endRecord());
+  for (const char* s : {"collective: all_reduce ring (requested tree), 4 ranks, line rate 100 Gbit/s (fabric.line_rate_gbps)\n",
+                        "cv 0.2, jct ratio 3.97364 (at 1048576 B)\n", "p99 100 us, jct ratio 12.7157, retransmissions 0 segments\n"}) {
+    EXPECT_NE(xml.find(s), std::string::npos) << s << "\n" << xml;
+  }
+}
+
+TEST(CollectiveReport, AMisreadingIsShownAtItsSizeInTheHtmlAndJunit) {
+  json r = record(sweepOutcome(false));
+  const auto m = results::addLineRateFigures(r, {20, "fabric.line_rate_gbps", ""});  // 1 MiB: 25.2 Gbit/s busbw
+  ASSERT_EQ(m.size(), 1u);
+  const std::string page = html(r);
+  EXPECT_NE(page.find("Misreading at 1 MiB: size 1048576 B: busbw 3.146 GB/s (25.17 Gbit/s) is above the line rate of 20"),
+            std::string::npos);
+  EXPECT_EQ(page.find("<th>busbw</th>"), std::string::npos) << "not a key figure: it is no result";
+  const std::string xml = reports::junitXml(canned::context(), agentsJson(), json::array({r}), canned::endRecord());
+  EXPECT_NE(xml.find(", MISREADING: size 1048576 B: busbw 3.146 GB/s"), std::string::npos) << xml;
 }
 
 }  // namespace

@@ -295,24 +295,24 @@ TEST(SloVerdict, PassAndFailCarryObservedAndThreshold) {
   EXPECT_EQ(fail.threshold, 25);
   EXPECT_EQ(fail.metric, "latency_us.p99");
   EXPECT_EQ(fail.unit, "us");
-  EXPECT_EQ(fail.reason, "latency_us.p99 = 31.25 us, expected <= 25");
+  EXPECT_EQ(fail.reason, "latency_us.p99 = 31.25 us, expected <= 25 us");
   EXPECT_EQ(fail.pos.str(), "s.yaml:7:9");
   EXPECT_EQ(fail.expression, "latency_us.p99 <= 25");
 
   const SloResult pass = evaluate(slo("latency_us.p99 <= 40"), m, kTen, "");
   EXPECT_EQ(pass.verdict, Verdict::kPass);
-  EXPECT_EQ(pass.reason, "latency_us.p99 = 31.25 us, within <= 40");
+  EXPECT_EQ(pass.reason, "latency_us.p99 = 31.25 us, within <= 40 us");
 
   const SloResult computed = evaluate(slo("throughput_gbps.per_flow.min >= 0.9 * line_rate_gbps"), m, kTen, "");
   EXPECT_EQ(computed.verdict, Verdict::kFail);
   EXPECT_DOUBLE_EQ(computed.threshold, 9);
-  EXPECT_EQ(computed.reason, "throughput_gbps.per_flow.min = 8.5 Gbit/s, expected >= 0.9 * line_rate_gbps = 9");
+  EXPECT_EQ(computed.reason, "throughput_gbps.per_flow.min = 8.5 Gbit/s, expected >= 0.9 * line_rate_gbps = 9 Gbit/s");
 
   EXPECT_EQ(evaluate(slo("loss_ratio == 0"), m, kTen, "").verdict, Verdict::kPass);
   EXPECT_EQ(evaluate(slo("loss_ratio == 0"), m, kTen, "").reason, "loss_ratio = 0, within == 0");
   EXPECT_EQ(evaluate(slo("start_skew_us.p99 <= 50"), m, kTen, "").verdict, Verdict::kPass);
   EXPECT_EQ(evaluate(slo("sent_packets >= 2e8"), m, kTen, "").reason,
-            "sent_packets = 123456789 packets, expected >= 2e8 = 200000000");
+            "sent_packets = 123456789 packets, expected >= 2e8 = 200000000 packets");
 }
 
 TEST(SloVerdict, AMissingMetricIsSkippedNeverPassed) {
@@ -431,6 +431,10 @@ TEST(SloDocs, EveryMetricAliasAndConstantIsDocumented) {
   for (const auto& m : metricRegistry()) {
     EXPECT_NE(doc.find("| `" + m.name + "`"), std::string::npos) << m.name << " has no row in docs/metrics.md";
     for (const auto& a : m.aliases) EXPECT_NE(doc.find("`" + a + "`"), std::string::npos) << a;
+    for (const auto& d : m.deprecated) {
+      EXPECT_NE(doc.find("| `" + d + "` | `" + m.name + "` | " + m.unit + " |"), std::string::npos)
+          << d << ": no row in docs/metrics.md's table of renamed metrics";
+    }
     const std::string unit = m.unit.empty() ? "—" : m.unit;
     EXPECT_NE(doc.find("` | " + unit + " | " + m.meaning + " | " + patternList(m) + " |"), std::string::npos)
         << m.name << ": its row in docs/metrics.md does not match the registry";

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import warnings
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 from . import _native
@@ -58,15 +59,23 @@ def find_binary() -> str:
                       f"tried {', '.join(tried) or 'nothing'} and `fabcheck` on PATH")
 
 
+def _warn(suite: Suite) -> Suite:
+    """Each of the suite's warnings (an SLO on a deprecated metric name, docs/metrics.md "Naming")
+    as a FutureWarning, shown by default, the same line `fabcheck validate` prints."""
+    for w in suite.warnings:
+        warnings.warn(w, FutureWarning, stacklevel=3)
+    return suite
+
+
 def load_suite(path: Union[str, "os.PathLike[str]"], sites: Optional[Sequence[str]] = None) -> Suite:
     """Loads and validates a suite file (and site files overriding its fabric/defaults). Raises
     ConfigError listing every problem, each "file:line:col: ..." (also in ``exc.diagnostics``)."""
-    return _native.load_suite(os.fspath(path), [os.fspath(s) for s in (sites or [])])
+    return _warn(_native.load_suite(os.fspath(path), [os.fspath(s) for s in (sites or [])]))
 
 
 def parse_suite(text: str, file: str = "<string>") -> Suite:
     """A suite from YAML text; ``file`` names it in messages."""
-    return _native.parse_suite(text, file)
+    return _warn(_native.parse_suite(text, file))
 
 
 def make_suite(suite: Optional[Dict[str, Any]] = None, **fields: Any) -> Suite:
@@ -76,7 +85,7 @@ def make_suite(suite: Optional[Dict[str, Any]] = None, **fields: Any) -> Suite:
     d = dict(suite or {})
     d.update(fields)
     d.setdefault("name", "python")
-    return _native.suite_from_dict(d, "<dict>")
+    return _warn(_native.suite_from_dict(d, "<dict>"))
 
 
 def make_test(name: str, pattern: str, *, fabric: Optional[Dict[str, Any]] = None, **params: Any) -> Suite:
@@ -87,7 +96,7 @@ def make_test(name: str, pattern: str, *, fabric: Optional[Dict[str, Any]] = Non
     d: Dict[str, Any] = {"name": name, "tests": [test]}
     if fabric:
         d["fabric"] = fabric
-    return _native.suite_from_dict(d, "<dict>")
+    return _warn(_native.suite_from_dict(d, "<dict>"))
 
 
 def _as_suite(suite: SuiteLike) -> Suite:
@@ -220,7 +229,7 @@ def assert_slo(result: Union[Result, TestResult], expression: str, test: Optiona
             continue
         if o.verdict == "fail":
             raise AssertionError(f"test {t.name!r}: SLO {expression!r} failed: observed {o.observed:g}"
-                                 f"{(' ' + o.unit) if o.unit else ''} vs threshold {o.threshold:g} ({o.reason})")
+                                 f"{(' ' + o.unit) if o.unit else ''} vs threshold {o.threshold:g}{(' ' + o.unit) if o.unit else ''} ({o.reason})")
         if o.verdict == "skipped":
             skipped.append(f"test {t.name!r}: {o.reason}")
             continue

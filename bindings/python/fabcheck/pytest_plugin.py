@@ -26,7 +26,8 @@ import fabcheck
 from fabcheck import _native
 from fabcheck.results import Result
 
-_KEY_METRICS = ("throughput_gbps", "loss_ratio", "latency_us.p50", "latency_us.p99")
+_KEY_METRICS = ("throughput_gbps", "loss_ratio", "latency_us.p50", "latency_us.p99", "collective.busbw_gbytes_s",
+                "collective.jct_ratio")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -102,7 +103,8 @@ def _attach(item: pytest.Item, result: Result) -> None:
             props.append((f"fabcheck.{t.name}.slo", f"{s.expression}: {s.verdict} ({s.reason})"))
         for m in _KEY_METRICS:
             if m in t.metrics:
-                props.append((f"fabcheck.{t.name}.{m}", f"{t.metrics[m]:g}"))
+                unit = _native.metric_unit(m)  # the registry's unit, printed beside the figure
+                props.append((f"fabcheck.{t.name}.{m}", f"{t.metrics[m]:g}" + (f" {unit}" if unit else "")))
 
 
 @pytest.fixture(scope="session")

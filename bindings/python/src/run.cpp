@@ -219,6 +219,15 @@ void bindRecordHelpers(py::module_& m) {
     for (const auto& x : slo::metricRegistry()) l.append(x.name);
     return l;
   });
+
+  // The registry's unit of a metric (also of a deprecated name): "GB/s", "us"; "" dimensionless.
+  m.def(
+      "metric_unit",
+      [](const std::string& name) {
+        const slo::MetricInfo* x = slo::findMetric(name);
+        return x ? x->unit : std::string();
+      },
+      py::arg("name"));
 }
 
 }  // namespace

@@ -47,6 +47,12 @@ void bindSuite(py::module_& m) {
       .def_property_readonly("line_rate_gbps", [](const NativeSuite& s) { return s.suite.fabric.line_rate_gbps; })
       .def_property_readonly("transport", [](const NativeSuite& s) { return s.suite.fabric.transport; })
       .def_property_readonly("yaml", [](const NativeSuite& s) { return s.text; })
+      .def_property_readonly("warnings",
+                             [](const NativeSuite& s) {  // deprecated metric names: "file:line:col: warning: ..."
+                               std::vector<std::string> out;
+                               for (const auto& w : slo::sloWarnings(s.suite)) out.push_back(w.str());
+                               return out;
+                             })
       .def_property_readonly("tests", [](const NativeSuite& s) {
         py::list l;
         for (const auto& t : s.suite.tests) l.append(testInfo(t));
