@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -181,7 +183,32 @@ CommandResult FabricManager::runStep(const PlanStep& step) {
     attachEcnMarker(*step.ecn_marker);
     return {};
   }
+  if (!step.batch.empty()) return runBatch(step);
   return run(step.argv);
+}
+
+CommandResult FabricManager::runBatch(const PlanStep& step) {
+  std::string path = dir_ + "/batch.XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw FabricError("fabric batch file in '" + dir_ + "': cannot create it: " + std::strerror(errno));
+  const ssize_t n = ::write(fd, step.batch.data(), step.batch.size());
+  const int e = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(step.batch.size())) {
+    ::unlink(path.c_str());
+    throw FabricError("fabric batch file '" + path + "': cannot write it: " + std::strerror(e));
+  }
+  std::vector<std::string> argv = step.argv;
+  argv.push_back(path);
+  CommandResult r;
+  try {
+    r = run(argv);
+  } catch (...) {
+    ::unlink(path.c_str());
+    throw;
+  }
+  ::unlink(path.c_str());
+  return r;
 }
 
 UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* interrupt) {

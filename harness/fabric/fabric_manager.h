@@ -20,7 +20,7 @@
 // - status(name): the layout and, per shaped port, its queue counters (tc -s -j qdisc show in
 //   each namespace) and, for ECN-marking ports, their marks (counters::EcnMarkCounterSource). FabricNotFound as for down.
 // - find(name): the layout of a complete fabric, nullopt when it is not up.
-// - Commands (ip, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
+// - Commands (ip, bridge, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
 //   its default timeout; a tool that is not installed or cannot be started is a FabricError
 //   naming the command and scripts/install-deps.sh.
 #pragma once
@@ -76,6 +76,9 @@ class FabricManager {
   [[noreturn]] void notFound(const std::string& name);
   // One step of planUp(): its command, or the in-process ECN steps (ecn_marker.h).
   process::CommandResult runStep(const PlanStep& step);
+  // A step with batch lines: writes them to a file in the state directory, runs argv + its
+  // path, removes it.
+  process::CommandResult runBatch(const PlanStep& step);
   // runner_.run(argv) under the contract above.
   process::CommandResult run(const std::vector<std::string>& argv);
 

@@ -13,6 +13,10 @@
 // - Steps that create a namespace or a root-namespace link say so (`creates`); everything else
 //   lives inside a namespace and goes away with it. Undoing = deleting what was created, in
 //   reverse order (undoCommand).
+// - Every data interface gets its fixed MAC, and once the links are up every namespace of the
+//   data network gets its permanent neighbour entries (`ip -n NS -batch`, a step with `batch`
+//   lines) and the switch its static FDB entries (`bridge -n NS -batch`): no ARP and no flooding
+//   on the data ports (fabric_neighbours.h).
 // - Host data interfaces have segmentation offloads off (ethtool -K eth0 tso off gso off
 //   tx-udp-segmentation off) so the switch queues count real packets, not GSO super-packets.
 // - When a delay is asked, the first namespace gets a probe step (netem on its lo) that fails
@@ -45,6 +49,8 @@ struct PlanStep {
   bool netem_probe = false;
   std::string bpf_pin_dir;               // non-empty: make this pin directory (makeEcnPinDir)
   std::optional<EcnPort> ecn_marker;     // attach the ECN marker to this port (attachEcnMarker)
+  std::string batch;                     // non-empty: argv is `ip|bridge -n NS -batch`; the runner writes
+                                         // these lines to a file and appends its path
 };
 
 std::vector<PlanStep> planUp(const FabricLayout& layout);
