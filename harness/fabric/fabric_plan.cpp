@@ -179,12 +179,12 @@ void planNeighbours(const FabricLayout& l, Plan& plan) {
   const auto neighbours = staticNeighbours(l);
   for (const auto& node : l.nodes) {
     std::string batch = neighbourBatch(neighbours, node.ns);
-    if (!batch.empty()) plan.steps.push_back({{"ip", "-n", node.ns, "-batch"}, std::nullopt, false, "", std::nullopt, std::move(batch)});
+    if (!batch.empty()) plan.steps.push_back({{"ip", "-n", node.ns, "-batch"}, std::nullopt, false, "", std::nullopt, false, std::move(batch)});
   }
   const auto fdb = staticFdb(l);
   if (fdb.empty()) return;
   const std::string& sw = fdb.front().ns;
-  plan.steps.push_back({{"bridge", "-n", sw, "-batch"}, std::nullopt, false, "", std::nullopt, fdbBatch(fdb, sw)});
+  plan.steps.push_back({{"bridge", "-n", sw, "-batch"}, std::nullopt, false, "", std::nullopt, false, fdbBatch(fdb, sw)});
 }
 
 }  // namespace
@@ -199,6 +199,7 @@ std::vector<PlanStep> planUp(const FabricLayout& l) {
     planLeafSpine(l, plan);
   }
   planNeighbours(l, plan);
+  plan.steps.push_back({{}, std::nullopt, false, "", std::nullopt, true});
   for (const auto& port : l.ports) {
     for (auto& c : shapingCommands(port)) plan.add(std::move(c));
   }
