@@ -111,8 +111,9 @@ std::optional<Calibration> calibrateFabric(const FabricLayout& l, int64_t durati
   c.duration_ns = duration_ns;
   c.hosts = static_cast<int>(n);
   const double seconds = static_cast<double>(duration_ns) / 1e9;
-  c.per_port_bps = static_cast<double>(*std::min_element(got.begin(), got.end())) * 8 / seconds;
   for (uint64_t g : got) c.total_bps += static_cast<double>(g) * 8 / seconds;
+  c.per_port_bps = c.total_bps / static_cast<double>(n);
+  c.slowest_port_bps = static_cast<double>(*std::min_element(got.begin(), got.end())) * 8 / seconds;
   return c;
 }
 
@@ -120,10 +121,8 @@ uint64_t autoRate(double per_port_bps) {
   const double cap = 0.7 * per_port_bps;
   if (cap < 1e6) return 1'000'000;
   const double decade = std::pow(10.0, std::floor(std::log10(cap)));
-  for (double m : {5.0, 2.0, 1.0}) {
-    if (m * decade <= cap) return static_cast<uint64_t>(m * decade);
-  }
-  return static_cast<uint64_t>(decade);
+  const double digit = std::max(1.0, std::floor(cap / decade));  // 1..9
+  return static_cast<uint64_t>(digit * decade);
 }
 
 }  // namespace fabcheck::fabric

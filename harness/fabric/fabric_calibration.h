@@ -9,10 +9,11 @@
 //   receiving and one sending UDP socket per host in its namespace (counters/netns_socket.h;
 //   port kCalibrationPort, 1400-byte datagrams, the data addresses), runs the senders for
 //   duration_ns on one thread each, counts what every receiver got until 200 ms after they stop.
-//   per_port_bps = the smallest receiver's bits / duration: what each port carries when all are
-//   busy. Throws FabricError naming the host and errno when a socket cannot be made.
+//   per_port_bps = every receiver's bits / hosts / duration: what a port carries on average when
+//   all are busy (the slowest receiver, slowest_port_bps, moves with the CPU scheduler's
+//   fairness between the senders far more than the total does). Throws FabricError naming the host and errno when a socket cannot be made.
 // - autoRate(per_port_bps): the rate `rate=auto` picks: 70% of the figure rounded down to a
-//   round number (1, 2 or 5 × a power of ten bit/s), at least 1 Mbit/s.
+//   round number (its leading digit × a power of ten bit/s: 463 Mbit/s → 400), at least 1 Mbit/s.
 #pragma once
 
 #include <cstdint>
@@ -26,7 +27,8 @@ constexpr uint16_t kCalibrationPort = 9549;
 constexpr int64_t kCalibrationNs = 1'000'000'000;
 
 struct Calibration {
-  double per_port_bps = 0;  // the slowest receiver of the ring
+  double per_port_bps = 0;  // every receiver together / hosts
+  double slowest_port_bps = 0;
   double total_bps = 0;     // every receiver together
   int64_t duration_ns = 0;
   int hosts = 0;

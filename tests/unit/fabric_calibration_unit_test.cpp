@@ -14,6 +14,7 @@ namespace {
 TEST(FabricCalibrationUnit, AutoRateIsARoundFigureBelowSeventyPercent) {
   EXPECT_EQ(autoRate(213e6), 100'000'000u);   // 70%: 149 Mbit/s
   EXPECT_EQ(autoRate(400e6), 200'000'000u);   // 280 Mbit/s
+  EXPECT_EQ(autoRate(662e6), 400'000'000u);   // 463 Mbit/s
   EXPECT_EQ(autoRate(8e9), 5'000'000'000u);   // 5.6 Gbit/s
   EXPECT_EQ(autoRate(1.5e9), 1'000'000'000u); // 1.05 Gbit/s
   EXPECT_EQ(autoRate(1e5), 1'000'000u) << "a floor, never 0";
