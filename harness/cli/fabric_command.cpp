@@ -13,11 +13,13 @@ namespace fabcheck::cli {
 namespace {
 
 constexpr const char* kFabricUsage =
-    "usage: fabcheck fabric up --fabric SPEC\n"
+    "usage: fabcheck fabric up --fabric SPEC [--no-calibrate]\n"
     "       fabcheck fabric down [--name NAME]\n"
     "       fabcheck fabric status [--name NAME]\n"
     "SPEC: hosts=4,topology=switch|leaf-spine,rate=200mbit,queue=20[,queue_bytes=64K][,delay=1ms]\n"
     "      [,leaves=2,spines=2][,name=fc0][,net=N][,ecn_threshold=30KB|20p][,link.h2.rate=50mbit] (docs/fabric.md)\n"
+    "up measures what this machine forwards through the fabric (about 1 s) unless --no-calibrate;\n"
+    "rate=auto shapes the ports at a round rate below that.\n"
     "Needs root (CAP_NET_ADMIN). Default NAME: fc0.\n";
 
 std::string shapingText(const fabric::PortShaping& s) {
@@ -35,6 +37,13 @@ void printStatus(const fabric::FabricStatus& s) {
               s.state.complete ? "up" : "HALF MADE (run fabcheck fabric down)", fabric::topologyName(l.spec.topology).c_str(),
               l.hosts.size(), l.data_prefix.c_str(), l.controller_address.c_str());
   std::printf("  spec: %s\n", s.state.spec.c_str());
+  if (s.state.calibrated_port_bps > 0) {
+    std::printf("  calibration: %s per port with every host sending (%s in all)%s\n", model::formatRate(s.state.calibrated_port_bps).c_str(),
+                model::formatRate(s.state.calibrated_total_bps).c_str(),
+                s.state.auto_rate_bps ? (", rate=auto chose " + model::formatRate(static_cast<double>(s.state.auto_rate_bps))).c_str() : "");
+  } else {
+    std::printf("  calibration: none (--no-calibrate)\n");
+  }
   std::printf("hosts:\n");
   for (const auto& h : l.hosts) {
     std::printf("  %-4s %-16s data %-14s mgmt %-14s%s\n", h.name.c_str(), h.ns.c_str(), h.data_address.c_str(), h.mgmt_address.c_str(),
@@ -62,6 +71,23 @@ void printStatus(const fabric::FabricStatus& s) {
   if (!s.counters_error.empty()) std::printf("counters: %s\n", s.counters_error.c_str());
 }
 
+int runUp(fabric::FabricManager& manager, const std::string& spec_text, bool calibrate) {
+  const auto spec = fabric::parseFabricSpec(spec_text, "--fabric");
+  if (spec.rate_auto && !calibrate) throw ConfigError("--fabric rate=auto: needs the calibration that --no-calibrate turns off");
+  const auto r = manager.up(spec, &installInterruptHandlers(), calibrate);
+  std::printf("fabric %s %s: %d hosts (%s), net %s, controller address %s\n", spec.name.c_str(), r.created ? "is up" : "was already up",
+              spec.hosts, fabric::topologyName(spec.topology).c_str(), r.layout.data_prefix.c_str(), r.layout.controller_address.c_str());
+  if (r.state.calibrated_port_bps > 0) {
+    std::printf("fabric %s calibration: %s per port with all %d hosts sending\n", spec.name.c_str(),
+                model::formatRate(r.state.calibrated_port_bps).c_str(), spec.hosts);
+  }
+  if (r.state.auto_rate_bps) {
+    std::printf("fabric %s rate=auto: ports shaped to %s\n", spec.name.c_str(), model::formatRate(static_cast<double>(r.state.auto_rate_bps)).c_str());
+  }
+  if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
+  return kExitOk;
+}
+
 }  // namespace
 
 int runFabricCommand(int argc, char** argv) {
@@ -71,7 +97,7 @@ int runFabricCommand(int argc, char** argv) {
   }
   const std::string verb = argv[1];
   std::string spec_text, name;
-  bool have_spec = false, have_name = false;
+  bool have_spec = false, have_name = false, calibrate = true;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&](const std::string& opt) -> std::string {
@@ -82,6 +108,8 @@ int runFabricCommand(int argc, char** argv) {
     try {
       if (a == "--fabric" || a.rfind("--fabric=", 0) == 0) {
         spec_text = value("--fabric"), have_spec = true;
+      } else if (a == "--no-calibrate" && verb == "up") {
+        calibrate = false;
       } else if (a == "--name" || a.rfind("--name=", 0) == 0) {
         name = value("--name"), have_name = true;
       } else {
@@ -99,12 +127,7 @@ int runFabricCommand(int argc, char** argv) {
     if (verb == "up") {
       if (!have_spec) throw ConfigError("--fabric SPEC is required (e.g. --fabric hosts=4,topology=switch,rate=200mbit,queue=20)");
       if (have_name) throw ConfigError("--name is not used by up; put name=NAME in the spec");
-      const auto spec = fabric::parseFabricSpec(spec_text, "--fabric");
-      const auto r = manager.up(spec, &installInterruptHandlers());
-      std::printf("fabric %s %s: %d hosts (%s), net %s, controller address %s\n", spec.name.c_str(),
-                  r.created ? "is up" : "was already up", spec.hosts, fabric::topologyName(spec.topology).c_str(),
-                  r.layout.data_prefix.c_str(), r.layout.controller_address.c_str());
-      return kExitOk;
+      return runUp(manager, spec_text, calibrate);
     }
     if (have_spec) throw ConfigError("--fabric is only for up; " + verb + " takes --name NAME");
     if (verb == "down") {

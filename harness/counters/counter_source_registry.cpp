@@ -6,6 +6,7 @@
 #include "harness/counters/ethtool_counter_source.h"
 #include "harness/counters/infiniband_counter_source.h"
 #include "harness/counters/netdev_counter_source.h"
+#include "harness/counters/emulator_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
 #include "harness/counters/snmp_counter_source.h"
 #include "harness/counters/switch_snmp_counter_source.h"
@@ -28,6 +29,9 @@ const std::vector<CounterSourceInfo>& counterSourceRegistry() {
        true, [] { return std::make_unique<EthtoolCounterSource>(EthtoolSourceOptions{}); }},
       {"qdisc", "queueing-discipline statistics (`tc -s -j qdisc show`): the emulated fabric's switch ports", false,
        [] { return std::make_unique<QdiscCounterSource>(QdiscSourceOptions{}); }},
+      {"emulator", "the machine emulating a fabric: per-CPU input backlog drops and softirq squeezes (/proc/net/softnet_stat), "
+                   "and the fabric's calibration when the emulated launcher reads it",
+       false, [] { return std::make_unique<EmulatorCounterSource>(EmulatorSourceOptions{}); }},
       {"fabric_ecn", "the emulated fabric's ECN marks per switch port (BPF maps pinned in bpffs; default fabric fc0)", false,
        [] { return std::make_unique<EcnMarkCounterSource>(EcnMarkSourceOptions{}); }},
       // One per switch, built from a site file's switch (site_loader.h); without one it is unavailable.

@@ -48,6 +48,12 @@ const std::vector<Definition>& definitions() {
       {{"fabric.queue_overlimits", "qdisc", "events", "overlimits of root qdiscs (a shaper delayed or refused a packet)"},
        rootQdisc("overlimits")},
       {{"fabric.queue_packets", "qdisc", "packets", "packets sent by root qdiscs"}, rootQdisc("packets")},
+      {{"fabric.emulator_drops", "emulator", "packets",
+        "packets the machine emulating the fabric dropped outside its queues: /proc/net/softnet_stat backlog drops summed over CPUs"},
+       named({"backlog_drops"})},
+      {{"fabric.calibrated_port_bps", "emulator", "bit/s",
+        "what `fabric up` measured each port carries with every host sending (its calibration); missing without one"},
+       named({"calibrated_port_bps"})},
       {{"fabric.ecn_marked_packets", "fabric_ecn", "packets", "packets set to CE by the emulated fabric's ECN-marking ports (ecn_threshold=)"},
        named({"ecn_marked"})},
       {{"host.socket_drops", "snmp", "datagrams", "Udp RcvbufErrors + Udp6 RcvbufErrors: datagrams dropped for a full socket receive buffer"},
@@ -97,8 +103,10 @@ struct Tally {
   void add(const std::string& source, const std::string& vendor, const CounterDelta& d) {
     found = true;
     parts.push_back({source, vendor, d});
-    if (d.delta) {
-      sum += static_cast<double>(*d.delta);
+    // A gauge (a level, e.g. the fabric's calibrated rate) counts with its value at the end.
+    const std::optional<uint64_t> v = d.status == DeltaStatus::kGauge ? d.after : d.delta;
+    if (v) {
+      sum += static_cast<double>(*v);
     } else if (unknown.empty()) {
       unknown = sampleKey(d.name, d.labels) + " " + toString(d.status);
     }

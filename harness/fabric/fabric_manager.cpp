@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <set>
 #include <sstream>
 
 #include "harness/counters/ecn_mark_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
+#include "harness/fabric/fabric_calibration.h"
 
 namespace fabcheck::fabric {
 namespace {
@@ -61,6 +64,46 @@ void addEcnCounts(FabricStatus& s) {
 }
 
 }  // namespace
+
+FabricLayout layoutOfState(const FabricState& st, const std::string& where) {
+  FabricSpec spec = parseFabricSpec(st.spec, where);
+  if (spec.rate_auto && st.auto_rate_bps) spec.port.rate_bps = st.auto_rate_bps;
+  return makeLayout(spec, st.net);
+}
+
+std::string calibrationWarning(const FabricLayout& layout, const FabricState& st) {
+  if (st.calibrated_port_bps <= 0) return "";
+  uint64_t top = 0;
+  std::string port;
+  for (const auto& p : layout.ports) {
+    if (p.shaping.rate_bps > top) top = p.shaping.rate_bps, port = p.ns + ":" + p.dev;
+  }
+  if (static_cast<double>(top) <= st.calibrated_port_bps) return "";
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "fabric '%s': port %s is shaped to %.3g Gbit/s but this machine forwarded %.3g Gbit/s per port with all %zu hosts "
+                "sending (calibration): figures above that measure the CPU, not the fabric (rate=auto picks a rate it carries)",
+                layout.spec.name.c_str(), port.c_str(), static_cast<double>(top) / 1e9, st.calibrated_port_bps / 1e9, layout.hosts.size());
+  return buf;
+}
+
+void FabricManager::calibrateHere(FabricState& st, FabricLayout& layout, std::vector<PlanStep>& steps) {
+  const auto c = calibrateFabric(layout);
+  if (!c) {
+    if (layout.spec.rate_auto) throw FabricError("rate=auto needs at least 2 hosts to calibrate the fabric");
+    return;
+  }
+  st.calibrated_port_bps = c->per_port_bps;
+  st.calibrated_total_bps = c->total_bps;
+  st.calibration_ns = c->duration_ns;
+  if (layout.spec.rate_auto) {
+    FabricSpec s = layout.spec;
+    s.port.rate_bps = st.auto_rate_bps = autoRate(c->per_port_bps);
+    layout = makeLayout(s, layout.net);
+    steps = planUp(layout);
+  }
+  writeState(dir_, st);
+}
 
 std::string overlappingRoute(const std::string& routes, int net) {
   static const std::set<std::string> kTypes = {"local", "broadcast", "unicast", "multicast", "unreachable",
@@ -181,10 +224,35 @@ CommandResult FabricManager::runStep(const PlanStep& step) {
     attachEcnMarker(*step.ecn_marker);
     return {};
   }
+  if (!step.batch.empty()) return runBatch(step);
   return run(step.argv);
 }
 
-UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* interrupt) {
+CommandResult FabricManager::runBatch(const PlanStep& step) {
+  std::string path = dir_ + "/batch.XXXXXX";
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) throw FabricError("fabric batch file in '" + dir_ + "': cannot create it: " + std::strerror(errno));
+  const ssize_t n = ::write(fd, step.batch.data(), step.batch.size());
+  const int e = errno;
+  ::close(fd);
+  if (n != static_cast<ssize_t>(step.batch.size())) {
+    ::unlink(path.c_str());
+    throw FabricError("fabric batch file '" + path + "': cannot write it: " + std::strerror(e));
+  }
+  std::vector<std::string> argv = step.argv;
+  argv.push_back(path);
+  CommandResult r;
+  try {
+    r = run(argv);
+  } catch (...) {
+    ::unlink(path.c_str());
+    throw;
+  }
+  ::unlink(path.c_str());
+  return r;
+}
+
+UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* interrupt, bool calibrate) {
   StateLock lock(dir_);
   const std::string want = canonicalSpec(withoutNet(spec));
   if (auto existing = readState(dir_, spec.name)) {
@@ -201,11 +269,13 @@ UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* inte
       throw FabricError("fabric '" + spec.name + "' is recorded as up but some of its namespaces are gone; run `fabcheck fabric down --name " +
                         spec.name + "` and up again");
     }
-    return {makeLayout(parseFabricSpec(existing->spec, statePath(dir_, spec.name)), existing->net), false};
+    FabricLayout have = layoutOfState(*existing, statePath(dir_, spec.name));
+    const std::string warning = calibrationWarning(have, *existing);
+    return {std::move(have), false, *existing, warning};
   }
   const int net = chooseNet(spec);
   FabricLayout layout = makeLayout(spec, net);
-  const std::vector<PlanStep> steps = planUp(layout);
+  std::vector<PlanStep> steps = planUp(layout);
   FabricState st{spec.name, want, net, false, static_cast<int>(::getpid()), {}};
   writeState(dir_, st);
   auto fail = [&](const std::string& what, bool unsupported) {
@@ -221,6 +291,10 @@ UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* inte
     if (interrupt && interrupt->load()) fail("interrupted at step " + std::to_string(i + 1) + " of " + std::to_string(steps.size()), false);
     CommandResult r;
     try {
+      if (step.calibrate) {
+        if (calibrate || spec.rate_auto) calibrateHere(st, layout, steps);  // may replace `steps`
+        continue;
+      }
       r = runStep(step);
     } catch (const std::exception& e) {
       fail(e.what(), false);
@@ -250,7 +324,8 @@ UpResult FabricManager::up(const FabricSpec& spec, const std::atomic<bool>* inte
   }
   st.complete = true;
   writeState(dir_, st);
-  return {layout, true};
+  const std::string warning = calibrationWarning(layout, st);
+  return {layout, true, st, warning};
 }
 
 void FabricManager::down(const std::string& name) {
@@ -264,7 +339,7 @@ void FabricManager::down(const std::string& name) {
 std::optional<FabricLayout> FabricManager::find(const std::string& name) {
   auto st = readState(dir_, name);
   if (!st || !st->complete) return std::nullopt;
-  return makeLayout(parseFabricSpec(st->spec, statePath(dir_, name)), st->net);
+  return layoutOfState(*st, statePath(dir_, name));
 }
 
 FabricStatus FabricManager::status(const std::string& name) {
@@ -272,7 +347,7 @@ FabricStatus FabricManager::status(const std::string& name) {
   if (!st) notFound(name);
   FabricStatus s;
   s.state = *st;
-  s.layout = makeLayout(parseFabricSpec(st->spec, statePath(dir_, name)), st->net);
+  s.layout = layoutOfState(*st, statePath(dir_, name));
   std::map<std::string, std::vector<counters::QdiscStats>> by_ns;
   for (const auto& p : s.layout.ports) {
     if (!by_ns.count(p.ns)) {

@@ -12,6 +12,11 @@
 //   `interrupt` becoming true → everything created so far is removed (reverse order) and
 //   FabricError is thrown naming the step, the kernel's message and that it rolled back (or
 //   what it could not remove). delay= without netem → UnsupportedError, after the same roll-back.
+//   Calibration: with `calibrate` (or rate=auto, which needs it) the plan's calibrate step
+//   measures the unshaped fabric (fabric_calibration.h; under 2 hosts there is nothing to
+//   measure, and rate=auto is then a FabricError); the state records it, rate=auto shapes every
+//   port (but per-link rate overrides) at autoRate() of it, and UpResult::warning says when a
+//   port's rate is above the measured figure. A no-op up returns the recorded state.
 //   The ECN steps of a fabric with ecn_threshold run in-process (ecn_marker.h); their pin
 //   directory is recorded like a namespace and removed by `down` (rm -rf).
 // - down(name): removes exactly what the state file lists (missing pieces are fine), then the
@@ -20,7 +25,7 @@
 // - status(name): the layout and, per shaped port, its queue counters (tc -s -j qdisc show in
 //   each namespace) and, for ECN-marking ports, their marks (counters::EcnMarkCounterSource). FabricNotFound as for down.
 // - find(name): the layout of a complete fabric, nullopt when it is not up.
-// - Commands (ip, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
+// - Commands (ip, bridge, tc, sysctl, ethtool) run through the given process::CommandRunner, each with
 //   its default timeout; a tool that is not installed or cannot be started is a FabricError
 //   naming the command and scripts/install-deps.sh.
 #pragma once
@@ -42,6 +47,8 @@ namespace fabcheck::fabric {
 struct UpResult {
   FabricLayout layout;
   bool created = false;  // false: it was already up (no-op)
+  FabricState state;     // as recorded (its calibration, the rate rate=auto chose)
+  std::string warning;   // one line, or "": a port is shaped above what the calibration measured
 };
 
 struct PortStatus {
@@ -60,7 +67,7 @@ class FabricManager {
  public:
   explicit FabricManager(process::CommandRunner& runner, std::string state_dir = defaultStateDir());
 
-  UpResult up(const FabricSpec& spec, const std::atomic<bool>* interrupt = nullptr);
+  UpResult up(const FabricSpec& spec, const std::atomic<bool>* interrupt = nullptr, bool calibrate = false);
   void down(const std::string& name);
   FabricStatus status(const std::string& name);
   std::optional<FabricLayout> find(const std::string& name);
@@ -76,12 +83,24 @@ class FabricManager {
   [[noreturn]] void notFound(const std::string& name);
   // One step of planUp(): its command, or the in-process ECN steps (ecn_marker.h).
   process::CommandResult runStep(const PlanStep& step);
+  // A step with batch lines: writes them to a file in the state directory, runs argv + its
+  // path, removes it.
+  process::CommandResult runBatch(const PlanStep& step);
+  // The plan's calibrate step: measures (fabric_calibration.h) into `st`; for rate=auto sets the
+  // layout's rate and plans again (the steps before shaping do not depend on rates).
+  void calibrateHere(FabricState& st, FabricLayout& layout, std::vector<PlanStep>& steps);
   // runner_.run(argv) under the contract above.
   process::CommandResult run(const std::vector<std::string>& argv);
 
   process::CommandRunner& runner_;
   std::string dir_;
 };
+
+// The layout of a recorded fabric: its spec, net and (rate=auto) the chosen rate. `where` names
+// the state file in errors.
+FabricLayout layoutOfState(const FabricState& st, const std::string& where);
+// "" or the one-line warning for a layout shaped above a calibrated per-port figure.
+std::string calibrationWarning(const FabricLayout& layout, const FabricState& st);
 
 // Parses "ip -4 route show table all" lines into prefixes overlapping 10.<net>.0.0/16; returns
 // the first such route line, "" when none (exposed for unit tests).

@@ -1,5 +1,7 @@
 #include "harness/fabric/fabric_plan.h"
 
+#include "harness/fabric/fabric_neighbours.h"
+
 namespace fabcheck::fabric {
 namespace {
 
@@ -113,7 +115,9 @@ void planSwitch(const FabricLayout& l, Plan& plan) {
   plan.add(ipn(sw, {"link", "set", "dev", "br0", "up"}));
   for (size_t i = 0; i < l.hosts.size(); ++i) {
     const std::string port = "p" + std::to_string(i);
-    plan.add(ipn(sw, {"link", "add", "name", port, "type", "veth", "peer", "name", "eth0", "netns", l.hosts[i].ns}));
+    const int host = static_cast<int>(i);
+    plan.add(ipn(sw, {"link", "add", "name", port, "address", switchPortMac(l.net, host), "type", "veth", "peer", "name", "eth0",
+                      "address", hostMac(l.net, host), "netns", l.hosts[i].ns}));
     plan.add(ipn(sw, {"link", "set", "dev", port, "master", "br0"}));
     plan.add(ipn(sw, {"link", "set", "dev", port, "up"}));
     planHostSide(l.hosts[i], l.hosts[i].data_address + "/24", plan);
@@ -129,7 +133,9 @@ void planLeafSpine(const FabricLayout& l, Plan& plan) {
     const FabricHost& h = l.hosts[i];
     const std::string leaf = p + "l" + std::to_string(h.leaf);
     const std::string gw = n + "1." + std::to_string(2 * i);
-    plan.add(ipn(leaf, {"link", "add", "name", h.name, "type", "veth", "peer", "name", "eth0", "netns", h.ns}));
+    const int host = static_cast<int>(i);
+    plan.add(ipn(leaf, {"link", "add", "name", h.name, "address", leafHostPortMac(l.net, h.leaf, host), "type", "veth", "peer",
+                        "name", "eth0", "address", hostMac(l.net, host), "netns", h.ns}));
     plan.add(ipn(leaf, {"addr", "add", gw + "/31", "dev", h.name}));
     plan.add(ipn(leaf, {"link", "set", "dev", h.name, "up"}));
     planHostSide(h, h.data_address + "/31", plan);
@@ -141,7 +147,8 @@ void planLeafSpine(const FabricLayout& l, Plan& plan) {
     for (int b = 0; b < spec.spines; ++b) {
       const std::string leaf = p + "l" + std::to_string(a), spine = p + "s" + std::to_string(b);
       const std::string ld = "s" + std::to_string(b), sd = "l" + std::to_string(a);
-      plan.add(ipn(leaf, {"link", "add", "name", ld, "type", "veth", "peer", "name", sd, "netns", spine}));
+      plan.add(ipn(leaf, {"link", "add", "name", ld, "address", leafSpinePortMac(l.net, a, b), "type", "veth", "peer", "name", sd,
+                          "address", spineLeafPortMac(l.net, b, a), "netns", spine}));
       plan.add(ipn(leaf, {"addr", "add", leafAddr(a, b) + "/31", "dev", ld}));
       plan.add(ipn(spine, {"addr", "add", spineAddr(a, b) + "/31", "dev", sd}));
       plan.add(ipn(leaf, {"link", "set", "dev", ld, "up"}));
@@ -166,6 +173,20 @@ void planLeafSpine(const FabricLayout& l, Plan& plan) {
   }
 }
 
+// Permanent neighbours (one `ip -batch` per namespace) and, on a switch, static FDB entries
+// (fabric_neighbours.h): after every link is up, since taking a link down flushes its entries.
+void planNeighbours(const FabricLayout& l, Plan& plan) {
+  const auto neighbours = staticNeighbours(l);
+  for (const auto& node : l.nodes) {
+    std::string batch = neighbourBatch(neighbours, node.ns);
+    if (!batch.empty()) plan.steps.push_back({{"ip", "-n", node.ns, "-batch"}, std::nullopt, false, "", std::nullopt, false, std::move(batch)});
+  }
+  const auto fdb = staticFdb(l);
+  if (fdb.empty()) return;
+  const std::string& sw = fdb.front().ns;
+  plan.steps.push_back({{"bridge", "-n", sw, "-batch"}, std::nullopt, false, "", std::nullopt, false, fdbBatch(fdb, sw)});
+}
+
 }  // namespace
 
 std::vector<PlanStep> planUp(const FabricLayout& l) {
@@ -177,6 +198,8 @@ std::vector<PlanStep> planUp(const FabricLayout& l) {
   } else {
     planLeafSpine(l, plan);
   }
+  planNeighbours(l, plan);
+  plan.steps.push_back({{}, std::nullopt, false, "", std::nullopt, true});
   for (const auto& port : l.ports) {
     for (auto& c : shapingCommands(port)) plan.add(std::move(c));
   }

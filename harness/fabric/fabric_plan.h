@@ -13,6 +13,12 @@
 // - Steps that create a namespace or a root-namespace link say so (`creates`); everything else
 //   lives inside a namespace and goes away with it. Undoing = deleting what was created, in
 //   reverse order (undoCommand).
+// - Every data interface gets its fixed MAC, and once the links are up every namespace of the
+//   data network gets its permanent neighbour entries (`ip -n NS -batch`, a step with `batch`
+//   lines) and the switch its static FDB entries (`bridge -n NS -batch`): no ARP and no flooding
+//   on the data ports (fabric_neighbours.h).
+// - Right before the shaping steps comes one in-process step with `calibrate` set (argv empty):
+//   the manager measures the unshaped fabric there when asked (and for rate=auto).
 // - Host data interfaces have segmentation offloads off (ethtool -K eth0 tso off gso off
 //   tx-udp-segmentation off) so the switch queues count real packets, not GSO super-packets.
 // - When a delay is asked, the first namespace gets a probe step (netem on its lo) that fails
@@ -45,6 +51,10 @@ struct PlanStep {
   bool netem_probe = false;
   std::string bpf_pin_dir;               // non-empty: make this pin directory (makeEcnPinDir)
   std::optional<EcnPort> ecn_marker;     // attach the ECN marker to this port (attachEcnMarker)
+  bool calibrate = false;                // in-process: where `up` may calibrate (fabric_calibration.h),
+                                         // after the links and before any port is shaped
+  std::string batch;                     // non-empty: argv is `ip|bridge -n NS -batch`; the runner writes
+                                         // these lines to a file and appends its path
 };
 
 std::vector<PlanStep> planUp(const FabricLayout& layout);

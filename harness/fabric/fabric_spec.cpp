@@ -108,7 +108,10 @@ void setKey(FabricSpec& spec, const Parser& p, const std::string& where, const s
     if (value == "switch") spec.topology = Topology::kSwitch;
     else if (value == "leaf-spine" || value == "leafspine" || value == "clos") spec.topology = Topology::kLeafSpine;
     else p.fail(key, value, "expected switch or leaf-spine");
+  } else if (key == "rate" && value == "auto") {
+    spec.rate_auto = true;
   } else if (key == "rate") {
+    spec.rate_auto = false;
     spec.port.rate_bps = p.rate(key, value);
   } else if (key == "queue") {
     spec.port.queue_packets = static_cast<uint32_t>(p.whole(key, value, 1, 1'000'000));
@@ -262,7 +265,8 @@ std::string canonicalSpec(const FabricSpec& spec) {
   std::string s = "name=" + spec.name + ",hosts=" + std::to_string(spec.hosts) + ",topology=" + topologyName(spec.topology);
   if (spec.topology == Topology::kLeafSpine) s += ",leaves=" + std::to_string(spec.leaves) + ",spines=" + std::to_string(spec.spines);
   if (spec.net) s += ",net=" + std::to_string(spec.net);
-  s += shaping("", spec.port.rate_bps, spec.port.queue_packets, spec.port.queue_bytes, spec.port.delay_ns,
+  if (spec.rate_auto) s += ",rate=auto";
+  s += shaping("", spec.rate_auto ? 0 : spec.port.rate_bps, spec.port.queue_packets, spec.port.queue_bytes, spec.port.delay_ns,
                spec.port.ecn_threshold_bytes, spec.port.ecn_threshold_packets);
   for (const auto& [link, o] : spec.links) {
     s += shaping("link." + link + ".", o.rate_bps, o.queue_packets, o.queue_bytes, o.delay_ns, o.ecn_threshold_bytes,

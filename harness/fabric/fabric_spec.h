@@ -9,7 +9,8 @@
 //   nearest known one ("unknown key 'rates'; did you mean 'rate'?").
 // - Keys: hosts (1..120, default 2); topology (switch | leaf-spine, default switch); rate (every
 //   switch egress port, bits per second as units.h parseRate accepts, e.g. 200mbit, 10G; default
-//   1gbit; packets per second are refused); queue (packets, 1..1000000, default 100) or
+//   1gbit; packets per second are refused; `auto`: `up` measures what this machine forwards and
+//   picks a round rate below it, fabric_calibration.h — per-link rate overrides stay as given); queue (packets, 1..1000000, default 100) or
 //   queue_bytes (a size, 1..4294967295; replaces queue); delay (a duration; needs netem, probed
 //   at up); leaves (1..16, default 2) and spines (1..8, default 2), leaf-spine only;
 //   name ([a-z0-9]{1,6}, default fc0); net (1..254: the fabric uses 10.<net>.0.0/16; default:
@@ -66,6 +67,7 @@ struct FabricSpec {
   int spines = 2;
   int net = 0;  // 0: chosen at up
   PortShaping port;
+  bool rate_auto = false;  // rate=auto: port.rate_bps is chosen by `up` from its calibration
   std::map<std::string, LinkOverride> links;  // by link name: "h2", "l0-s1"
 };
 

@@ -54,6 +54,13 @@ std::optional<FabricState> readState(const std::string& dir, const std::string& 
     s.net = j.at("net").get<int>();
     s.complete = j.at("complete").get<bool>();
     s.pid = j.value("pid", 0);
+    if (j.contains("calibration")) {
+      const auto& c = j.at("calibration");
+      s.calibrated_port_bps = c.at("per_port_bps").get<double>();
+      s.calibrated_total_bps = c.at("total_bps").get<double>();
+      s.calibration_ns = c.at("duration_ns").get<int64_t>();
+    }
+    s.auto_rate_bps = j.value("auto_rate_bps", uint64_t{0});
     for (const auto& c : j.at("created")) {
       const std::string kind = c.at("kind").get<std::string>();
       const Created::Kind k = kind == "netns" ? Created::Kind::kNamespace : kind == "bpf" ? Created::Kind::kBpfPins : Created::Kind::kRootLink;
@@ -73,6 +80,10 @@ void writeState(const std::string& dir, const FabricState& s) {
   j["net"] = s.net;
   j["complete"] = s.complete;
   j["pid"] = s.pid;
+  if (s.calibrated_port_bps > 0) {
+    j["calibration"] = {{"per_port_bps", s.calibrated_port_bps}, {"total_bps", s.calibrated_total_bps}, {"duration_ns", s.calibration_ns}};
+  }
+  if (s.auto_rate_bps) j["auto_rate_bps"] = s.auto_rate_bps;
   j["created"] = nlohmann::json::array();
   for (const auto& c : s.created) {
     const char* kind = c.kind == Created::Kind::kNamespace ? "netns" : c.kind == Created::Kind::kBpfPins ? "bpf" : "link";

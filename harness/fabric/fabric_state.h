@@ -28,6 +28,11 @@ struct FabricState {
   bool complete = false;
   int pid = 0;       // the `up` that wrote it
   std::vector<Created> created;  // in creation order
+  // `up`'s calibration (fabric_calibration.h); 0: not calibrated (--no-calibrate).
+  double calibrated_port_bps = 0;
+  double calibrated_total_bps = 0;
+  int64_t calibration_ns = 0;
+  uint64_t auto_rate_bps = 0;  // rate=auto: the rate it chose
 };
 
 std::string defaultStateDir();

@@ -3,6 +3,7 @@
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
 #include "harness/counters/ecn_mark_counter_source.h"
+#include "harness/counters/emulator_counter_source.h"
 #include "harness/counters/qdisc_counter_source.h"
 #include "harness/fabric/fabric_manager.h"
 #include "harness/launch/local_launcher.h"
@@ -33,10 +34,15 @@ fabric::FabricLayout layoutFor(const EmulatedOptions& o) {
 }  // namespace
 
 EmulatedOptions parseEmulatedOptions(const OptionMap& options) {
-  checkOptionNames("emulated", options, {"fabric", "fabric_name"});
+  checkOptionNames("emulated", options, {"fabric", "fabric_name", "calibrate"});
   EmulatedOptions o;
   o.spec = optionValue(options, "fabric");
   o.fabric_name = optionValue(options, "fabric_name");
+  const std::string calibrate = optionValue(options, "calibrate");
+  if (!calibrate.empty() && calibrate != "yes" && calibrate != "no") {
+    throw ConfigError("emulated launcher: calibrate='" + calibrate + "': expected yes or no");
+  }
+  o.calibrate = calibrate != "no";
   if (o.spec.empty() == o.fabric_name.empty()) {
     throw ConfigError("emulated launcher: expected exactly one of fabric=SPEC (e.g. fabric=hosts=4,topology=switch,rate=1gbit) or fabric_name=NAME, got " +
                       std::string(o.spec.empty() ? "neither" : "both"));
@@ -89,8 +95,14 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
         }
       }
     } else if (!options_.spec.empty()) {
-      layout = manager.up(fabric::parseFabricSpec(options_.spec, "emulated launcher: fabric=")).layout;
+      const auto up = manager.up(fabric::parseFabricSpec(options_.spec, "emulated launcher: fabric="), nullptr, options_.calibrate);
+      layout = up.layout;
       owns_fabric_ = true;
+      if (up.state.auto_rate_bps) {
+        log::info("emulated launcher: fabric '{}' rate=auto: ports shaped to {} bit/s (calibration: {:.0f} bit/s per port)",
+                  options_.fabric_name, up.state.auto_rate_bps, up.state.calibrated_port_bps);
+      }
+      if (!up.warning.empty()) log::warn("emulated launcher: {}", up.warning);
     } else {
       throw LaunchError("emulated launcher: fabric_name=" + options_.fabric_name + ": no such fabric is up");
     }
@@ -98,6 +110,10 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
     throw;
   } catch (const Error& e) {
     throw LaunchError(std::string("emulated launcher: ") + e.what());
+  }
+  calibrated_port_bps_ = 0;
+  if (auto st = fabric::readState(stateDir(options_), options_.fabric_name)) {
+    calibrated_port_bps_ = static_cast<uint64_t>(st->calibrated_port_bps);
   }
   switch_namespaces_.clear();
   for (const auto& n : layout.nodes) {
@@ -163,6 +179,7 @@ std::vector<std::unique_ptr<counters::CounterSource>> EmulatedLauncher::fabricCo
   for (const auto& ns : switch_namespaces_) {
     out.push_back(std::make_unique<counters::QdiscCounterSource>(counters::QdiscSourceOptions{.host = ns, .netns = ns}));
   }
+  out.push_back(std::make_unique<counters::EmulatorCounterSource>(counters::EmulatorSourceOptions{.calibrated_port_bps = calibrated_port_bps_}));
   if (!ecn_pin_dir_.empty()) {
     out.push_back(std::make_unique<counters::EcnMarkCounterSource>(counters::EcnMarkSourceOptions{.pin_dir = ecn_pin_dir_}));
   }

@@ -6,6 +6,9 @@
 //                     that name is up, and stop() takes it down again; when it is already up
 //                     with the same spec it is reused and left up (a different spec: LaunchError).
 //   fabric_name=NAME  a fabric that is already up (`fabcheck fabric up`); used, never taken down.
+// And optionally calibrate=yes|no (default yes): whether a fabric that fabric=SPEC brings up is
+// calibrated (fabric_calibration.h; rate=auto always is); a warning is logged when its ports are
+// shaped above the calibration.
 //
 // Contract (on top of launcher.h and local_launcher.h):
 // - Hosts are the fabric's hosts, named h0..h<N-1> (a namespace name fc-<name>-h<i> is accepted
@@ -37,6 +40,7 @@ struct EmulatedOptions {
   std::string spec;         // fabric=
   std::string fabric_name;  // fabric_name= (or the name in spec)
   std::string state_dir;    // empty: fabric::defaultStateDir()
+  bool calibrate = true;    // calibrate=no: a fabric brought up by fabric=SPEC is not calibrated
 };
 
 // Throws ConfigError "emulated launcher: ..." for unknown options, neither or both of fabric=
@@ -58,7 +62,9 @@ class EmulatedLauncher : public ChildProcessLauncher {
   void launch(const LaunchSpec& spec) override;
   void stop(int64_t grace_ns = 2'000'000'000) noexcept override;
   // A qdisc source (counters/qdisc_counter_source.h) per switch, leaf and spine namespace, and
-  // the ECN marks source (counters/ecn_mark_counter_source.h) when a port has ecn_threshold.
+  // the emulator source (counters/emulator_counter_source.h: the machine's backlog drops and the
+  // fabric's calibration), and the ECN marks source (counters/ecn_mark_counter_source.h) when a
+  // port has ecn_threshold.
   std::vector<std::unique_ptr<counters::CounterSource>> fabricCounterSources() override;
 
  private:
@@ -66,6 +72,7 @@ class EmulatedLauncher : public ChildProcessLauncher {
   bool owns_fabric_ = false;
   std::vector<std::string> switch_namespaces_;  // of the fabric in use, after launch()
   std::string ecn_pin_dir_;                     // its ECN marks' pin directory; empty: it marks none
+  uint64_t calibrated_port_bps_ = 0;            // its recorded calibration; 0: none
 };
 
 }  // namespace fabcheck::launch

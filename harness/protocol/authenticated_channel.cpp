@@ -19,7 +19,7 @@ namespace {
 using nlohmann::json;
 using Mac = std::array<unsigned char, kMacBytes>;
 
-std::string whilePhase(std::string_view phase) {
+std::string authWhilePhase(std::string_view phase) {
   return phase.empty() ? std::string() : fmt::format(" while {}", phase);
 }
 
@@ -114,7 +114,7 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
   if (frame.size() < kMacBytes) {
     const std::string what =
         fmt::format("message of {} bytes from {}{} is too short to carry its {}-byte authentication code", frame.size(),
-                    peer(), whilePhase(phase), kMacBytes);
+                    peer(), authWhilePhase(phase), kMacBytes);
     channel_.close();
     throw ProtocolError(what);
   }
@@ -122,7 +122,7 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
   const Mac expected = computeMac(secret_, rx_direction_, rx_counter_, text);
   if (CRYPTO_memcmp(expected.data(), frame.data(), kMacBytes) != 0) {
     const std::string what = fmt::format("message from {}{} failed authentication (wrong run secret, or tampered)",
-                                         peer(), whilePhase(phase));
+                                         peer(), authWhilePhase(phase));
     channel_.close();
     throw AuthenticationError(what);
   }
@@ -133,16 +133,16 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
     msg = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     throw ProtocolError(fmt::format("message of {} bytes from {}{} is not valid JSON (error at byte {})", text.size(),
-                                    peer(), whilePhase(phase), e.byte));
+                                    peer(), authWhilePhase(phase), e.byte));
   }
   if (!msg.is_object()) {
     throw ProtocolError(
-        fmt::format("message from {}{} is a JSON {}, expected an object", peer(), whilePhase(phase), msg.type_name()));
+        fmt::format("message from {}{} is a JSON {}, expected an object", peer(), authWhilePhase(phase), msg.type_name()));
   }
   const auto version = msg.find("version");
   if (version == msg.end() || !version->is_number_integer()) {
     throw ProtocolError(fmt::format("message from {}{} has no integer \"version\" field (ours is {})", peer(),
-                                    whilePhase(phase), kProtocolVersion));
+                                    authWhilePhase(phase), kProtocolVersion));
   }
   const bool ours = version->is_number_unsigned() ? version->get<uint64_t>() == kProtocolVersion
                                                   : version->get<int64_t>() == kProtocolVersion;

@@ -75,7 +75,8 @@ TEST(FabricIncast, LostMessagesEqualSwitchQueueDropsPlusReceiverSocketDrops) {
   EXPECT_GT(queue_drops, 0u) << "450 Mbit/s into a 200 Mbit/s port with 20 packets of buffer must drop";
   EXPECT_EQ(lost, queue_drops + socket_drops) << "queue drops " << queue_drops << ", socket drops " << socket_drops << ", sent " << sent;
   // What left the receiver's port (UDP payload + 8 UDP + 20 IP + 14 Ethernet bytes per message)
-  // is what the receiver got plus what its socket dropped; within 1% (ARP adds a few frames).
+  // is what the receiver got plus what its socket dropped; within 1% (the UDP
+  // handshake's few datagrams cross it too; the fabric sends no ARP: fabric_neighbours.h).
   const double frame = incast.params.size_bytes + 42.0;
   const double port_bytes = static_cast<double>(after[port].bytes - before[port].bytes);
   const double measured = static_cast<double>(received + socket_drops) * frame;

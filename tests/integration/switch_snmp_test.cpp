@@ -12,6 +12,7 @@
 #include "harness/suite/site_loader.h"
 #include "tests/integration/fabric_fixture.h"
 #include "tests/integration/snmpd_fixture.h"
+#include "tests/support/test_helpers.h"
 
 namespace fabcheck {
 namespace {

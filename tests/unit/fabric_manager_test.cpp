@@ -110,7 +110,7 @@ TEST_F(FabricManagerTest, AFailingStepHalfWayRollsBackEverythingItMade) {
   fake.fail_if = [](const std::vector<std::string>& a) { return commandText(a).rfind("ip -n fc-t-sw link add name p2 ", 0) == 0; };
   const std::string e = errorOf<FabricError>([&] { m.up(parseFabricSpec("name=t,hosts=4", "x")); });
   EXPECT_NE(e.find("fabric up 't': step "), std::string::npos) << e;
-  EXPECT_NE(e.find("`ip -n fc-t-sw link add name p2 type veth peer name eth0 netns fc-t-h2` failed: RTNETLINK answers: Invalid argument; "
+  EXPECT_NE(e.find("`ip -n fc-t-sw link add name p2 address 02:fc:64:01:00:02 type veth peer name eth0 address 02:fc:64:00:00:02 netns fc-t-h2` failed: RTNETLINK answers: Invalid argument; "
                    "removed everything it had made"),
             std::string::npos)
       << e;
