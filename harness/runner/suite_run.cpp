@@ -217,9 +217,14 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
 
   std::vector<model::AgentInfo> agents;
+  results::LineRate line_rate = lineRateOf(s, ro);
   const std::vector<launch::HostEntry> hosts = cluster ? cluster->hosts() : hostsOf(options.run);
   auto on_ready = [&](const std::vector<model::AgentInfo>& a) {
     agents = a;
+    line_rate = lineRateOf(s, ro);  // an emulated launcher has brought its fabric up (rate=auto chosen)
+    if (lineRateIsTheFabrics(line_rate)) {
+      message(fmt::format("fabcheck run: line rate {:g} Gbit/s: {}", line_rate.gbps, line_rate.source));
+    }
     // The hosts file's switch=/port= labels win over LLDP (results/topology.h).
     for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
     out.agents = json::array();
@@ -230,13 +235,14 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   auto on_test_start = [&](size_t i, const model::TestSpec& spec) {
     if (hooks.on_test_start) hooks.on_test_start(i, planned.size(), *planned[i].test, spec);
   };
-  const results::LineRate line_rate = lineRateOf(s, ro);
   size_t done = 0;
   bool any_fail = false, any_error = false;
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
   auto on_test = [&](const model::TestOutcome& outcome) {
     const suite::SuiteTest& t = *planned[done++].test;
-    const auto constants = slo::constantsFor(s, t);
+    auto constants = slo::constantsFor(s, t);
+    // On an emulated fabric, SLOs written against the line rate read what its ports carry.
+    if (lineRateIsTheFabrics(line_rate)) constants["line_rate_gbps"] = line_rate.gbps;
     slo::Verdict v{};
     const json record = testRecord(outcome, agents, t, constants, line_rate, v);
     any_fail |= v == slo::Verdict::kFail;

@@ -27,17 +27,27 @@ inline std::string randomSecret() { return "fabsecret-" + std::to_string(std::ra
 
 // Writes <dir>/agent.sh, a stand-in for `fabcheck agent`. It sets $id with `id_line` (a sh
 // statement) and $d to `dir`; records its arguments, $FABCHECK_RUN_SECRET and $EXTRA one per line
-// in <d>/args.<id>, secret.<id>, extra.<id>; runs `record_more` (more such lines); writes its PID
-// to <d>/pid.<id> (last and atomically: the sign it started); then runs `body`. Returns the path.
+// in <d>/args.<id>, secret.<id>, extra.<id>; runs `record_more` (more such lines); installs the
+// leading `trap` lines of `body`; writes its PID to <d>/pid.<id> (last and atomically: the sign it
+// started, so a signal a test sends once it sees the PID finds the traps in place); then runs the
+// rest of `body`. Returns the path.
 inline std::string writeFakeAgent(const std::string& dir, const std::string& id_line, const std::string& body,
                                   const std::string& record_more = "") {
+  std::string traps;
+  std::string rest = body;
+  while (rest.rfind("trap ", 0) == 0) {
+    const size_t end = rest.find('\n');
+    const size_t cut = end == std::string::npos ? rest.size() : end + 1;
+    traps += rest.substr(0, cut);
+    rest.erase(0, cut);
+  }
   return writeScript(dir + "/agent.sh", id_line + "\n" +
                                             "d=" + dir + "\n"
                                             "printf '%s\\n' \"$@\" > \"$d/args.$id\"\n"
                                             "printf '%s\\n' \"$FABCHECK_RUN_SECRET\" > \"$d/secret.$id\"\n"
                                             "printf '%s\\n' \"$EXTRA\" > \"$d/extra.$id\"\n" +
-                                            record_more +
-                                            "echo $$ > \"$d/pid.tmp.$id\" && mv \"$d/pid.tmp.$id\" \"$d/pid.$id\"\n" + body);
+                                            record_more + traps +
+                                            "echo $$ > \"$d/pid.tmp.$id\" && mv \"$d/pid.tmp.$id\" \"$d/pid.$id\"\n" + rest);
 }
 
 // The PID the fake agent `id` wrote in `dir`, 0 before it started.

@@ -11,12 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/patterns/collective_schedule.h"
+#include "harness/fabric/fabric_state.h"
 #include "harness/results/collective_line_rate.h"
 #include "harness/runner/line_rate_source.h"
 #include "harness/slo/metric_registry.h"
 #include "harness/slo/verdict.h"
 #include "harness/suite/suite_loader.h"
 #include "reports/metric_units.h"
+#include "tests/support/temp_dir.h"
 
 namespace fabcheck::testing {
 namespace {
@@ -232,9 +234,33 @@ TEST(MetricUnits, TheLineRateIsTheEmulatedFabricsPortRateElseTheSuitesElseUnknow
   emulated.launcher_options["fabric"] = "name=u,hosts=4,topology=switch,rate=200mbit";
   const results::LineRate r = lineRateOf(s, emulated);
   EXPECT_DOUBLE_EQ(r.gbps, 0.2) << "what the links carry";
-  EXPECT_EQ(r.source, "the emulated fabric's port rate (--fabric rate=); the suite declares 10 Gbit/s");
+  EXPECT_EQ(r.source, "the emulated fabric's port rate; the suite declares 10 Gbit/s");
+  EXPECT_TRUE(lineRateIsTheFabrics(r));
+  EXPECT_FALSE(lineRateIsTheFabrics(lineRateOf(s, local)));
   emulated.launcher_options["fabric"] = "hosts=4,rate=fast";
   EXPECT_EQ(lineRateOf(s, emulated).gbps, 10) << "a spec that does not parse leaves it to the suite";
+  EXPECT_NE(lineRateOf(s, emulated).source.find("could not be read"), std::string::npos) << lineRateOf(s, emulated).source;
+}
+
+TEST(MetricUnits, AFabricThatIsUpGivesTheRateItsStateRecordsIncludingRateAutosChoice) {
+  TempDir dir;
+  ::setenv("FABCHECK_FABRIC_DIR", dir.path().c_str(), 1);
+  fabric::FabricState st{"lr", "name=lr,hosts=4,topology=switch,rate=auto", 7, true, 1, {}};
+  st.auto_rate_bps = 300'000'000;
+  fabric::writeState(dir.path(), st);
+  suite::Suite s;
+  s.fabric.line_rate_gbps = 1;
+  RunOptions by_name;
+  by_name.launcher = "emulated";
+  by_name.launcher_options["fabric_name"] = "lr";
+  EXPECT_DOUBLE_EQ(lineRateOf(s, by_name).gbps, 0.3) << "what rate=auto chose";
+  RunOptions by_spec;
+  by_spec.launcher = "emulated";
+  by_spec.launcher_options["fabric"] = "name=lr,hosts=4,topology=switch,rate=auto";
+  EXPECT_DOUBLE_EQ(lineRateOf(s, by_spec).gbps, 0.3) << "the spec names the fabric that is up";
+  fabric::removeState(dir.path(), "lr");
+  EXPECT_DOUBLE_EQ(lineRateOf(s, by_spec).gbps, 1) << "rate=auto before up is not known: the suite's";
+  ::unsetenv("FABCHECK_FABRIC_DIR");
 }
 
 // ---- the algorithm that ran ---------------------------------------------------------------
