@@ -4,6 +4,8 @@
 #include <climits>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
