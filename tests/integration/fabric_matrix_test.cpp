@@ -28,7 +28,7 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
   RunOptions o = testing::slowH2FabricRun(name);
   auto matrix = testing::streamTest("matrix", patterns::Placement::kMatrix, 100e6);  // 100 Mbit/s per pair
   matrix.params.duration_ns = 400'000'000;
-  matrix.outlier_retests = 2;
+  matrix.outlier_retests = 1;  // one retest shows it; the unit tests cover several (CI time)
   RunResult r = Runner(o).run({matrix});
   ASSERT_EQ(r.tests.size(), 1u);
   ASSERT_EQ(r.tests[0].error, "");
@@ -71,14 +71,14 @@ TEST(FabricMatrix, AShapedDownLinkStandsOutInTheThroughputMatrix) {
   EXPECT_GE(outliers.at("pairs").size(), 2u) << outliers.dump();
   EXPECT_EQ(outliers.at("suspect"), j.at("matrix").at("agents").at(slow)) << outliers.dump();
   // The pairs into h2 (0 -> 2, 1 -> 2) were confirmed: flagged in the first pass and below the
-  // tolerance in both retests, each run alone through the 20 Mbit/s port.
+  // tolerance in the retest, each run alone through the 20 Mbit/s port.
   const double reference = outliers.at("reference").get<double>();
   for (size_t from : {0u, 1u}) {
     const auto it = std::find_if(outliers.at("pairs").begin(), outliers.at("pairs").end(),
                                  [&](const nlohmann::json& p) { return p.at("a") == from && p.at("b") == 2; });
     ASSERT_NE(it, outliers.at("pairs").end()) << from << " -> 2 not confirmed: " << j.at("matrix").dump();
     EXPECT_DOUBLE_EQ(it->at("first_pass").get<double>(), pair(from, 2));
-    ASSERT_EQ(it->at("retests").size(), 2u) << it->dump();
+    ASSERT_EQ(it->at("retests").size(), 1u) << it->dump();
     for (const auto& v : it->at("retests")) {
       ASSERT_TRUE(v.is_number()) << it->dump();
       EXPECT_LT(v.get<double>(), 0.03) << "alone, still through the 20 Mbit/s port: " << it->dump();
