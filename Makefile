@@ -58,6 +58,7 @@ bench: build
 	@bash bench/compare-pingpong $(BUILD)/fabcheck
 	@bash bench/pacer-accuracy $(BUILD)/fabcheck
 	@bash bench/counter-sampling $(BUILD)/fabcheck
+	@bash bench/matrix-false-alarms $(BUILD)/fabcheck
 	$(BUILD)/bench/histogram_bench --benchmark_min_time=0.2
 	FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/runner_bench
 	$(BUILD)/bench/collective_plan_bench

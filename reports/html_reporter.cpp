@@ -232,6 +232,20 @@ svg::Series percentiles(const std::string& name, const json* lat) {
   return s;
 }
 
+// "1 outlier pair confirmed by 2 retests (outlined); 2 of 3 first-pass flags cleared by retest".
+std::string outlierNote(const json& outliers, size_t confirmed) {
+  std::string note = std::to_string(confirmed) + " outlier pair" + (confirmed == 1 ? "" : "s");
+  const int retests = outliers.value("retests", 0);
+  if (retests <= 0) return note + " (outlined)";
+  note += " confirmed by " + std::to_string(retests) + " retest" + (retests == 1 ? "" : "s") + " (outlined)";
+  const auto cleared = number(outliers, {"cleared"});
+  if (!cleared) return note;
+  const auto c = static_cast<size_t>(*cleared);
+  const size_t flags = c + confirmed;
+  return note + "; " + std::to_string(c) + " of " + std::to_string(flags) + " first-pass flag" + (flags == 1 ? "" : "s") +
+         " cleared by retest";
+}
+
 std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::string& title, const char* unit,
                                     bool higher_is_better, const char* rows, const char* columns) {
   const json* labels = find(mx, {"agents"});
@@ -248,13 +262,14 @@ std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::
       any = any || v.is_number();
     }
   }
-  // Outliers (results/matrix_outliers.h) of this matrix's metric: outlined, suspect named.
+  // Confirmed outliers (results/matrix_outliers.h) of this matrix's metric: outlined, the
+  // first-pass flags the retests cleared counted, suspect named.
   if (const json* o = find(mx, {"outliers"}); o && o->value("metric", "") == key) {
     if (const json* pairs = find(*o, {"pairs"}); pairs && pairs->is_array()) {
       for (const auto& p : *pairs) {
         if (p.contains("a") && p.contains("b")) h.flagged.emplace_back(p["a"].get<size_t>(), p["b"].get<size_t>());
       }
-      h.note = std::to_string(h.flagged.size()) + " outlier pair" + (h.flagged.size() == 1 ? "" : "s") + " (outlined)";
+      h.note = outlierNote(*o, h.flagged.size());
     }
     if (const json* sus = find(*o, {"suspect_link"}); sus && sus->is_string()) {
       h.note += "; suspect: " + sus->get<std::string>();  // "h17 ↔ leaf3:Ethernet12"

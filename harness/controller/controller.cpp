@@ -4,9 +4,12 @@
 #include <climits>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
+#include "generators/core/log.h"
 #include "harness/controller/agent_links.h"
 #include "harness/controller/registration.h"
 #include "harness/controller/round_runner.h"
@@ -170,6 +173,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     }
     if (!out.error.empty()) break;
   }
+  if (out.error.empty()) retestFlaggedPairs(spec, out);
   auto byFlow = [](const auto& x, const auto& y) { return x.flow_id < y.flow_id; };
   std::sort(out.senders.begin(), out.senders.end(), byFlow);
   std::sort(out.receivers.begin(), out.receivers.end(), byFlow);
@@ -205,6 +209,48 @@ void Controller::runCollectiveRound(const TestSpec& spec, const patterns::Patter
                   impl_->links.who(out.collective.rank_agents[static_cast<size_t>(x.rank)]) + ": " + x.error;
     }
   }
+}
+
+void Controller::retestFlaggedPairs(const TestSpec& spec, TestOutcome& out) {
+  if (spec.placement != patterns::Placement::kMatrix || spec.collective || spec.outlier_retests <= 0) return;
+  const plan::MatrixPairs first = plan::pairValues(plan::matrixCells(out.plan.flows, out.senders, out.receivers, out.pingpongs));
+  const plan::MatrixTolerance tolerance = plan::toleranceOf(first, spec.outlier_ratio);
+  for (const auto& p : plan::flaggedPairs(first, tolerance)) out.matrix_retests.push_back({p.a, p.b, p.value, {}});
+  for (int pass = 1; pass <= spec.outlier_retests; ++pass) {
+    const std::vector<size_t> due = plan::pairsToRetest(out.matrix_retests, tolerance, spec.outlier_retests);
+    if (due.empty()) return;
+    for (size_t i : due) {
+      model::MatrixRetest& pair = out.matrix_retests[i];
+      const std::optional<double> v = retestPair(spec, pair.a, pair.b, tolerance.metric, out);
+      if (!out.error.empty()) {
+        out.error = "retest " + std::to_string(pass) + " of agents " + std::to_string(pair.a) + " and " +
+                    std::to_string(pair.b) + ": " + out.error;
+        return;
+      }
+      pair.values.push_back(v);
+      log::info("test '{}': retest {} of agents {} and {}: {} (first pass {:.4g}, reference {:.4g}): {}", spec.name,
+                pass, pair.a, pair.b, v ? fmt::format("{:.4g}", *v) : "no value", pair.first_pass, tolerance.reference,
+                v && !tolerance.outside(*v) ? "cleared" : "still outside");
+    }
+  }
+}
+
+std::optional<double> Controller::retestPair(const TestSpec& spec, int a, int b, plan::MatrixMetric metric,
+                                             TestOutcome& out) {
+  const patterns::PatternPlan round = plan::pairRound(out.plan, a, b);
+  const size_t s0 = out.senders.size(), r0 = out.receivers.size(), p0 = out.pingpongs.size(), q0 = out.responders.size();
+  runRound(spec, round, out);
+  // The round's flow results are the retest's, not the test's: taken out of the outcome.
+  const std::vector<engine::SenderResult> senders(out.senders.begin() + static_cast<std::ptrdiff_t>(s0), out.senders.end());
+  const std::vector<engine::ReceiverResult> receivers(out.receivers.begin() + static_cast<std::ptrdiff_t>(r0),
+                                                      out.receivers.end());
+  const std::vector<engine::PingpongResult> pingpongs(out.pingpongs.begin() + static_cast<std::ptrdiff_t>(p0),
+                                                      out.pingpongs.end());
+  out.senders.resize(s0);
+  out.receivers.resize(r0);
+  out.pingpongs.resize(p0);
+  out.responders.resize(q0);
+  return plan::pairValueIn(plan::matrixCells(round.flows, senders, receivers, pingpongs), metric, a, b);
 }
 
 void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,

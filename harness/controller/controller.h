@@ -6,6 +6,10 @@
 // error naming the agent, its host and the phase; the agent is marked lost (later tests that
 // need it are errors too) and the other agents are told to abort the test and stay available.
 // Messages carry the test id; replies from an aborted test are discarded.
+//
+// A matrix test (placement matrix) runs its rounds, then runs each pair they flagged again,
+// alone, to confirm it (harness/plan/matrix_retests.h); the outcome keeps the first pass's flow
+// results and each retest's value per pair.
 #pragma once
 
 #include <atomic>
@@ -24,6 +28,7 @@
 #include "harness/model/agent_info.h"
 #include "harness/model/test_outcome.h"
 #include "harness/model/test_spec.h"
+#include "harness/plan/matrix_retests.h"
 #include "harness/protocol/control_channel.h"
 #include "harness/protocol/message_channel.h"
 #include "harness/protocol/run_secret.h"
@@ -84,6 +89,12 @@ class Controller {
   // One size of a collective test: its round, then the ranks' results sorted and checked.
   void runCollectiveRound(const TestSpec& spec, const patterns::PatternPlan& round,
                           const patterns::CollectiveParams& params, TestOutcome& out);
+  // A matrix test's confirmation (plan/matrix_retests.h): after the first pass, each flagged
+  // pair runs again alone, up to spec.outlier_retests times while it stays outside; what each
+  // retest measured goes to out.matrix_retests (the flow results stay the first pass's).
+  void retestFlaggedPairs(const TestSpec& spec, TestOutcome& out);
+  // One retest of pair (a, b); its value, none when the round measured none.
+  std::optional<double> retestPair(const TestSpec& spec, int a, int b, plan::MatrixMetric metric, TestOutcome& out);
 
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,16 @@ struct ProbeOutcome {
   std::vector<engine::PingpongResult> idle_pingpongs;
 };
 
+// One pair a matrix test's first pass flagged, and what its retests measured
+// (harness/plan/matrix_retests.h): agent ids a < b, the first pass's value, and the value of each
+// retest it ran in, in order (none: that retest measured no value). A pair that recovered ran
+// in fewer retests than asked.
+struct MatrixRetest {
+  int a = 0, b = 0;
+  double first_pass = 0;
+  std::vector<std::optional<double>> values;
+};
+
 struct TestOutcome {
   std::string name;
   TestSpec spec;
@@ -48,6 +59,10 @@ struct TestOutcome {
   std::vector<engine::ResponderResult> responders;
   ProbeOutcome probe;
   CollectiveOutcome collective;
+  // A matrix test's flagged pairs and their retests (empty: nothing flagged, or retests off).
+  // The flow results above are the first pass's; the retests' counters and logs are in
+  // host_counters and agent_logs with the other rounds'.
+  std::vector<MatrixRetest> matrix_retests;
   std::vector<int> participants;    // agent ids
   // Counters over the test (harness/counters/test_counters.h): each participant's host
   // counters by agent id ({sources, metrics, missing, netns}; with several rounds, the last

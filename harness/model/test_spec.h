@@ -71,6 +71,9 @@ struct TestSpec {
   std::optional<CollectiveSpec> collective;
   // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h).
   double outlier_ratio = 0.9;
+  // Matrix placement: how often each flagged pair is run again, alone, before it is reported;
+  // 0 = the first pass decides (plan/matrix_retests.h).
+  int outlier_retests = 2;
   CounterSpec counters;
 };
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "harness/plan/matrix_retests.h"
 #include "harness/results/collective_summary.h"
 #include "harness/results/counter_summary.h"
 #include "harness/results/nic_verdicts.h"
@@ -60,7 +61,8 @@ std::string agentHost(const std::vector<model::AgentInfo>& agents, int id) {
 
 namespace {
 
-// Host × host (agent × agent) views of a matrix test: round-trip p50 and throughput per link.
+// Host × host (agent × agent) views of a matrix test: round-trip p50 and throughput per link
+// (plan/matrix_retests.h), from the first pass's flows.
 json matrixOf(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents) {
   const auto& ids = t.participants;
   std::map<int, size_t> index;
@@ -75,25 +77,24 @@ json matrixOf(const model::TestOutcome& t, const std::vector<model::AgentInfo>& 
     latency.push_back(json(std::vector<json>(n, nullptr)));
     rate.push_back(json(std::vector<json>(n, nullptr)));
   }
-  std::map<uint32_t, std::pair<size_t, size_t>> link;
-  for (const auto& f : t.plan.flows) link[f.flow_id] = {index.at(f.sender), index.at(f.receiver)};
-  for (const auto& p : t.pingpongs) {
-    auto it = link.find(p.flow_id);
-    if (it == link.end() || p.rtt_ns.count() == 0) continue;
-    const double us = static_cast<double>(p.rtt_ns.percentile(50)) / 1000.0;
-    latency[it->second.first][it->second.second] = us;  // a round trip: the same both ways
-    latency[it->second.second][it->second.first] = us;
-  }
-  for (const auto& r : t.receivers) {
-    auto it = link.find(r.flow_id);
-    if (it == link.end()) continue;
-    int64_t ns = 0;
-    for (const auto& s : t.senders) {
-      if (s.flow_id == r.flow_id) ns = s.measured_ns;
-    }
-    if (ns > 0) rate[it->second.first][it->second.second] = static_cast<double>(r.measured_bytes) * 8 / static_cast<double>(ns);
-  }
+  const plan::MatrixCells cells = plan::matrixCells(t.plan.flows, t.senders, t.receivers, t.pingpongs);
+  for (const auto& [link, us] : cells.latency_us_p50) latency[index.at(link.first)][index.at(link.second)] = us;
+  for (const auto& [link, gbps] : cells.throughput_gbps) rate[index.at(link.first)][index.at(link.second)] = gbps;
   return json{{"agents", labels}, {"latency_us_p50", latency}, {"throughput_gbps", rate}};
+}
+
+// The controller's retests of the flagged pairs (agent ids) by matrix index.
+OutlierRetests retestsOf(const model::TestOutcome& t) {
+  OutlierRetests out;
+  out.retests = t.spec.outlier_retests;
+  std::map<int, size_t> index;
+  for (size_t i = 0; i < t.participants.size(); ++i) index[t.participants[i]] = i;
+  for (const auto& r : t.matrix_retests) {
+    if (!index.count(r.a) || !index.count(r.b)) continue;
+    const size_t a = index.at(r.a), b = index.at(r.b);
+    out.values[{std::min(a, b), std::max(a, b)}] = r.values;
+  }
+  return out;
 }
 
 }  // namespace
@@ -115,7 +116,7 @@ json flowMetrics(const model::TestOutcome& t, const std::vector<model::AgentInfo
 void addMatrix(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
   if (t.spec.placement != patterns::Placement::kMatrix) return;
   record["matrix"] = matrixOf(t, agents);
-  addMatrixOutliers(record, t.spec.outlier_ratio);
+  addMatrixOutliers(record, t.spec.outlier_ratio, retestsOf(t));
   std::vector<std::string> links, switches;
   for (int id : t.participants) {
     const auto it = std::find_if(agents.begin(), agents.end(), [&](const model::AgentInfo& a) { return a.id == id; });

@@ -3,8 +3,9 @@
 //   {name, pattern, placement, transport, participants: [agent ids], rounds, error (null when the
 //    test ran), start_skew_us / start_skew_bound_us (null with < 2 senders), metrics: the flat
 //    summary of results/measurements.h (per_flow entries carry sender/receiver agent ids and
-//    hosts), matrix (placement matrix only): {hosts: [agent labels], latency_us_p50 /
-//    throughput_gbps: n×n arrays, null where no flow ran}}
+//    hosts), matrix (placement matrix only): {agents: [agent labels], latency_us_p50 /
+//    throughput_gbps: n×n arrays of the first pass, null where no flow ran, first_pass and
+//    outliers (matrix_outliers.h)}}
 // A collective test has pattern "collective", its metrics under metrics.collective and the
 // per-size, per-rank and per-link detail in `collective` (collective_summary.h); it carries no
 // flow metrics.

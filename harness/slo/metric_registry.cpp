@@ -119,7 +119,12 @@ void addBurstAndMatrixMetrics(std::vector<MetricInfo>& m) {
   m.push_back({"matrix.latency_us_p50.max", "us", "round-trip p50 of the slowest pair of a pingpong matrix", kPingpong, matrix_only, {}});
   m.push_back({"matrix.latency_us_p50.median", "us", "median round-trip p50 over a pingpong matrix's pairs", kPingpong, matrix_only, {}});
   m.push_back({"matrix.outlier_pairs", "pairs",
-               "pairs below 0.9 x the median throughput (pingpong: above the median latency / 0.9)", kAll, matrix_only, {}});
+               "pairs outside the tolerance in the first pass and in every retest (below outlier_ratio x the first pass's "
+               "reference throughput; pingpong: above its reference latency / outlier_ratio)",
+               kAll, matrix_only, {}});
+  m.push_back({"matrix.first_pass_outlier_pairs", "pairs",
+               "pairs outside the tolerance in the first pass, before the retests cleared or confirmed them", kAll,
+               matrix_only, {}});
 }
 
 // The kernel's TCP facts (harness/results/tcp_summary.h): any test over transport tcp.

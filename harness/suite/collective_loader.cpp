@@ -45,6 +45,7 @@ constexpr NotHere kFlowOnlyKeys[] = {
     {"reply_timeout", "pingpong only; a collective's waits are bounded by timeout and step_timeout"},
     {"seed", "only placement permutation uses a seed; a collective's ranks are its agents in order"},
     {"outlier_ratio", "only placement matrix has outlier pairs; this test's pattern is "},  // + the kind
+    {"outlier_retests", "only placement matrix has outlier pairs; this test's pattern is "},  // + the kind
 };
 
 // The algorithm names `kind` accepts, as a list for messages.
@@ -108,7 +109,7 @@ std::optional<std::vector<uint64_t>> sizes(SuiteReader& r, const Val& v) {
 
 std::string collectiveKeyNotHere(const std::string& key, CollectiveKind kind) {
   for (const auto& [k, why] : kFlowOnlyKeys) {
-    if (key == k) return key == "outlier_ratio" ? why + std::string(patterns::toString(kind)) : why;
+    if (key == k) return key.rfind("outlier_", 0) == 0 ? why + std::string(patterns::toString(kind)) : why;
   }
   return "";
 }

@@ -11,7 +11,7 @@ const std::vector<std::string>& flowPatternKeys() {
   static const std::vector<std::string> keys = {
       "placement", "fan_in",  "size",   "flows",   "bidirectional",     "rate",          "burst",
       "burst_interval", "duration", "iterations", "warmup", "warmup_iterations", "payload_check", "reply_timeout",
-      "seed",      "outlier_ratio"};
+      "seed",      "outlier_ratio", "outlier_retests"};
   return keys;
 }
 
@@ -118,18 +118,28 @@ void otherKeys(SuiteReader& r, const TestKeys& keys, SuiteTest& t) {
   }
 }
 
-// outlier_ratio: only placement matrix has outlier pairs (a default for other tests is ignored).
-void outlierKey(SuiteReader& r, const TestKeys& keys, bool placement_known, bool pattern_known, SuiteTest& t) {
-  const Val* v = keys.get("outlier_ratio");
-  if (!v) return;
-  if (t.spec.placement != patterns::Placement::kMatrix) {
-    if (keys.isOwn("outlier_ratio") && pattern_known && placement_known) {
-      r.error(*v, "outlier_ratio" + quoted(*v) + ": only placement matrix has outlier pairs; this test's placement is " +
-                      std::string(patterns::toString(t.spec.placement)));
+// A matrix-only key given to a test that is not a matrix: an error when the test gives it itself
+// (a default for other tests is ignored). True when the key applies.
+bool matrixKeyApplies(SuiteReader& r, const TestKeys& keys, const std::string& key, bool known, const SuiteTest& t) {
+  if (t.spec.placement == patterns::Placement::kMatrix) return true;
+  if (keys.isOwn(key) && known) {
+    r.error(*keys.get(key), key + quoted(*keys.get(key)) + ": only placement matrix has outlier pairs; this test's placement is " +
+                                std::string(patterns::toString(t.spec.placement)));
+  }
+  return false;
+}
+
+// outlier_ratio and outlier_retests: only placement matrix has outlier pairs.
+void outlierKeys(SuiteReader& r, const TestKeys& keys, bool placement_known, bool pattern_known, SuiteTest& t) {
+  const bool known = placement_known && pattern_known;
+  if (const Val* v = keys.get("outlier_ratio"); v && matrixKeyApplies(r, keys, "outlier_ratio", known, t)) {
+    if (auto x = r.number(*v, "outlier_ratio")) {
+      if (*x > 1) r.error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");
+      else t.spec.outlier_ratio = *x;
     }
-  } else if (auto x = r.number(*v, "outlier_ratio")) {
-    if (*x > 1) r.error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");
-    else t.spec.outlier_ratio = *x;
+  }
+  if (const Val* v = keys.get("outlier_retests"); v && matrixKeyApplies(r, keys, "outlier_retests", known, t)) {
+    if (auto x = r.integer(*v, "outlier_retests", 0, 10)) t.spec.outlier_retests = static_cast<int>(*x);
   }
 }
 
@@ -143,7 +153,7 @@ void loadFlowKeys(SuiteReader& r, std::optional<patterns::PatternKind> kind, boo
   messageKeys(r, keys, fabric, p);
   lengthKeys(r, keys, p);
   otherKeys(r, keys, t);
-  outlierKey(r, keys, placement_known, kind.has_value(), t);
+  outlierKeys(r, keys, placement_known, kind.has_value(), t);
 }
 
 void validateFlowTest(SuiteReader& r, const Val& entry, const TestKeys& keys, const SuiteTest& t) {

@@ -1,6 +1,7 @@
 // Internal to the suite loader and the flow patterns (harness/patterns/flow_patterns.h): the
 // keys of a flow test (pattern pingpong, stream, microburst or incast) into t.spec.params,
-// t.spec.placement, t.spec.seed and t.spec.outlier_ratio. Keys and examples: docs/suites.md.
+// t.spec.placement, t.spec.seed, t.spec.outlier_ratio and t.spec.outlier_retests. Keys and
+// examples: docs/suites.md.
 //
 // Contract: every bad value is one Diagnostic at its position (suite_reader.h), never an
 // exception. A test's own `duration` or `iterations` overrides the other from `defaults:`;

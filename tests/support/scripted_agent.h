@@ -1,7 +1,10 @@
 // A fake agent for controller tests: it answers the controller's messages over one end of an
 // in-memory channel (harness/protocol/in_memory_channel.h), on a thread of its own, as a real
 // agent would (endpoints for the flows it receives, ready, sent with `packets` per flow it
-// sends, results with as many received), except for one scripted fault at one reply.
+// sends, results with as many received), except for one scripted fault at one reply. With
+// `received_bytes` it also reports throughput: each flow it sends ran for `measured_ns`, each
+// flow it receives measured what received_bytes(flow, run) says (run: how often this agent
+// received that flow before in this connection — 0 in a matrix's first pass, then its retests).
 //
 // Every message it received is kept (received(), waitFor()). It stops at "bye", when the
 // channel closes, or when destroyed (within ~20 ms).
@@ -10,6 +13,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,6 +45,8 @@ struct AgentScript {
   AgentFault fault = AgentFault::kNone;
   std::string error_text = "scripted failure";
   uint64_t packets = 100;  // per flow this agent sends
+  int64_t measured_ns = 0;  // of each flow this agent sends
+  std::function<uint64_t(const patterns::FlowSpec& flow, int run)> received_bytes;
 };
 
 class ScriptedAgent {
@@ -112,7 +119,9 @@ class ScriptedAgent {
       setup_ = protocol::decode<msg::Setup>(m);
       msg::Endpoints e;
       for (const auto& f : setup_.flows) {
-        if (f.receiver == id_) e.flows[f.flow_id] = {"loop", {{"flow", std::to_string(f.flow_id)}}};
+        if (f.receiver != id_) continue;
+        e.flows[f.flow_id] = {"loop", {{"flow", std::to_string(f.flow_id)}}};
+        run_of_[f.flow_id] = received_runs_[f.flow_id]++;
       }
       reply("endpoints", protocol::encode(e), test_id);
     } else if (type == msg::Connect::kType) {
@@ -125,6 +134,7 @@ class ScriptedAgent {
         s.flow_id = f.flow_id;
         s.packets = script_.packets;
         s.bytes = script_.packets * 1000;
+        s.measured_ns = script_.measured_ns;
         sent.senders.push_back(s);
       }
       reply("sent", protocol::encode(sent), test_id);
@@ -136,6 +146,7 @@ class ScriptedAgent {
         engine::ReceiverResult r;
         r.flow_id = f.flow_id;
         r.sequence.received = finish.sent.count(f.flow_id) ? finish.sent.at(f.flow_id) : 0;
+        if (script_.received_bytes) r.measured_bytes = script_.received_bytes(f, run_of_[f.flow_id]);
         results.receivers.push_back(r);
       }
       results.counters = {{"metrics", {{"netdev.rx_packets", 7}}}, {"netns", "net:[" + std::to_string(id_) + "]"}};
@@ -182,6 +193,8 @@ class ScriptedAgent {
   std::unique_ptr<protocol::InMemoryChannel> ch_;
   const Script script_;
   protocol::msg::Setup setup_;
+  std::map<uint32_t, int> received_runs_;  // by flow id: setups that had this agent receive it
+  std::map<uint32_t, int> run_of_;         // by flow id: its run in the current setup
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -247,6 +247,7 @@ defaults:
   root: 1
   message_size: 4KiB
   outlier_ratio: 0.8
+  outlier_retests: 3
 tests:
   - {name: s, pattern: stream}
   - {name: r, pattern: all_reduce}
@@ -269,6 +270,8 @@ tests:
   EXPECT_EQ(s.tests[2].spec.collective->params.algorithm, CollectiveAlgorithm::kRing);  // tree is not all-gather's
   EXPECT_EQ(s.tests[3].spec.collective->params.root, 1u);
   EXPECT_DOUBLE_EQ(s.tests[4].spec.outlier_ratio, 0.8);
+  EXPECT_EQ(s.tests[4].spec.outlier_retests, 3);
+  EXPECT_EQ(stream.outlier_retests, 2);  // not a matrix: the default does not apply
 }
 
 TEST(CollectiveSuite, ABadDefaultIsReportedOnceAtItsPlace) {
@@ -298,6 +301,25 @@ TEST(CollectiveSuite, OutlierRatioBelongsToTheMatrixPlacement) {
             "s.yaml:5:20: outlier_ratio '0.5': only placement matrix has outlier pairs; this test's placement is pairs");
   EXPECT_EQ(errorOf("all_reduce", "    outlier_ratio: 0.5\n"),
             "s.yaml:5:20: outlier_ratio '0.5': only placement matrix has outlier pairs; this test's pattern is "
+            "all_reduce");
+}
+
+TEST(CollectiveSuite, OutlierRetestsBelongToTheMatrixPlacement) {
+  EXPECT_EQ(parseSuite(oneTest("stream", "    placement: matrix\n"), "s.yaml").tests[0].spec.outlier_retests, 2);
+  EXPECT_EQ(parseSuite(oneTest("stream", "    placement: matrix\n    outlier_retests: 0\n"), "s.yaml").tests[0].spec.outlier_retests,
+            0);
+  EXPECT_EQ(parseSuite(oneTest("pingpong", "    placement: matrix\n    outlier_retests: 5\n"), "s.yaml")
+                .tests[0]
+                .spec.outlier_retests,
+            5);
+  EXPECT_EQ(errorOf("stream", "    placement: matrix\n    outlier_retests: -1\n"),
+            "s.yaml:6:22: outlier_retests '-1': expected a whole number from 0 to 10");
+  EXPECT_EQ(errorOf("stream", "    placement: matrix\n    outlier_retests: 1.5\n"),
+            "s.yaml:6:22: outlier_retests '1.5': expected a whole number from 0 to 10");
+  EXPECT_EQ(errorOf("stream", "    outlier_retests: 1\n"),
+            "s.yaml:5:22: outlier_retests '1': only placement matrix has outlier pairs; this test's placement is pairs");
+  EXPECT_EQ(errorOf("all_reduce", "    outlier_retests: 1\n"),
+            "s.yaml:5:22: outlier_retests '1': only placement matrix has outlier pairs; this test's pattern is "
             "all_reduce");
 }
 

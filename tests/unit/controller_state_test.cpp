@@ -1,6 +1,7 @@
 // The controller's state machine against scripted fake agents over in-memory channels
 // (tests/support/scripted_agent.h): the happy path through every phase, and each way an agent
-// can misbehave — silent, twice, wrong type, malformed, stale, "error".
+// can misbehave — silent, twice, wrong type, malformed, stale, "error"; and a matrix's flagged
+// pairs run again alone, cleared when they recover and confirmed when they stay slow.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -10,6 +11,7 @@
 #include "harness/controller/controller.h"
 #include "harness/protocol/agent_messages.h"
 #include "harness/protocol/in_memory_channel.h"
+#include "harness/results/test_summary.h"
 #include "tests/support/scripted_agent.h"
 
 namespace fabcheck::controller {
@@ -188,6 +190,78 @@ TEST(ControllerState, AgentsMustBeGivenInIdOrder) {
   info.id = 1;
   agents.push_back({info, std::move(mine)});
   EXPECT_THROW(Controller(std::move(agents), ControllerOptions{}), ConfigError);
+}
+
+// A stream matrix on 4 fake agents: pair (0,1) is slow in the first pass only (CPU noise), pair
+// (2,3) in every run (a bad link). Every other pair, and (0,1) in its retests, carry 1 Gbit/s.
+TEST(ControllerState, AMatrixRetestsItsFlaggedPairsAloneAndKeepsTheFirstPass) {
+  ScriptedAgent::Script s;
+  s.measured_ns = 1'000'000'000;
+  s.received_bytes = [](const patterns::FlowSpec& f, int run) -> uint64_t {
+    const bool noisy = f.sender == 0 && f.receiver == 1 && run == 0;
+    const bool bad = f.sender == 2 && f.receiver == 3;
+    return noisy || bad ? 37'500'000 : 125'000'000;  // 0.3 or 1 Gbit/s over 1 s
+  };
+  Cluster c(4, {s, s, s, s});
+  TestSpec spec = streamTest("matrix");
+  spec.placement = patterns::Placement::kMatrix;
+  spec.outlier_retests = 2;
+  const TestOutcome out = c.controller->runTest(spec);
+  ASSERT_EQ(out.error, "");
+  EXPECT_EQ(out.rounds, 3) << "the first pass's matchings";
+  EXPECT_EQ(out.senders.size(), 6u) << "the flow results are the first pass's";
+  EXPECT_EQ(out.receivers.size(), 6u);
+  ASSERT_EQ(out.matrix_retests.size(), 2u);
+  EXPECT_EQ(out.matrix_retests[0].a, 0);
+  EXPECT_EQ(out.matrix_retests[0].b, 1);
+  EXPECT_DOUBLE_EQ(out.matrix_retests[0].first_pass, 0.3);
+  ASSERT_EQ(out.matrix_retests[0].values.size(), 1u) << "cleared by its first retest: not run again";
+  EXPECT_DOUBLE_EQ(out.matrix_retests[0].values[0].value_or(-1), 1.0);
+  EXPECT_EQ(out.matrix_retests[1].a, 2);
+  ASSERT_EQ(out.matrix_retests[1].values.size(), 2u);
+  EXPECT_DOUBLE_EQ(out.matrix_retests[1].values[1].value_or(-1), 0.3);
+
+  // Agent 3 took part in 3 first-pass rounds (the last one holds 2 -> 3 as its second flow) and in
+  // (2,3)'s two retests, which ran that pair alone.
+  std::vector<json> setups;
+  for (const auto& m : c.agents[3]->received()) {
+    if (protocol::typeOf(m) == "setup") setups.push_back(m);
+  }
+  ASSERT_EQ(setups.size(), 5u);
+  for (size_t i = 3; i < 5; ++i) {
+    ASSERT_EQ(setups[i].at("flows").size(), 1u) << setups[i].dump();
+    EXPECT_EQ(setups[i].at("flows").at(0).at("sender"), 2);
+    EXPECT_EQ(setups[i].at("flows").at(0).at("flow_id"), setups[2].at("flows").at(1).at("flow_id"))
+        << "the first pass's flow, same id";
+  }
+
+  const json j = results::summarizeTest(out, c.controller->agents());
+  const json& o = j.at("matrix").at("outliers");
+  ASSERT_EQ(o.at("pairs").size(), 1u) << o.dump();
+  EXPECT_EQ(o.at("pairs").at(0).at("a"), 2);
+  EXPECT_EQ(o.at("cleared"), 1);
+  EXPECT_EQ(j.at("matrix").at("first_pass").at("pairs").size(), 2u);
+  EXPECT_EQ(j.at("metrics").at("matrix").at("outlier_pairs"), 1);
+  EXPECT_EQ(j.at("metrics").at("matrix").at("first_pass_outlier_pairs"), 2);
+}
+
+TEST(ControllerState, AMatrixWithoutRetestsRunsItsMatchingsOnly) {
+  ScriptedAgent::Script s;
+  s.measured_ns = 1'000'000'000;
+  s.received_bytes = [](const patterns::FlowSpec& f, int) -> uint64_t { return f.receiver == 3 ? 37'500'000 : 125'000'000; };
+  Cluster c(4, {s, s, s, s});
+  TestSpec spec = streamTest("matrix");
+  spec.placement = patterns::Placement::kMatrix;
+  spec.outlier_retests = 0;
+  const TestOutcome out = c.controller->runTest(spec);
+  ASSERT_EQ(out.error, "");
+  EXPECT_TRUE(out.matrix_retests.empty());
+  size_t setups = 0;
+  for (const auto& m : c.agents[3]->received()) setups += protocol::typeOf(m) == "setup";
+  EXPECT_EQ(setups, 3u);
+  const json j = results::summarizeTest(out, c.controller->agents());
+  EXPECT_EQ(j.at("metrics").at("matrix").at("outlier_pairs"), 3) << "the first pass decides";
+  EXPECT_EQ(j.at("matrix").at("outliers").at("suspect"), "agent 3 (host3)");
 }
 
 }  // namespace
