@@ -209,13 +209,18 @@ class CollectiveExecutor::Impl {
     for (auto& l : in_) any |= l->progress(now, 0);
     for (auto& l : out_) any |= l->progress(now, 0);
     if (any) return;
+    // A paced link wakes the rank when its pacer opens, not a whole poll later.
+    int64_t wait_ns = kBlockPollNs;
+    for (auto& l : out_) {
+      if (const int64_t w = l->paceWaitNs(now); w > 0) wait_ns = std::min(wait_ns, w);
+    }
     if (!wait_fds_.empty() && (block_in >= 0 || block_out >= 0)) {
-      timespec ts{0, kBlockPollNs};
+      timespec ts{0, wait_ns};
       ::ppoll(wait_fds_.data(), wait_fds_.size(), &ts, nullptr);
       return;
     }
-    if (block_in >= 0) in_[static_cast<size_t>(block_in)]->progress(now, kBlockPollNs);
-    else if (block_out >= 0) out_[static_cast<size_t>(block_out)]->progress(now, kBlockPollNs);
+    if (block_in >= 0) in_[static_cast<size_t>(block_in)]->progress(now, wait_ns);
+    else if (block_out >= 0) out_[static_cast<size_t>(block_out)]->progress(now, wait_ns);
   }
 
   bool checkAbort(uint64_t it, size_t s) {

@@ -240,6 +240,9 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
   }
   resend_base_ = false;
   const uint32_t room = cfg_.message_bytes - kCollectiveHeaderBytes;
+  // The bucket's credit is for a link that waited on its pacer (woken late, it catches up); a
+  // link that waited for data starts strictly at the rate, or each step would begin with a burst.
+  const int64_t pace_floor = pace_blocked_ ? now_ns - kPaceBucketNs : now_ns;
   for (;;) {
     std::array<SendOp, kBatch> ops{};
     std::array<uint32_t, kBatch> segs{};   // segments in each op
@@ -248,9 +251,15 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
     uint64_t ptr = send_ptr_;
     int64_t pace = pace_next_ns_;
     while (count < kBatch) {
-      if (cfg_.rate_bps > 0 && pace > now_ns) break;
+      if (cfg_.rate_bps > 0 && pace > now_ns) {
+        pace_blocked_ = true;
+        break;
+      }
       if (ptr == next_) {
-        if (pending_.empty() || next_ - base_ >= static_cast<uint64_t>(cwnd_)) break;
+        if (pending_.empty() || next_ - base_ >= static_cast<uint64_t>(cwnd_)) {
+          pace_blocked_ = false;
+          break;
+        }
         makeSegment(next_++);
       }
       const uint32_t slot = static_cast<uint32_t>(ptr % cfg_.window_segments);
@@ -270,7 +279,7 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
         ops[count] = SendOp{.id = ptr, .data = data_.slot(slot), .length = len, .region = &data_.region()};
         segs[count++] = 1;
       }
-      if (cfg_.rate_bps > 0) pace = std::max(pace, now_ns) + static_cast<int64_t>(len * 8e9 / cfg_.rate_bps);
+      if (cfg_.rate_bps > 0) pace = std::max(pace, pace_floor) + static_cast<int64_t>(len * 8e9 / cfg_.rate_bps);
       ++ptr;
       // A short segment ends its run (GSO: only the last segment may be shorter).
       if (seg_len_[slot] < room) closed[count - 1] = true;
@@ -295,13 +304,19 @@ bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
       sent_segments += n;
       if (rto_start_ns_ == 0) rto_start_ns_ = now_ns;  // the timer runs while anything is unacknowledged
       if (cfg_.rate_bps > 0) {
-        pace_next_ns_ = std::max(pace_next_ns_, now_ns) + static_cast<int64_t>(ops[i].length * 8e9 / cfg_.rate_bps);
+        pace_next_ns_ = std::max(pace_next_ns_, pace_floor) + static_cast<int64_t>(ops[i].length * 8e9 / cfg_.rate_bps);
       }
     }
     send_ptr_ += sent_segments;
     if (accepted > 0) any = true;
     if (accepted < count) return any;  // back-pressure: the rest goes on the next call
   }
+}
+
+int64_t CollectiveSendLink::paceWaitNs(int64_t now_ns) const noexcept {
+  if (cfg_.rate_bps <= 0 || pace_next_ns_ <= now_ns) return 0;
+  const bool queued = send_ptr_ < next_ || (!pending_.empty() && next_ - base_ < static_cast<uint64_t>(cwnd_));
+  return queued ? pace_next_ns_ - now_ns : 0;
 }
 
 bool CollectiveSendLink::progress(int64_t now_ns, int64_t poll_timeout_ns) noexcept {

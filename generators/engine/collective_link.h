@@ -42,6 +42,7 @@
 namespace fabcheck::engine {
 
 constexpr uint32_t kCollectiveHeaderBytes = 48;  // WireHeader + collective header
+constexpr int64_t kPaceBucketNs = 1'000'000;      // a paced link's burst: 1 ms of its rate
 
 struct CollectiveLinkConfig {
   uint32_t flow_id = 0;
@@ -52,7 +53,11 @@ struct CollectiveLinkConfig {
   uint32_t recv_capacity = 65536;    // receive buffer per slot (>= 64 KiB when the transport coalesces)
   int64_t rto_ns = 20'000'000;
   int64_t max_rto_ns = 1'000'000'000;
-  double rate_bps = 0;               // pace this link's data (payload+headers) to this rate; 0 = no limit
+  // Pace this link's data (payload+headers) to this rate; 0 = no limit. The pacer is a token
+  // bucket of kPaceBucketNs of the rate while the link is backlogged: woken late, it catches up
+  // to the rate, and a run of segments the bucket covers goes out as one post. A link that waited
+  // for data (a collective step) starts strictly at the rate: no burst above it.
+  double rate_bps = 0;
   // Segmentation (GSO): a run of up to this many consecutive full messages goes out in one post
   // of at most max_post_bytes (1 = one message per post; set it only when the transport
   // supports segmentation).
@@ -76,6 +81,9 @@ class CollectiveSendLink {
   bool progress(int64_t now_ns, int64_t poll_timeout_ns) noexcept;
   // Everything queued has been acknowledged.
   bool idle() const noexcept { return pending_.empty() && base_ == next_; }
+  // How long until the pacer lets the next segment go, when that is all the link waits for
+  // (data queued, window open); 0 otherwise (unpaced, nothing to send, or it may send now).
+  int64_t paceWaitNs(int64_t now_ns) const noexcept;
   const CollectiveLinkStats& stats() const noexcept { return stats_; }
   const CollectiveLinkConfig& config() const noexcept { return cfg_; }
   transport::Connection& connection() noexcept { return conn_; }
@@ -114,6 +122,7 @@ class CollectiveSendLink {
   int64_t rto_ns_;
   int64_t rto_start_ns_ = 0;
   int64_t pace_next_ns_ = 0;
+  bool pace_blocked_ = false;  // the last send stopped at the pacer (not for want of data)
   int64_t busy_since_ns_ = -1;
   CollectiveLinkStats stats_;
   std::string error_;

@@ -224,6 +224,11 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     line_rate = lineRateOf(s, ro);  // an emulated launcher has brought its fabric up (rate=auto chosen)
     if (lineRateIsTheFabrics(line_rate)) {
       message(fmt::format("fabcheck run: line rate {:g} Gbit/s: {}", line_rate.gbps, line_rate.source));
+      if (s.fabric.line_rate_gbps > 0 && s.fabric.line_rate_gbps != line_rate.gbps) {
+        message(fmt::format("fabcheck run: warning: rates given as a percentage are of the suite's {:g} Gbit/s, "
+                            "not the fabric's {:g} (a site file with fabric: {{line_rate_gbps: {:g}}} makes them agree)",
+                            s.fabric.line_rate_gbps, line_rate.gbps, line_rate.gbps));
+      }
     }
     // The hosts file's switch=/port= labels win over LLDP (results/topology.h).
     for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
