@@ -82,7 +82,8 @@ int runUp(fabric::FabricManager& manager, const std::string& spec_text, bool cal
                 model::formatRate(r.state.calibrated_port_bps).c_str(), spec.hosts);
   }
   if (r.state.auto_rate_bps) {
-    std::printf("fabric %s rate=auto: ports shaped to %s\n", spec.name.c_str(), model::formatRate(static_cast<double>(r.state.auto_rate_bps)).c_str());
+    std::printf("fabric %s rate=auto: ports shaped to %s (trials with every host paced to the rate: %s)\n", spec.name.c_str(),
+                model::formatRate(static_cast<double>(r.state.auto_rate_bps)).c_str(), r.state.auto_rate_trials.c_str());
   }
   if (!r.warning.empty()) std::fprintf(stderr, "warning: %s\n", r.warning.c_str());
   return kExitOk;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 #include <thread>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace fabcheck::fabric {
 namespace {
 
 constexpr size_t kDatagram = 1400;
+constexpr size_t kWireBytes = kDatagram + 42;  // + UDP, IPv4 and Ethernet headers: what a port carries
 
 int64_t nowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -52,11 +54,23 @@ int hostSocket(const FabricHost& h, uint16_t bind_port) {
   return fd;
 }
 
-void sendUntil(int fd, const sockaddr_in& to, int64_t end_ns) {
+// Sends until end_ns: as fast as the socket takes datagrams, or paced to `pace_bps` of what a
+// port carries (kWireBytes per datagram), catching up after a late wake-up.
+void sendUntil(int fd, const sockaddr_in& to, int64_t start_ns, int64_t end_ns, double pace_bps) {
   std::vector<char> payload(kDatagram, 'c');
-  while (nowNs() < end_ns) {
-    for (int i = 0; i < 64; ++i) {
+  uint64_t sent = 0;
+  for (int64_t now = nowNs(); now < end_ns; now = nowNs()) {
+    if (pace_bps > 0) {
+      const double due = static_cast<double>(now - start_ns) / 1e9 * pace_bps / 8 / kWireBytes;
+      if (static_cast<double>(sent) >= due) {
+        const timespec ts{0, 50'000};
+        ::nanosleep(&ts, nullptr);
+        continue;
+      }
+    }
+    for (int i = 0; i < 16; ++i) {
       ::sendto(fd, payload.data(), payload.size(), MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to), sizeof to);
+      ++sent;
     }
   }
 }
@@ -70,7 +84,7 @@ uint64_t receiveUntil(int fd, const std::atomic<int64_t>& end_ns) {
     for (;;) {
       const ssize_t n = ::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
       if (n <= 0) break;
-      bytes += static_cast<uint64_t>(n) + 42;  // + UDP, IPv4 and Ethernet headers: what a port carries
+      bytes += static_cast<uint64_t>(n) + kWireBytes - kDatagram;
     }
     if (nowNs() >= end_ns.load()) return bytes;
   }
@@ -78,7 +92,7 @@ uint64_t receiveUntil(int fd, const std::atomic<int64_t>& end_ns) {
 
 }  // namespace
 
-std::optional<Calibration> calibrateFabric(const FabricLayout& l, int64_t duration_ns) {
+std::optional<Calibration> calibrateFabric(const FabricLayout& l, int64_t duration_ns, double pace_bps) {
   const size_t n = l.hosts.size();
   if (n < 2) return std::nullopt;
   struct Sockets {
@@ -102,7 +116,7 @@ std::optional<Calibration> calibrateFabric(const FabricLayout& l, int64_t durati
   std::vector<std::thread> senders;
   for (size_t i = 0; i < n; ++i) {
     const sockaddr_in to = addressOf(l.hosts[(i + 1) % n].data_address, kCalibrationPort);
-    senders.emplace_back([&, i, to] { sendUntil(tx[i], to, end); });
+    senders.emplace_back([&, i, to] { sendUntil(tx[i], to, start, end, pace_bps); });
   }
   for (auto& t : senders) t.join();
   rx_end.store(nowNs() + 200'000'000);
@@ -111,10 +125,25 @@ std::optional<Calibration> calibrateFabric(const FabricLayout& l, int64_t durati
   c.duration_ns = duration_ns;
   c.hosts = static_cast<int>(n);
   const double seconds = static_cast<double>(duration_ns) / 1e9;
-  for (uint64_t g : got) c.total_bps += static_cast<double>(g) * 8 / seconds;
+  for (uint64_t g : got) {
+    c.port_bps.push_back(static_cast<double>(g) * 8 / seconds);
+    c.total_bps += c.port_bps.back();
+  }
   c.per_port_bps = c.total_bps / static_cast<double>(n);
   c.slowest_port_bps = static_cast<double>(*std::min_element(got.begin(), got.end())) * 8 / seconds;
   return c;
+}
+
+uint64_t nextLowerRate(uint64_t rate_bps) {
+  if (rate_bps <= 1'000'000) return 0;
+  const double decade = std::pow(10.0, std::floor(std::log10(static_cast<double>(rate_bps))));
+  const double digit = std::floor(static_cast<double>(rate_bps) / decade);
+  return static_cast<uint64_t>(digit > 1 ? (digit - 1) * decade : 0.9 * decade);
+}
+
+bool carriesRate(const Calibration& c, uint64_t rate_bps) {
+  if (c.port_bps.empty()) return false;
+  return std::all_of(c.port_bps.begin(), c.port_bps.end(), [&](double b) { return b >= kCarriedShare * static_cast<double>(rate_bps); });
 }
 
 uint64_t autoRate(double per_port_bps) {

@@ -98,7 +98,7 @@ void FabricManager::calibrateHere(FabricState& st, FabricLayout& layout, std::ve
   st.calibration_ns = c->duration_ns;
   if (layout.spec.rate_auto) {
     FabricSpec s = layout.spec;
-    s.port.rate_bps = st.auto_rate_bps = autoRate(c->per_port_bps);
+    s.port.rate_bps = st.auto_rate_bps = trialAutoRate(layout, autoRate(c->per_port_bps), st.auto_rate_trials);
     layout = makeLayout(s, layout.net);
     steps = planUp(layout);
   }

@@ -89,6 +89,11 @@ class FabricManager {
   // The plan's calibrate step: measures (fabric_calibration.h) into `st`; for rate=auto sets the
   // layout's rate and plans again (the steps before shaping do not depend on rates).
   void calibrateHere(FabricState& st, FabricLayout& layout, std::vector<PlanStep>& steps);
+  // rate=auto (fabric_rate_trial.cpp): from `rate` down, shapes every port at the rate for a
+  // trial (the fabric's queues; no delay, no per-link overrides), paces every host to it, removes
+  // the shaping, and stops at the first rate every host received kCarriedShare of (or the last
+  // tried). Each trial is appended to `trials` ("500 Mbit/s: slowest host 310 Mbit/s").
+  uint64_t trialAutoRate(const FabricLayout& layout, uint64_t rate, std::string& trials);
   // runner_.run(argv) under the contract above.
   process::CommandResult run(const std::vector<std::string>& argv);
 

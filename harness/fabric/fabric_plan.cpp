@@ -1,5 +1,7 @@
 #include "harness/fabric/fabric_plan.h"
 
+#include <algorithm>
+
 #include "harness/fabric/fabric_neighbours.h"
 
 namespace fabcheck::fabric {
@@ -29,13 +31,16 @@ std::vector<std::string> undoCommand(const Created& c) {
   return {"ip", "link", "del", "dev", c.name};
 }
 
+uint64_t htbBurstBytes(uint64_t rate_bps) { return std::max<uint64_t>(2 * 1514, rate_bps / 8 / 1000); }
+
 std::vector<std::vector<std::string>> shapingCommands(const FabricPort& p) {
   const PortShaping& s = p.shaping;
   std::vector<Argv> v;
   v.push_back({"tc", "-n", p.ns, "qdisc", "add", "dev", p.dev, "root", "handle", "1:", "htb", "default", "1"});
   const std::string rate = std::to_string(s.rate_bps) + "bit";
+  const std::string burst = std::to_string(htbBurstBytes(s.rate_bps));
   v.push_back({"tc", "-n", p.ns, "class", "add", "dev", p.dev, "parent", "1:", "classid", "1:1", "htb", "rate", rate, "ceil",
-               rate, "quantum", "1514"});
+               rate, "burst", burst, "cburst", burst, "quantum", "1514"});
   Argv leaf{"tc", "-n", p.ns, "qdisc", "add", "dev", p.dev, "parent", "1:1", "handle", "10:"};
   if (s.delay_ns) {
     leaf.insert(leaf.end(), {"netem", "delay", usText(s.delay_ns), "limit", std::to_string(s.queue_packets)});
@@ -101,25 +106,28 @@ void planManagement(const FabricLayout& l, Plan& plan) {
   }
 }
 
-// A host's end of its data link: address, up, no segmentation offloads.
+// A host's end of its data link: address, up, no segmentation offloads. Every data device of the
+// fabric is up with multicast off (and the bridge without IGMP snooping): a device that joins
+// multicast groups sends IGMP reports when it comes up, which cross the data ports and, in a
+// full queue, were drops that were not the test's (fabric_foreign_packets_test).
 void planHostSide(const FabricHost& h, const std::string& cidr, Plan& plan) {
   plan.add(ipn(h.ns, {"addr", "add", cidr, "dev", "eth0"}));
-  plan.add(ipn(h.ns, {"link", "set", "dev", "eth0", "up"}));
+  plan.add(ipn(h.ns, {"link", "set", "dev", "eth0", "multicast", "off", "up"}));
   plan.add(inNs(h.ns, {"ethtool", "-K", "eth0", "tso", "off", "gso", "off", "tx-udp-segmentation", "off"}));
 }
 
 // One switch namespace bridging a port per host.
 void planSwitch(const FabricLayout& l, Plan& plan) {
   const std::string sw = l.nodes.front().ns;
-  plan.add(ipn(sw, {"link", "add", "name", "br0", "type", "bridge"}));
-  plan.add(ipn(sw, {"link", "set", "dev", "br0", "up"}));
+  plan.add(ipn(sw, {"link", "add", "name", "br0", "type", "bridge", "mcast_snooping", "0"}));
+  plan.add(ipn(sw, {"link", "set", "dev", "br0", "multicast", "off", "up"}));
   for (size_t i = 0; i < l.hosts.size(); ++i) {
     const std::string port = "p" + std::to_string(i);
     const int host = static_cast<int>(i);
     plan.add(ipn(sw, {"link", "add", "name", port, "address", switchPortMac(l.net, host), "type", "veth", "peer", "name", "eth0",
                       "address", hostMac(l.net, host), "netns", l.hosts[i].ns}));
     plan.add(ipn(sw, {"link", "set", "dev", port, "master", "br0"}));
-    plan.add(ipn(sw, {"link", "set", "dev", port, "up"}));
+    plan.add(ipn(sw, {"link", "set", "dev", port, "multicast", "off", "up"}));
     planHostSide(l.hosts[i], l.hosts[i].data_address + "/24", plan);
   }
 }
@@ -137,7 +145,7 @@ void planLeafSpine(const FabricLayout& l, Plan& plan) {
     plan.add(ipn(leaf, {"link", "add", "name", h.name, "address", leafHostPortMac(l.net, h.leaf, host), "type", "veth", "peer",
                         "name", "eth0", "address", hostMac(l.net, host), "netns", h.ns}));
     plan.add(ipn(leaf, {"addr", "add", gw + "/31", "dev", h.name}));
-    plan.add(ipn(leaf, {"link", "set", "dev", h.name, "up"}));
+    plan.add(ipn(leaf, {"link", "set", "dev", h.name, "multicast", "off", "up"}));
     planHostSide(h, h.data_address + "/31", plan);
     plan.add(ipn(h.ns, {"route", "add", n + "0.0/17", "via", gw, "dev", "eth0"}));
   }
@@ -151,8 +159,8 @@ void planLeafSpine(const FabricLayout& l, Plan& plan) {
                           "address", spineLeafPortMac(l.net, b, a), "netns", spine}));
       plan.add(ipn(leaf, {"addr", "add", leafAddr(a, b) + "/31", "dev", ld}));
       plan.add(ipn(spine, {"addr", "add", spineAddr(a, b) + "/31", "dev", sd}));
-      plan.add(ipn(leaf, {"link", "set", "dev", ld, "up"}));
-      plan.add(ipn(spine, {"link", "set", "dev", sd, "up"}));
+      plan.add(ipn(leaf, {"link", "set", "dev", ld, "multicast", "off", "up"}));
+      plan.add(ipn(spine, {"link", "set", "dev", sd, "multicast", "off", "up"}));
     }
   }
   for (int a = 0; a < spec.leaves; ++a) {

@@ -10,7 +10,7 @@
 // - Keys: hosts (1..120, default 2); topology (switch | leaf-spine, default switch); rate (every
 //   switch egress port, bits per second as units.h parseRate accepts, e.g. 200mbit, 10G; default
 //   1gbit; packets per second are refused; `auto`: `up` measures what this machine forwards and
-//   picks a round rate below it, fabric_calibration.h — per-link rate overrides stay as given); queue (packets, 1..1000000, default 100) or
+//   picks a round rate the shaped ports carry, fabric_calibration.h — per-link rate overrides stay as given); queue (packets, 1..1000000, default 100) or
 //   queue_bytes (a size, 1..4294967295; replaces queue); delay (a duration; needs netem, probed
 //   at up); leaves (1..16, default 2) and spines (1..8, default 2), leaf-spine only;
 //   name ([a-z0-9]{1,6}, default fc0); net (1..254: the fabric uses 10.<net>.0.0/16; default:

@@ -61,6 +61,7 @@ std::optional<FabricState> readState(const std::string& dir, const std::string& 
       s.calibration_ns = c.at("duration_ns").get<int64_t>();
     }
     s.auto_rate_bps = j.value("auto_rate_bps", uint64_t{0});
+    s.auto_rate_trials = j.value("auto_rate_trials", std::string());
     for (const auto& c : j.at("created")) {
       const std::string kind = c.at("kind").get<std::string>();
       const Created::Kind k = kind == "netns" ? Created::Kind::kNamespace : kind == "bpf" ? Created::Kind::kBpfPins : Created::Kind::kRootLink;
@@ -84,6 +85,7 @@ void writeState(const std::string& dir, const FabricState& s) {
     j["calibration"] = {{"per_port_bps", s.calibrated_port_bps}, {"total_bps", s.calibrated_total_bps}, {"duration_ns", s.calibration_ns}};
   }
   if (s.auto_rate_bps) j["auto_rate_bps"] = s.auto_rate_bps;
+  if (!s.auto_rate_trials.empty()) j["auto_rate_trials"] = s.auto_rate_trials;
   j["created"] = nlohmann::json::array();
   for (const auto& c : s.created) {
     const char* kind = c.kind == Created::Kind::kNamespace ? "netns" : c.kind == Created::Kind::kBpfPins ? "bpf" : "link";

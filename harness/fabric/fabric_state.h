@@ -33,6 +33,7 @@ struct FabricState {
   double calibrated_total_bps = 0;
   int64_t calibration_ns = 0;
   uint64_t auto_rate_bps = 0;  // rate=auto: the rate it chose
+  std::string auto_rate_trials;  // ... and the trials that chose it ("500 Mbit/s: slowest host 310 Mbit/s; ...")
 };
 
 std::string defaultStateDir();

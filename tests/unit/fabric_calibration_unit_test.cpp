@@ -6,6 +6,7 @@
 #include "harness/counters/emulator_counter_source.h"
 #include "harness/fabric/fabric_calibration.h"
 #include "harness/fabric/fabric_manager.h"
+#include "harness/fabric/fabric_plan.h"
 #include "tests/support/temp_dir.h"
 
 namespace fabcheck::fabric {
@@ -19,6 +20,39 @@ TEST(FabricCalibrationUnit, AutoRateIsARoundFigureBelowSeventyPercent) {
   EXPECT_EQ(autoRate(1.5e9), 1'000'000'000u); // 1.05 Gbit/s
   EXPECT_EQ(autoRate(1e5), 1'000'000u) << "a floor, never 0";
   for (double bps : {2e6, 3.3e7, 9.99e8, 4.2e10}) EXPECT_LE(static_cast<double>(autoRate(bps)), 0.7 * bps);
+}
+
+TEST(FabricCalibrationUnit, TheNextLowerRateIsTheRoundNumberBelow) {
+  EXPECT_EQ(nextLowerRate(500'000'000), 400'000'000u);
+  EXPECT_EQ(nextLowerRate(200'000'000), 100'000'000u);
+  EXPECT_EQ(nextLowerRate(100'000'000), 90'000'000u);
+  EXPECT_EQ(nextLowerRate(1'000'000'000), 900'000'000u);
+  EXPECT_EQ(nextLowerRate(2'000'000), 1'000'000u);
+  EXPECT_EQ(nextLowerRate(1'000'000), 0u) << "nothing below the floor";
+}
+
+TEST(FabricCalibrationUnit, ARateIsCarriedWhenEveryHostReceivedNinetyPercentOfIt) {
+  Calibration c;
+  EXPECT_FALSE(carriesRate(c, 100'000'000)) << "nothing measured carries nothing";
+  c.port_bps = {99e6, 91e6, 95e6};
+  EXPECT_TRUE(carriesRate(c, 100'000'000));
+  c.port_bps.push_back(89e6);
+  EXPECT_FALSE(carriesRate(c, 100'000'000)) << "the slowest host decides";
+}
+
+TEST(FabricCalibrationUnit, TheHtbBucketIsOneMillisecondOfTheRateAndAtLeastTwoFrames) {
+  EXPECT_EQ(htbBurstBytes(300'000'000), 37'500u);
+  EXPECT_EQ(htbBurstBytes(10'000'000), 3'028u);
+  FabricPort p{"fc-x-sw", "p1", "h1", "h1", {}};
+  p.shaping.rate_bps = 200'000'000;
+  const auto cmds = shapingCommands(p);
+  ASSERT_GE(cmds.size(), 2u);
+  const std::string klass = [&] {
+    std::string t;
+    for (const auto& a : cmds[1]) t += a + " ";
+    return t;
+  }();
+  EXPECT_NE(klass.find("rate 200000000bit ceil 200000000bit burst 25000 cburst 25000"), std::string::npos) << klass;
 }
 
 TEST(FabricCalibrationUnit, RateAutoParsesAndKeepsItsMeaningInTheCanonicalSpec) {

@@ -76,7 +76,7 @@ TEST_F(FabricManagerTest, SwitchUpRunsThePlanRecordsItAndDownRemovesExactlyThat)
   EXPECT_EQ(r.layout.controller_address, "10.100.255.254");
   EXPECT_EQ(fake.namespaces, (std::set<std::string>{"fc-t-sw", "fc-t-h0", "fc-t-h1", "fc-t-h2"}));
   EXPECT_EQ(fake.root_links, (std::set<std::string>{"fctmb", "fctm0", "fctm1", "fctm2"}));
-  EXPECT_TRUE(fake.has("tc -n fc-t-sw class add dev p2 parent 1: classid 1:1 htb rate 200000000bit ceil 200000000bit quantum 1514"));
+  EXPECT_TRUE(fake.has("tc -n fc-t-sw class add dev p2 parent 1: classid 1:1 htb rate 200000000bit ceil 200000000bit burst 25000 cburst 25000 quantum 1514"));
   EXPECT_TRUE(fake.has("tc -n fc-t-sw qdisc add dev p1 parent 1:1 handle 10: pfifo limit 20"));
   EXPECT_TRUE(fake.has("ip -n fc-t-h1 addr add 10.100.0.2/24 dev eth0"));
   EXPECT_TRUE(fake.has("ip -n fc-t-h1 addr add 10.100.255.2/24 dev mgmt0"));
@@ -184,8 +184,8 @@ TEST_F(FabricManagerTest, LeafSpinePlanHasEcmpRoutesL4HashAndShapedUplinks) {
   EXPECT_TRUE(fake.has("ip -n fc-ls-l1 route add 10.100.1.0/24 nexthop via 10.100.2.5 dev s0 nexthop via 10.100.2.7 dev s1"));
   EXPECT_TRUE(fake.has("ip -n fc-ls-s0 route add 10.100.1.6/31 via 10.100.2.4 dev l1"));
   EXPECT_TRUE(fake.has("ip -n fc-ls-h3 route add 10.100.0.0/17 via 10.100.1.6 dev eth0"));
-  EXPECT_TRUE(fake.has("tc -n fc-ls-l0 class add dev s1 parent 1: classid 1:1 htb rate 10000000bit ceil 10000000bit quantum 1514"));
-  EXPECT_TRUE(fake.has("tc -n fc-ls-s1 class add dev l0 parent 1: classid 1:1 htb rate 10000000bit ceil 10000000bit quantum 1514"));
+  EXPECT_TRUE(fake.has("tc -n fc-ls-l0 class add dev s1 parent 1: classid 1:1 htb rate 10000000bit ceil 10000000bit burst 3028 cburst 3028 quantum 1514"));
+  EXPECT_TRUE(fake.has("tc -n fc-ls-s1 class add dev l0 parent 1: classid 1:1 htb rate 10000000bit ceil 10000000bit burst 3028 cburst 3028 quantum 1514"));
   EXPECT_TRUE(fake.has("tc -n fc-ls-l1 qdisc add dev h3 parent 1:1 handle 10: pfifo limit 100"));
   EXPECT_EQ(r.layout.ports.size(), 4u + 8u);
 }
@@ -193,7 +193,7 @@ TEST_F(FabricManagerTest, LeafSpinePlanHasEcmpRoutesL4HashAndShapedUplinks) {
 TEST_F(FabricManagerTest, HostLinkOverrideShapesBothDirections) {
   m.up(parseFabricSpec("name=t,hosts=2,link.h1.rate=50mbit,link.h1.queue_bytes=30000", "x"));
   EXPECT_TRUE(fake.has("tc -n fc-t-sw qdisc add dev p1 parent 1:1 handle 10: bfifo limit 30000"));
-  EXPECT_TRUE(fake.has("tc -n fc-t-h1 class add dev eth0 parent 1: classid 1:1 htb rate 50000000bit ceil 50000000bit quantum 1514"));
+  EXPECT_TRUE(fake.has("tc -n fc-t-h1 class add dev eth0 parent 1: classid 1:1 htb rate 50000000bit ceil 50000000bit burst 6250 cburst 6250 quantum 1514"));
   EXPECT_EQ(fake.count("tc -n fc-t-h0"), 0u);
 }
 
