@@ -53,6 +53,12 @@ struct CounterSpec {
   std::vector<int> lossless_priorities;
 };
 
+// Default matrix tolerances: a throughput pair below 0.9 x the reference is flagged; a latency
+// pair above 2 x the reference round trip (software-forwarded RTTs of tens of microseconds move
+// by more than 11% on a loaded host; ClusterKit's latency check also allows about 2x).
+constexpr double kThroughputOutlierRatio = 0.9;
+constexpr double kLatencyOutlierRatio = 0.5;
+
 struct TestSpec {
   std::string name;
   // The suite pattern it was loaded as ("stream", "all_reduce"; harness/suite/pattern_registry.h);
@@ -69,8 +75,10 @@ struct TestSpec {
   std::optional<ProbeSpec> probe;   // latency under load; only with single-round placements
   // A collective instead of `params`' flows (placement unused: ranks are `agents` in order).
   std::optional<CollectiveSpec> collective;
-  // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h).
-  double outlier_ratio = 0.9;
+  // Matrix placement: a pair below this × the median throughput is an outlier (results/matrix_outliers.h);
+  // pingpong: above the reference latency / this. The suite loader's default for pingpong is
+  // kLatencyOutlierRatio.
+  double outlier_ratio = kThroughputOutlierRatio;
   // Matrix placement: how often each flagged pair is run again, alone, before it is reported;
   // 0 = the first pass decides (plan/matrix_retests.h).
   int outlier_retests = 2;

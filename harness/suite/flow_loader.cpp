@@ -132,6 +132,7 @@ bool matrixKeyApplies(SuiteReader& r, const TestKeys& keys, const std::string& k
 // outlier_ratio and outlier_retests: only placement matrix has outlier pairs.
 void outlierKeys(SuiteReader& r, const TestKeys& keys, bool placement_known, bool pattern_known, SuiteTest& t) {
   const bool known = placement_known && pattern_known;
+  if (t.spec.params.kind == patterns::PatternKind::kPingpong) t.spec.outlier_ratio = model::kLatencyOutlierRatio;
   if (const Val* v = keys.get("outlier_ratio"); v && matrixKeyApplies(r, keys, "outlier_ratio", known, t)) {
     if (auto x = r.number(*v, "outlier_ratio")) {
       if (*x > 1) r.error(*v, "outlier_ratio" + quoted(*v) + ": expected a number above 0 and at most 1");

@@ -293,6 +293,8 @@ TEST(CollectiveSuite, OutlierRatioBelongsToTheMatrixPlacement) {
   EXPECT_DOUBLE_EQ(
       parseSuite(oneTest("pingpong", "    placement: matrix\n    outlier_ratio: 1\n"), "s.yaml").tests[0].spec.outlier_ratio,
       1.0);
+  EXPECT_DOUBLE_EQ(parseSuite(oneTest("pingpong", "    placement: matrix\n"), "s.yaml").tests[0].spec.outlier_ratio, 0.5)
+      << "a latency matrix flags a pair above twice the reference round trip by default";
   EXPECT_EQ(errorOf("stream", "    placement: matrix\n    outlier_ratio: 1.5\n"),
             "s.yaml:6:20: outlier_ratio '1.5': expected a number above 0 and at most 1");
   EXPECT_EQ(errorOf("stream", "    placement: matrix\n    outlier_ratio: 0\n"),
