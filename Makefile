@@ -59,6 +59,9 @@ bench: build
 	@bash bench/pacer-accuracy $(BUILD)/fabcheck
 	@bash bench/counter-sampling $(BUILD)/fabcheck
 	@bash bench/matrix-false-alarms $(BUILD)/fabcheck
+	@bash bench/compare-tcp $(BUILD)/fabcheck
+	@bash bench/collective-tcp $(BUILD)/fabcheck loopback
+	@if [ "$$(id -u)" -eq 0 ]; then bash bench/collective-tcp $(BUILD)/fabcheck fabric; fi
 	$(BUILD)/bench/histogram_bench --benchmark_min_time=0.2
 	FABCHECK_BIN=$(BUILD)/fabcheck $(BUILD)/bench/runner_bench
 	$(BUILD)/bench/collective_plan_bench

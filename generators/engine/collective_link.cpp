@@ -227,18 +227,25 @@ bool CollectiveSendLink::handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noe
   return any;
 }
 
-bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
-  bool any = false;
-  if (resend_base_ && base_ < max_sent_) {
-    const uint32_t slot = static_cast<uint32_t>(base_ % cfg_.window_segments);
-    const SendOp op{.id = base_, .data = data_.slot(slot), .length = kCollectiveHeaderBytes + seg_len_[slot],
-                    .region = &data_.region()};
-    if (conn_.postSend(std::span(&op, 1)) != 1) return false;  // back-pressure: try again on the next call
-    ++stats_.retransmissions;
-    resent_[slot] = true;
-    any = true;
+int CollectiveSendLink::resendBase() noexcept {
+  if (!resend_base_ || base_ >= max_sent_) {
+    resend_base_ = false;
+    return 0;
   }
+  const uint32_t slot = static_cast<uint32_t>(base_ % cfg_.window_segments);
+  const SendOp op{.id = base_, .data = data_.slot(slot), .length = kCollectiveHeaderBytes + seg_len_[slot],
+                  .region = &data_.region()};
+  if (conn_.postSend(std::span(&op, 1)) != 1) return -1;  // back-pressure: try again on the next call
+  ++stats_.retransmissions;
+  resent_[slot] = true;
   resend_base_ = false;
+  return 1;
+}
+
+bool CollectiveSendLink::transmit(int64_t now_ns) noexcept {
+  const int resent = resendBase();
+  if (resent < 0) return false;
+  bool any = resent > 0;
   const uint32_t room = cfg_.message_bytes - kCollectiveHeaderBytes;
   // The bucket's credit is for a link that waited on its pacer (woken late, it catches up); a
   // link that waited for data starts strictly at the rate, or each step would begin with a burst.

@@ -97,6 +97,9 @@ class CollectiveSendLink {
   };
   bool handleAcks(int64_t now_ns, int64_t poll_timeout_ns) noexcept;
   bool transmit(int64_t now_ns) noexcept;
+  // Fast retransmit of the oldest unacknowledged segment when asked: 1 sent, 0 nothing to do,
+  // -1 back-pressure (resend_base_ stays set for the next call).
+  int resendBase() noexcept;
   void makeSegment(uint64_t seq) noexcept;  // fills slot seq % window from the pending queue
   void sampleRtt(int64_t rtt_ns) noexcept;
   void delivered(uint64_t first_seq, uint64_t segments) noexcept;  // reliable transport: sends completed

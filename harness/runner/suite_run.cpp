@@ -154,6 +154,20 @@ json testRecord(const model::TestOutcome& outcome, const std::vector<model::Agen
   return record;
 }
 
+// What a run on an emulated fabric says about its line rate: the fabric's, and a warning when
+// the suite's rates in % were taken of another one.
+std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::LineRate& line_rate) {
+  std::vector<std::string> out;
+  if (!lineRateIsTheFabrics(line_rate)) return out;
+  out.push_back(fmt::format("fabcheck run: line rate {:g} Gbit/s: {}", line_rate.gbps, line_rate.source));
+  if (s.fabric.line_rate_gbps > 0 && s.fabric.line_rate_gbps != line_rate.gbps) {
+    out.push_back(fmt::format("fabcheck run: warning: rates given as a percentage are of the suite's {:g} Gbit/s, "
+                              "not the fabric's {:g} (a site file with fabric: {{line_rate_gbps: {:g}}} makes them agree)",
+                              s.fabric.line_rate_gbps, line_rate.gbps, line_rate.gbps));
+  }
+  return out;
+}
+
 // Runs the planned tests on the cluster's agents or on new ones (Runner); sets interrupted,
 // stopped_on_error and run_error of `out`. Returns 0, or 2/3 for a run-level failure.
 template <class OnReady, class OnTestStart, class OnTest>
@@ -222,14 +236,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   auto on_ready = [&](const std::vector<model::AgentInfo>& a) {
     agents = a;
     line_rate = lineRateOf(s, ro);  // an emulated launcher has brought its fabric up (rate=auto chosen)
-    if (lineRateIsTheFabrics(line_rate)) {
-      message(fmt::format("fabcheck run: line rate {:g} Gbit/s: {}", line_rate.gbps, line_rate.source));
-      if (s.fabric.line_rate_gbps > 0 && s.fabric.line_rate_gbps != line_rate.gbps) {
-        message(fmt::format("fabcheck run: warning: rates given as a percentage are of the suite's {:g} Gbit/s, "
-                            "not the fabric's {:g} (a site file with fabric: {{line_rate_gbps: {:g}}} makes them agree)",
-                            s.fabric.line_rate_gbps, line_rate.gbps, line_rate.gbps));
-      }
-    }
+    for (const auto& m : lineRateMessages(s, line_rate)) message(m);
     // The hosts file's switch=/port= labels win over LLDP (results/topology.h).
     for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
     out.agents = json::array();
