@@ -107,6 +107,14 @@ struct MemoryRegion {
   void* native = nullptr;  // transport-private handle (ibv_mr*); never touched by callers
 };
 
+// The region of a transport that needs no registration (kernel sockets, loop): the memory as is.
+inline MemoryRegion unregisteredRegion(std::byte* data, size_t size) noexcept {
+  MemoryRegion r;
+  r.data = data;
+  r.size = size;
+  return r;
+}
+
 enum class Opcode : uint8_t { kSend = 0, kWrite = 1, kRead = 2, kWriteWithImm = 3 };
 
 struct SendOp {

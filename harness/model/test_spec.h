@@ -55,7 +55,7 @@ struct CounterSpec {
 
 // Default matrix tolerances: a throughput pair below 0.9 x the reference is flagged; a latency
 // pair above 2 x the reference round trip (software-forwarded RTTs of tens of microseconds move
-// by more than 11% on a loaded host; ClusterKit's latency check also allows about 2x).
+// by more than 11% on a loaded host).
 constexpr double kThroughputOutlierRatio = 0.9;
 constexpr double kLatencyOutlierRatio = 0.5;
 

@@ -10,6 +10,7 @@
 #include "generators/core/host_info.h"
 #include "generators/core/version.h"
 #include "harness/plan/participants.h"
+#include "harness/results/loss_attribution.h"
 #include "harness/results/test_summary.h"
 #include "harness/results/topology.h"
 #include "harness/runner/agent_cluster.h"
@@ -66,9 +67,13 @@ void addFindings(const json& record, const slo::SloResult& r, json& slo) {
   const bool lossless = r.metric.rfind("lossless.", 0) == 0;
   const bool storms = r.metric == "nic.pfc.storms" || r.metric == "nic.pfc.max_pause_duty";
   const bool ecn = r.metric.rfind("ecn.", 0) == 0;
-  if (!lossless && !storms && !ecn) return;
+  const bool loss = results::isLossMetric(r.metric);
+  if (!lossless && !storms && !ecn && !loss) return;
   const json nic = record.value("nic", json::object());
   json findings = json::array();
+  if (loss) {
+    for (const auto& f : results::lossAttribution(record.value("metrics", json::object()))) findings.push_back(f);
+  }
   if (lossless) findings = nic.value("lossless", json::object()).value("violations", json::array());
   if (ecn) findings = nic.value("ecn", json::object()).value("problems", json::array());
   if (storms) {

@@ -18,12 +18,7 @@ LoopConnection::~LoopConnection() {
   in_->closeReader();
 }
 
-MemoryRegion LoopConnection::registerMemory(std::byte* data, size_t size) {
-  MemoryRegion r;
-  r.data = data;
-  r.size = size;
-  return r;
-}
+MemoryRegion LoopConnection::registerMemory(std::byte* data, size_t size) { return unregisteredRegion(data, size); }
 
 void LoopConnection::deregisterMemory(MemoryRegion& region) noexcept {
   if (region.data != nullptr) in_->revoke(region.data, region.size);

@@ -43,12 +43,7 @@ TcpConnection::TcpConnection(inet::Fd fd)
   description_ = "tcp " + inet::localAddress(fd_.get()).toString() + " -> " + inet::peerAddress(fd_.get()).toString();
 }
 
-MemoryRegion TcpConnection::registerMemory(std::byte* data, size_t size) {
-  MemoryRegion r;
-  r.data = data;
-  r.size = size;
-  return r;
-}
+MemoryRegion TcpConnection::registerMemory(std::byte* data, size_t size) { return unregisteredRegion(data, size); }
 
 void TcpConnection::deregisterMemory(MemoryRegion& region) noexcept { region = MemoryRegion{}; }
 

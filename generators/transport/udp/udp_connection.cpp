@@ -47,12 +47,7 @@ UdpConnection::UdpConnection(Fd fd, const UdpConnectionConfig& config)
   }
 }
 
-MemoryRegion UdpConnection::registerMemory(std::byte* data, size_t size) {
-  MemoryRegion r;
-  r.data = data;
-  r.size = size;
-  return r;
-}
+MemoryRegion UdpConnection::registerMemory(std::byte* data, size_t size) { return unregisteredRegion(data, size); }
 
 void UdpConnection::deregisterMemory(MemoryRegion& region) noexcept { region = MemoryRegion{}; }
 
