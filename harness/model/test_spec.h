@@ -51,6 +51,7 @@ struct CounterSpec {
   int64_t storm_min_ns = 200'000'000;
   double storm_idle_tx_pps = 100;
   std::vector<int> lossless_priorities;
+  bool full_snapshots = false;  // the record keeps every agent's counters whole (results/counter_record.h)
 };
 
 // Default matrix tolerances: a throughput pair below 0.9 x the reference is flagged; a latency

@@ -17,6 +17,7 @@ struct CountedHost {
   int agent = -1;
   std::string name;  // the agent's host name ("#3" when unknown; "node1 #3" when two counted hosts share it)
   const nlohmann::json* counters = nullptr;  // into t.host_counters
+  std::vector<int> sharing;                  // every participant reading these counters (this one first)
 };
 
 std::vector<CountedHost> countedHosts(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents);

@@ -1,6 +1,7 @@
 #include "harness/results/counter_summary.h"
 
 #include "harness/results/counted_hosts.h"
+#include "harness/results/counter_record.h"
 
 #include <map>
 #include <set>
@@ -63,11 +64,10 @@ void sumOverHosts(const std::vector<CountedHost>& hosts, std::map<std::string, d
 }  // namespace
 
 void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo>& agents, json& record) {
-  json per_agent = json::object();
-  for (const auto& [a, c] : t.host_counters) per_agent[std::to_string(a)] = c;
+  const std::vector<CountedHost> hosts = countedHosts(t, agents);
   std::map<std::string, double> host_sum;
   std::map<std::string, std::string> missing;
-  sumOverHosts(countedHosts(t, agents), host_sum, missing);
+  sumOverHosts(hosts, host_sum, missing);
   json& metrics = record["metrics"];
   const std::map<std::string, double> fabric_sum = metricsOf(t.fabric_counters);
   nest(metrics, host_sum);
@@ -85,8 +85,7 @@ void addCounters(const model::TestOutcome& t, const std::vector<model::AgentInfo
       if (!present(name) && !missing.count(name)) why[name] = "fabric: " + reason.get<std::string>();
     }
   }
-  record["counters"] = {{"fabric", t.fabric_counters.is_null() ? json(nullptr) : t.fabric_counters},
-                        {"agents", per_agent}};
+  record["counters"] = counterRecord(t, hosts, t.spec.counters.full_snapshots);
 }
 
 }  // namespace fabcheck::results

@@ -1,8 +1,8 @@
 // The counters of a distributed test in its JSON record (docs/results.md "counters") and its
 // flat counter metrics (docs/metrics.md "Counters").
 //
-//   record["counters"] = {"fabric": the fabric's counters or null, "agents": {agent id: that
-//     agent's host counters}} (each as harness/counters/test_counters.h CountersAround::end());
+//   record["counters"]: counter_record.h (the counters that moved, per counted host; every
+//     agent's whole snapshot only with counters: {snapshots: full});
 //   metrics: "fabric.*" from the fabric's counters; "host.*", "rdma.*", "nic.*" summed over the
 //     participants' hosts, each network namespace of each host counted once (agents sharing a
 //     host read the same counters). A metric is present only when every counted host has it:

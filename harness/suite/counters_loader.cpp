@@ -8,7 +8,7 @@ namespace fabcheck::suite::detail {
 namespace {
 
 const std::vector<std::string> kCounterKeys = {"interval", "storm_duty", "storm_min_duration", "storm_idle_tx_pps",
-                                               "lossless_priorities"};
+                                               "lossless_priorities", "snapshots"};
 
 void interval(SuiteReader& r, const Val& v, model::CounterSpec& c) {
   if (v.node.IsScalar() && (v.node.Scalar() == "off" || v.node.Scalar() == "0")) {
@@ -57,6 +57,9 @@ void loadCounterKeys(SuiteReader& r, const Val& v, SuiteTest& t) {
     if (auto x = r.number(it->second, "counters.storm_idle_tx_pps")) c.storm_idle_tx_pps = *x;
   }
   if (auto it = e.find("lossless_priorities"); it != e.end()) priorities(r, it->second, c);
+  if (auto it = e.find("snapshots"); it != e.end()) {
+    if (auto x = r.oneOf(it->second, "counters.snapshots", {"deltas", "full"})) c.full_snapshots = *x == "full";
+  }
 }
 
 }  // namespace fabcheck::suite::detail

@@ -6,6 +6,8 @@
 //     storm_min_duration: 200ms  # ... for at least this long ...
 //     storm_idle_tx_pps: 100     # ... while the priority sends fewer packets/s than this
 //     lossless_priorities: [3]   # the lossless verdict's classes (default: every priority)
+//     snapshots: deltas          # the record keeps the counters that moved, per host; `full`: also
+//                                # every agent's counters whole (results/counter_record.h)
 //
 // Contract: every bad value is one Diagnostic at its position, never an exception; unknown keys
 // suggest the nearest. `defaults:` may give it (then every test inherits it whole). Docs: docs/suites.md.

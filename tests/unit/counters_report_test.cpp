@@ -12,13 +12,13 @@
 namespace fabcheck::counters {
 namespace {
 
-CounterDelta known(const std::string& name, Labels labels, uint64_t d) {
+CounterDelta knownDelta(const std::string& name, Labels labels, uint64_t d) {
   return CounterDelta{.name = name, .labels = std::move(labels), .delta = d, .before = 0, .after = d};
 }
 
 TEST(CountersJson, StableShape) {
   CounterDeltas d{.source = "qdisc", .interval_ns = 1000, .notes = {"n"}};
-  d.counters.push_back(known("drops", {{"host", "h"}, {"dev", "v1"}}, 12));
+  d.counters.push_back(knownDelta("drops", {{"host", "h"}, {"dev", "v1"}}, 12));
   d.counters.push_back(CounterDelta{.name = "c", .labels = {{"host", "h"}}, .status = DeltaStatus::kWrapped, .delta = 5, .before = 4294967295u, .after = 4});
   d.counters.push_back(CounterDelta{.name = "s", .labels = {}, .status = DeltaStatus::kSaturated, .before = 65535, .after = 65535});
   d.counters.push_back(CounterDelta{.name = "p", .labels = {}, .status = DeltaStatus::kAppeared, .after = 17});
@@ -37,21 +37,21 @@ TEST(CountersJson, StableShape) {
 
 TEST(CountersFlat, SumsWhatEachMetricDefines) {
   CounterDeltas q{.source = "qdisc"};
-  q.counters.push_back(known("drops", {{"dev", "p1"}, {"parent", "root"}}, 10));
-  q.counters.push_back(known("drops", {{"dev", "p1"}, {"parent", "1:1"}}, 10));  // the child, already in its root
-  q.counters.push_back(known("drops", {{"dev", "p2"}, {"parent", "root"}}, 5));
+  q.counters.push_back(knownDelta("drops", {{"dev", "p1"}, {"parent", "root"}}, 10));
+  q.counters.push_back(knownDelta("drops", {{"dev", "p1"}, {"parent", "1:1"}}, 10));  // the child, already in its root
+  q.counters.push_back(knownDelta("drops", {{"dev", "p2"}, {"parent", "root"}}, 5));
   CounterDeltas s{.source = "snmp"};
-  s.counters.push_back(known("Udp.RcvbufErrors", {}, 7));
-  s.counters.push_back(known("Udp6.RcvbufErrors", {}, 1));
-  s.counters.push_back(known("Udp.InErrors", {}, 9));
+  s.counters.push_back(knownDelta("Udp.RcvbufErrors", {}, 7));
+  s.counters.push_back(knownDelta("Udp6.RcvbufErrors", {}, 1));
+  s.counters.push_back(knownDelta("Udp.InErrors", {}, 9));
   CounterDeltas n{.source = "netdev"};
-  n.counters.push_back(known("rx_bytes", {{"dev", "a"}}, 100));
-  n.counters.push_back(known("rx_bytes", {{"dev", "b"}}, 50));
+  n.counters.push_back(knownDelta("rx_bytes", {{"dev", "a"}}, 100));
+  n.counters.push_back(knownDelta("rx_bytes", {{"dev", "b"}}, 50));
   n.counters.push_back(CounterDelta{.name = "tx_bytes", .labels = {{"dev", "a"}}, .status = DeltaStatus::kReset, .before = 9, .after = 1});
   CounterDeltas e{.source = "ethtool"};
-  e.counters.push_back(known("rx_prio3_pause", {{"dev", "eth0"}}, 17));
-  e.counters.push_back(known("rx_prio4_pause", {{"dev", "eth0"}}, 3));
-  e.counters.push_back(known("rx_prio3_pause_duration", {{"dev", "eth0"}}, 4000));
+  e.counters.push_back(knownDelta("rx_prio3_pause", {{"dev", "eth0"}}, 17));
+  e.counters.push_back(knownDelta("rx_prio4_pause", {{"dev", "eth0"}}, 3));
+  e.counters.push_back(knownDelta("rx_prio3_pause_duration", {{"dev", "eth0"}}, 4000));
   CounterDeltas ib{.source = "infiniband", .unavailable_reason = "no /sys/class/infiniband (no RDMA devices)"};
   const FlatMetrics m = flatMetrics({q, s, n, e, ib});
   EXPECT_EQ(m.values.at("fabric.queue_drops"), 15);
