@@ -120,10 +120,12 @@ RunResult AgentCluster::runTests(const std::vector<model::TestSpec>& tests, cons
       counters::CountersAround around(impl_->fabric_counters, fabricSampling(tests[i]));
       const bool fabric = impl_->fabric_counters.size() > 0;
       if (fabric) around.begin();
-      result.tests.push_back(ctl.runTest(tests[i]));
-      if (fabric) result.tests.back().fabric_counters = around.end();
-      if (on_test) on_test(result.tests.back());
-      if (options_.stop_on_error && !result.tests.back().error.empty() && i + 1 < tests.size()) {
+      model::TestOutcome outcome = ctl.runTest(tests[i]);
+      if (fabric) outcome.fabric_counters = around.end();
+      if (on_test) on_test(outcome);
+      const bool failed = !outcome.error.empty();
+      if (options_.keep_outcomes) result.tests.push_back(std::move(outcome));
+      if (options_.stop_on_error && failed && i + 1 < tests.size()) {
         result.stopped_on_error = true;
         break;
       }

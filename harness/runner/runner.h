@@ -31,6 +31,9 @@ struct RunOptions {
   std::vector<std::string> agent_args;        // extra agent options (safety limits, log level)
   controller::ControllerOptions controller;
   bool stop_on_error = false;                 // end the run after the first test with an error
+  // false: each test's outcome goes to on_test and is then dropped, not kept in RunResult.tests
+  // (a suite run reports as it goes: thousands of agents' results are not held to the end).
+  bool keep_outcomes = true;
   // Switches whose port counters the controller reads over SNMP around and through every test
   // (site files' `switches:`, docs/switches.md): metrics switch.* (harness/counters/switch_metrics.h).
   std::vector<model::SwitchSpec> switches;
@@ -44,7 +47,7 @@ struct RunOptions {
 struct RunResult {
   int64_t launch_to_ready_ns = 0;             // launch until every agent registered and clocks measured
   std::vector<model::AgentInfo> agents;
-  std::vector<model::TestOutcome> tests;
+  std::vector<model::TestOutcome> tests;      // empty with keep_outcomes false
   bool interrupted = false;
   bool stopped_on_error = false;              // stop_on_error ended the run early
 };

@@ -186,6 +186,7 @@ int runTests(const SuiteRunOptions& options, const std::vector<model::TestSpec>&
       r = cluster->runTests(specs, interrupt, on_test, on_test_start);
     } else {
       RunOptions run = options.run;
+      run.keep_outcomes = false;  // each test is reported by on_test as it ends
       run.on_ready = on_ready;
       run.on_test_start = on_test_start;
       Runner runner(run);

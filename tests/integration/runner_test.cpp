@@ -50,6 +50,21 @@ TEST(Runner, RingIncastAndPingpongAcrossFourLocalAgents) {
   for (const auto& p : r.tests[2].pingpongs) EXPECT_EQ(p.measured, 200u);
 }
 
+TEST(Runner, WithoutKeptOutcomesEachTestGoesToTheCallbackAndIsNotHeld) {
+  RunOptions o = localRun(2);
+  o.keep_outcomes = false;
+  std::vector<std::string> seen;
+  const RunResult r = Runner(o).run({streamTest("a", patterns::Placement::kPairs, 1e6), streamTest("b", patterns::Placement::kPairs, 1e6)},
+                                    nullptr, [&](const model::TestOutcome& t) {
+                                      EXPECT_EQ(t.error, "");
+                                      EXPECT_FALSE(t.receivers.empty()) << t.spec.name << " came with its results";
+                                      seen.push_back(t.spec.name);
+                                    });
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(r.tests.empty()) << "a suite run reports as it goes; the runner holds nothing";
+  EXPECT_EQ(r.agents.size(), 2u);
+}
+
 TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {
   Runner runner(localRun(2, {"--max-rate", "100M"}));
   auto flood = streamTest("flood", patterns::Placement::kPairs, 0);  // unlimited
