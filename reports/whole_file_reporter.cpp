@@ -22,7 +22,7 @@ void WholeFileReporter::agents(const nlohmann::json& agents) {
 }
 
 void WholeFileReporter::test(const nlohmann::json& record) {
-  run_.tests.push_back(record);
+  if (keepRecord(record)) run_.tests.push_back(record);
   write();
 }
 
