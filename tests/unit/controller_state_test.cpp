@@ -12,6 +12,7 @@
 
 #include "harness/controller/controller.h"
 #include "harness/controller/round_runner.h"
+#include "harness/plan/test_rounds.h"
 #include "harness/protocol/agent_messages.h"
 #include "harness/protocol/in_memory_channel.h"
 #include "harness/results/test_summary.h"
@@ -318,6 +319,33 @@ TEST(ControllerState, TheStartMarginGrowsWithTheExchangeAndTheClockBounds) {
   EXPECT_GT(startMarginNs(0, INT64_MAX, INT64_MAX), 0) << "no overflow";
 }
 
+// Issue 18: a matrix's rounds are planned one at a time — a 4096-agent matrix never holds its
+// 8.4M flows as rounds — and they are the rounds placeRounds builds.
+TEST(ControllerState, AMatrixIsPlannedOneRoundAtATime) {
+  TestSpec spec = streamTest("matrix");
+  spec.placement = patterns::Placement::kMatrix;
+  for (int n : {2, 5, 8}) {
+    const plan::TestRounds lazy = plan::planTestRounds(spec, n);
+    EXPECT_TRUE(lazy.rounds.empty());
+    const auto eager = patterns::placeRounds(spec.params, spec.placement, n);
+    ASSERT_EQ(lazy.count(), eager.size()) << n;
+    for (size_t r = 0; r < eager.size(); ++r) {
+      const patterns::PatternPlan got = lazy.round(r);
+      ASSERT_EQ(got.flows.size(), eager[r].flows.size());
+      for (size_t i = 0; i < got.flows.size(); ++i) {
+        EXPECT_EQ(got.flows[i].flow_id, eager[r].flows[i].flow_id);
+        EXPECT_EQ(got.flows[i].sender, eager[r].flows[i].sender);
+        EXPECT_EQ(got.flows[i].receiver, eager[r].flows[i].receiver);
+      }
+    }
+  }
+  const plan::TestRounds big = plan::planTestRounds(spec, 4096);
+  EXPECT_TRUE(big.rounds.empty());
+  EXPECT_EQ(big.count(), 4095u);
+  const patterns::PatternPlan last = big.round(4094);
+  ASSERT_EQ(last.flows.size(), 2048u);
+  EXPECT_EQ(last.flows.back().flow_id, 4095u * 2048u - 1) << "ids run on over the rounds before it";
+}
 
 }  // namespace
 }  // namespace fabcheck::controller
