@@ -145,8 +145,9 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     out.error = e.what();
     return out;
   }
-  // Round r with placement indexes turned into agent ids: computed when it runs (a matrix's
-  // rounds are lazy), only out.plan keeps every flow.
+  // Round r with placement indexes turned into agent ids. Lazy rounds (a matrix) are computed
+  // when they run and join out.plan then, so the first starts without the others being built;
+  // they involve every placement index (pattern_plugin.h).
   const auto roundOf = [&planned, &who](size_t r) {
     patterns::PatternPlan round = planned.round(r);
     for (auto& f : round.flows) {
@@ -155,8 +156,10 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     }
     return round;
   };
+  const bool lazy = static_cast<bool>(planned.lazy_round);
   std::set<int> parts;
-  for (size_t r = 0; r < planned.count(); ++r) {
+  if (lazy) parts.insert(who.begin(), who.end());
+  for (size_t r = 0; !lazy && r < planned.count(); ++r) {
     for (const auto& f : roundOf(r).flows) {
       parts.insert(f.sender);
       parts.insert(f.receiver);
@@ -175,6 +178,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   for (size_t r = 0; r < planned.count(); ++r) {
     ++out.rounds;
     const patterns::PatternPlan round = roundOf(r);
+    if (lazy) out.plan.flows.insert(out.plan.flows.end(), round.flows.begin(), round.flows.end());
     if (spec.collective) {
       runCollectiveRound(spec, round, planned.collective[r], out);
     } else {

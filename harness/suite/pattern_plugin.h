@@ -63,7 +63,7 @@ struct PatternRounds {
   std::vector<patterns::CollectiveParams> collective;  // a collective: each round's parameters
   // Or rounds computed one at a time (a matrix of thousands of agents has thousands of rounds
   // and millions of flows): when lazy_round is set, `rounds` is empty and round r < lazy_count
-  // is lazy_round(r).
+  // is lazy_round(r); every placement index takes part in some round.
   size_t lazy_count = 0;
   std::function<patterns::PatternPlan(size_t)> lazy_round;
 

@@ -345,6 +345,16 @@ TEST(ControllerState, AMatrixIsPlannedOneRoundAtATime) {
   const patterns::PatternPlan last = big.round(4094);
   ASSERT_EQ(last.flows.size(), 2048u);
   EXPECT_EQ(last.flows.back().flow_id, 4095u * 2048u - 1) << "ids run on over the rounds before it";
+
+  // The controller adds each round's flows to the outcome's plan as it runs it.
+  Cluster ok(4);
+  spec.outlier_retests = 0;
+  EXPECT_EQ(ok.controller->runTest(spec).plan.flows.size(), 6u) << "3 rounds of 2 pairs";
+  Cluster failing(4, {{}, {}, {}, fault("results", Fault::kError)});
+  const TestOutcome out = failing.controller->runTest(spec);
+  EXPECT_EQ(out.error, "scripted failure");
+  EXPECT_EQ(out.rounds, 1);
+  EXPECT_EQ(out.plan.flows.size(), 2u) << "only the round that ran";
 }
 
 }  // namespace
