@@ -34,24 +34,21 @@ namespace {
 using Links = std::vector<std::pair<int, int>>;
 
 // Round-robin tournament (circle method): agent 0 (or a "bye" slot for odd n) stays put while
-// the others rotate; round r pairs position k with position m−1−k. Every pair meets exactly once.
-std::vector<Links> matrixRounds(int n) {
+// the others rotate one step per round; round r pairs position k with position m−1−k. Every
+// pair meets exactly once. Round r is computed directly: after r rotations, position k ≥ 1
+// holds 1 + (k − 1 − r) mod (m − 1).
+Links matrixRound(int n, int r) {
   const int m = n % 2 == 0 ? n : n + 1;  // slot m−1 is the bye when n is odd
-  std::vector<int> pos(static_cast<size_t>(m));
-  std::iota(pos.begin(), pos.end(), 0);
-  std::vector<Links> rounds;
-  for (int r = 0; r < m - 1; ++r) {
-    Links round;
-    for (int k = 0; k < m / 2; ++k) {
-      int a = pos[static_cast<size_t>(k)], b = pos[static_cast<size_t>(m - 1 - k)];
-      if (a >= n || b >= n) continue;  // the bye
-      round.emplace_back(std::min(a, b), std::max(a, b));
-    }
-    std::sort(round.begin(), round.end());
-    rounds.push_back(std::move(round));
-    std::rotate(pos.begin() + 1, pos.end() - 1, pos.end());  // keep pos[0], rotate the rest
+  const auto at = [m, r](int k) { return k == 0 ? 0 : 1 + (((k - 1 - r) % (m - 1)) + (m - 1)) % (m - 1); };
+  Links round;
+  round.reserve(static_cast<size_t>(m / 2));
+  for (int k = 0; k < m / 2; ++k) {
+    const int a = at(k), b = at(m - 1 - k);
+    if (a >= n || b >= n) continue;  // the bye
+    round.emplace_back(std::min(a, b), std::max(a, b));
   }
-  return rounds;
+  std::sort(round.begin(), round.end());
+  return round;
 }
 
 // (sender, receiver) agent links of a single-round placement.
@@ -77,7 +74,10 @@ Links links(Placement placement, int n, uint32_t seed) {
       for (int i = 1; i < n; ++i) out.emplace_back(i, 0);
       break;
     case Placement::kMatrix:
-      for (const auto& round : matrixRounds(n)) out.insert(out.end(), round.begin(), round.end());
+      for (int r = 0; r < matrixRoundCount(n); ++r) {
+        const Links round = matrixRound(n, r);
+        out.insert(out.end(), round.begin(), round.end());
+      }
       break;
   }
   return out;
@@ -98,18 +98,34 @@ PatternPlan place(const PatternParams& params, Placement placement, int agents, 
   return plan;
 }
 
+int matrixRoundCount(int agents) noexcept { return agents < 2 ? 0 : (agents % 2 == 0 ? agents - 1 : agents); }
+
+PatternPlan placeMatrixRound(const PatternParams& params, int agents, int round) {
+  if (agents < 2) {
+    throw ConfigError("placement matrix needs at least 2 agents; the run has " + std::to_string(agents));
+  }
+  if (round < 0 || round >= matrixRoundCount(agents)) {
+    throw ConfigError("matrix round " + std::to_string(round) + " of " + std::to_string(agents) + " agents: there are " +
+                      std::to_string(matrixRoundCount(agents)));
+  }
+  PatternPlan plan;
+  for (auto [from, to] : matrixRound(agents, round)) {
+    patterns::addLink(plan, params, from, to);
+    if (params.bidirectional) patterns::addLink(plan, params, to, from);
+  }
+  // Every round has the same number of links (n/2, or (n−1)/2 beside the bye): the ids before
+  // this round are round × its flow count.
+  const auto first = static_cast<uint32_t>(static_cast<uint64_t>(round) * plan.flows.size());
+  for (auto& f : plan.flows) f.flow_id += first;
+  return plan;
+}
+
 std::vector<PatternPlan> placeRounds(const PatternParams& params, Placement placement,
                                                int agents, uint32_t seed) {
   if (placement != Placement::kMatrix) return {place(params, placement, agents, seed)};
-  const PatternPlan all = place(params, placement, agents, seed);  // checks, numbers flows
   std::vector<PatternPlan> rounds;
-  size_t next = 0;
-  for (const auto& round : matrixRounds(agents)) {
-    PatternPlan p;
-    const size_t per_link = params.flows * (params.bidirectional ? 2u : 1u);
-    for (size_t i = 0; i < round.size() * per_link; ++i) p.flows.push_back(all.flows.at(next++));
-    rounds.push_back(std::move(p));
-  }
+  for (int r = 0; r < matrixRoundCount(agents); ++r) rounds.push_back(placeMatrixRound(params, agents, r));
+  if (rounds.empty()) place(params, placement, agents, seed);  // its error
   return rounds;
 }
 

@@ -38,4 +38,11 @@ PatternPlan place(const PatternParams& params, Placement placement, int agents,
 std::vector<PatternPlan> placeRounds(const PatternParams& params, Placement placement,
                                                int agents, uint32_t seed = 1);
 
+// A matrix's rounds one at a time, without building the others (a 4096-agent matrix has
+// 4095 rounds and 8.4M flows): matrixRoundCount(n) is n−1 (n even) or n (n odd), 0 below 2;
+// placeMatrixRound(params, n, r) is placeRounds(params, kMatrix, n)[r], the same flows with
+// the same ids. ConfigError for fewer than 2 agents or r outside 0..count−1.
+int matrixRoundCount(int agents) noexcept;
+PatternPlan placeMatrixRound(const PatternParams& params, int agents, int round);
+
 }  // namespace fabcheck::patterns

@@ -145,11 +145,22 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
     out.error = e.what();
     return out;
   }
-  std::set<int> parts;
-  for (auto& round : planned.rounds) {
-    for (auto& f : round.flows) {  // placement indexes → agent ids
+  // Round r with placement indexes turned into agent ids. Lazy rounds (a matrix) are computed
+  // when they run and join out.plan then, so the first starts without the others being built;
+  // they involve every placement index (pattern_plugin.h).
+  const auto roundOf = [&planned, &who](size_t r) {
+    patterns::PatternPlan round = planned.round(r);
+    for (auto& f : round.flows) {
       f.sender = who[static_cast<size_t>(f.sender)];
       f.receiver = who[static_cast<size_t>(f.receiver)];
+    }
+    return round;
+  };
+  const bool lazy = static_cast<bool>(planned.lazy_round);
+  std::set<int> parts;
+  if (lazy) parts.insert(who.begin(), who.end());
+  for (size_t r = 0; !lazy && r < planned.count(); ++r) {
+    for (const auto& f : roundOf(r).flows) {
       parts.insert(f.sender);
       parts.insert(f.receiver);
       out.plan.flows.push_back(f);
@@ -163,13 +174,15 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
       return out;
     }
   }
-  if (spec.probe && !runIdleBaseline(spec, planned.rounds.front(), out)) return out;
-  for (size_t r = 0; r < planned.rounds.size(); ++r) {
+  if (spec.probe && !runIdleBaseline(spec, roundOf(0), out)) return out;
+  for (size_t r = 0; r < planned.count(); ++r) {
     ++out.rounds;
+    const patterns::PatternPlan round = roundOf(r);
+    if (lazy) out.plan.flows.insert(out.plan.flows.end(), round.flows.begin(), round.flows.end());
     if (spec.collective) {
-      runCollectiveRound(spec, planned.rounds[r], planned.collective[r], out);
+      runCollectiveRound(spec, round, planned.collective[r], out);
     } else {
-      runRound(spec, planned.rounds[r], out);
+      runRound(spec, round, out);
     }
     if (!out.error.empty()) break;
   }

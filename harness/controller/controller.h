@@ -42,7 +42,11 @@ using model::TestSpec;
 struct ControllerOptions {
   int64_t register_timeout_ns = 30'000'000'000;
   int64_t step_timeout_ns = 30'000'000'000;   // each set-up step and each reply
-  int64_t start_delay_ns = 200'000'000;       // start this far in the future, on every agent's clock
+  // The start instant of a round is at least this far in the future, on every agent's clock;
+  // more when the round is large: twice how long its connect → ready exchange took plus the
+  // largest clock-offset bound among its agents (controller::startMarginNs, round_runner.h), so
+  // that the one-by-one "start" messages reach the slowest agent before the instant.
+  int64_t start_delay_ns = 200'000'000;
   int64_t drain_allowance_ns = 5'000'000'000; // "results" may take this much longer (receivers drain)
   int clock_samples = 8;
 };

@@ -14,14 +14,25 @@ namespace fabcheck::controller {
 namespace msg = protocol::msg;
 using nlohmann::json;
 
+int64_t startMarginNs(int64_t floor_ns, int64_t exchange_ns, int64_t largest_offset_bound_ns) {
+  constexpr int64_t kCap = INT64_MAX / 4;
+  const int64_t exchange = std::clamp<int64_t>(exchange_ns, 0, kCap);
+  const int64_t bound = std::clamp<int64_t>(largest_offset_bound_ns, 0, kCap);
+  return std::max(floor_ns, std::min(kCap, 2 * exchange + bound));
+}
+
 RoundRunner::RoundRunner(AgentLinks& links, RoundTimeouts timeouts, const model::TestSpec& spec,
                          const patterns::PatternPlan& round, model::TestOutcome& out,
                          const patterns::CollectiveParams* collective)
     : links_(links), timeouts_(timeouts), spec_(spec), round_(round), out_(out), collective_(collective) {
   std::set<int> part_set;
-  for (const auto& f : round_.flows) {
+  flows_of_.resize(links_.agents.size());
+  for (size_t i = 0; i < round_.flows.size(); ++i) {
+    const auto& f = round_.flows[i];
     part_set.insert(f.sender);
     part_set.insert(f.receiver);
+    flows_of_.at(static_cast<size_t>(f.sender)).push_back(i);
+    if (f.receiver != f.sender) flows_of_.at(static_cast<size_t>(f.receiver)).push_back(i);
     const int64_t bs = links_.agents[f.sender].offset_bound_ns, br = links_.agents[f.receiver].offset_bound_ns;
     if (bs >= 0 && br >= 0) out_.one_way_bound_ns = std::max(out_.one_way_bound_ns, bs + br);
   }
@@ -68,13 +79,16 @@ msg::Setup RoundRunner::setupFor(int a) const {
   m.params = spec_.params;
   m.transport = spec_.transport;
   m.transport_options = spec_.transport_options;
-  m.flows = round_.flows;
   m.me = a;
   if (spec_.counters.interval_ns > 0) m.counter_interval_ns = spec_.counters.interval_ns;
-  // One-way latency: the peer's timestamps onto this agent's clock, from the measured offsets.
+  // Its own flows only; one-way latency: the peer's timestamps onto this agent's clock, from
+  // the measured offsets.
   const auto& agents = links_.agents;
-  for (const auto& f : round_.flows) {
-    if (f.sender != a && f.receiver != a) continue;
+  const std::vector<size_t>& mine = flows_of_[static_cast<size_t>(a)];
+  m.flows.reserve(mine.size());
+  for (size_t i : mine) {
+    const auto& f = round_.flows[i];
+    m.flows.push_back(f);
     const int peer = f.sender == a ? f.receiver : f.sender;
     if (agents[a].offset_bound_ns < 0 || agents[peer].offset_bound_ns < 0) continue;
     m.clock_correction_ns[f.flow_id] = agents[a].clock_offset_ns - agents[peer].clock_offset_ns;
@@ -103,10 +117,12 @@ void RoundRunner::collectEndpoints() {
 }
 
 void RoundRunner::sendConnects() {
+  exchange_begin_ns_ = monoNowNs();
   for (int a : parts_) {
     current_ = a;
     msg::Connect c;
-    for (const auto& f : round_.flows) {
+    for (size_t i : flows_of_[static_cast<size_t>(a)]) {
+      const auto& f = round_.flows[i];
       if (f.sender != a) continue;
       const auto it = endpoint_of_.find(f.flow_id);
       if (it == endpoint_of_.end()) {
@@ -128,7 +144,10 @@ void RoundRunner::awaitReady() {
 }
 
 void RoundRunner::sendStart() {
-  const int64_t start_wall = wallNowNs() + timeouts_.start_delay_ns;
+  int64_t bound = 0;
+  for (int a : parts_) bound = std::max(bound, links_.agents[a].offset_bound_ns);
+  start_margin_ns_ = startMarginNs(timeouts_.start_delay_ns, monoNowNs() - exchange_begin_ns_, bound);
+  const int64_t start_wall = wallNowNs() + start_margin_ns_;
   for (int a : parts_) {
     current_ = a;
     links_.send(a, msg::Start{start_wall + links_.agents[a].clock_offset_ns}, phase_);  // on the agent's clock
@@ -137,7 +156,7 @@ void RoundRunner::sendStart() {
 
 void RoundRunner::collectSent() {
   const int64_t run_ns = plan::roundRunNs(spec_, round_);
-  const int64_t timeout = timeouts_.start_delay_ns + run_ns + timeouts_.step_timeout_ns;
+  const int64_t timeout = start_margin_ns_ + run_ns + timeouts_.step_timeout_ns;
   for (int a : parts_) {
     current_ = a;
     auto r = links_.receive<msg::Sent>(a, phase_, timeout);
@@ -187,7 +206,13 @@ void RoundRunner::measureStartSkew(size_t first_sender) {
 void RoundRunner::sendFinish() {
   for (int a : parts_) {
     current_ = a;
-    links_.send(a, msg::Finish{sent_}, phase_);
+    msg::Finish finish;  // the sent counts of the flows it receives
+    for (size_t i : flows_of_[static_cast<size_t>(a)]) {
+      const auto& f = round_.flows[i];
+      if (f.receiver != a) continue;
+      if (const auto it = sent_.find(f.flow_id); it != sent_.end()) finish.sent[f.flow_id] = it->second;
+    }
+    links_.send(a, finish, phase_);
   }
 }
 

@@ -9,6 +9,11 @@
 // it sets out.error to the failure, marks the agent at fault lost when the failure is its
 // (transport, timeout or protocol), and tells every other participant still reachable to abort
 // the round. It never throws.
+//
+// Each agent hears only what concerns it: "setup" carries the flows it sends or receives (and
+// the clock corrections of those), "connect" the endpoints of the flows it sends, "finish" the
+// sent counts of the flows it receives — so a round's messages stay O(flows) in total, not
+// O(agents × flows). The round's flows are indexed by agent once, when the runner is built.
 #pragma once
 
 #include <map>
@@ -26,9 +31,16 @@ namespace fabcheck::controller {
 
 struct RoundTimeouts {
   int64_t step_timeout_ns = 30'000'000'000;  // each set-up step and each reply
-  int64_t start_delay_ns = 200'000'000;      // the start is this far in the future
+  int64_t start_delay_ns = 200'000'000;      // the start is at least this far in the future (startMarginNs)
   int64_t drain_allowance_ns = 5'000'000'000;  // "results" may take this much longer
 };
+
+// How far after "ready" the round starts (pure): the larger of `floor_ns` (the configured
+// start delay) and twice how long this round's connect → ready exchange took (the "start"
+// messages go out one by one, as the connects did, and each must arrive before the instant) plus
+// the largest clock-offset bound among the round's agents (an agent's clock may be that far off
+// our estimate). Negative inputs count as 0; the sum saturates at INT64_MAX / 4.
+int64_t startMarginNs(int64_t floor_ns, int64_t exchange_ns, int64_t largest_offset_bound_ns);
 
 class RoundRunner {
  public:
@@ -62,7 +74,10 @@ class RoundRunner {
   const patterns::CollectiveParams* collective_;
 
   std::vector<int> parts_;            // the round's agents, ascending
+  std::vector<std::vector<size_t>> flows_of_;  // by agent id: indexes in round_.flows it sends or receives
   std::map<int, int> rank_of_;        // a collective round: agent id → its rank
+  int64_t exchange_begin_ns_ = 0;    // monotonic, when the first "connect" went out
+  int64_t start_margin_ns_ = 0;      // startMarginNs of this round
   int current_ = -1;                  // the agent being talked to, for error attribution
   std::string phase_;
   protocol::FlowMap<transport::EndpointDesc> endpoint_of_;  // by flow id, from the receivers

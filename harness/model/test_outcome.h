@@ -51,7 +51,7 @@ struct MatrixRetest {
 struct TestOutcome {
   std::string name;
   TestSpec spec;
-  patterns::PatternPlan plan;
+  patterns::PatternPlan plan;       // every round's flows; a matrix (lazy rounds): those of the rounds that ran
   std::string error;                // empty: the test ran; else infrastructure error (agent, host, phase)
   std::vector<engine::SenderResult> senders;
   std::vector<engine::ReceiverResult> receivers;

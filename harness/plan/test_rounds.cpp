@@ -147,6 +147,14 @@ void checkTestAgents(const TestSpec& spec, const std::vector<int>& who, int regi
 TestRounds planFlowRounds(const TestSpec& spec, int agents) {
   TestRounds out;
   patterns::validate(spec.params, maxMessageBytes(spec.transport), spec.transport);
+  if (spec.placement == patterns::Placement::kMatrix && !spec.probe && agents >= 2) {
+    // One round at a time (a probe's check wants the rounds counted: it is refused below).
+    out.lazy_count = static_cast<size_t>(patterns::matrixRoundCount(agents));
+    out.lazy_round = [params = spec.params, agents](size_t r) {
+      return patterns::placeMatrixRound(params, agents, static_cast<int>(r));
+    };
+    return out;
+  }
   out.rounds = patterns::placeRounds(spec.params, spec.placement, agents, spec.seed);
   return out;
 }

@@ -34,7 +34,9 @@ TestRounds planTestRounds(const model::TestSpec& spec, int agents);
 
 // What the patterns' plan() use:
 // A flow test's rounds: its placement's (patterns::placeRounds) after patterns::validate
-// against the transport's largest message (transport::transportKindProperties).
+// against the transport's largest message (transport::transportKindProperties). A matrix
+// without a probe comes as lazy rounds (PatternRounds::lazy_round, patterns::placeMatrixRound):
+// the same rounds, each computed when asked for.
 TestRounds planFlowRounds(const model::TestSpec& spec, int agents);
 // A collective test's rounds (spec.collective), one per size of its sweep.
 TestRounds planCollectiveRounds(const model::TestSpec& spec, int ranks);

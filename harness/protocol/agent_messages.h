@@ -89,7 +89,9 @@ struct TimeReply {
   }
 };
 
-// controller: one round of a test; flows name agent ids, `me` is the receiving agent.
+// controller: one round of a test; flows name agent ids, `me` is the receiving agent. `flows`
+// are the flows `me` sends or receives (since issue 18; an agent that also finds others there
+// ignores them).
 struct Setup {
   static constexpr std::string_view kType = "setup";
   std::string test;
@@ -155,7 +157,7 @@ struct Sent {
   }
 };
 
-// controller: every agent is done sending; how many packets each flow sent.
+// controller: every agent is done sending; how many packets each flow this agent receives sent.
 struct Finish {
   static constexpr std::string_view kType = "finish";
   FlowMap<uint64_t> sent;

@@ -36,28 +36,35 @@ struct MacDeleter {
 struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 };
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
 
-// HMAC-SHA256(secret, direction || u64 big-endian counter || payload).
-Mac computeMac(const RunSecret& secret, char direction, uint64_t counter, std::string_view payload) {
-  std::array<unsigned char, 9> prefix{};
-  prefix[0] = static_cast<unsigned char>(direction);
-  for (int i = 0; i < 8; ++i) prefix[1 + i] = static_cast<unsigned char>(counter >> (56 - 8 * i));
-
+// An HMAC-SHA256 context keyed with `secret`.
+MacCtx keyedContext(const RunSecret& secret) {
   const std::unique_ptr<EVP_MAC, MacDeleter> mac(EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr));
   if (!mac) throwOpenSslError("EVP_MAC_fetch");
-  const std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx(EVP_MAC_CTX_new(mac.get()));
+  MacCtx ctx(EVP_MAC_CTX_new(mac.get()));  // holds its own reference to the algorithm
   if (!ctx) throwOpenSslError("EVP_MAC_CTX_new");
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
   if (EVP_MAC_init(ctx.get(), secret.bytes.data(), secret.bytes.size(), params) != 1) throwOpenSslError("EVP_MAC_init");
-  if (EVP_MAC_update(ctx.get(), prefix.data(), prefix.size()) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) != 1) {
+  return ctx;
+}
+
+// HMAC-SHA256(secret, direction || u64 big-endian counter || payload) on `ctx`, keyed by
+// keyedContext(): re-initialised with the same key (a null key keeps it).
+Mac computeMac(EVP_MAC_CTX* ctx, char direction, uint64_t counter, std::string_view payload) {
+  std::array<unsigned char, 9> prefix{};
+  prefix[0] = static_cast<unsigned char>(direction);
+  for (int i = 0; i < 8; ++i) prefix[1 + i] = static_cast<unsigned char>(counter >> (56 - 8 * i));
+  if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) throwOpenSslError("EVP_MAC_init");
+  if (EVP_MAC_update(ctx, prefix.data(), prefix.size()) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(payload.data()), payload.size()) != 1) {
     throwOpenSslError("EVP_MAC_update");
   }
   Mac out{};
   size_t length = 0;
-  if (EVP_MAC_final(ctx.get(), out.data(), &length, out.size()) != 1 || length != out.size()) {
+  if (EVP_MAC_final(ctx, out.data(), &length, out.size()) != 1 || length != out.size()) {
     throwOpenSslError("EVP_MAC_final");
   }
   return out;
@@ -77,6 +84,21 @@ auto logRefusal(F&& receive) -> decltype(receive()) {
 
 }  // namespace
 
+struct AuthenticatedChannel::KeyedMac {
+  EVP_MAC_CTX* ctx;  // owned
+  explicit KeyedMac(MacCtx c) : ctx(c.release()) {}
+  ~KeyedMac() { EVP_MAC_CTX_free(ctx); }
+  KeyedMac(const KeyedMac&) = delete;
+  KeyedMac& operator=(const KeyedMac&) = delete;
+};
+
+void AuthenticatedChannel::KeyedMacDeleter::operator()(KeyedMac* m) const noexcept { delete m; }
+
+Mac AuthenticatedChannel::macOf(char direction, uint64_t counter, std::string_view payload) {
+  if (!mac_) mac_.reset(new KeyedMac(keyedContext(secret_)));
+  return computeMac(mac_->ctx, direction, counter, payload);
+}
+
 AuthenticatedChannel::AuthenticatedChannel(ControlChannel channel, const RunSecret& secret, Role role)
     : channel_(std::move(channel)),
       secret_(secret),
@@ -89,7 +111,7 @@ void AuthenticatedChannel::send(const json& msg, int64_t timeout_ns) {
     throw ProtocolError(fmt::format("message of {} bytes to {} exceeds the 16 MiB limit (with its {}-byte MAC)",
                                     text.size(), peer(), kMacBytes));
   }
-  const Mac mac = computeMac(secret_, tx_direction_, tx_counter_, text);
+  const Mac mac = macOf(tx_direction_, tx_counter_, text);
   std::string frame;
   frame.reserve(kMacBytes + text.size());
   frame.append(reinterpret_cast<const char*>(mac.data()), mac.size());
@@ -119,7 +141,7 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
     throw ProtocolError(what);
   }
   const std::string_view text = std::string_view(frame).substr(kMacBytes);
-  const Mac expected = computeMac(secret_, rx_direction_, rx_counter_, text);
+  const Mac expected = macOf(rx_direction_, rx_counter_, text);
   if (CRYPTO_memcmp(expected.data(), frame.data(), kMacBytes) != 0) {
     const std::string what = fmt::format("message from {}{} failed authentication (wrong run secret, or tampered)",
                                          peer(), authWhilePhase(phase));

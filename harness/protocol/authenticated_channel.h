@@ -22,13 +22,18 @@
 //   only drop the connection and go on serving the others. After an authentication failure, a frame
 //   too short to carry a MAC, or an oversize frame, the channel is closed (the stream cannot be
 //   trusted); after a not-JSON or wrong-version message from an authenticated peer it stays open.
+// - The keyed HMAC context is built once per channel (the MAC algorithm fetched, the secret
+//   keyed in) and re-initialised for each message; as the channel is used by one thread at a
+//   time, so is its context.
 // - Timeouts, transport errors, thread-safety and moves are as for ControlChannel. It is the
 //   MessageChannel (message_channel.h) the controller and the agent talk through.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,8 +83,16 @@ class AuthenticatedChannel : public MessageChannel {
  private:
   nlohmann::json acceptFrame(std::string frame, std::string_view phase);
 
+  // HMAC-SHA256 keyed with the secret, one per channel (authenticated_channel.cpp).
+  struct KeyedMac;
+  struct KeyedMacDeleter {
+    void operator()(KeyedMac* m) const noexcept;
+  };
+  std::array<unsigned char, kMacBytes> macOf(char direction, uint64_t counter, std::string_view payload);
+
   ControlChannel channel_;
   RunSecret secret_;
+  std::unique_ptr<KeyedMac, KeyedMacDeleter> mac_;  // built at the first message
   char tx_direction_;
   char rx_direction_;
   uint64_t tx_counter_ = 0;

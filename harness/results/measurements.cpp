@@ -1,6 +1,7 @@
 #include "harness/results/measurements.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "generators/transport/tcp_path_info_json.h"
 #include "harness/results/tcp_summary.h"
@@ -156,10 +157,13 @@ void addPerFlow(const Measurements& s, const Totals& t, const FlowInfo& flow_inf
   json flows = json::array();
   std::vector<double> rates;
   std::vector<measure::IntervalSeries> series;
+  std::unordered_map<uint32_t, const engine::SenderResult*> sender_of;  // by flow id; the last one wins
+  sender_of.reserve(s.senders.size());
+  for (const auto& x : s.senders) sender_of[x.flow_id] = &x;
   for (const auto& r : s.receivers) {
     series.push_back(r.series);
-    const engine::SenderResult* snd = nullptr;
-    for (const auto& x : s.senders) if (x.flow_id == r.flow_id) snd = &x;
+    const auto found = sender_of.find(r.flow_id);
+    const engine::SenderResult* snd = found == sender_of.end() ? nullptr : found->second;
     const int64_t ns = snd ? snd->measured_ns : t.duration_ns;
     json f = {{"flow_id", r.flow_id},
                      {"sent_packets", snd ? snd->packets : 0},

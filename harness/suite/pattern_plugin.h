@@ -25,6 +25,7 @@
 // line in harness/patterns/builtin_patterns.cpp. Layering: docs/architecture.md.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,6 +61,14 @@ struct PatternMetric {
 struct PatternRounds {
   std::vector<patterns::PatternPlan> rounds;           // flows name placement indexes
   std::vector<patterns::CollectiveParams> collective;  // a collective: each round's parameters
+  // Or rounds computed one at a time (a matrix of thousands of agents has thousands of rounds
+  // and millions of flows): when lazy_round is set, `rounds` is empty and round r < lazy_count
+  // is lazy_round(r); every placement index takes part in some round.
+  size_t lazy_count = 0;
+  std::function<patterns::PatternPlan(size_t)> lazy_round;
+
+  size_t count() const { return lazy_round ? lazy_count : rounds.size(); }
+  patterns::PatternPlan round(size_t r) const { return lazy_round ? lazy_round(r) : rounds.at(r); }
 };
 
 // What Pattern::load reads from.

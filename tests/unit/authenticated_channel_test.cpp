@@ -155,6 +155,19 @@ TEST(AuthenticatedChannel, WireFormatIsAsDocumented) {
   EXPECT_EQ(p.agent.raw().receiveFrame(kLong), documentedFrame(kSecret, 'C', 0, hello(9).dump()));
 }
 
+// The channel keys its HMAC context once and re-initialises it per message: every later frame,
+// sent or received, interleaved, is still the documented MAC of its own counter and text.
+TEST(AuthenticatedChannel, EveryFrameOfAReusedMacContextIsTheDocumentedOne) {
+  Pair p = connectPair();
+  for (uint64_t i = 0; i < 5; ++i) {
+    p.agent.send(hello(static_cast<int>(i)), kLong);
+    EXPECT_EQ(p.controller.raw().receiveFrame(kLong), documentedFrame(kSecret, 'A', i, hello(static_cast<int>(i)).dump()))
+        << "agent frame " << i;
+    p.controller.raw().sendFrame(documentedFrame(kSecret, 'C', i, hello(100 + static_cast<int>(i)).dump()), kLong);
+    EXPECT_EQ(p.agent.receive(kLong)["n"], 100 + static_cast<int>(i)) << "controller frame " << i;
+  }
+}
+
 TEST(AuthenticatedChannel, WrongSecretIsRefusedNamingThePeer) {
   Pair p = connectPair(kOtherSecret, kSecret);
   p.agent.send(hello(1), kLong);

@@ -4,11 +4,15 @@
 // pairs run again alone, cleared when they recover and confirmed when they stay slow.
 #include <gtest/gtest.h>
 
+#include <climits>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "harness/controller/controller.h"
+#include "harness/controller/round_runner.h"
+#include "harness/plan/test_rounds.h"
 #include "harness/protocol/agent_messages.h"
 #include "harness/protocol/in_memory_channel.h"
 #include "harness/results/test_summary.h"
@@ -221,8 +225,9 @@ TEST(ControllerState, AMatrixRetestsItsFlaggedPairsAloneAndKeepsTheFirstPass) {
   ASSERT_EQ(out.matrix_retests[1].values.size(), 2u);
   EXPECT_DOUBLE_EQ(out.matrix_retests[1].values[1].value_or(-1), 0.3);
 
-  // Agent 3 took part in 3 first-pass rounds (the last one holds 2 -> 3 as its second flow) and in
-  // (2,3)'s two retests, which ran that pair alone.
+  // Agent 3 took part in 3 first-pass rounds (in the last one 2 -> 3, the only flow its setup
+  // carries: an agent hears only of its own flows) and in (2,3)'s two retests, which ran that
+  // pair alone.
   std::vector<json> setups;
   for (const auto& m : c.agents[3]->received()) {
     if (protocol::typeOf(m) == "setup") setups.push_back(m);
@@ -231,7 +236,8 @@ TEST(ControllerState, AMatrixRetestsItsFlaggedPairsAloneAndKeepsTheFirstPass) {
   for (size_t i = 3; i < 5; ++i) {
     ASSERT_EQ(setups[i].at("flows").size(), 1u) << setups[i].dump();
     EXPECT_EQ(setups[i].at("flows").at(0).at("sender"), 2);
-    EXPECT_EQ(setups[i].at("flows").at(0).at("flow_id"), setups[2].at("flows").at(1).at("flow_id"))
+    ASSERT_EQ(setups[2].at("flows").size(), 1u) << setups[2].dump();
+    EXPECT_EQ(setups[i].at("flows").at(0).at("flow_id"), setups[2].at("flows").at(0).at("flow_id"))
         << "the first pass's flow, same id";
   }
 
@@ -262,6 +268,93 @@ TEST(ControllerState, AMatrixWithoutRetestsRunsItsMatchingsOnly) {
   const json j = results::summarizeTest(out, c.controller->agents());
   EXPECT_EQ(j.at("metrics").at("matrix").at("outlier_pairs"), 3) << "the first pass decides";
   EXPECT_EQ(j.at("matrix").at("outliers").at("suspect"), "agent 3 (host3)");
+}
+
+// Issue 18: each agent hears only about its own flows, so a round's messages stay O(flows).
+TEST(ControllerState, EachAgentIsToldOnlyOfItsOwnFlowsAndTheirSentCounts) {
+  for (const auto placement : {patterns::Placement::kRing, patterns::Placement::kIncast}) {
+    Cluster c(5);
+    c.controller->measureClocks();
+    TestSpec spec = streamTest("own flows");
+    spec.placement = placement;
+    const TestOutcome out = c.controller->runTest(spec);
+    ASSERT_EQ(out.error, "") << toString(placement);
+    for (int a = 0; a < 5; ++a) {
+      std::set<uint32_t> sends, receives;
+      for (const auto& f : out.plan.flows) {
+        if (f.sender == a) sends.insert(f.flow_id);
+        if (f.receiver == a) receives.insert(f.flow_id);
+      }
+      std::set<uint32_t> both = sends;
+      both.insert(receives.begin(), receives.end());
+      const json setup = c.agents[static_cast<size_t>(a)]->waitFor("setup");
+      std::set<uint32_t> in_setup, corrected, in_connect, in_finish;
+      for (const auto& f : setup.at("flows")) in_setup.insert(f.at("flow_id").get<uint32_t>());
+      for (const auto& [id, v] : setup.at("clock_correction_ns").items()) corrected.insert(static_cast<uint32_t>(std::stoul(id)));
+      const json connect = c.agents[static_cast<size_t>(a)]->waitFor("connect");
+      const json finish = c.agents[static_cast<size_t>(a)]->waitFor("finish");
+      for (const auto& [id, v] : connect.at("flows").items()) in_connect.insert(static_cast<uint32_t>(std::stoul(id)));
+      for (const auto& [id, v] : finish.at("sent").items()) {
+        in_finish.insert(static_cast<uint32_t>(std::stoul(id)));
+        EXPECT_EQ(v, 100) << "agent " << a << " flow " << id;
+      }
+      EXPECT_EQ(in_setup, both) << toString(placement) << " agent " << a;
+      EXPECT_EQ(corrected, both) << toString(placement) << " agent " << a;
+      EXPECT_EQ(in_connect, sends) << toString(placement) << " agent " << a;
+      EXPECT_EQ(in_finish, receives) << toString(placement) << " agent " << a;
+    }
+    EXPECT_EQ(out.receivers.size(), out.plan.flows.size());
+    for (const auto& r : out.receivers) EXPECT_EQ(r.sequence.received, 100u) << "flow " << r.flow_id;
+  }
+}
+
+// Issue 18: the start instant leaves room for the one-by-one "start" messages and clock error.
+TEST(ControllerState, TheStartMarginGrowsWithTheExchangeAndTheClockBounds) {
+  constexpr int64_t kMs = 1'000'000;
+  EXPECT_EQ(startMarginNs(200 * kMs, 1 * kMs, 0), 200 * kMs) << "a small round keeps the configured delay";
+  EXPECT_EQ(startMarginNs(200 * kMs, 150 * kMs, 0), 300 * kMs) << "twice the connect-to-ready exchange";
+  EXPECT_EQ(startMarginNs(200 * kMs, 150 * kMs, 40 * kMs), 340 * kMs) << "plus the largest offset bound";
+  EXPECT_EQ(startMarginNs(200 * kMs, 0, 250 * kMs), 250 * kMs);
+  EXPECT_EQ(startMarginNs(200 * kMs, -5, -1), 200 * kMs) << "unknown bounds and clock steps count as 0";
+  EXPECT_GT(startMarginNs(0, INT64_MAX, INT64_MAX), 0) << "no overflow";
+}
+
+// Issue 18: a matrix's rounds are planned one at a time — a 4096-agent matrix never holds its
+// 8.4M flows as rounds — and they are the rounds placeRounds builds.
+TEST(ControllerState, AMatrixIsPlannedOneRoundAtATime) {
+  TestSpec spec = streamTest("matrix");
+  spec.placement = patterns::Placement::kMatrix;
+  for (int n : {2, 5, 8}) {
+    const plan::TestRounds lazy = plan::planTestRounds(spec, n);
+    EXPECT_TRUE(lazy.rounds.empty());
+    const auto eager = patterns::placeRounds(spec.params, spec.placement, n);
+    ASSERT_EQ(lazy.count(), eager.size()) << n;
+    for (size_t r = 0; r < eager.size(); ++r) {
+      const patterns::PatternPlan got = lazy.round(r);
+      ASSERT_EQ(got.flows.size(), eager[r].flows.size());
+      for (size_t i = 0; i < got.flows.size(); ++i) {
+        EXPECT_EQ(got.flows[i].flow_id, eager[r].flows[i].flow_id);
+        EXPECT_EQ(got.flows[i].sender, eager[r].flows[i].sender);
+        EXPECT_EQ(got.flows[i].receiver, eager[r].flows[i].receiver);
+      }
+    }
+  }
+  const plan::TestRounds big = plan::planTestRounds(spec, 4096);
+  EXPECT_TRUE(big.rounds.empty());
+  EXPECT_EQ(big.count(), 4095u);
+  const patterns::PatternPlan last = big.round(4094);
+  ASSERT_EQ(last.flows.size(), 2048u);
+  EXPECT_EQ(last.flows.back().flow_id, 4095u * 2048u - 1) << "ids run on over the rounds before it";
+
+  // The controller adds each round's flows to the outcome's plan as it runs it.
+  Cluster ok(4);
+  spec.outlier_retests = 0;
+  EXPECT_EQ(ok.controller->runTest(spec).plan.flows.size(), 6u) << "3 rounds of 2 pairs";
+  Cluster failing(4, {{}, {}, {}, fault("results", Fault::kError)});
+  const TestOutcome out = failing.controller->runTest(spec);
+  EXPECT_EQ(out.error, "scripted failure");
+  EXPECT_EQ(out.rounds, 1);
+  EXPECT_EQ(out.plan.flows.size(), 2u) << "only the round that ran";
 }
 
 }  // namespace

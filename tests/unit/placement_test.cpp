@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <numeric>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "generators/core/errors.h"
 
@@ -91,6 +94,81 @@ TEST(Placement, MatrixBidirectionalRoundsCarryBothDirectionsAndAllFlows) {
     total += r.flows.size();
   }
   EXPECT_EQ(total, place(p, Placement::kMatrix, 4).flows.size());
+}
+
+// The construction before issue 18 (every round built by rotating the circle, the flows numbered
+// over the whole matrix, then cut into rounds), kept here to compare with the direct one.
+std::vector<PatternPlan> rotatedMatrixRounds(const PatternParams& params, int n) {
+  const int m = n % 2 == 0 ? n : n + 1;
+  std::vector<int> pos(static_cast<size_t>(m));
+  std::iota(pos.begin(), pos.end(), 0);
+  std::vector<std::vector<std::pair<int, int>>> links;
+  for (int r = 0; r < m - 1; ++r) {
+    std::vector<std::pair<int, int>> round;
+    for (int k = 0; k < m / 2; ++k) {
+      const int a = pos[static_cast<size_t>(k)], b = pos[static_cast<size_t>(m - 1 - k)];
+      if (a < n && b < n) round.emplace_back(std::min(a, b), std::max(a, b));
+    }
+    std::sort(round.begin(), round.end());
+    links.push_back(round);
+    std::rotate(pos.begin() + 1, pos.end() - 1, pos.end());
+  }
+  PatternPlan all;
+  for (const auto& round : links) {
+    for (auto [a, b] : round) {
+      addLink(all, params, a, b);
+      if (params.bidirectional) addLink(all, params, b, a);
+    }
+  }
+  std::vector<PatternPlan> rounds;
+  size_t next = 0;
+  for (const auto& round : links) {
+    PatternPlan p;
+    const size_t per_link = params.flows * (params.bidirectional ? 2u : 1u);
+    for (size_t i = 0; i < round.size() * per_link; ++i) p.flows.push_back(all.flows.at(next++));
+    rounds.push_back(std::move(p));
+  }
+  return rounds;
+}
+
+bool sameFlow(const FlowSpec& x, const FlowSpec& y) {
+  return x.flow_id == y.flow_id && x.sender == y.sender && x.receiver == y.receiver && x.role == y.role &&
+         x.rate_bps == y.rate_bps && x.rate_pps == y.rate_pps;
+}
+
+// Issue 18: a round is computed directly, and it is exactly the round the rotation built.
+TEST(Placement, MatrixRoundsComputedDirectlyAreTheRotatedOnes) {
+  for (int n = 2; n <= 9; ++n) {
+    for (const bool bidir : {false, true}) {
+      PatternParams p;
+      p.kind = PatternKind::kStream;
+      p.flows = bidir ? 2 : 1;
+      p.rate_bps = 4e9;
+      p.bidirectional = bidir;
+      const std::vector<PatternPlan> want = rotatedMatrixRounds(p, n);
+      const std::vector<PatternPlan> got = placeRounds(p, Placement::kMatrix, n);
+      ASSERT_EQ(matrixRoundCount(n), static_cast<int>(want.size())) << n;
+      ASSERT_EQ(got.size(), want.size()) << n;
+      PatternPlan flat;
+      for (size_t r = 0; r < want.size(); ++r) {
+        const PatternPlan one = placeMatrixRound(p, n, static_cast<int>(r));
+        ASSERT_EQ(one.flows.size(), want[r].flows.size()) << "n " << n << " round " << r;
+        ASSERT_EQ(got[r].flows.size(), want[r].flows.size()) << "n " << n << " round " << r;
+        for (size_t i = 0; i < want[r].flows.size(); ++i) {
+          EXPECT_TRUE(sameFlow(one.flows[i], want[r].flows[i])) << "n " << n << " round " << r << " flow " << i;
+          EXPECT_TRUE(sameFlow(got[r].flows[i], want[r].flows[i])) << "n " << n << " round " << r << " flow " << i;
+          flat.flows.push_back(want[r].flows[i]);
+        }
+      }
+      const PatternPlan placed = place(p, Placement::kMatrix, n);
+      ASSERT_EQ(placed.flows.size(), flat.flows.size()) << n;
+      for (size_t i = 0; i < flat.flows.size(); ++i) EXPECT_TRUE(sameFlow(placed.flows[i], flat.flows[i])) << n << " " << i;
+    }
+  }
+  EXPECT_EQ(matrixRoundCount(1), 0);
+  EXPECT_THROW(placeMatrixRound(pingpong(), 1, 0), ConfigError);
+  EXPECT_THROW(placeMatrixRound(pingpong(), 4, 3), ConfigError);
+  EXPECT_THROW(placeRounds(pingpong(), Placement::kMatrix, 1), ConfigError);
 }
 
 TEST(Placement, SingleRoundPlacementsAreOneRound) {
