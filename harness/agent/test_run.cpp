@@ -30,8 +30,8 @@ std::string networkNamespaceId() {
 
 }  // namespace
 
-TestRun::TestRun(const msg::Setup& setup, std::string data_address, int64_t step_timeout_ns, TestRunOptions options)
-    : setup_(setup), data_address_(std::move(data_address)), step_timeout_ns_(step_timeout_ns), options_(options) {
+TestRun::TestRun(const msg::Setup& setup, std::string data_address, int64_t step_timeout_ns, TestRunOptions run_options)
+    : setup_(setup), data_address_(std::move(data_address)), step_timeout_ns_(step_timeout_ns), options_(run_options) {
   const transport::TransportOptions& options = setup_.transport_options;
   transport_ = transport::createTransport(setup_.transport, options);
   props_ = transport_->properties();

@@ -311,8 +311,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
              {"stopped_on_error", out.stopped_on_error},
              {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
              {"counts", counts},
-             {"exit_code", code},
-             {"controller", controllerStats(out, agents.size())}};
+             {"exit_code", code}, {"controller", controllerStats(out, agents.size())}};
   forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
   return out;
 }
