@@ -2,7 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "generators/core/errors.h"
 #include "generators/core/host_facts.h"
@@ -48,10 +52,14 @@ void addLldpNeighbour(const std::string& data_address, protocol::msg::Register& 
   }
 }
 
-// Who this agent is and its host's facts, for the controller.
-protocol::msg::Register registration(const AgentOptions& o, const std::string& data_address) {
+// This host's facts as seen from `data_address`, gathered once per process and data address
+// (a process serving many identities asks lldpd and lists interfaces once, not per identity).
+protocol::msg::Register hostFacts(int agent_id, const std::string& data_address) {
+  static std::mutex mutex;
+  static std::map<std::string, protocol::msg::Register> cache;
+  const std::lock_guard lock(mutex);
+  if (auto it = cache.find(data_address); it != cache.end()) return it->second;
   protocol::msg::Register reg;
-  reg.agent_id = o.agent_id;
   reg.host = hostName();
   reg.boot_id = bootId();
   reg.fabcheck_version = kVersion;
@@ -63,16 +71,41 @@ protocol::msg::Register registration(const AgentOptions& o, const std::string& d
   try {
     reg.interfaces = listInterfaces();
   } catch (const Error& e) {
-    log::warn("agent {}: registering without interfaces: {}", o.agent_id, e.what());
+    log::warn("agent {}: registering without interfaces: {}", agent_id, e.what());
   }
   addLldpNeighbour(data_address, reg);
-  if (!reg.lldp_switch) log::debug("agent {}: no LLDP neighbour: {}", o.agent_id, reg.lldp_reason.value_or(""));
+  if (!reg.lldp_switch) log::debug("agent {}: no LLDP neighbour: {}", agent_id, reg.lldp_reason.value_or(""));
+  return cache[data_address] = reg;
+}
+
+// Who this agent is and its host's facts, for the controller.
+protocol::msg::Register registration(const AgentOptions& o, const std::string& data_address) {
+  protocol::msg::Register reg = hostFacts(o.agent_id, data_address);
+  reg.agent_id = o.agent_id;
   return reg;
+}
+
+int runIdentities(const AgentOptions& o, const std::atomic<bool>& stop) {
+  std::vector<int> codes(static_cast<size_t>(o.identities), 0);
+  std::vector<std::thread> threads;
+  threads.reserve(codes.size());
+  for (int i = 0; i < o.identities; ++i) {
+    AgentOptions one = o;
+    one.agent_id = o.agent_id + i;
+    one.identities = 1;
+    one.send_log = false;  // the log buffer is process-wide: another identity's lines would go along
+    threads.emplace_back([one, &stop, &codes, i] {
+      codes[static_cast<size_t>(i)] = runAgent(one, stop);
+    });
+  }
+  for (auto& t : threads) t.join();
+  return *std::max_element(codes.begin(), codes.end());
 }
 
 }  // namespace
 
 int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
+  if (o.identities > 1) return runIdentities(o, stop);
   protocol::RunSecret secret;
   try {
     secret = protocol::loadRunSecret(o.secret_file);

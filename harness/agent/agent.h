@@ -11,6 +11,16 @@
 // harness/protocol/agent_messages.h:
 //   register → (time ↔ time)* → { setup → endpoints → connect → ready → start → sent →
 //   finish → results }* → bye
+//
+// Many identities in one process (measuring the controller at thousands of agents on a few
+// cores, issue 18): with `identities` K > 1 the process serves agent ids agent_id ..
+// agent_id+K-1, each on its own thread with its own control connection, AgentSession and data
+// plane (real sockets; the loop transport reaches only agents within one process). What they
+// share: the host facts of the registration (interfaces, LLDP neighbour; gathered once per
+// process and data address, not per identity), and the process-wide log — so in this mode the
+// results carry NO log lines (log::linesSince cannot tell the identities' lines apart); they go
+// to stderr only. Host counters are per identity unless `host_counters` is off (agent
+// --host-counters off), which skips reading and sampling them (the results say "off").
 #pragma once
 
 #include <atomic>
@@ -26,6 +36,9 @@ struct AgentOptions {
   std::string controller_host = "127.0.0.1";
   uint16_t controller_port = 0;
   int agent_id = 0;
+  int identities = 1;               // serve agent ids agent_id .. agent_id+identities-1 (see above)
+  bool host_counters = true;        // read this host's counters around each test
+  bool send_log = true;             // log lines with each test's results; off for identities > 1
   std::string secret_file;          // else FABCHECK_RUN_SECRET(_FILE) from the environment
   std::string data_address;         // data flows listen here; empty: the control connection's local address
   SafetyLimits limits;
@@ -35,7 +48,8 @@ struct AgentOptions {
 };
 
 // Runs until the controller says bye, the connection ends, or `stop`. Returns the exit code:
-// 0 after bye, 1 on a runtime error (logged), 3 when the controller cannot be reached.
+// 0 after bye, 1 on a runtime error (logged), 3 when the controller cannot be reached. With
+// identities > 1: runs them all and returns the highest of their codes (after every one ended).
 int runAgent(const AgentOptions& options, const std::atomic<bool>& stop);
 
 }  // namespace fabcheck::agent

@@ -140,7 +140,8 @@ std::unique_ptr<TestRun> AgentSession::prepare(const msg::Setup& setup) {
   }
   try {
     const std::string data_address = o_.data_address.empty() ? ch_.localAddress() : o_.data_address;
-    return std::make_unique<TestRun>(setup, data_address, o_.step_timeout_ns);
+    return std::make_unique<TestRun>(setup, data_address, o_.step_timeout_ns,
+                                     TestRunOptions{.host_counters = o_.host_counters, .send_log = o_.send_log});
   } catch (const std::exception& e) {
     sendError(self() + " cannot set up: " + e.what());
     return nullptr;

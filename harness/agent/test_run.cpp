@@ -30,8 +30,8 @@ std::string networkNamespaceId() {
 
 }  // namespace
 
-TestRun::TestRun(const msg::Setup& setup, std::string data_address, int64_t step_timeout_ns)
-    : setup_(setup), data_address_(std::move(data_address)), step_timeout_ns_(step_timeout_ns) {
+TestRun::TestRun(const msg::Setup& setup, std::string data_address, int64_t step_timeout_ns, TestRunOptions run_options)
+    : setup_(setup), data_address_(std::move(data_address)), step_timeout_ns_(step_timeout_ns), options_(run_options) {
   const transport::TransportOptions& options = setup_.transport_options;
   transport_ = transport::createTransport(setup_.transport, options);
   props_ = transport_->properties();
@@ -99,6 +99,7 @@ void TestRun::connect(const msg::Connect& connect) {
 
   // This host's counters around the traffic (netdev, snmp, infiniband): a counter problem is
   // reported in the results, never a reason to fail the test.
+  if (!options_.host_counters) return;
   host_counters_ = hostCounters();
   counters::SamplingOptions sampling;
   if (setup_.counter_interval_ns && *setup_.counter_interval_ns > 0) {
@@ -187,15 +188,19 @@ msg::Results TestRun::results(uint64_t log_mark) {
   results.responders = flows_->responderResults();
   if (rank_) results.pingpongs = flows_->pingpongResults();
   results.errors = flows_->errors();
-  try {
-    results.counters = counter_error_.empty() ? around_->end() : nlohmann::json{{"error", counter_error_}};
-  } catch (const std::exception& e) {
-    results.counters = nlohmann::json{{"error", e.what()}};
+  if (!options_.host_counters) {
+    results.counters = nlohmann::json{{"off", "host counters off in this agent (fabcheck agent --host-counters off)"}};
+  } else {
+    try {
+      results.counters = counter_error_.empty() ? around_->end() : nlohmann::json{{"error", counter_error_}};
+    } catch (const std::exception& e) {
+      results.counters = nlohmann::json{{"error", e.what()}};
+    }
   }
   // Replayed counters are another "host" per directory, and say where they came from.
   results.counters["netns"] = replayed_from_.empty() ? networkNamespaceId() : "replay:" + replayed_from_;
   if (!replayed_from_.empty()) results.counters["replayed_from"] = replayed_from_;
-  results.log = log::linesSince(log_mark);
+  if (options_.send_log) results.log = log::linesSince(log_mark);
   const transport::TransportProperties now = transport_->properties();  // the device is known by now
   if (!now.caveat.empty()) results.transport_caveat = now.caveat;
   if (!now.device.empty()) results.transport_device = now.device;

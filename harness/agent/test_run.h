@@ -12,6 +12,10 @@
 //   run.finish(sent_by_flow)      receivers finish with the senders' counts
 //   run.results(log_mark)         the "results" reply (host counters after the traffic, log)
 //
+// With `host_counters` off (agents serving many identities from one process, agent.h) no host
+// counters are read or sampled: the results' counters say {"off": why}. With `send_log` off the
+// results carry no log lines (the process-wide log buffer would mix identities' lines).
+//
 // Leaving early (an abort, an error) is safe at any step: the destructor cancels background
 // accepts within ~100 ms and ends the flows and the rank.
 #pragma once
@@ -32,11 +36,17 @@
 
 namespace fabcheck::agent {
 
+struct TestRunOptions {
+  bool host_counters = true;
+  bool send_log = true;
+};
+
 class TestRun {
  public:
   // `data_address`: where the received flows listen. Throws fabcheck::Error when a transport
   // cannot be created.
-  TestRun(const protocol::msg::Setup& setup, std::string data_address, int64_t step_timeout_ns);
+  TestRun(const protocol::msg::Setup& setup, std::string data_address, int64_t step_timeout_ns,
+          TestRunOptions options = {});
   ~TestRun();
   TestRun(const TestRun&) = delete;
   TestRun& operator=(const TestRun&) = delete;
@@ -63,6 +73,7 @@ class TestRun {
   const protocol::msg::Setup setup_;
   const std::string data_address_;
   const int64_t step_timeout_ns_;
+  const TestRunOptions options_;
   std::unique_ptr<transport::Transport> transport_;
   // Flows with their own DSCP (a probe on another priority) get a transport of their own.
   std::map<int, std::unique_ptr<transport::Transport>> marked_;

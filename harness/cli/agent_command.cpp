@@ -19,6 +19,9 @@ int runAgentCommand(int argc, char** argv) {
   o.add_options()("help,h", "print this help")(
       "controller", po::value<std::string>(), "HOST:PORT of the controller to connect back to")(
       "agent-id", po::value<int>(), "this agent's index in the run")(
+      "identities", po::value<int>()->default_value(1),
+      "serve agent ids agent-id .. agent-id+K-1 from this process (one thread and connection each; no log lines in results)")(
+      "host-counters", po::value<std::string>()->default_value("on"), "on, or off: read no host counters around tests")(
       "agent-id-env", po::value<std::string>(),
       "read the index from this environment variable instead (SLURM_PROCID, OMPI_COMM_WORLD_RANK)")(
       "secret-file", po::value<std::string>(), "file (mode 0600) with the run secret; else FABCHECK_RUN_SECRET")(
@@ -66,6 +69,13 @@ int runAgentCommand(int argc, char** argv) {
       }
       a.agent_id = std::stoi(text);
     }
+    a.identities = vm["identities"].as<int>();
+    if (a.identities < 1 || a.identities > 65536) {
+      throw ConfigError("--identities " + std::to_string(a.identities) + ": expected a whole number from 1 to 65536");
+    }
+    const std::string hc = vm["host-counters"].as<std::string>();
+    if (hc != "on" && hc != "off") throw ConfigError("--host-counters '" + hc + "': expected on or off");
+    a.host_counters = hc == "on";
     if (vm.count("secret-file")) a.secret_file = vm["secret-file"].as<std::string>();
     if (vm.count("data-address")) a.data_address = vm["data-address"].as<std::string>();
     if (vm.count("max-rate")) a.limits.max_rate_bps = model::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;

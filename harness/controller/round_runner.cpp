@@ -45,22 +45,33 @@ RoundRunner::RoundRunner(AgentLinks& links, RoundTimeouts timeouts, const model:
 void RoundRunner::run() noexcept {
   ++links_.test_id;
   const size_t first_sender = out_.senders.size();
+  int64_t mark = monoNowNs();
+  auto timed = [&](const char* phase) {  // the phase that just ended, into the outcome's phase_ns
+    const int64_t now = monoNowNs();
+    out_.phase_ns[phase] += now - mark;
+    mark = now;
+  };
   try {
     phase_ = "setup";
     sendSetups();
     collectEndpoints();
+    timed("setup");
     phase_ = "endpoint exchange";
     sendConnects();
     phase_ = "barrier";
     awaitReady();
+    timed("connect");
     phase_ = "start";
     sendStart();
+    timed("start");
     phase_ = "run";
     collectSent();
     measureStartSkew(first_sender);
+    timed("run");
     phase_ = "results";
     sendFinish();
     collectResults();
+    timed("results");
   } catch (const std::exception& e) {
     abortRound(e);
   }

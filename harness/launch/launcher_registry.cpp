@@ -23,12 +23,7 @@ std::vector<HostEntry> defaultHosts(const std::string& launcher, const std::map<
 }
 
 std::unique_ptr<Launcher> createLauncher(const std::string& name, const std::map<std::string, std::string>& options) {
-  if (name == "local") {
-    if (!options.empty()) {
-      throw ConfigError("local launcher: option '" + options.begin()->first + "' is unknown; it takes no options");
-    }
-    return std::make_unique<LocalLauncher>();
-  }
+  if (name == "local") return std::make_unique<LocalLauncher>(parseLocalOptions(options));
   if (name == "ssh") return std::make_unique<SshLauncher>(parseSshOptions(options));
   if (name == "mpirun") return std::make_unique<MpirunLauncher>(parseMpirunOptions(options));
   if (name == "slurm") return std::make_unique<SlurmLauncher>(parseSlurmOptions(options));

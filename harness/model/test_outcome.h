@@ -77,6 +77,9 @@ struct TestOutcome {
   // software device of the tests); empty otherwise. And each participant's RDMA device.
   std::string transport_caveat;
   std::map<int, std::string> transport_devices;
+  // The controller's time in each phase of a round (setup, connect, start, run, results), summed
+  // over the rounds; what the report's phases_ms shows.
+  std::map<std::string, int64_t> phase_ns;
   int rounds = 0;                   // rounds run (matrix: one per matching; collective: one per size; else 1)
   // One-way latencies (and burst completion) are on the receiver's clock corrected by the
   // measured offsets; their error is at most this (sum of both ends' offset bounds, the largest

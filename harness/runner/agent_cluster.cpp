@@ -1,5 +1,6 @@
 #include "harness/runner/agent_cluster.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +38,25 @@ counters::SamplingOptions fabricSampling(const model::TestSpec& test) {
   return s;
 }
 
+// Thousands of control connections: the soft RLIMIT_NOFILE goes up to the hard limit; a hard
+// limit still too low for `agents` (one connection each, plus the process's own) is a clear
+// error now rather than failed accepts later.
+void raiseFileLimit(int agents) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  const rlim_t needed = static_cast<rlim_t>(agents) + 64;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    throw ConfigError("controller: open-file limit (RLIMIT_NOFILE) is " + std::to_string(lim.rlim_cur) + " (hard " +
+                      std::to_string(lim.rlim_max) + "), too low for " + std::to_string(agents) +
+                      " agents (about " + std::to_string(needed) + " needed); raise it with ulimit -n or run fewer agents");
+  }
+}
+
 }  // namespace
 
 struct AgentCluster::Impl {
@@ -62,6 +82,7 @@ const std::vector<model::AgentInfo>& AgentCluster::agents() const {
 void AgentCluster::start(const std::atomic<bool>* interrupt) {
   if (impl_) throw ConfigError("AgentCluster::start(): the cluster is already running; stop() it first");
   const int count = launch::totalSlots(hosts_);
+  raiseFileLimit(count);
   auto impl = std::make_unique<Impl>();
   auto listener = protocol::ControlListener::listen(options_.controller_address, options_.controller_port);
   const uint16_t port = listener.port();

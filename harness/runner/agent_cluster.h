@@ -5,7 +5,8 @@
 // - start(): control listener, launch one agent per slot, wait for registration (naming agents
 //   that died or never came; `interrupt` aborts the wait), measure clocks. Throws
 //   LaunchError/TimeoutError/TransportError; on a throw everything started is stopped again.
-//   Calling start() twice is a ConfigError.
+//   Calling start() twice is a ConfigError. It first raises the soft open-file limit to the
+//   hard one; a limit still below agents+64 is a ConfigError naming both numbers.
 // - runTests(): runs tests in order on the registered agents, as Runner::run() does (an
 //   infrastructure problem makes that test an error and the run goes on; stop_on_error ends it
 //   early; `interrupt` ends it within ~100 ms, the running test becomes an error). An agent lost

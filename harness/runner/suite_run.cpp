@@ -1,6 +1,9 @@
 #include "harness/runner/suite_run.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -156,7 +159,28 @@ json testRecord(const model::TestOutcome& outcome, const std::vector<model::Agen
     record["slos"].push_back(std::move(j));
   }
   if (!t.description.empty()) record["description"] = t.description;
+  json phases = json::object();  // the controller's time per phase (not a metric: after flattenMetrics)
+  for (const auto& [phase, ns] : outcome.phase_ns) phases[phase] = std::round(static_cast<double>(ns) / 1e4) / 100;
+  record["phases_ms"] = std::move(phases);
   return record;
+}
+
+// This process's peak resident set (VmHWM of /proc/self/status) in bytes; -1 when unreadable.
+int64_t peakRssBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;  // "VmHWM:   1234 kB"
+  }
+  return -1;
+}
+
+// The end record's "controller": how long the agents took to come, the controller's peak memory.
+json controllerStats(const SuiteRunResult& out, size_t agents) {
+  return {{"launch_to_ready_s", out.launch_to_ready_ns < 0 ? json(nullptr)
+                                                           : json(static_cast<double>(out.launch_to_ready_ns) / 1e9)},
+          {"peak_rss_bytes", peakRssBytes()},
+          {"agents", agents}};
 }
 
 // What a run on an emulated fabric says about its line rate: the fabric's, and a warning when
@@ -195,6 +219,7 @@ int runTests(const SuiteRunOptions& options, const std::vector<model::TestSpec>&
     // An interrupt during the last test ends that test too: the run was interrupted.
     out.interrupted = r.interrupted || (interrupt && interrupt->load());
     out.stopped_on_error = r.stopped_on_error;
+    if (r.launch_to_ready_ns > 0) out.launch_to_ready_ns = r.launch_to_ready_ns;
     return 0;
   } catch (const ConfigError& e) {
     out.run_error = e.what();
@@ -287,7 +312,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
              {"stopped_on_error", out.stopped_on_error},
              {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
              {"counts", counts},
-             {"exit_code", code}};
+             {"exit_code", code}, {"controller", controllerStats(out, agents.size())}};
   forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
   return out;
 }

@@ -80,6 +80,7 @@ struct SuiteRunResult {
   std::string run_error;                 // "" or the run-level failure
   std::exception_ptr run_exception;      // the exception behind run_error (its type), or null
   int exit_code = 0;
+  int64_t launch_to_ready_ns = -1;       // launch until every agent registered; -1 when they never did
 };
 
 // The hosts a run uses when none are given: this host with `agents` slots (as Runner does).

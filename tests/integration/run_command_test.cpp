@@ -73,6 +73,15 @@ TEST_F(RunCommand, ASuiteThatMeetsItsSlosExitsZeroAndWritesTheJsonReport) {
   EXPECT_EQ(j["tests"][1]["metrics"]["lost_packets"], 0);
   EXPECT_GT(j["tests"][1]["metrics"]["throughput_gbps"].get<double>(), 0.2);
   EXPECT_EQ(j["end"]["exit_code"], 0);
+  // The controller's own figures (issue 18): how long the agents took, its peak memory, and
+  // per test the time of each phase.
+  EXPECT_EQ(j["end"]["controller"]["agents"], 3);
+  EXPECT_GT(j["end"]["controller"]["launch_to_ready_s"].get<double>(), 0.0);
+  EXPECT_GT(j["end"]["controller"]["peak_rss_bytes"].get<int64_t>(), 1'000'000);
+  for (const char* phase : {"setup", "connect", "start", "run", "results"}) {
+    EXPECT_GE(j["tests"][1]["phases_ms"][phase].get<double>(), 0.0) << phase;
+  }
+  EXPECT_GE(j["tests"][1]["phases_ms"]["run"].get<double>(), 400.0) << "a 500 ms stream runs about that long";
 }
 
 TEST_F(RunCommand, AFailedSloExitsOneWithObservedAndThreshold) {

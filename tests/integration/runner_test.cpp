@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <set>
+
 #include "generators/core/errors.h"
 #include "tests/integration/runner_helpers.h"
 
@@ -63,6 +65,43 @@ TEST(Runner, WithoutKeptOutcomesEachTestGoesToTheCallbackAndIsNotHeld) {
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(r.tests.empty()) << "a suite run reports as it goes; the runner holds nothing";
   EXPECT_EQ(r.agents.size(), 2u);
+}
+
+// Many agent identities per process (issue 18's measuring harness): 12 agents from 3 processes,
+// each identity its own control connection and real UDP sockets; every agent's flows and round
+// trips come back, host counters are off, and the controller timed each phase.
+TEST(Runner, TwelveAgentsFromThreeProcessesEachReturnTheirResults) {
+  Runner runner(testing::launcherRun("local", {{"localhost", 12, {}}},
+                                     {{"identities_per_process", "4"}, {"host_counters", "off"}}));
+  auto ring = streamTest("ring", patterns::Placement::kRing, 20e6);
+  model::TestSpec ping;
+  ping.name = "pingpong pairs";
+  ping.placement = patterns::Placement::kPairs;
+  ping.params.kind = patterns::PatternKind::kPingpong;
+  ping.params.size_bytes = 64;
+  ping.params.iterations = 50;
+  RunResult r = runner.run({ring, ping});
+  ASSERT_EQ(r.agents.size(), 12u);
+  std::set<int> pids;
+  for (const auto& a : r.agents) {
+    EXPECT_FALSE(a.lost) << a.lost_reason;
+    pids.insert(a.pid);
+  }
+  EXPECT_EQ(pids.size(), 3u) << "4 identities per process";
+  EXPECT_EQ(r.agents[0].pid, r.agents[3].pid);
+  EXPECT_NE(r.agents[3].pid, r.agents[4].pid);
+  ASSERT_EQ(r.tests.size(), 2u);
+  expectEveryFlowDelivered(r.tests[0], 12);
+  for (const auto& f : r.tests[0].plan.flows) EXPECT_EQ(f.receiver, (f.sender + 1) % 12);
+  EXPECT_EQ(r.tests[0].host_counters.size(), 12u);
+  for (const auto& [a, c] : r.tests[0].host_counters) EXPECT_TRUE(c.contains("off")) << "agent " << a << ": " << c.dump();
+  for (const auto& [a, lines] : r.tests[0].agent_logs) EXPECT_TRUE(lines.empty()) << "agent " << a;
+  for (const char* phase : {"setup", "connect", "start", "run", "results"}) {
+    EXPECT_EQ(r.tests[0].phase_ns.count(phase), 1u) << phase;
+  }
+  EXPECT_EQ(r.tests[1].error, "");
+  ASSERT_EQ(r.tests[1].pingpongs.size(), 6u);
+  for (const auto& p : r.tests[1].pingpongs) EXPECT_EQ(p.measured, 50u);
 }
 
 TEST(Runner, AgentsRefusePlansBeyondTheirSafetyLimitsAndTheRunGoesOn) {

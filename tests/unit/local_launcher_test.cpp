@@ -193,6 +193,64 @@ TEST(LauncherRegistry, NamesAndOptions) {
   EXPECT_THROW(createLauncher("ssh", {{"deploy", "maybe"}}), ConfigError);
 }
 
+TEST(LocalLauncherIdentities, BlocksCoverEveryIdOnceInOrder) {
+  using Blocks = std::vector<std::pair<int, int>>;
+  EXPECT_EQ(identityBlocks(12, 4), (Blocks{{0, 4}, {4, 4}, {8, 4}}));
+  EXPECT_EQ(identityBlocks(10, 4), (Blocks{{0, 4}, {4, 4}, {8, 2}}));
+  EXPECT_EQ(identityBlocks(3, 1), (Blocks{{0, 1}, {1, 1}, {2, 1}}));
+  EXPECT_EQ(identityBlocks(3, 256), (Blocks{{0, 3}}));
+}
+
+TEST(LocalLauncherIdentities, OptionValuesAreCheckedNamingTheValue) {
+  EXPECT_EQ(parseLocalOptions({}).identities_per_process, 1);
+  EXPECT_TRUE(parseLocalOptions({}).host_counters);
+  EXPECT_EQ(parseLocalOptions({{"identities_per_process", "256"}}).identities_per_process, 256);
+  EXPECT_FALSE(parseLocalOptions({{"host_counters", "off"}}).host_counters);
+  for (const std::string bad : {"0", "-4", "four", "", "4.5", "70000"}) {
+    try {
+      createLauncher("local", {{"identities_per_process", bad}});
+      ADD_FAILURE() << "expected ConfigError for '" << bad << "'";
+    } catch (const ConfigError& e) {
+      EXPECT_EQ(std::string(e.what()), "local launcher: option 'identities_per_process' is '" + bad +
+                                           "'; expected a whole number from 1 to 65536");
+    }
+  }
+  EXPECT_THROW(createLauncher("local", {{"host_counters", "maybe"}}), ConfigError);
+}
+
+// 5 agents, 2 per process: 3 processes with --agent-id 0/2/4 and --identities 2/2/1; one
+// process's exit names both of its agents (and only them).
+TEST(LocalLauncherIdentities, ProcessesServeBlocksAndExitsNameTheirAgents) {
+  TempDir dir;
+  const std::string bin = dir.script("agent.sh",
+                                     "printf '%s\\n' \"$@\" > \"$OUT_DIR/args.$$\"\n"
+                                     "case \"$*\" in *'--agent-id 2 '*) exit 7;; esac\n"
+                                     "exec sleep 60\n");
+  auto launcher = createLauncher("local", {{"identities_per_process", "2"}, {"host_counters", "off"}});
+  launcher->launch(specFor(bin, {{"localhost", 5, {}}}, dir.path()));
+  auto args = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir.path())) {
+      if (e.path().filename().string().rfind("args.", 0) == 0) out.push_back(slurp(e.path().string()));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  ASSERT_TRUE(eventually([&] { return args().size() == 3; })) << "3 processes expected";
+  const std::string tail = "--host-counters\noff\n";
+  EXPECT_EQ(args()[0], "agent\n--controller\n127.0.0.1:7000\n--agent-id\n0\n--identities\n2\n" + tail);
+  EXPECT_EQ(args()[1], "agent\n--controller\n127.0.0.1:7000\n--agent-id\n2\n--identities\n2\n" + tail);
+  EXPECT_EQ(args()[2], "agent\n--controller\n127.0.0.1:7000\n--agent-id\n4\n--identities\n1\n" + tail);
+  ASSERT_TRUE(eventually([&] { return launcher->exited().size() == 2; })) << "the process of agents 2 and 3 exits";
+  const auto gone = launcher->exited();
+  EXPECT_EQ(gone[0].agent_id, 2);
+  EXPECT_EQ(gone[1].agent_id, 3);
+  EXPECT_EQ(gone[0].exit_code, 7);
+  EXPECT_EQ(gone[1].exit_code, 7);
+  launcher->stop(0);
+  EXPECT_EQ(launcher->exited().size(), 5u);
+}
+
 TEST(SshHelpers, ShellQuote) {
   EXPECT_EQ(shellQuote("plain-word_1.2/x:y@z"), "plain-word_1.2/x:y@z");
   EXPECT_EQ(shellQuote(""), "''");
