@@ -107,6 +107,11 @@ void FlowSet::waitReceiversPosted() {
 }
 
 void FlowSet::startSenders(int64_t start_mono_ns) {
+  for (auto& f : flows_) {  // our receivers: `stop` cannot come before their senders' end
+    const patterns::PatternParams& p = paramsOf(*f);
+    const int64_t end = p.duration_ns > 0 ? start_mono_ns + p.warmup_ns + p.duration_ns : start_mono_ns;
+    f->control.stop_expected_mono_ns.store(end, std::memory_order_relaxed);
+  }
   for (auto& fp : flows_) {
     Flow* f = fp.get();
     if (f->spec.sender != me_) continue;

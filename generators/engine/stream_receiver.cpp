@@ -17,7 +17,8 @@ using transport::OpStatus;
 using transport::RecvOp;
 
 constexpr uint32_t kCoalescedBufferBytes = 65536;
-constexpr int64_t kPollTimeoutNs = 5'000'000;
+constexpr int64_t kPollTimeoutNs = 5'000'000;       // once `stop` may come: how soon it is seen
+constexpr int64_t kIdlePollTimeoutNs = 100'000'000;  // before that (only `abort`), and the backoff's cap
 
 // Per-burst timing at the receiver (microburst).
 class BurstAccounting {
@@ -91,9 +92,18 @@ class StreamReceiver {
 
   ReceiverResult run() {
     last_activity_ = monoNowNs();
+    int64_t backoff = kPollTimeoutNs;
     for (;;) {
-      size_t n = conn_.poll(comps_, kPollTimeoutNs);
+      const int64_t before = monoNowNs();
+      const int64_t expected = control_.stop_expected_mono_ns.load(std::memory_order_relaxed);
+      const int64_t wait = before < expected ? std::min(kIdlePollTimeoutNs, expected - before) : backoff;
+      size_t n = conn_.poll(comps_, wait);
       const int64_t now = monoNowNs();
+      if (n > 0) {
+        backoff = kPollTimeoutNs;
+      } else if (now >= expected) {
+        backoff = std::min(2 * backoff, kIdlePollTimeoutNs);
+      }
       int64_t wall_now = 0;
       for (size_t c = 0; c < n; ++c) onCompletion(comps_[c], now, wall_now);
       repostPending();

@@ -10,6 +10,14 @@
 // is accounted for, or after `quiet_ns` without arrivals, or `drain_max_ns` after the stop —
 // whichever comes first. `abort` returns at once. Never throws from the loop; set-up may throw
 // TransportError.
+//
+// Waiting: arrivals wake the receiver at once; between them it wakes only to look at `stop` and
+// `abort`. Until `stop_expected_mono_ns` (FlowSet::startSenders sets it: the senders' end for a
+// flow of fixed duration, else the start) only `abort` can come, and it looks every 100 ms; after
+// it, every 5 ms, doubling while nothing arrives up to 100 ms. So a host serving thousands of
+// idle receivers (issue 18's many agent identities, a controller collecting thousands of
+// results) does not spend its cores waking them, and `stop` is still seen within 5 ms when the
+// controller is quick. A receiver whose owner never sets the instant looks every 100 ms.
 #pragma once
 
 #include <atomic>
@@ -37,6 +45,7 @@ struct ReceiveControl {
   std::atomic<bool> posted{false};
   std::atomic<bool> stop{false};
   std::atomic<bool> abort{false};
+  std::atomic<int64_t> stop_expected_mono_ns{INT64_MAX};  // from when `stop` may come (monotonic)
   std::atomic<uint64_t> sender_sent{UINT64_MAX};  // UINT64_MAX = unknown
   int64_t quiet_ns = 50'000'000;
   int64_t drain_max_ns = 2'000'000'000;

@@ -19,6 +19,7 @@ namespace {
 constexpr int64_t kPollNs = 200'000'000;            // the idle loop's slice
 constexpr int64_t kCollectivePollNs = 20'000'000;   // watching the channel while a rank runs
 constexpr int64_t kDrainNs = 5'000'000'000;         // the other agents' receivers draining
+constexpr int64_t kMaxControllerStepNs = 3'600'000'000'000;  // a controller's claim beyond an hour is not believed
 
 // The controller aborted the current test (another agent failed).
 struct TestAborted {};
@@ -118,10 +119,14 @@ void AgentSession::runTestSteps(const msg::Setup& setup) {
   const uint64_t log_mark = log::mark();  // this test's log lines go back with its results
   const std::unique_ptr<TestRun> run = prepare(setup);
   if (!run) return;
+  // The controller ends each phase within its own step timeout (every agent heard, or an abort):
+  // wait for its word that long and our own step timeout more.
+  controller_wait_ns_ =
+      o_.step_timeout_ns + std::clamp<int64_t>(setup.controller_step_timeout_ns.value_or(0), 0, kMaxControllerStepNs);
   reply(run->listen());
-  run->connect(expect<msg::Connect>(o_.step_timeout_ns, "waiting for peers' endpoints"));
+  run->connect(expect<msg::Connect>(controller_wait_ns_, "waiting for peers' endpoints"));
   reply(msg::Ready{});
-  const auto start = expect<msg::Start>(o_.step_timeout_ns, "waiting for the start");
+  const auto start = expect<msg::Start>(controller_wait_ns_, "waiting for the start");
   run->start(start.start_wall_ns);
   if (run->rank()) {
     runCollective(*run, *setup.collective);
@@ -152,7 +157,7 @@ void AgentSession::runStreams(TestRun& run) {
   run.waitSenders();
   reply(run.sent());
   const auto finish =
-      expect<msg::Finish>(o_.step_timeout_ns + kDrainNs, "waiting for the other agents to finish sending");
+      expect<msg::Finish>(controller_wait_ns_ + kDrainNs, "waiting for the other agents to finish sending");
   run.finish(finish.sent);
 }
 

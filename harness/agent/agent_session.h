@@ -6,7 +6,10 @@
 //   agent ("error" between tests) or said nothing for options.idle_timeout_ns; it throws when
 //   the channel fails (TransportError, ProtocolError from the channel).
 // - A round: setup → endpoints → connect → ready → start → sent → finish → results, each wait
-//   bounded by options.step_timeout_ns (plus the run time where the round runs). Replies carry
+//   bounded by options.step_timeout_ns (plus the run time where the round runs); a wait for the
+//   controller's next word ("connect", "start", "finish") by that plus the controller's own step
+//   timeout when the setup carries it (the controller hears every agent before it answers any,
+//   within that deadline). Replies carry
 //   the setup's test id; messages of another test id are ignored.
 // - A plan beyond options.limits is refused with an "error" "agent <id> on <host> refuses the
 //   plan: <why>"; a setup it cannot carry out with "agent <id> on <host> cannot set up: <why>";
@@ -68,6 +71,7 @@ class AgentSession {
   const AgentOptions& o_;
   const std::atomic<bool>& stop_;
   int64_t test_id_ = 0;
+  int64_t controller_wait_ns_ = 0;  // this test: how long to wait for the controller's next word
 };
 
 }  // namespace fabcheck::agent

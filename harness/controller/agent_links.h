@@ -11,12 +11,22 @@
 //   '<type>'" for another type, or "<agent> during <phase>: malformed ..." for a bad message;
 //   TransportError "<agent> during <phase>: <why>" when the channel fails; Interrupted
 //   "interrupted during <phase>" once the interrupt flag is set (checked every ~100 ms).
+// - receiveEach<M>(parts, phase, timeout, current, on) takes the next message of the current
+//   test from every agent in `parts` at once — whichever answers first is handled first — and
+//   calls on(a, M) for each as it arrives (one thread, epoll over the agents' sockets; channels
+//   without a socket, in tests, are read one by one). The whole phase has one deadline,
+//   `timeout_ns` from the call, so it ends in bounded time whatever the number of agents. It
+//   throws the errors receive() throws; at the deadline TimeoutError names the first silent agent
+//   (in `parts` order) and how many others were silent. Before each message is handled and before
+//   anything is thrown, `current` is set to the agent concerned, so the caller knows whom to blame.
 // - markLost(a, why) records why the agent is lost and closes its channel.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,9 +72,31 @@ struct AgentLinks {
     }
   }
 
+  template <class M, class F>
+  void receiveEach(const std::vector<int>& parts, const std::string& phase, int64_t timeout_ns, int& current,
+                   F&& on) {
+    receiveEachJson(parts, M::kType, phase, timeout_ns, current, [&](int a, nlohmann::json&& m) {
+      M decoded;
+      try {
+        decoded = protocol::decode<M>(m);
+      } catch (const ProtocolError& e) {
+        throw ProtocolError(who(a) + " during " + phase + ": " + e.what());
+      }
+      on(a, std::move(decoded));
+    });
+  }
+
   void markLost(int a, const std::string& why);
 
  private:
+  using JsonHandler = std::function<void(int, nlohmann::json&&)>;
+  void receiveEachJson(const std::vector<int>& parts, std::string_view type, const std::string& phase,
+                       int64_t timeout_ns, int& current, const JsonHandler& on);
+  // One non-waiting (or up to `wait_ns`) look at agent a's channel: its message of `type` in the
+  // current test, or nullopt. Stale messages are skipped; errors as receive().
+  std::optional<nlohmann::json> takeMessage(int a, std::string_view type, const std::string& phase, int64_t wait_ns);
+  [[noreturn]] void throwSilent(const std::vector<int>& silent, std::string_view type, const std::string& phase,
+                                int64_t timeout_ns, int& current) const;
   void sendJson(int a, nlohmann::json message, const std::string& phase);
   nlohmann::json receiveJson(int a, std::string_view type, const std::string& phase, int64_t timeout_ns);
 };

@@ -92,6 +92,7 @@ msg::Setup RoundRunner::setupFor(int a) const {
   m.transport_options = spec_.transport_options;
   m.me = a;
   if (spec_.counters.interval_ns > 0) m.counter_interval_ns = spec_.counters.interval_ns;
+  m.controller_step_timeout_ns = timeouts_.step_timeout_ns;
   // Its own flows only; one-way latency: the peer's timestamps onto this agent's clock, from
   // the measured offsets.
   const auto& agents = links_.agents;
@@ -120,11 +121,9 @@ msg::Setup RoundRunner::setupFor(int a) const {
 }
 
 void RoundRunner::collectEndpoints() {
-  for (int a : parts_) {
-    current_ = a;
-    const auto e = links_.receive<msg::Endpoints>(a, phase_, timeouts_.step_timeout_ns);
-    for (const auto& [id, desc] : e.flows) endpoint_of_[id] = desc;
-  }
+  links_.receiveEach<msg::Endpoints>(parts_, phase_, timeouts_.step_timeout_ns, current_, [&](int, msg::Endpoints e) {
+    for (auto& [id, desc] : e.flows) endpoint_of_[id] = std::move(desc);
+  });
 }
 
 void RoundRunner::sendConnects() {
@@ -145,19 +144,17 @@ void RoundRunner::sendConnects() {
     }
     links_.send(a, c, phase_);
   }
+  connects_sent_ns_ = monoNowNs() - exchange_begin_ns_;
 }
 
 void RoundRunner::awaitReady() {
-  for (int a : parts_) {
-    current_ = a;
-    links_.receive<msg::Ready>(a, phase_, timeouts_.step_timeout_ns);
-  }
+  links_.receiveEach<msg::Ready>(parts_, phase_, timeouts_.step_timeout_ns, current_, [](int, msg::Ready) {});
 }
 
 void RoundRunner::sendStart() {
   int64_t bound = 0;
   for (int a : parts_) bound = std::max(bound, links_.agents[a].offset_bound_ns);
-  start_margin_ns_ = startMarginNs(timeouts_.start_delay_ns, monoNowNs() - exchange_begin_ns_, bound);
+  start_margin_ns_ = startMarginNs(timeouts_.start_delay_ns, connects_sent_ns_, bound);
   const int64_t start_wall = wallNowNs() + start_margin_ns_;
   for (int a : parts_) {
     current_ = a;
@@ -168,15 +165,17 @@ void RoundRunner::sendStart() {
 void RoundRunner::collectSent() {
   const int64_t run_ns = plan::roundRunNs(spec_, round_);
   const int64_t timeout = start_margin_ns_ + run_ns + timeouts_.step_timeout_ns;
-  for (int a : parts_) {
-    current_ = a;
-    auto r = links_.receive<msg::Sent>(a, phase_, timeout);
+  links_.receiveEach<msg::Sent>(parts_, phase_, timeout, current_, [&](int a, msg::Sent r) {
     for (const auto& s : r.senders) {
       sent_[s.flow_id] = s.packets;
       out_.senders.push_back(s);
     }
     for (auto& p : r.pingpongs) out_.pingpongs.push_back(std::move(p));
     if (collective_) addCollectiveResult(a, r);
+  });
+  if (collective_) {  // in rank order, whatever order they came in
+    auto& ranks = out_.collective.rounds.back().ranks;
+    std::stable_sort(ranks.begin(), ranks.end(), [](const auto& x, const auto& y) { return x.rank < y.rank; });
   }
 }
 
@@ -228,25 +227,26 @@ void RoundRunner::sendFinish() {
 }
 
 void RoundRunner::collectResults() {
-  std::vector<std::string> errors;
-  for (int a : parts_) {
-    current_ = a;
-    auto r = links_.receive<msg::Results>(a, phase_, timeouts_.step_timeout_ns + timeouts_.drain_allowance_ns);
+  std::map<int, std::string> errors;  // by agent: the first in agent order is the test's error
+  std::map<int, std::string> caveats;
+  const int64_t timeout = timeouts_.step_timeout_ns + timeouts_.drain_allowance_ns;
+  links_.receiveEach<msg::Results>(parts_, phase_, timeout, current_, [&](int a, msg::Results r) {
     for (auto& x : r.receivers) out_.receivers.push_back(std::move(x));
     for (auto& x : r.responders) out_.responders.push_back(std::move(x));
     if (r.pingpongs) {  // beside a collective, the probe ends at "finish"
       for (auto& p : *r.pingpongs) out_.pingpongs.push_back(std::move(p));
     }
-    for (const auto& e : r.errors) errors.push_back(links_.who(a) + ": " + e);
-    if (r.transport_caveat) out_.transport_caveat = *r.transport_caveat;
+    if (!r.errors.empty()) errors.emplace(a, links_.who(a) + ": " + r.errors.front());
+    if (r.transport_caveat) caveats.emplace(a, *r.transport_caveat);
     if (r.transport_device) out_.transport_devices[a] = *r.transport_device;
     if (!r.log.empty()) {
       auto& lines = out_.agent_logs[a];
       lines.insert(lines.end(), r.log.begin(), r.log.end());
     }
     if (r.counters.is_object()) addHostCounters(a, r.counters);
-  }
-  if (!errors.empty()) out_.error = errors.front();
+  });
+  if (!caveats.empty()) out_.transport_caveat = caveats.rbegin()->second;  // the last agent's, as before
+  if (!errors.empty()) out_.error = errors.begin()->second;
 }
 
 // The agent's counters of this round; their metrics summed over the test's rounds.

@@ -36,10 +36,12 @@ struct RoundTimeouts {
 };
 
 // How far after "ready" the round starts (pure): the larger of `floor_ns` (the configured
-// start delay) and twice how long this round's connect → ready exchange took (the "start"
-// messages go out one by one, as the connects did, and each must arrive before the instant) plus
-// the largest clock-offset bound among the round's agents (an agent's clock may be that far off
-// our estimate). Negative inputs count as 0; the sum saturates at INT64_MAX / 4.
+// start delay) and twice how long sending this round's connects took (the "start" messages go
+// out one by one as the connects did, and each must arrive before the instant) plus the largest
+// clock-offset bound among the round's agents (an agent's clock may be that far off our
+// estimate). Not the connect → ready time: that is the agents' own set-up work (thousands of
+// identities on two cores take seconds), which the start messages do not wait for. Negative
+// inputs count as 0; the sum saturates at INT64_MAX / 4.
 int64_t startMarginNs(int64_t floor_ns, int64_t exchange_ns, int64_t largest_offset_bound_ns);
 
 class RoundRunner {
@@ -77,6 +79,7 @@ class RoundRunner {
   std::vector<std::vector<size_t>> flows_of_;  // by agent id: indexes in round_.flows it sends or receives
   std::map<int, int> rank_of_;        // a collective round: agent id → its rank
   int64_t exchange_begin_ns_ = 0;    // monotonic, when the first "connect" went out
+  int64_t connects_sent_ns_ = 0;     // how long sending every "connect" took
   int64_t start_margin_ns_ = 0;      // startMarginNs of this round
   int current_ = -1;                  // the agent being talked to, for error attribution
   std::string phase_;

@@ -105,6 +105,11 @@ struct Setup {
   std::optional<CollectiveSetup> collective;  // a collective round: this agent's rank
   // Read the host counters every this many ns through the test (absent or 0: before and after only).
   std::optional<int64_t> counter_interval_ns;
+  // The controller's deadline for each phase of the round (every agent's endpoints, every
+  // agent's "ready"): an agent waiting for the controller's next word waits this long plus its own
+  // step timeout, so thousands of agents answering slowly end in the controller's abort, not in
+  // an agent's own time-out. Absent (an older controller): the agent's step timeout alone.
+  std::optional<int64_t> controller_step_timeout_ns;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("test", &Setup::test),
@@ -115,7 +120,8 @@ struct Setup {
                       required("me", &Setup::me),
                       optional("clock_correction_ns", &Setup::clock_correction_ns),
                       optional("collective", &Setup::collective),
-                      optional("counter_interval_ns", &Setup::counter_interval_ns)};
+                      optional("counter_interval_ns", &Setup::counter_interval_ns),
+                      optional("controller_step_timeout_ns", &Setup::controller_step_timeout_ns)};
   }
 };
 

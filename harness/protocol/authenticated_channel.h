@@ -75,6 +75,7 @@ class AuthenticatedChannel : public MessageChannel {
   std::string localAddress() const override { return channel_.localAddress(); }
   bool isOpen() const override { return channel_.isOpen(); }
   void close() noexcept override { channel_.close(); }
+  int readinessFd() const override { return channel_.fd(); }
 
   // The underlying channel, for tests that send hand-made frames. Frames sent or received through it
   // bypass the counters.

@@ -88,6 +88,9 @@ class ControlChannel {
   std::string localAddress() const;
   bool isOpen() const { return fd_ >= 0; }
   void close() noexcept;
+  // The socket, for polling many channels at once; -1 once closed. A receive reads no further
+  // than the frame it completes, so nothing waits in this channel while the socket polls idle.
+  int fd() const { return fd_; }
 
  private:
   friend class ControlListener;

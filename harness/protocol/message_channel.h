@@ -14,6 +14,10 @@
 // - peer() names the other end in errors ("127.0.0.1:5555"); localAddress() is this end's IP
 //   address (where an agent's data endpoints listen), empty once closed.
 // - close() is idempotent and never throws. One thread uses a channel at a time.
+// - readinessFd() is a descriptor that polls readable (or hung up) whenever tryReceive(0) may
+//   make progress, for waiting on many channels at once (epoll); -1 when the channel has none
+//   (in-memory ones) or is closed. A channel never holds a complete message it has not
+//   returned while its descriptor polls idle.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +41,7 @@ class MessageChannel {
   virtual std::string localAddress() const = 0;
   virtual bool isOpen() const = 0;
   virtual void close() noexcept = 0;
+  virtual int readinessFd() const { return -1; }
 
  protected:
   MessageChannel() = default;

@@ -312,7 +312,7 @@ TEST(ControllerState, EachAgentIsToldOnlyOfItsOwnFlowsAndTheirSentCounts) {
 TEST(ControllerState, TheStartMarginGrowsWithTheExchangeAndTheClockBounds) {
   constexpr int64_t kMs = 1'000'000;
   EXPECT_EQ(startMarginNs(200 * kMs, 1 * kMs, 0), 200 * kMs) << "a small round keeps the configured delay";
-  EXPECT_EQ(startMarginNs(200 * kMs, 150 * kMs, 0), 300 * kMs) << "twice the connect-to-ready exchange";
+  EXPECT_EQ(startMarginNs(200 * kMs, 150 * kMs, 0), 300 * kMs) << "twice the time the connects took to send";
   EXPECT_EQ(startMarginNs(200 * kMs, 150 * kMs, 40 * kMs), 340 * kMs) << "plus the largest offset bound";
   EXPECT_EQ(startMarginNs(200 * kMs, 0, 250 * kMs), 250 * kMs);
   EXPECT_EQ(startMarginNs(200 * kMs, -5, -1), 200 * kMs) << "unknown bounds and clock steps count as 0";

@@ -223,7 +223,9 @@ TEST(LocalLauncherIdentities, OptionValuesAreCheckedNamingTheValue) {
 TEST(LocalLauncherIdentities, ProcessesServeBlocksAndExitsNameTheirAgents) {
   TempDir dir;
   const std::string bin = dir.script("agent.sh",
-                                     "printf '%s\\n' \"$@\" > \"$OUT_DIR/args.$$\"\n"
+                                     // Written whole, then renamed: a reader never sees half of it.
+                                     "printf '%s\\n' \"$@\" > \"$OUT_DIR/part.$$\"\n"
+                                     "mv \"$OUT_DIR/part.$$\" \"$OUT_DIR/args.$$\"\n"
                                      "case \"$*\" in *'--agent-id 2 '*) exit 7;; esac\n"
                                      "exec sleep 60\n");
   auto launcher = createLauncher("local", {{"identities_per_process", "2"}, {"host_counters", "off"}});
