@@ -16,7 +16,7 @@
 namespace fabcheck::testing {
 namespace {
 
-constexpr const char* kSuite = R"(name: ecn-e2e
+constexpr const char* kEcnSuite = R"(name: ecn-e2e
 fabric:
   transport: udp
 tests:
@@ -45,7 +45,7 @@ TEST(FabricEcnSuite, EcnSlosPassOnlyForEcnCapableTraffic) {
   const std::string name = uniqueFabricName('s');
   FabricGuard guard(name);
   TempDir dir("fc-ecn-suite");
-  std::ofstream(dir.path() + "/s.yaml") << kSuite;
+  std::ofstream(dir.path() + "/s.yaml") << kEcnSuite;
   const auto r = run({kFabcheckBin, "run", dir.path() + "/s.yaml", "--launcher", "emulated", "--agents", "2", "--launcher-option",
                       "fabric=name=" + name + ",hosts=2,rate=50mbit,queue=5000,ecn_threshold=20p", "--report",
                       "json:" + dir.path() + "/r.json"},

@@ -6,6 +6,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "generators/core/clock.h"
 #include "generators/transport/transport.h"
@@ -32,8 +33,8 @@ struct FakeController {
   std::future<int> serving;
   int64_t test_id = 0;
 
-  explicit FakeController(AgentOptions o = {}) : options(std::move(o)) {
-    options.step_timeout_ns = kWaitNs;
+  explicit FakeController(AgentOptions o = {}, int64_t step_timeout_ns = kWaitNs) : options(std::move(o)) {
+    options.step_timeout_ns = step_timeout_ns;
     auto [a, b] = protocol::InMemoryChannel::makePair("agent 0", "controller");
     ctl = std::move(a);
     agent_end = std::move(b);
@@ -140,6 +141,36 @@ TEST(AgentSession, AnAbortMidTestReturnsToIdle) {
   c.expect<msg::Endpoints>();
   c.send(msg::Abort{});
   EXPECT_EQ(c.bye(), 0);
+}
+
+// Issue 18: the controller hears every agent before it answers any, within its own step timeout;
+// the setup says how long that is, and the agent waits for the controller that much longer than
+// its own step timeout. The controller here answers after 1 s, five times the agent's own 200 ms.
+TEST(AgentSession, TheAgentWaitsForTheControllerAsLongAsTheControllerSaysItMayTake) {
+  constexpr int64_t kAgentStepNs = 200'000'000;
+  for (const bool told : {true, false}) {
+    FakeController c({}, kAgentStepNs);
+    c.test_id = 1;
+    msg::Setup setup = streamSetup();
+    if (told) setup.controller_step_timeout_ns = kWaitNs;
+    c.send(setup);
+    c.expect<msg::Endpoints>();
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // outlasts the agent's own step timeout
+    auto peer = transport::createTransport("loop", {});
+    auto listener = peer->listen({.address = "127.0.0.1", .port = 0});
+    msg::Connect connect;
+    connect.flows[0] = listener->endpoint();
+    c.send(connect);
+    if (told) {
+      listener->accept(kWaitNs);
+      c.expect<msg::Ready>();
+      c.send(msg::Abort{});
+    } else {
+      const auto e = c.expect<msg::ErrorMessage>();
+      EXPECT_NE(e.message.find("waiting for peers' endpoints"), std::string::npos) << e.message;
+    }
+    EXPECT_EQ(c.bye(), 0) << (told ? "told" : "not told");
+  }
 }
 
 TEST(AgentSession, APlanOverTheSafetyLimitsIsRefusedWithAnErrorMessage) {
