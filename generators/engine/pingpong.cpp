@@ -19,6 +19,7 @@ using transport::SendOp;
 
 constexpr uint32_t kRecvBuffers = 16;
 constexpr int64_t kResponderPollNs = 10'000'000;
+constexpr int64_t kResponderIdlePollNs = 100'000'000;
 
 int64_t arrivalWallNs(const Completion& c) noexcept {
   return c.ts_source != transport::TimestampSource::kNone ? c.rx_timestamp_ns : wallNowNs();
@@ -239,8 +240,10 @@ ResponderResult runPingpongResponder(transport::Connection& conn, const RespondP
   postAllReceives(conn, buf, 0, kRecvBuffers);
   if (plan.posted != nullptr) plan.posted->store(true, std::memory_order_release);
   std::array<Completion, 32> comps{};
+  int64_t wait = kResponderPollNs;  // idle: doubles up to kResponderIdlePollNs (pingpong.h)
   while (!stop.load(std::memory_order_relaxed)) {
-    size_t n = conn.poll(comps, plan.busy_poll ? 0 : kResponderPollNs);
+    size_t n = conn.poll(comps, plan.busy_poll ? 0 : wait);
+    wait = n > 0 ? kResponderPollNs : std::min(2 * wait, kResponderIdlePollNs);
     for (size_t i = 0; i < n; ++i) {
       const Completion& c = comps[i];
       const uint32_t slot = static_cast<uint32_t>(c.id);

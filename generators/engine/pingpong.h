@@ -7,7 +7,10 @@
 // its own send timestamp, so each side can record one-way latency where both share a clock.
 //
 // Phases: `warmup_iterations` round trips not recorded, then the measured phase by duration
-// or by iterations. The initiator stops early on `abort`; the responder runs until `stop`.
+// or by iterations. The initiator stops early on `abort`; the responder runs until `stop`, which
+// it sees within 10 ms while pings come and within 100 ms once it has been idle a while (its
+// wait doubles while nothing arrives: thousands of idle responders on one host must not spend
+// its cores waking up).
 // Set-up may throw TransportError; the loops never throw.
 #pragma once
 

@@ -1,6 +1,11 @@
 #include "harness/controller/registration.h"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <system_error>
 
@@ -16,6 +21,16 @@ using nlohmann::json;
 using Channel = protocol::AuthenticatedChannel;
 
 // Best effort: a peer that authenticated learns why it is refused; then the connection closes.
+constexpr uint64_t kListenerKey = UINT64_MAX;      // epoll keys beside the pending connections
+constexpr uint64_t kWakeKey = UINT64_MAX - 1;
+
+void closeFds(int& a, int& b) noexcept {
+  for (int* fd : {&a, &b}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+}
+
 void tellPeer(Channel& ch, const std::string& why) noexcept {
   try {
     if (ch.isOpen()) ch.send(protocol::makeErrorMessage("the controller refused this connection: " + why),
@@ -58,7 +73,18 @@ AgentInfo agentInfoFromRegistration(const json& reg, const std::string& peer) {
 RegistrationDesk::RegistrationDesk(protocol::ControlListener& listener, const protocol::RunSecret& secret,
                                    RegistrationOptions options)
     : listener_(listener), secret_(secret), options_(options) {
-  acceptor_ = std::thread([this] { acceptLoop(); });
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  auto watch = [&](int fd, uint64_t key) {
+    epoll_event ev{.events = EPOLLIN, .data = {.u64 = key}};
+    return fd >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+  };
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || !watch(listener_.fd(), kListenerKey) || !watch(wake_fd_, kWakeKey)) {
+    const std::string why = std::error_code(errno, std::system_category()).message();
+    closeFds(epoll_fd_, wake_fd_);
+    throw TransportError("cannot wait for agents' registrations: " + why);
+  }
+  thread_ = std::thread([this] { loop(); });
 }
 
 RegistrationDesk::~RegistrationDesk() {
@@ -67,10 +93,10 @@ RegistrationDesk::~RegistrationDesk() {
     stopping_ = true;
   }
   changed_.notify_all();
-  if (acceptor_.joinable()) acceptor_.join();
-  for (auto& r : readers_) {
-    if (r.thread.joinable()) r.thread.join();  // each notices `stopping_` within a slice
-  }
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd_, &one, sizeof one);
+  if (thread_.joinable()) thread_.join();
+  closeFds(epoll_fd_, wake_fd_);
   for (auto& r : done_) refuse(std::move(r), "registered after the controller stopped waiting for agents");
 }
 
@@ -88,88 +114,113 @@ void RegistrationDesk::refuse(Registration r, const std::string& why) {
   tellPeer(r.channel, "agent id " + std::to_string(r.info.id) + ": " + why);
 }
 
-void RegistrationDesk::reapFinishedReaders() {
-  std::list<Reader> finished;
-  {
-    std::lock_guard lock(mutex_);
-    for (auto it = readers_.begin(); it != readers_.end();) {
-      auto here = it++;
-      if (here->finished) finished.splice(finished.end(), readers_, here);
+void RegistrationDesk::loop() {
+  std::array<epoll_event, 64> events{};
+  while (!stopping_.load()) {
+    int64_t wait = kSliceNs;
+    if (!deadlines_.empty()) wait = std::clamp<int64_t>(deadlines_.front().first - monoNowNs(), 0, kSliceNs);
+    const int n = epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()),
+                             static_cast<int>((wait + 999'999) / 1'000'000));
+    for (int i = 0; i < n && !stopping_.load(); ++i) {
+      const uint64_t key = events[static_cast<size_t>(i)].data.u64;
+      if (key == kListenerKey) {
+        acceptReady();
+      } else if (key != kWakeKey) {
+        readPending(key);
+      }
     }
+    expireOverdue(monoNowNs());
   }
-  for (auto& r : finished) r.thread.join();  // it has done its last act; the join is immediate
+  for (auto& [key, p] : pending_) {
+    log::warn("closed the connection from {}: it had not registered when the controller stopped waiting for agents",
+              p.channel.peer());
+  }
+  pending_.clear();  // epoll_fd_ closes with the desk; the channels close here
 }
 
-void RegistrationDesk::acceptLoop() {
-  while (!stopping_.load()) {
-    reapFinishedReaders();
+void RegistrationDesk::acceptReady() {
+  for (;;) {
     std::optional<protocol::ControlChannel> conn;
     try {
-      conn.emplace(listener_.accept(kAcceptSliceNs));
+      conn.emplace(listener_.accept(0));
     } catch (const TimeoutError&) {
-      continue;
+      return;  // none left
     } catch (const std::exception& e) {
       // E.g. out of file descriptors: say so, back off a slice, keep serving those already connected.
       log::warn("{}", e.what());
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, std::chrono::nanoseconds(kSliceNs), [&] { return stopping_.load(); });
-      continue;
+      return;
     }
-    std::lock_guard lock(mutex_);
-    if (stopping_) break;  // `conn` closes
-    if (pending_ >= options_.max_pending) {
+    if (pending_.size() >= options_.max_pending) {
       log::warn("refused a connection from {}: {} registrations are already in progress", conn->peer(),
                 options_.max_pending);
+      continue;  // `conn` closes
+    }
+    const uint64_t key = next_key_++;
+    const int64_t deadline = monoNowNs() + options_.per_connection_timeout_ns;
+    auto [it, added] = pending_.emplace(
+        key, Pending{Channel(std::move(*conn), secret_, Channel::Role::kAcceptor), deadline});
+    epoll_event ev{.events = EPOLLIN, .data = {.u64 = key}};
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, it->second.channel.readinessFd(), &ev) != 0) {
+      log::warn("refused a connection from {}: cannot watch it: {}", it->second.channel.peer(),
+                std::error_code(errno, std::system_category()).message());
+      pending_.erase(it);
       continue;
     }
-    Reader& reader = readers_.emplace_back();
-    ++pending_;
-    try {
-      reader.thread = std::thread([this, &reader, ch = Channel(std::move(*conn), secret_, Channel::Role::kAcceptor)]() mutable {
-        readRegistration(std::move(ch));
-        std::lock_guard done(mutex_);
-        --pending_;
-        reader.finished = true;
-      });
-    } catch (const std::system_error& e) {
-      --pending_;
-      readers_.pop_back();
-      log::warn("refused a connection: cannot start a thread to read its registration: {}", e.what());
-    }
+    deadlines_.emplace_back(deadline, key);
   }
 }
 
-void RegistrationDesk::readRegistration(Channel ch) {
-  const std::string peer = ch.peer();
-  const int64_t deadline = monoNowNs() + options_.per_connection_timeout_ns;
+void RegistrationDesk::forget(uint64_t key) {
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return;
+  if (const int fd = it->second.channel.readinessFd(); fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  pending_.erase(it);
+}
+
+void RegistrationDesk::expireOverdue(int64_t now) {
+  while (!deadlines_.empty() && deadlines_.front().first <= now) {
+    const uint64_t key = deadlines_.front().second;
+    deadlines_.pop_front();
+    auto it = pending_.find(key);
+    if (it == pending_.end()) continue;  // registered or refused already
+    log::warn("refused a connection from {}: no registration within {} ms", it->second.channel.peer(),
+              options_.per_connection_timeout_ns / 1'000'000);
+    forget(key);
+  }
+}
+
+void RegistrationDesk::readPending(uint64_t key) {
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return;
+  Channel& ch = it->second.channel;
   std::optional<json> reg;
   try {
-    while (!reg) {
-      if (stopping_.load()) {
-        log::warn("closed the connection from {}: it had not registered when the controller stopped waiting for agents",
-                  peer);
-        return;
-      }
-      const int64_t left = deadline - monoNowNs();
-      if (left <= 0) {
-        log::warn("refused a connection from {}: no registration within {} ms", peer,
-                  options_.per_connection_timeout_ns / 1'000'000);
-        return;
-      }
-      reg = ch.tryReceive(std::min(left, kSliceNs), "registration");
-    }
+    reg = ch.tryReceive(0, "registration");
+    if (!reg) return;  // part of a frame: the rest comes later
   } catch (const ProtocolError& e) {
     // Already logged by the channel with the peer's address. A peer that authenticated (another
     // protocol version, text that is not JSON) is still open: tell it why.
     tellPeer(ch, e.what());
+    forget(key);
     return;
   } catch (const std::exception& e) {
-    log::warn("refused a connection from {}: {}", peer, e.what());
+    log::warn("refused a connection from {}: {}", ch.peer(), e.what());
+    forget(key);
     return;
   }
+  if (const int fd = ch.readinessFd(); fd >= 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  Channel registered = std::move(ch);
+  pending_.erase(it);
+  finishRegistration(std::move(registered), *reg);
+}
+
+void RegistrationDesk::finishRegistration(Channel ch, const json& reg) {
+  const std::string peer = ch.peer();
   try {
-    protocol::expectMessage(*reg, protocol::msg::Register::kType, peer, "registration");
-    AgentInfo info = agentInfoFromRegistration(*reg, peer);
+    protocol::expectMessage(reg, protocol::msg::Register::kType, peer, "registration");
+    AgentInfo info = agentInfoFromRegistration(reg, peer);
     {
       std::lock_guard lock(mutex_);
       done_.push_back(Registration{std::move(ch), std::move(info)});

@@ -1,9 +1,10 @@
 // Concurrent registration of agents on the controller's control listener.
 //
 // Contract:
-// - A RegistrationDesk accepts connections in a background thread and reads each connection's
-//   registration in a thread of its own, so a silent, slow or hostile peer (a port scanner, a
-//   half-open connection) never delays anyone else. Each read is bounded by
+// - A RegistrationDesk accepts connections and reads their registrations in one background
+//   thread, event-driven (epoll over the listener and every connection not yet registered), so
+//   thousands of agents register without a thread each, and a silent, slow or hostile peer (a
+//   port scanner, a half-open connection) never delays anyone else. Each read is bounded by
 //   `per_connection_timeout_ns` from the moment the connection was accepted.
 // - next() hands out completed registrations — authenticated, of our protocol version, of type
 //   "register", fields parsed into an AgentInfo — in the order they completed. Which agent ids
@@ -14,9 +15,8 @@
 //   an "error" message saying why, so that the agent can log it (e.g. both protocol versions).
 // - At most `max_pending` connections are read at once; a connection beyond that is refused.
 // - The destructor stops accepting, cancels the reads still pending (closing those connections,
-//   logged) and joins every thread. Threads check for it every kSliceNs, so it returns within
-//   about that long. Registrations handed out by next() are the caller's; those completed but
-//   not taken are refused (told, logged, closed).
+//   logged) and joins the thread, which it wakes at once. Registrations handed out by next() are
+//   the caller's; those completed but not taken are refused (told, logged, closed).
 // - next() is called from one thread; the desk is neither copyable nor movable.
 #pragma once
 
@@ -24,7 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <list>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -54,9 +54,6 @@ struct RegistrationOptions {
 class RegistrationDesk {
  public:
   static constexpr int64_t kSliceNs = 100'000'000;
-  // The accept loop polls faster: the desk closes as soon as the last agent registered, and
-  // that close waits for the loop (launch-to-ready time).
-  static constexpr int64_t kAcceptSliceNs = 5'000'000;
 
   RegistrationDesk(protocol::ControlListener& listener, const protocol::RunSecret& secret,
                    RegistrationOptions options);
@@ -72,26 +69,33 @@ class RegistrationDesk {
   static void refuse(Registration r, const std::string& why);
 
  private:
-  void acceptLoop();
-  void readRegistration(protocol::AuthenticatedChannel ch);
+  struct Pending {
+    protocol::AuthenticatedChannel channel;
+    int64_t deadline_ns;
+  };
+  void loop();
+  void acceptReady();
+  void readPending(uint64_t key);
+  void expireOverdue(int64_t now);
+  void forget(uint64_t key);  // out of the epoll set and the pending map (its channel closes)
+  void finishRegistration(protocol::AuthenticatedChannel ch, const nlohmann::json& reg);
 
   protocol::ControlListener& listener_;
   protocol::RunSecret secret_;
   RegistrationOptions options_;
 
-  struct Reader {
-    std::thread thread;
-    bool finished = false;              // set (under mutex_) as the thread's last act
-  };
-  void reapFinishedReaders();
+  // The desk thread's own.
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;  // eventfd: the destructor wakes the thread
+  uint64_t next_key_ = 0;
+  std::map<uint64_t, Pending> pending_;
+  std::deque<std::pair<int64_t, uint64_t>> deadlines_;  // (deadline, key) in accept order = deadline order
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::atomic<bool> stopping_{false};   // set under mutex_
-  size_t pending_ = 0;                  // reads in progress
-  std::deque<Registration> done_;
-  std::list<Reader> readers_;           // the accept thread's until the destructor joins it
-  std::thread acceptor_;
+  std::atomic<bool> stopping_{false};
+  std::deque<Registration> done_;  // under mutex_
+  std::thread thread_;
 };
 
 }  // namespace fabcheck::controller

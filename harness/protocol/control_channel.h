@@ -130,6 +130,8 @@ class ControlListener {
   // Waits for one connection. TimeoutError "no control connection on 0.0.0.0:18515 within 5.0 s".
   ControlChannel accept(int64_t timeout_ns);
   void close() noexcept;
+  // The listening socket, for waiting on it beside others (epoll); -1 once closed.
+  int fd() const { return fd_; }
 
  private:
   ControlListener(int fd, std::string address, uint16_t port) noexcept;
