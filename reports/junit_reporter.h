@@ -25,8 +25,8 @@
 //
 // Counts are those of the testcases written; time is end.duration_s once finished, the sum of
 // the tests' times before. Timestamps are the run's start (UTC, without zone: the Ant form).
-// Unlike the JSON report (which appends), the file is rewritten whole through a temporary file and rename()
-// after every event, so at any moment — also after Ctrl-C or a crash — it is complete, valid
+// Unlike the JSON report (which appends), the file is rewritten whole through a temporary
+// file and rename() after every event, so at any moment — also after Ctrl-C or a crash — it is complete, valid
 // XML with the tests that finished; property interrupted is "true" until finish() of a run
 // that was not interrupted.
 #pragma once
