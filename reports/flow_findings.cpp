@@ -36,8 +36,17 @@ std::string flowFindings(const json& record, size_t max_chars) {
   const json& flows = field(record, "flows");
   const json& worst = field(flows, "worst");
   if (!worst.is_array() || worst.empty()) return "";
-  std::string out = "worst flows: ";
-  for (size_t i = 0; i < worst.size() && i < kFlowsNamed; ++i) out += (i ? ", " : "") + flowText(worst[i]);
+  // A flow is a finding when it lost packets or ran below the flows' median.
+  const double median = number(flows, {"throughput_gbps", "p50"}).value_or(0);
+  std::string named;
+  size_t n = 0;
+  for (const auto& w : worst) {
+    if (n == kFlowsNamed) break;
+    if (textField(w, "by") != "loss" && !(numberField(w, "throughput_gbps").value_or(median) < median)) continue;
+    named += (n++ ? ", " : "") + flowText(w);
+  }
+  if (named.empty()) return "";
+  std::string out = "worst flows: " + named;
   if (const json& hosts = field(flows, "worst_hosts"); hosts.is_array() && !hosts.empty()) {
     out += "; hosts:";
     for (size_t i = 0; i < hosts.size() && i < kHostsNamed; ++i) {

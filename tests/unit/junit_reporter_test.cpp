@@ -163,9 +163,10 @@ TEST_F(JunitReporterTest, AFailureMessageNamesTheWorstFlowsAndHosts) {
   ASSERT_EQ(schemaErrors(path_), "");
   EXPECT_EQ(xpath(path_, "string(//testcase[@name='elephant-ring']/failure/@message)"),
             "throughput_gbps >= 0.9 * rate_gbps: observed 0.4125 Gbit/s, expected >= 0.45 Gbit/s — worst flows: "
-            "7→8 (node7→node8) loss 2.1%, 40→41 (node7→node8) 0.05 Gbit/s, 0→1 (s0→r0) 0.2 Gbit/s; "
+            "7→8 (node7→node8) loss 2.1%, 40→41 (node7→node8) 0.05 Gbit/s; "
             "hosts: node7 (2 flows), node8 (2 flows); of 100 flows");
-  // A passing test's testcase has no message to extend.
+  // Flow 0 is next worst but runs at the median: no finding. A passing test's testcase has no
+  // message to extend.
   json pass = passRecord();
   pass["metrics"]["per_flow"] = flows;
   results::keepFlows(pass, suite::ReportSettings{});
@@ -182,6 +183,10 @@ TEST_F(JunitReporterTest, FlowFindingsAreBoundedAndAbsentWithoutASummary) {
   EXPECT_LE(f.size(), 120u);
   EXPECT_EQ(f.rfind("worst flows: 1→2 (hhh", 0), 0u) << f;
   EXPECT_EQ(f.substr(f.size() - 3), "…");
+  // Flows that all ran alike, without loss, are no finding.
+  json same = {{"sender_agent", 1}, {"receiver_agent", 2}, {"by", "throughput"}, {"throughput_gbps", 0.5}};
+  t["flows"] = {{"count", 2}, {"throughput_gbps", {{"p50", 0.5}}}, {"worst", json::array({same, same})}};
+  EXPECT_EQ(reports::flowFindings(t), "");
 }
 
 // The reporter keeps what the XML shows, not the bulk of a record.
