@@ -1,51 +1,95 @@
 #include "reports/json_reporter.h"
 
+#include <cerrno>
+#include <cstring>
+
+#include "generators/core/errors.h"
 #include "harness/results/topology.h"
 
 namespace fabcheck::reports {
 
-JsonReporter::JsonReporter(std::string path) : WholeFileReporter("json", std::move(path)) { write(); }
-
 namespace {
 
 constexpr const char* kTestsMarker = "\x01" "fabcheck tests" "\x01";
+constexpr const char* kAgentsMarker = "\x01" "fabcheck agents" "\x01";
 
 }  // namespace
 
-bool JsonReporter::keepRecord(const nlohmann::json& record) {
-  // As dump(2) writes an element of the top-level "tests" array: every line indented by 4.
-  const std::string text = record.dump(2);
-  std::string indented = "    ";
-  indented.reserve(text.size() + text.size() / 8);
+std::string indentedJson(const std::string& text, size_t indent) {
+  const std::string pad(indent, ' ');
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {
-    indented += c;
-    if (c == '\n') indented += "    ";
+    out += c;
+    if (c == '\n') out += pad;
   }
-  test_texts_.push_back(std::move(indented));
-  return false;
+  return out;
 }
 
-std::string JsonReporter::render(const RunSoFar& run) const {
+JsonReporter::JsonReporter(std::string path) : path_(path), file_(path, "json report '" + path + "'") { rewrite(); }
+
+std::string JsonReporter::describe() const { return "json: " + path_; }
+
+size_t JsonReporter::heldBytes() const {
+  return context_.dump().size() + agents_text_.size() + topology_.dump().size() + end_.dump().size() +
+         file_.heldBytes();
+}
+
+void JsonReporter::begin(const nlohmann::json& context) {
+  context_ = context;
+  rewrite();
+}
+
+void JsonReporter::agents(const nlohmann::json& agents) {
+  agents_text_ = indentedJson(agents.dump(2), 2);
+  topology_ = results::agentsJsonTopology(agents);  // host -> {switch, port, source}
+  rewrite();
+}
+
+void JsonReporter::test(const nlohmann::json& record) {
+  // As dump(2) writes an element of the top-level "tests" array: every line indented by 4.
+  file_.append("    " + indentedJson(record.dump(2), 4));
+}
+
+void JsonReporter::finish(const nlohmann::json& end) {
+  end_ = end;
+  finished_ = true;
+  rewrite();
+}
+
+void JsonReporter::flows(const std::string& test, const nlohmann::json& per_flow) {
+  const std::string sidecar = path_ + ".flows.jsonl";
+  if (!sidecar_.is_open()) {
+    sidecar_.open(sidecar, std::ios::trunc);
+    if (!sidecar_) throw Error("json report '" + path_ + "': cannot write '" + sidecar + "': " + std::strerror(errno));
+  }
+  if (!per_flow.is_array()) return;
+  for (const auto& f : per_flow) {
+    nlohmann::json line = {{"test", test}};
+    if (f.is_object()) line.update(f);
+    sidecar_ << line.dump() << '\n';
+  }
+  sidecar_.flush();
+  if (!sidecar_) throw Error("json report '" + path_ + "': writing '" + sidecar + "' failed: " + std::strerror(errno));
+}
+
+// The document without its tests, split where the tests array goes: head and tail.
+void JsonReporter::rewrite() {
   nlohmann::json doc = nlohmann::json::object();
-  for (const auto& [k, v] : run.context.items()) doc[k] = v;
-  if (run.agents) {
-    doc["agents"] = *run.agents;
-    doc["topology"] = results::agentsJsonTopology(*run.agents);  // host -> {switch, port, source}
+  for (const auto& [k, v] : context_.items()) doc[k] = v;
+  if (!agents_text_.empty()) {
+    doc["agents"] = kAgentsMarker;
+    doc["topology"] = topology_;
   }
   doc["tests"] = kTestsMarker;
-  if (run.end) doc["end"] = *run.end;
-  doc["complete"] = run.end.has_value();
+  if (finished_) doc["end"] = end_;
+  doc["complete"] = finished_;
   std::string text = doc.dump(2) + "\n";
-  std::string tests = "[]";
-  if (!test_texts_.empty()) {
-    tests = "[\n";
-    for (size_t i = 0; i < test_texts_.size(); ++i) tests += (i ? ",\n" : "") + test_texts_[i];
-    tests += "\n  ]";
-  }
-  const std::string marker = nlohmann::json(kTestsMarker).dump();
-  const size_t at = text.find(marker);
-  if (at != std::string::npos) text.replace(at, marker.size(), tests);
-  return text;
+  const std::string agents_marker = nlohmann::json(kAgentsMarker).dump();
+  if (const size_t at = text.find(agents_marker); at != std::string::npos) text.replace(at, agents_marker.size(), agents_text_);
+  const std::string tests_marker = nlohmann::json(kTestsMarker).dump();
+  const size_t at = text.find(tests_marker);
+  file_.rewrite(text.substr(0, at), text.substr(at + tests_marker.size()));
 }
 
 }  // namespace fabcheck::reports

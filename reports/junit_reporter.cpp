@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "reports/flow_findings.h"
 #include "reports/metric_units.h"
 #include "reports/record_fields.h"
 #include "reports/xml_text.h"
@@ -245,9 +246,14 @@ std::string keyFigures(const json& record) {
   return out;
 }
 
+// " — " + findings, or "" without.
+std::string withFindings(const std::string& findings) { return findings.empty() ? "" : " — " + findings; }
+
 // The <skipped>, <error> or <failure> elements of a test with this verdict (none for a pass),
-// marking `c` skipped, errored or failed.
-std::string verdictElements(const std::string& verdict, const std::string& error, const json& slos, Case& c) {
+// marking `c` skipped, errored or failed. `findings` (flow_findings.h) end each failure's and
+// error's message.
+std::string verdictElements(const std::string& verdict, const std::string& error, const json& slos,
+                            const std::string& findings, Case& c) {
   std::string body;
   if (verdict == "skipped") {
     c.skipped = true;
@@ -266,7 +272,7 @@ std::string verdictElements(const std::string& verdict, const std::string& error
       for (const auto& s : slos) {
         if (textField(s, "verdict") != "error") continue;
         slo_errors += "      <error";
-        attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")));
+        attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
         attr(slo_errors, "type", "slo");
         slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
       }
@@ -275,7 +281,7 @@ std::string verdictElements(const std::string& verdict, const std::string& error
       body += slo_errors;
     } else {
       body += "      <error";
-      attr(body, "message", error.empty() ? "the test ended in an error" : firstLine(error));
+      attr(body, "message", (error.empty() ? "the test ended in an error" : firstLine(error)) + withFindings(findings));
       attr(body, "type", "infrastructure");
       body += ">" + xmlText(error) + "</error>\n";
     }
@@ -284,7 +290,7 @@ std::string verdictElements(const std::string& verdict, const std::string& error
     for (const auto& s : slos) {
       if (textField(s, "verdict") != "fail") continue;
       body += "      <failure";
-      attr(body, "message", failureMessage(s));
+      attr(body, "message", failureMessage(s) + withFindings(findings));
       attr(body, "type", "slo");
       std::string text = textField(s, "reason");
       if (std::string w = textField(s, "where"); !w.empty()) text += " (" + w + ")";
@@ -292,7 +298,7 @@ std::string verdictElements(const std::string& verdict, const std::string& error
     }
     if (body.empty()) {  // a fail without a failed SLO should not happen; never report it as a pass
       body += "      <failure";
-      attr(body, "message", "the test failed");
+      attr(body, "message", "the test failed" + withFindings(findings));
       attr(body, "type", "slo");
       body += "/>\n";
     }
@@ -325,7 +331,7 @@ Case testCase(const json& record, const std::string& classname) {
   c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
   const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
   const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
-  std::string body = verdictElements(verdict, error, slos, c);
+  std::string body = verdictElements(verdict, error, slos, flowFindings(record), c);
   body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
   const std::string logs = agentLogLines(record);
   if (!error.empty() || !logs.empty()) {
@@ -430,9 +436,38 @@ JunitReporter::JunitReporter(std::string path) : WholeFileReporter("junit", std:
   write();  // fail now, before the run, when the path is not writable
 }
 
+// What of a record the XML shows: without the bulk it never reads (histograms, counters, NIC
+// series, matrix, flows, intervals, a collective's per-rank and per-link detail).
+json junitRecord(const json& record) {
+  if (!record.is_object()) return record;
+  json slim = json::object();
+  for (const auto& [k, v] : record.items()) {
+    if (k != "histograms" && k != "counters" && k != "nic" && k != "matrix" && k != "metrics_missing") slim[k] = v;
+  }
+  if (auto m = slim.find("metrics"); m != slim.end() && m->is_object()) {
+    m->erase("per_flow");
+    m->erase("intervals");
+  }
+  if (auto c = slim.find("collective"); c != slim.end() && c->is_object()) {
+    if (auto sizes = c->find("sizes"); sizes != c->end() && sizes->is_array()) {
+      for (auto& size : *sizes) {
+        if (!size.is_object()) continue;
+        size.erase("per_rank");
+        size.erase("links");
+      }
+    }
+  }
+  return slim;
+}
+
+bool JunitReporter::keepRecord(const json& record) {
+  tests_.push_back(junitRecord(record));
+  return false;
+}
+
 std::string JunitReporter::render(const RunSoFar& run) const {
   const json end = run.end ? (run.end->is_object() ? *run.end : json::object()) : json();
-  return junitXml(run.context, run.agents.value_or(json::array()), json(run.tests), end);
+  return junitXml(run.context, run.agents.value_or(json::array()), tests_, end);
 }
 
 }  // namespace fabcheck::reports

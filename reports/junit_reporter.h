@@ -12,6 +12,8 @@
 //                          <error type="slo"> per SLO that could not be evaluated
 //         verdict fail:    one <failure type="slo" message="EXPR: observed X, expected OP T">
 //                          per failed SLO, its reason (and place in the suite) as the text
+//         a failure's or error's message ends with the SLO's findings and the test's worst
+//         flows and hosts (" — worst flows: 3→4 (n3→n4) loss 2.1%, ...", flow_findings.h)
 //         <system-out> key figures (throughput, loss, latency p50/p99, start skew; for a
 //                      collective busbw/algbw/time, one line per size and the straggler) and
 //                      every SLO with its verdict and reason </system-out>
@@ -23,8 +25,8 @@
 //
 // Counts are those of the testcases written; time is end.duration_s once finished, the sum of
 // the tests' times before. Timestamps are the run's start (UTC, without zone: the Ant form).
-// Like the JSON report, the file is rewritten whole through a temporary file and rename()
-// after every event, so at any moment — also after Ctrl-C or a crash — it is complete, valid
+// Unlike the JSON report (which appends), the file is rewritten whole through a temporary
+// file and rename() after every event, so at any moment — also after Ctrl-C or a crash — it is complete, valid
 // XML with the tests that finished; property interrupted is "true" until finish() of a run
 // that was not interrupted.
 #pragma once
@@ -41,7 +43,16 @@ class JunitReporter : public WholeFileReporter {
 
  protected:
   std::string render(const RunSoFar& run) const override;
+  bool keepRecord(const nlohmann::json& record) override;  // keeps junitRecord(record)
+
+ private:
+  nlohmann::json tests_ = nlohmann::json::array();
 };
+
+// What of a test record the XML shows: the record without histograms, counters, nic, matrix,
+// metrics_missing, metrics.per_flow/intervals and collective.sizes[].per_rank/links (the bulk
+// at thousands of agents), so the reporter holds a few KB per test, not the record.
+nlohmann::json junitRecord(const nlohmann::json& record);
 
 std::string junitXml(const nlohmann::json& context, const nlohmann::json& agents, const nlohmann::json& tests,
                      const nlohmann::json& end);

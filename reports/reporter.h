@@ -27,6 +27,13 @@ class Reporter {
   virtual void begin(const nlohmann::json& context) = 0;
   virtual void agents(const nlohmann::json& agents) = 0;   // once the agents registered
   virtual void test(const nlohmann::json& record) = 0;
+  // Every flow of the test just reported (its full metrics.per_flow, which the record may hold
+  // only the worst of), when the suite asks for them (`report: {flows_sidecar: true}`,
+  // docs/results.md); called after test(). Reporters without a place for them ignore it.
+  virtual void flows(const std::string& test, const nlohmann::json& per_flow) {
+    (void)test;
+    (void)per_flow;
+  }
   virtual void finish(const nlohmann::json& end) = 0;
   // Where the output went, for the console ("json: results.json").
   virtual std::string describe() const = 0;

@@ -35,8 +35,8 @@ class WholeFileReporter : public Reporter {
   WholeFileReporter(std::string format, std::string path) : format_(std::move(format)), path_(std::move(path)) {}
   virtual std::string render(const RunSoFar& run) const = 0;
   // Called with each test's record before the file is written; true (the default) keeps the
-  // record in RunSoFar::tests, false leaves keeping what it needs to the subclass (the JSON
-  // reporter keeps the record's text: a fraction of the memory of its tree at thousands of agents).
+  // record in RunSoFar::tests, false leaves keeping what it needs to the subclass (the JUnit
+  // reporter keeps the fields its XML shows: a fraction of a record at thousands of agents).
   virtual bool keepRecord(const nlohmann::json& record) {
     (void)record;
     return true;

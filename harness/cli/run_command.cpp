@@ -214,6 +214,7 @@ int runRunCommand(int argc, char** argv) {
     if (auto d = slo::validateSlos(s); !d.empty()) throw suite::SuiteError(d);
     printWarnings(s);
     opts = resolveSuiteRun(args.settings, s, OptionStyle::kCommandLine);
+    opts.keep_records = false;  // written by the reporters as each test ends; not needed after
     opts.run.switches = suite::loadSiteSwitches(args.sites);
     for (const auto& r : args.reports) reporters.push_back(reports::createReporter(r));
   } catch (const suite::SuiteError& e) {

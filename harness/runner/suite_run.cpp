@@ -13,6 +13,7 @@
 #include "generators/core/host_info.h"
 #include "generators/core/version.h"
 #include "harness/plan/participants.h"
+#include "harness/results/flow_detail.h"
 #include "harness/results/loss_attribution.h"
 #include "harness/results/test_summary.h"
 #include "harness/results/topology.h"
@@ -183,6 +184,18 @@ json controllerStats(const SuiteRunResult& out, size_t agents) {
           {"agents", agents}};
 }
 
+// The end record (reporter.h) of a run whose result `out` has its exit code.
+json endRecord(const SuiteRunResult& out, int64_t started_mono, const json& counts, size_t agents) {
+  return {{"finished_at", isoTime(wallNowNs())},
+          {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
+          {"interrupted", out.interrupted},
+          {"stopped_on_error", out.stopped_on_error},
+          {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
+          {"counts", counts},
+          {"exit_code", out.exit_code},
+          {"controller", controllerStats(out, agents)}};
+}
+
 // What a run on an emulated fabric says about its line rate: the fabric's, and a warning when
 // the suite's rates in % were taken of another one.
 std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::LineRate& line_rate) {
@@ -287,15 +300,21 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     // On an emulated fabric, SLOs written against the line rate read what its ports carry.
     if (lineRateIsTheFabrics(line_rate)) constants["line_rate_gbps"] = line_rate.gbps;
     slo::Verdict v{};
-    const json record = testRecord(outcome, agents, t, constants, line_rate, v);
+    json record = testRecord(outcome, agents, t, constants, line_rate, v);
+    // After the SLOs and their findings, which read every flow: the record keeps the worst (and
+    // all_flows has every flow only with report: {flows_sidecar: true}).
+    const json all_flows = results::keepFlows(record, s.report);
     any_fail |= v == slo::Verdict::kFail;
     any_error |= v == slo::Verdict::kError;
     const std::string verdict(slo::toString(v));
     counts[verdict] = counts[verdict].get<int>() + 1;
     forEachReporter([&](reports::Reporter& r) { r.test(record); });
-    out.tests.push_back(record);
-    out.constants.push_back(constants);
-    if (hooks.on_test) hooks.on_test(out.tests.back());
+    if (!all_flows.empty()) forEachReporter([&](reports::Reporter& r) { r.flows(t.spec.name, all_flows); });
+    if (hooks.on_test) hooks.on_test(record);
+    if (options.keep_records) {
+      out.tests.push_back(std::move(record));
+      out.constants.push_back(constants);
+    }
   };
 
   int code = runTests(options, specs, interrupt, cluster, on_ready, on_test_start, on_test, out);
@@ -306,13 +325,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   if (out.interrupted && code == 0) code = 3;
   out.exit_code = code;
 
-  out.end = {{"finished_at", isoTime(wallNowNs())},
-             {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
-             {"interrupted", out.interrupted},
-             {"stopped_on_error", out.stopped_on_error},
-             {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
-             {"counts", counts},
-             {"exit_code", code}, {"controller", controllerStats(out, agents.size())}};
+  out.end = endRecord(out, started_mono, counts, agents.size());
   forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
   return out;
 }

@@ -10,7 +10,9 @@
 // - runSuite() calls planSuite() (ConfigError propagates before any reporter is called), then
 //   begin(context) → agents() → test(record) per finished test → finish(end) on every reporter;
 //   finish() is called also after an interrupt or a run-level failure (agents never registered),
-//   so what finished is always written. A reporter that throws is reported through
+//   so what finished is always written. With the suite's report: {flows_sidecar: true},
+//   flows(test, every flow) follows test() (results/flow_detail.h: the record may keep only the
+//   worst flows). A reporter that throws is reported through
 //   hooks.on_message and the others go on. Run-level failures do not throw: they are in
 //   SuiteRunResult::run_error (and the end record), with exit_code set.
 // - exit_code: 0 every test passed (or skipped), 1 an SLO failed, 2 a usage/config error found
@@ -60,6 +62,9 @@ struct SuiteRunOptions {
   RunOptions run;                       // launcher, hosts/agents, binary, timeouts, stop_on_error
   std::vector<std::string> only_tests;  // empty: every test of the suite, in order
   SuiteRunHooks hooks;
+  // false: SuiteRunResult::tests and constants stay empty (the CLI: the reporters have written
+  // each record, so the run does not hold the whole report in memory).
+  bool keep_records = true;
 };
 
 struct PlannedTest {

@@ -22,7 +22,7 @@ using detail::quoted;
 using detail::SuiteReader;
 using detail::Val;
 
-const std::vector<std::string> kSiteTopKeys = {"switches", "fabric", "defaults"};
+const std::vector<std::string> kSiteTopKeys = {"switches", "fabric", "defaults", "report"};
 const std::vector<std::string> kSwitchKeys = {"name", "address", "snmp", "ports", "timeout", "retries"};
 const std::vector<std::string> kSnmpKeys = {"version",       "community_file", "user", "auth", "auth_key_file",
                                             "priv",          "priv_key_file"};

@@ -49,12 +49,24 @@ struct Fabric {
   std::string interface;       // data-path interface on every agent ("" = routed)
 };
 
+// How test records report their flows (the suite's top-level `report:` key, site files may set
+// it too; docs/suites.md, docs/results.md). per_flow "auto": every flow while a test has at
+// most `inline_flows`, else only the `worst_flows` worst; "worst": always only the worst;
+// "all": every flow. flows_sidecar: every flow of every test also in REPORT.flows.jsonl.
+struct ReportSettings {
+  std::string per_flow = "auto";
+  int worst_flows = 20;
+  int inline_flows = 64;
+  bool flows_sidecar = false;
+};
+
 struct Suite {
   std::string name;
   std::string description;
   std::string file;
   std::vector<std::string> site_files;
   Fabric fabric;
+  ReportSettings report;
   std::vector<SuiteTest> tests;
 
   // The most agents any test asks for explicitly (agents/fan_in), at least 2.

@@ -18,6 +18,7 @@
 #include "harness/suite/probe_loader.h"
 #include "harness/suite/suite_reader.h"
 #include "harness/suite/counters_loader.h"
+#include "harness/suite/report_loader.h"
 #include "harness/suite/verbs_loader.h"
 
 namespace fabcheck::suite {
@@ -54,8 +55,8 @@ using detail::quoted;
 using detail::TestKeys;
 using detail::Val;
 
-const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "tests"};
-const std::vector<std::string> kSiteKeys = {"fabric", "defaults", "switches"};  // switches: site_loader.h
+const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "report", "tests"};
+const std::vector<std::string> kSiteKeys = {"fabric", "defaults", "report", "switches"};  // switches: site_loader.h
 const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
                                               "gso", "gro"};
 // Keys every test may set whatever its pattern (and `defaults:` may give every test, but
@@ -312,8 +313,9 @@ Suite parseSuite(const std::string& text, const std::string& file,
     if (auto s = L.text(top.at("description"), "description")) suite.description = *s;
   }
   // fabric: and defaults:, overlaid by the site files in order (entries keep their own file).
-  std::map<std::string, Val> fabric_e, defaults_e;
+  std::map<std::string, Val> fabric_e, defaults_e, report_e;
   if (top.count("fabric")) fabric_e = L.entries(top.at("fabric"), kFabricKeys, "fabric");
+  if (top.count("report")) report_e = L.entries(top.at("report"), detail::kReportKeys, "report");
   std::vector<std::string> default_keys;
   for (const auto& k : testKeys()) {
     if (!detail::kNotDefaults.count(k)) default_keys.push_back(k);
@@ -332,8 +334,12 @@ Suite parseSuite(const std::string& text, const std::string& file,
     if (st.count("defaults")) {
       for (auto& [k, v] : L.entries(st.at("defaults"), default_keys, "defaults")) defaults_e[k] = v;
     }
+    if (st.count("report")) {
+      for (auto& [k, v] : L.entries(st.at("report"), detail::kReportKeys, "report")) report_e[k] = v;
+    }
   }
   L.fabric(fabric_e, suite.fabric);
+  detail::loadReportKeys(L, report_e, suite.report);
   for (const char* k : {"gso", "gro"}) {
     if (fabric_e.count(k) && !defaults_e.count(k)) defaults_e[k] = fabric_e.at(k);
   }

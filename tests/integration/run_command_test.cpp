@@ -162,6 +162,43 @@ TEST_F(RunCommand, AKilledControllerStillLeavesValidJson) {
   EXPECT_EQ(j["tests"][0]["name"], "one");
 }
 
+// The suite's report: key (issue 18): the record keeps only the worst flow and summarises all
+// three; the sidecar next to the JSON report has every flow.
+TEST_F(RunCommand, TheReportKeyKeepsTheWorstFlowsAndTheSidecarAll) {
+  const std::string suite = R"(name: flows
+report: {per_flow: worst, worst_flows: 1, flows_sidecar: true}
+tests:
+  - name: ring
+    pattern: stream
+    placement: ring
+    rate: 10Mbit/s
+    duration: 300ms
+    slos: ["throughput_gbps >= 1000"]
+)";
+  const auto r = run({kFabcheckBin, "run", write("s.yaml", suite), "--agents", "3", "--report", "json:" + dir_ + "/r.json",
+                      "--report", "junit:" + dir_ + "/r.xml"},
+                     seconds(60));
+  ASSERT_EQ(r.status.code, 1) << r.err << r.out;
+  const json t = report()["tests"][0];
+  EXPECT_EQ(t["metrics"]["per_flow"].size(), 1u);
+  EXPECT_EQ(t["flows"]["count"], 3);
+  EXPECT_EQ(t["flows"]["kept"], "worst");
+  EXPECT_EQ(t["metrics"]["per_flow"][0]["flow_id"], t["flows"]["worst"][0]["flow_id"]);
+  std::ifstream sidecar(dir_ + "/r.json.flows.jsonl");
+  std::string line;
+  int lines = 0;
+  while (std::getline(sidecar, line)) {
+    const json f = json::parse(line);
+    EXPECT_EQ(f["test"], "ring");
+    EXPECT_TRUE(f.contains("throughput_gbps"));
+    ++lines;
+  }
+  EXPECT_EQ(lines, 3);
+  // Three flows at one rate name no flow in the JUnit message (flow_findings.h), but the
+  // failure is there.
+  EXPECT_NE(slurp(dir_ + "/r.xml").find("<failure message=\"throughput_gbps &gt;= 1000: observed"), std::string::npos);
+}
+
 TEST_F(RunCommand, AgentsRefusePlansAboveTheirLimitAndStopOnErrorEndsTheRun) {
   const std::string suite = "name: x\ndefaults: {duration: 300ms}\ntests:\n"
                             "  - {name: flood, pattern: stream}\n"                    // unlimited rate

@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "harness/results/flow_detail.h"
+#include "reports/flow_findings.h"
 #include "reports/junit_reporter.h"
 #include "reports/reporter.h"
 #include "tests/support/subprocess.h"
@@ -137,6 +139,68 @@ TEST_F(JunitReporterTest, AnInterruptedRunLeavesAValidFileWithWhatFinished) {
   EXPECT_EQ(xpath(path_, "string(//testcase[@name='(run)']/error/@message)"),
             "agent 1 (node02) was lost: connection closed");
   EXPECT_EQ(xpath(path_, "string(//testcase[@name='(run)']/error/@type)"), "infrastructure");
+}
+
+// A failing test whose record has a flows summary (results/flow_detail.h): its failure message
+// ends with the worst flows and hosts, bounded, and the file stays valid.
+TEST_F(JunitReporterTest, AFailureMessageNamesTheWorstFlowsAndHosts) {
+  json t = failRecord();
+  json flows = json::array();
+  for (int i = 0; i < 100; ++i) {
+    const bool bad = i == 7 || i == 40;
+    flows.push_back({{"flow_id", i}, {"sender_agent", i}, {"receiver_agent", i + 1},
+                     {"sender_host", bad ? "node7" : "s" + std::to_string(i)},
+                     {"receiver_host", bad ? "node8" : "r" + std::to_string(i)}, {"sent_packets", 1000},
+                     {"received_packets", i == 7 ? 979 : 1000}, {"lost_packets", i == 7 ? 21 : 0},
+                     {"throughput_gbps", i == 40 ? 0.05 : 0.2}, {"target_gbps", 0.25}});
+  }
+  t["metrics"]["per_flow"] = flows;
+  results::keepFlows(t, suite::ReportSettings{});
+  reports::JunitReporter r(path_);
+  r.begin(context());
+  r.test(t);
+  r.finish(endRecord());
+  ASSERT_EQ(schemaErrors(path_), "");
+  EXPECT_EQ(xpath(path_, "string(//testcase[@name='elephant-ring']/failure/@message)"),
+            "throughput_gbps >= 0.9 * rate_gbps: observed 0.4125 Gbit/s, expected >= 0.45 Gbit/s — worst flows: "
+            "7→8 (node7→node8) loss 2.1%, 40→41 (node7→node8) 0.05 Gbit/s; "
+            "hosts: node7 (2 flows), node8 (2 flows); of 100 flows");
+  // Flow 0 is next worst but runs at the median: no finding. A passing test's testcase has no
+  // message to extend.
+  json pass = passRecord();
+  pass["metrics"]["per_flow"] = flows;
+  results::keepFlows(pass, suite::ReportSettings{});
+  EXPECT_EQ(reports::junitXml(context(), agents(), json::array({pass}), endRecord()).find("worst flows"), std::string::npos);
+}
+
+TEST_F(JunitReporterTest, FlowFindingsAreBoundedAndAbsentWithoutASummary) {
+  EXPECT_EQ(reports::flowFindings(failRecord()), "") << "the canned record has per_flow but no flows summary";
+  json t = failRecord();
+  json w = {{"sender_agent", 1}, {"receiver_agent", 2}, {"sender_host", std::string(500, 'h')},
+            {"receiver_host", "r"}, {"by", "loss"}, {"loss_ratio", 0.5}};
+  t["flows"] = {{"count", 3}, {"worst", json::array({w, w, w})}};
+  const std::string f = reports::flowFindings(t, 120);
+  EXPECT_LE(f.size(), 120u);
+  EXPECT_EQ(f.rfind("worst flows: 1→2 (hhh", 0), 0u) << f;
+  EXPECT_EQ(f.substr(f.size() - 3), "…");
+  // Flows that all ran alike, without loss, are no finding.
+  json same = {{"sender_agent", 1}, {"receiver_agent", 2}, {"by", "throughput"}, {"throughput_gbps", 0.5}};
+  t["flows"] = {{"count", 2}, {"throughput_gbps", {{"p50", 0.5}}}, {"worst", json::array({same, same})}};
+  EXPECT_EQ(reports::flowFindings(t), "");
+}
+
+// The reporter keeps what the XML shows, not the bulk of a record.
+TEST_F(JunitReporterTest, TheReporterKeepsASlimRecordWithTheSameXml) {
+  json t = failRecord();
+  t["histograms"] = {{"latency_ns", {{"buckets", json::array({json::array({1, 2})})}}}};
+  t["counters"] = {{"hosts", json::array()}};
+  const json slim = reports::junitRecord(t);
+  EXPECT_FALSE(slim.contains("histograms"));
+  EXPECT_FALSE(slim.contains("counters"));
+  EXPECT_FALSE(slim["metrics"].contains("per_flow"));
+  EXPECT_FALSE(slim["metrics"].contains("intervals"));
+  EXPECT_EQ(reports::junitXml(context(), agents(), json::array({slim}), endRecord()),
+            reports::junitXml(context(), agents(), json::array({t}), endRecord()));
 }
 
 TEST_F(JunitReporterTest, AnUnwritablePathFailsAtConstructionNamingIt) {
