@@ -10,7 +10,7 @@
 //                      Gbit/s, except kWorstRateFrom → kWorstRateTo at 2.5 Gbit/s (one direction)
 //   "ring"             stream, 8 flows from each host to the next: 1.20 to 1.29 Gbit/s per flow,
 //                      except flow kSlowFlow at 0.3 Gbit/s with 900 packets lost and flow
-//                      kLossyFlow at full rate with 3 lost
+//                      kLossyFlow at full rate with 3 lost; 100 intervals of the ring's throughput
 // The matrices' outliers and switches are written by the results code itself
 // (results::addMatrixOutliers, results::addOutlierLinks), as the controller writes them.
 // Values are deterministic (no randomness): the same records on every run.
@@ -37,12 +37,12 @@ inline constexpr size_t kFlowsPerHost = 8;
 inline constexpr size_t kSlowFlow = 4242, kLossyFlow = 17;
 
 inline std::string host(size_t i) {
-  char b[16];
+  char b[32];
   std::snprintf(b, sizeof b, "h%04zu", i);
   return b;
 }
 inline std::string leaf(size_t i) {
-  char b[16];
+  char b[32];
   std::snprintf(b, sizeof b, "leaf%02zu", i / kHostsPerLeaf);
   return b;
 }
@@ -114,12 +114,17 @@ inline json ringRecord(size_t hosts) {
   }
   json participants = json::array();
   for (size_t i = 0; i < hosts; ++i) participants.push_back(i);
+  json samples = json::array();  // the whole ring's throughput over 10 s
+  for (int k = 0; k < 100; ++k) {
+    samples.push_back({{"start_s", k / 10.0}, {"duration_s", 0.1}, {"gbps", 1.25 * static_cast<double>(hosts * kFlowsPerHost) - k % 5}});
+  }
   return {{"name", "ring"}, {"pattern", "stream"}, {"placement", "ring"}, {"transport", "udp"},
           {"participants", participants}, {"rounds", 1}, {"verdict", "pass"}, {"error", nullptr},
           {"slos", json::array()},
           {"metrics", {{"duration_s", 10.0}, {"throughput_gbps", 1.25 * static_cast<double>(hosts * kFlowsPerHost)},
                        {"loss_ratio", 903.0 / (100000.0 * static_cast<double>(hosts * kFlowsPerHost))},
-                       {"lost_packets", 903}, {"per_flow", flows}}}};
+                       {"lost_packets", 903}, {"per_flow", flows},
+                       {"intervals", {{"interval_ns", 100000000}, {"samples", samples}}}}}};
 }
 
 struct Run {
