@@ -98,10 +98,17 @@ TEST(MatrixGroups, WorstPairsAreUnorderedWorseDirectionFirstTiesByIndex) {
   EXPECT_EQ(w[1].value, 7.0);     // {0, 1}: 1 → 0
   EXPECT_EQ(w[2].value, 8.0);     // {0, 2}: 0 → 2
   EXPECT_FALSE(w[2].flagged);
-  // {1, 3} has no value either way; {2, 3} only one way (3 → 2 is NaN).
+  // {1, 3} and {2, 3} have a value one way only (1 → 3 is null, 3 → 2 NaN).
   const auto all = worstPairs(h, 100);
-  EXPECT_EQ(all.size(), 5u);
-  for (const auto& p : all) EXPECT_FALSE(p.a == 1 && p.b == 3);
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all[5].a * 10 + all[5].b, 13u);
+  EXPECT_FALSE(all[5].a_to_b);
+  EXPECT_EQ(*all[5].b_to_a, 9.6);
+  EXPECT_EQ(all[3].value, 9.3);
+  EXPECT_FALSE(all[3].b_to_a);
+  // No pair with a value at all: none.
+  svg::Heatmap empty{"t", "µs", false, "a", "p", {"x", "y"}, {{std::nullopt, std::nullopt}, {NAN, std::nullopt}}};
+  EXPECT_TRUE(worstPairs(empty, 5).empty());
   // Ties: by a, then b.
   svg::Heatmap flat{"t", "µs", false, "a", "p", {"x", "y", "z"}, {}};
   flat.values = {{std::nullopt, 5.0, 5.0}, {5.0, std::nullopt, 5.0}, {5.0, 5.0, std::nullopt}};
