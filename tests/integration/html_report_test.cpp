@@ -279,7 +279,8 @@ TEST_F(HtmlReportAtScale, A1024HostReportRendersInChromiumAggregatedWithItsWorst
   std::set<std::string> kinds;
   for (const auto& [kind, markup] : charts(dom.out)) {
     kinds.insert(kind);
-    EXPECT_NE(markup.find("<rect"), std::string::npos) << kind << " chart has nothing drawn: " << markup.substr(0, 400);
+    EXPECT_TRUE(markup.find("<path") != std::string::npos || markup.find("<rect") != std::string::npos)
+        << kind << " chart has nothing drawn: " << markup.substr(0, 400);
   }
   // Heatmaps by switch and per-flow distributions; not 8192 flow bars.
   EXPECT_EQ(kinds, (std::set<std::string>{"matrix", "distribution", "throughput"}));
