@@ -6,6 +6,8 @@
 
 #include "generators/core/errors.h"
 #include "reports/html_collective.h"
+#include "reports/html_flows.h"
+#include "reports/html_matrix.h"
 #include "reports/metric_units.h"
 #include "reports/record_fields.h"
 #include "reports/html_nic.h"
@@ -232,58 +234,6 @@ svg::Series percentiles(const std::string& name, const json* lat) {
   return s;
 }
 
-// "1 outlier pair confirmed by 2 retests (outlined); 2 of 3 first-pass flags cleared by retest".
-std::string outlierNote(const json& outliers, size_t confirmed) {
-  std::string note = std::to_string(confirmed) + " outlier pair" + (confirmed == 1 ? "" : "s");
-  const int retests = outliers.value("retests", 0);
-  if (retests <= 0) return note + " (outlined)";
-  note += " confirmed by " + std::to_string(retests) + " retest" + (retests == 1 ? "" : "s") + " (outlined)";
-  const auto cleared = number(outliers, {"cleared"});
-  if (!cleared) return note;
-  const auto c = static_cast<size_t>(*cleared);
-  const size_t flags = c + confirmed;
-  return note + "; " + std::to_string(c) + " of " + std::to_string(flags) + " first-pass flag" + (flags == 1 ? "" : "s") +
-         " cleared by retest";
-}
-
-std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::string& title, const char* unit,
-                                    bool higher_is_better, const char* rows, const char* columns) {
-  const json* labels = find(mx, {"agents"});
-  const json* values = find(mx, {key});
-  if (labels == nullptr || values == nullptr || !labels->is_array() || !values->is_array()) return std::nullopt;
-  svg::Heatmap h{title, unit, higher_is_better, rows, columns, {}, {}};
-  for (const auto& l : *labels) h.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
-  bool any = false;
-  for (const auto& r : *values) {
-    auto& out = h.values.emplace_back();
-    if (!r.is_array()) continue;
-    for (const auto& v : r) {
-      out.push_back(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
-      any = any || v.is_number();
-    }
-  }
-  // Confirmed outliers (results/matrix_outliers.h) of this matrix's metric: outlined, the
-  // first-pass flags the retests cleared counted, suspect named.
-  if (const json* o = find(mx, {"outliers"}); o && o->value("metric", "") == key) {
-    if (const json* pairs = find(*o, {"pairs"}); pairs && pairs->is_array()) {
-      for (const auto& p : *pairs) {
-        if (p.contains("a") && p.contains("b")) h.flagged.emplace_back(p["a"].get<size_t>(), p["b"].get<size_t>());
-      }
-      h.note = outlierNote(*o, h.flagged.size());
-    }
-    if (const json* sus = find(*o, {"suspect_link"}); sus && sus->is_string()) {
-      h.note += "; suspect: " + sus->get<std::string>();  // "h17 ↔ leaf3:Ethernet12"
-    } else if (const json* s = find(*o, {"suspect"}); s && s->is_string()) {
-      h.note += "; suspect: " + s->get<std::string>();
-    }
-  }
-  // Hosts grouped by switch when the topology is known (results/topology.h).
-  if (const json* sw = find(mx, {"switches"}); sw && sw->is_array() && sw->size() == h.labels.size()) {
-    for (const auto& g : *sw) h.groups.push_back(g.is_string() ? g.get<std::string>() : "");
-  }
-  return any ? std::optional<svg::Heatmap>(std::move(h)) : std::nullopt;
-}
-
 std::string charts(const json& t) {
   std::string o;
   const json m = t.contains("metrics") && t["metrics"].is_object() ? t["metrics"] : json::object();
@@ -316,30 +266,8 @@ std::string charts(const json& t) {
     }
     o += svg::throughputChart("Throughput over time (all flows)", {s});
   }
-  if (const json* flows = find(m, {"per_flow"}); flows && flows->is_array() && !flows->empty()) {
-    std::vector<svg::FlowBar> bars;
-    for (const auto& f : *flows) {
-      const auto gbps = number(f, {"throughput_gbps"});
-      if (!gbps) continue;
-      // "node01 #0": host and agent id (several agents may share a host).
-      const std::string from = str(f, {"sender_host"}, "agent") + " #" + show(find(f, {"sender_agent"}));
-      const std::string to = str(f, {"receiver_host"}, "agent") + " #" + show(find(f, {"receiver_agent"}));
-      const auto lost = number(f, {"lost_packets"}).value_or(0);
-      bars.push_back({show(find(f, {"flow_id"})) + ": " + from + " → " + to, *gbps,
-                      lost > 0 ? static_cast<uint64_t>(lost) : 0});
-    }
-    if (!bars.empty()) o += svg::flowsChart("Throughput per flow", bars);
-  }
-  const json* mx = find(t, {"matrix"});
-  if (mx == nullptr) mx = find(m, {"matrix"});
-  if (mx != nullptr) {
-    if (auto h = heatmap(*mx, "latency_us_p50", "Round-trip latency p50 by pair (µs)", "µs", false, "agent", "peer")) {
-      o += svg::heatmapChart(*h);
-    }
-    if (auto h = heatmap(*mx, "throughput_gbps", "Throughput by pair (Gbit/s)", "Gbit/s", true, "sender", "receiver")) {
-      o += svg::heatmapChart(*h);
-    }
-  }
+  o += flowChartsHtml(m);
+  o += matrixChartsHtml(t);
   o += nicChartsHtml(t);
   return o.empty() ? o : "<div class=\"charts\">\n" + o + "</div>\n";
 }

@@ -4,8 +4,10 @@
 // Contents: run summary (suite, verdict counts, agents with clock offsets, timing, version),
 // run-level error and an "incomplete" / "interrupted" banner, every SLO in one table, and per
 // test a collapsible section with its key metrics and charts (svg_charts.h): latency by
-// percentile, throughput over time, per-flow throughput with loss, host×host matrix; a
-// collective test's nccl-tests table, bandwidth by size and straggler (html_collective.h).
+// percentile, throughput over time, per-flow throughput with loss (html_flows.h: a bar per flow,
+// or above 64 flows histograms and the worst flows), host×host matrix (html_matrix.h: a cell
+// per pair, or above 64 hosts a cell per pair of switches or host blocks and the worst pairs);
+// a collective test's nccl-tests table, bandwidth by size and straggler (html_collective.h).
 //
 // Like the JSON report it is rewritten whole after every event through a temporary file and
 // rename(), so after Ctrl-C or a crash the page on disk is complete and says the run is

@@ -6,37 +6,22 @@
 #include <tuple>
 
 #include "harness/model/units.h"
+#include "reports/svg_parts.h"
 
 namespace fabcheck::reports::svg {
-namespace {
+namespace parts {
 
-// Frame of the line charts: viewBox size and the plot area's margins.
-constexpr double kW = 600, kH = 300, kLeft = 64, kRight = 16, kTop = 40, kBottom = 50;
-const char* const kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
-constexpr size_t kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
-const char* const kLostColour = "#d62728";
-const char* const kBarColour = "#4a8bc9";
+double Scale::operator()(double v) const {
+  const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
+  const double x = log ? std::log10(v) : v;
+  return b == a ? (p0 + p1) / 2 : p0 + (x - a) / (b - a) * (p1 - p0);
+}
 
 std::string px(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", v);
   return b;
 }
-
-struct Scale {
-  double lo = 0, hi = 1, p0 = 0, p1 = 1;
-  bool log = false;
-  double operator()(double v) const {
-    const double a = log ? std::log10(lo) : lo, b = log ? std::log10(hi) : hi;
-    const double x = log ? std::log10(v) : v;
-    return b == a ? (p0 + p1) / 2 : p0 + (x - a) / (b - a) * (p1 - p0);
-  }
-};
-
-struct Tick {
-  double value;
-  std::string label;
-};
 
 // 1, 2 or 5 × 10^k, so that `span` holds about `target` steps.
 double niceStep(double span, int target) {
@@ -46,7 +31,7 @@ double niceStep(double span, int target) {
 }
 
 // Widens [lo, hi] to whole steps and returns the ticks on it.
-std::vector<Tick> linearTicks(double& lo, double& hi, int target = 5) {
+std::vector<Tick> linearTicks(double& lo, double& hi, int target) {
   if (!(hi > lo)) {
     const double pad = lo == 0 ? 1 : std::abs(lo) * 0.5;
     lo -= pad * (lo != 0);
@@ -182,6 +167,12 @@ std::string heat(double t) {
                 static_cast<int>(stops[i][2] + f * (stops[i + 1][2] - stops[i][2])));
   return b;
 }
+
+}  // namespace parts
+
+using namespace parts;
+
+namespace {
 
 // One horizontal bar of the bar charts (flows, links).
 struct Bar {
@@ -517,10 +508,8 @@ std::string bandwidthChart(const std::string& title, const std::vector<Series>& 
   return o + legend(names, kLeft + 176, kTop + 6) + "</svg>\n";
 }
 
-namespace {
+namespace parts {
 
-// The heatmap's colour scale at (sx, sy): ten steps from the best (top) to the worst, anchored
-// on the median, with the range of the values and the chart's note under it.
 std::string heatmapScale(const Heatmap& hm, double sx, double sy, double median, double vmin, double vmax) {
   std::string o;
   const double step = 14;
@@ -544,7 +533,7 @@ std::string heatmapScale(const Heatmap& hm, double sx, double sy, double median,
   return o;
 }
 
-}  // namespace
+}  // namespace parts
 
 namespace {
 

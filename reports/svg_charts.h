@@ -3,7 +3,8 @@
 //
 // Contract
 // - Every chart is `<svg class="chart" data-chart="KIND" ...>` with KIND latency | throughput |
-//   flows | matrix | bandwidth | links | pause, a <title>-free visible title, axes with ticks and labels, and a legend when
+//   flows | matrix | bandwidth | links | pause (and distribution, svg_distribution.h; the grouped
+//   matrix of svg_group_heatmap.h), a <title>-free visible title, axes with ticks and labels, and a legend when
 //   it has more than one series. Every text (titles, labels, series names) is XML-escaped.
 // - Non-finite values (NaN, inf) are skipped, never drawn; a chart with nothing to draw shows
 //   "no data" instead of empty axes.

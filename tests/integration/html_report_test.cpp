@@ -4,7 +4,9 @@
 // dynamically: Chromium runs with every request forced through a loopback "proxy" this test
 // owns, which must see no request from the report (Chromium's own calls to its Google services
 // on start are ignored), while a canary page with one remote image proves the proxy sees a
-// page's fetches.
+// page's fetches. And the report of a synthetic 1024-host run (tests/support/scale_run.h, issue
+// 18) renders too, with its heatmaps aggregated by switch and its worst pairs listed (kept under
+// <build>/test-output/html_report_1024/).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "tests/integration/gen_server.h"
+#include "tests/support/scale_run.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/test_helpers.h"
 
@@ -130,12 +133,14 @@ class HtmlReport : public ::testing::Test {
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
     // Kept after the test for people to look at: the page and its screenshot.
-    out_ = std::string(kFabcheckBin).substr(0, std::string(kFabcheckBin).rfind('/')) + "/test-output/html_report";
+    out_ = std::string(kFabcheckBin).substr(0, std::string(kFabcheckBin).rfind('/')) + "/test-output/" + outputDir();
     ASSERT_EQ(std::system(("rm -rf '" + out_ + "' && mkdir -p '" + out_ + "'").c_str()), 0);
   }
   void TearDown() override {
     if (!dir_.empty()) std::system(("rm -rf '" + dir_ + "'").c_str());
   }
+  // Each fixture its own: ctest may run the tests at once, and SetUp empties it.
+  virtual std::string outputDir() const { return "html_report"; }
 
   // Headless Chromium with a fresh profile and every network path closed or proxied to
   // `proxy_port`; bounded by coreutils timeout, which kills its whole process group.
@@ -248,6 +253,48 @@ TEST_F(HtmlReport, ARealRunRendersInChromiumWithChartsAndFetchesNothing) {
     return false;
   };
   EXPECT_TRUE(eventually(sawCanary, seconds(5))) << "the proxy missed the canary page's image";
+}
+
+class HtmlReportAtScale : public HtmlReport {
+ protected:
+  std::string outputDir() const override { return "html_report_1024"; }
+};
+
+size_t occurrences(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
+  return n;
+}
+
+TEST_F(HtmlReportAtScale, A1024HostReportRendersInChromiumAggregatedWithItsWorstPairs) {
+  const std::string html = out_ + "/report.html";
+  const std::string page = scale::html(scale::run(1024, true));
+  ASSERT_LE(page.size(), 10u * 1000 * 1000);
+  std::ofstream(html, std::ios::binary) << page;
+
+  RecordingProxy proxy;
+  const auto dom = chromium({"--dump-dom", "file://" + html}, proxy.port());
+  ASSERT_EQ(dom.status.code, 0) << "chromium --dump-dom: " << dom.err;
+  EXPECT_NE(dom.out.find("<footer"), std::string::npos) << "the DOM stops short: " << dom.out.size() << " bytes";
+  std::set<std::string> kinds;
+  for (const auto& [kind, markup] : charts(dom.out)) {
+    kinds.insert(kind);
+    EXPECT_TRUE(markup.find("<path") != std::string::npos || markup.find("<rect") != std::string::npos)
+        << kind << " chart has nothing drawn: " << markup.substr(0, 400);
+  }
+  // Heatmaps by switch and per-flow distributions; not 8192 flow bars.
+  EXPECT_EQ(kinds, (std::set<std::string>{"matrix", "distribution", "throughput"}));
+  EXPECT_EQ(occurrences(dom.out, "<g class=\"grouped\" data-basis=\"switch\">"), 2u);
+  EXPECT_EQ(occurrences(dom.out, "class=\"group-cell"), 2u * 32 * 32);
+  EXPECT_NE(dom.out.find("<td>agent 100 (h0100)</td><td>agent 777 (h0777)</td><td class=\"num\">95</td>"),
+            std::string::npos);
+  EXPECT_NE(dom.out.find("<td>agent 300 (h0300)</td><td>agent 901 (h0901)</td><td class=\"num\">2.50</td>"),
+            std::string::npos);
+  EXPECT_NE(dom.out.find("Flows of lowest throughput"), std::string::npos);
+  for (const auto& line : proxy.requests()) {
+    EXPECT_TRUE(isChromiumService(requestHost(line))) << "the report made Chromium fetch: " << line;
+  }
+  std::cout << "HTML report of 1024 hosts: " << html << " (" << page.size() << " bytes)" << std::endl;
 }
 
 }  // namespace
