@@ -141,6 +141,9 @@ void AgentCluster::start(const std::atomic<bool>* interrupt) {
   spec.hosts = hosts_;
   spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
   spec.keep_going = options_.min_agents > 0 && options_.min_agents < count;
+  // Starting is part of registering (--register-timeout): a launch window of thousands of ssh
+  // connections on a busy controller may need more than the launchers' own 30 s per launch.
+  spec.start_timeout_ns = std::max(spec.start_timeout_ns, options_.controller.register_timeout_ns);
   const int64_t launch_start = monoNowNs();
   try {
     impl->launcher->launch(spec);
