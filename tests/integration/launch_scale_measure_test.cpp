@@ -6,7 +6,8 @@
 //       --gtest_also_run_disabled_tests --gtest_filter='LaunchScaleMeasure.*'   (one line)
 //
 // Each run starts the agents, waits until every one registered (Runner with no tests), stops
-// them, and prints "launcher N launch_to_ready_s". Only that every agent came is checked.
+// them, and prints "launcher N launch_to_ready_s" (or why it failed). Only that every agent
+// came is checked.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -32,9 +33,14 @@ void measure(const std::string& launcher, const std::string& host, int n, std::m
   RunOptions o = testing::launcherRun(launcher, {launch::HostEntry{host, n, {}}}, std::move(options));
   o.agents = n;
   o.controller.register_timeout_ns = 300'000'000'000;
-  const RunResult r = Runner(o).run({});
-  EXPECT_EQ(r.agents.size(), static_cast<size_t>(n));
-  std::printf("%-8s %5d %8.2f\n", launcher.c_str(), n, static_cast<double>(r.launch_to_ready_ns) / 1e9);
+  try {
+    const RunResult r = Runner(o).run({});
+    EXPECT_EQ(r.agents.size(), static_cast<size_t>(n));
+    std::printf("%-8s %5d %8.2f\n", launcher.c_str(), n, static_cast<double>(r.launch_to_ready_ns) / 1e9);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << launcher << " " << n << ": " << e.what();
+    std::printf("%-8s %5d %8s  %s\n", launcher.c_str(), n, "-", e.what());
+  }
   std::fflush(stdout);
 }
 
