@@ -21,6 +21,35 @@ namespace fabcheck::controller {
 
 namespace msg = protocol::msg;
 
+namespace {
+
+// Takes registration `r` for agent r.info.id when that agent is expected and still missing;
+// refuses it (told, logged, closed) otherwise.
+void admit(AgentLinks& links, Registration r, int count, std::set<int>& missing) {
+  const int id = r.info.id;
+  if (id < 0 || id >= count) {
+    RegistrationDesk::refuse(std::move(r), "not expected: this run has agents 0 to " + std::to_string(count - 1));
+    return;
+  }
+  if (!missing.count(id)) {
+    RegistrationDesk::refuse(std::move(r), "not expected: agent " + std::to_string(id) + " already registered from " +
+                                               links.agents[static_cast<size_t>(id)].peer);
+    return;
+  }
+  links.agents[static_cast<size_t>(id)] = std::move(r.info);
+  links.channels[static_cast<size_t>(id)] = std::make_unique<protocol::AuthenticatedChannel>(std::move(r.channel));
+  missing.erase(id);
+}
+
+std::string tooFewAgents(int count, int min_count, const std::map<int, std::string>& gone) {
+  std::string why;
+  for (const auto& [id, reason] : gone) why += (why.empty() ? "" : "; ") + reason;
+  return "too few agents: " + std::to_string(count - static_cast<int>(gone.size())) + " of " + std::to_string(count) +
+         " can register, min_agents is " + std::to_string(min_count) + ": " + why;
+}
+
+}  // namespace
+
 struct Controller::Impl {
   std::optional<protocol::ControlListener> listener;  // none: built over registered agents
   protocol::RunSecret secret;
@@ -80,21 +109,55 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
                          std::to_string(I.options.register_timeout_ns / 1'000'000'000) + " s");
     }
     std::optional<Registration> r = desk.next(RegistrationDesk::kSliceNs);  // ~100 ms: problem() stays polled
-    if (!r) continue;
-    const int id = r->info.id;
-    if (id < 0 || id >= count) {
-      RegistrationDesk::refuse(std::move(*r), "not expected: this run has agents 0 to " + std::to_string(count - 1));
-      continue;
-    }
-    if (!missing.count(id)) {
-      RegistrationDesk::refuse(std::move(*r), "not expected: agent " + std::to_string(id) + " already registered from " +
-                                                  links.agents[static_cast<size_t>(id)].peer);
-      continue;
-    }
-    links.agents[static_cast<size_t>(id)] = std::move(r->info);
-    links.channels[static_cast<size_t>(id)] = std::make_unique<protocol::AuthenticatedChannel>(std::move(r->channel));
-    missing.erase(id);
+    if (r) admit(links, std::move(*r), count, missing);
   }
+}
+
+std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, const std::function<std::string()>& problem,
+                                                     const std::function<std::map<int, std::string>()>& gone,
+                                                     const std::vector<std::string>& hosts_by_id) {
+  auto& I = *impl_;
+  if (!I.listener) throw ConfigError("this controller has no listener: its agents were given when it was built");
+  auto& links = I.links;
+  links.agents.assign(static_cast<size_t>(count), AgentInfo{});
+  links.channels.clear();
+  links.channels.resize(static_cast<size_t>(count));
+  std::set<int> missing;
+  for (int i = 0; i < count; ++i) missing.insert(i);
+  std::map<int, std::string> dropped;  // ⊆ missing
+  const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
+  RegistrationDesk desk(*I.listener, I.secret,
+                        {.per_connection_timeout_ns = I.options.step_timeout_ns,
+                         .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))});
+  while (dropped.size() < missing.size()) {
+    if (problem) {
+      if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
+    }
+    if (gone) {
+      for (auto& [id, why] : gone()) {
+        if (missing.count(id)) dropped.emplace(id, why);
+      }
+    }
+    if (monoNowNs() > deadline) {
+      for (int id : missing) {
+        const std::string on = static_cast<size_t>(id) < hosts_by_id.size() ? " on " + hosts_by_id[static_cast<size_t>(id)] : "";
+        dropped.emplace(id, "agent " + std::to_string(id) + on + " did not register within " +
+                                std::to_string(I.options.register_timeout_ns / 1'000'000'000) + " s");
+      }
+    }
+    if (count - static_cast<int>(dropped.size()) < min_count) throw TransportError(tooFewAgents(count, min_count, dropped));
+    if (dropped.size() == missing.size()) break;
+    std::optional<Registration> r = desk.next(RegistrationDesk::kSliceNs);
+    if (r) admit(links, std::move(*r), count, missing);
+  }
+  for (const auto& [id, why] : dropped) {
+    AgentInfo& a = links.agents[static_cast<size_t>(id)];
+    a.id = id;
+    if (static_cast<size_t>(id) < hosts_by_id.size()) a.host = hosts_by_id[static_cast<size_t>(id)];
+    a.lost = a.dropped = true;
+    a.lost_reason = why;
+  }
+  return dropped;
 }
 
 void Controller::measureClocks() {
@@ -135,7 +198,9 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   const int n = links.count();
   std::vector<int> who = spec.agents;
   if (who.empty()) {
-    for (int a = 0; a < n; ++a) who.push_back(a);
+    for (int a = 0; a < n; ++a) {
+      if (!links.agents[a].dropped) who.push_back(a);
+    }
   }
   plan::TestRounds planned;
   try {
@@ -169,6 +234,11 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   out.participants.assign(parts.begin(), parts.end());
   if (spec.collective) out.collective.rank_agents = who;
   for (int a : parts) {
+    if (links.agents[a].dropped) {
+      out.error = "agent " + std::to_string(a) + " on " + links.agents[a].host +
+                  " never registered (the run went on without it): " + links.agents[a].lost_reason;
+      return out;
+    }
     if (links.agents[a].lost) {
       out.error = "agent " + std::to_string(a) + " was lost in an earlier test: " + links.agents[a].lost_reason;
       return out;

@@ -75,6 +75,18 @@ class Controller {
   // most step_timeout_ns, so a silent or slow peer delays no agent; reads still pending when this
   // returns or throws are cancelled and closed.
   void acceptAgents(int count, const std::function<std::string()>& problem);
+  // acceptAgents() for a run that may go on without some agents (min_agents, min_count < count).
+  // `gone` is polled like `problem` and names the agents that will not register (their launch
+  // failed, they exited): id → why, one line. Waits until every agent registered or is gone, or
+  // the register timeout. Then, with at least `min_count` registered, returns the others (id →
+  // why; "did not register within N s" for the silent ones) and marks each dropped
+  // (AgentInfo::dropped, lost, lost_reason why, host = hosts_by_id[id] when given). With fewer, and
+  // as soon as fewer than min_count can still come, throws TransportError in one line: "too few
+  // agents: K of N can register, min_agents is M: agent 2 on node7: ...; ...". `problem` still
+  // ends the wait at once (an interrupt).
+  std::map<int, std::string> acceptAtLeast(int count, int min_count, const std::function<std::string()>& problem,
+                                           const std::function<std::map<int, std::string>()>& gone,
+                                           const std::vector<std::string>& hosts_by_id);
   void measureClocks();
   TestOutcome runTest(const TestSpec& spec);
   void shutdown() noexcept;   // bye to every agent still connected

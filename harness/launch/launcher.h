@@ -7,7 +7,8 @@
 //   file (ssh), never on a command line (visible in `ps`).
 // - launch() returns once every agent process has been started (not once they registered: the
 //   controller waits for registration with its own timeout). It throws LaunchError naming the
-//   host and what failed (e.g. "ssh to node07: Permission denied (publickey)").
+//   host and what failed (e.g. "ssh to node07: Permission denied (publickey)"); with
+//   spec.keep_going, the ssh launcher reports such per-agent failures through exited() instead.
 // - stop() ends every agent it started: SIGTERM, then SIGKILL after `grace_ns`; waits (bounded)
 //   for them to exit. Idempotent; the destructor calls it.
 // - exited() reports agents that have already ended, with their exit status and the last lines
@@ -36,6 +37,10 @@ struct LaunchSpec {
   std::map<std::string, std::string> env;    // added to the agents' environment (secret included)
   std::vector<HostEntry> hosts;              // where; one agent per slot, in order
   int64_t start_timeout_ns = 30'000'000'000; // per host, for the launch itself
+  // A run that may go on without some agents (min_agents): a launcher that starts agents one by
+  // one (ssh) does not throw for one agent's failure but reports it through exited(), naming the
+  // host and why, and launches the others. Launchers that start all agents as one step ignore it.
+  bool keep_going = false;
 };
 
 struct AgentExit {

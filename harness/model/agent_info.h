@@ -32,6 +32,9 @@ struct AgentInfo {
   int64_t offset_bound_ns = -1;
   bool lost = false;
   std::string lost_reason;
+  // Never registered, and the run went on without it (min_agents): lost from the start, its
+  // lost_reason says why, host is its slot's host; tests over "all agents" leave it out.
+  bool dropped = false;
 };
 
 }  // namespace fabcheck::model

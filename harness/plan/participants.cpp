@@ -60,6 +60,34 @@ std::vector<int> resolveParticipants(const suite::SuiteTest& test, const std::ve
   return picked;
 }
 
+std::optional<std::vector<int>> resolveParticipantsWithout(const suite::SuiteTest& test,
+                                                           const std::vector<launch::HostEntry>& hosts,
+                                                           const std::set<int>& dropped) {
+  std::vector<launch::HostEntry> came;  // the hosts with the agents that came
+  std::vector<int> ids;                 // agent id of each agent that came, in host order
+  int next = 0;
+  for (const auto& h : hosts) {
+    launch::HostEntry left{h.name, 0, h.labels};
+    for (int s = 0; s < h.slots; ++s, ++next) {
+      if (dropped.count(next)) continue;
+      ids.push_back(next);
+      ++left.slots;
+    }
+    if (left.slots > 0) came.push_back(std::move(left));
+  }
+  std::vector<int> picked;
+  try {
+    picked = resolveParticipants(test, came);
+  } catch (const ConfigError&) {
+    return std::nullopt;
+  }
+  if (const auto& pr = test.spec.probe; pr && std::max(pr->from, pr->to) >= static_cast<int>(picked.size())) {
+    return std::nullopt;
+  }
+  for (int& a : picked) a = ids[static_cast<size_t>(a)];
+  return picked;
+}
+
 std::vector<std::vector<int>> resolveSuite(const suite::Suite& suite, const std::vector<launch::HostEntry>& hosts) {
   std::vector<std::vector<int>> out;
   std::string errors;

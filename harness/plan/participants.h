@@ -9,6 +9,8 @@
 //   "s.yaml:7:19: test 'ring' names host 'node9', which is not among the run's hosts (node1, node2)"
 #pragma once
 
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "harness/launch/hosts.h"
@@ -17,6 +19,14 @@
 namespace fabcheck::plan {
 
 std::vector<int> resolveParticipants(const suite::SuiteTest& test, const std::vector<launch::HostEntry>& hosts);
+
+// The agents of `test` when the agents in `dropped` (ids) never came (a run that went on without
+// them, min_agents): the same selection made over the agents that came, in host order, mapped
+// back to their ids. nullopt when it is impossible now: a host it names lost all its agents, the
+// selection has fewer agents than it needs, or the probe's positions lie beyond them.
+std::optional<std::vector<int>> resolveParticipantsWithout(const suite::SuiteTest& test,
+                                                           const std::vector<launch::HostEntry>& hosts,
+                                                           const std::set<int>& dropped);
 
 // The agents of every test of the suite; the first error of each test, all reported at once
 // (one per line) as a ConfigError.

@@ -310,6 +310,10 @@ void ChildSet::pumpLoop() {
   }
 }
 
+void ChildSet::kill(size_t i) noexcept {
+  if (i < children_.size() && !reap(i)) ::kill(-children_[i]->pid, SIGKILL);
+}
+
 void ChildSet::signalLive(int sig) noexcept {
   for (size_t i = 0; i < children_.size(); ++i) {
     if (!reap(i)) ::kill(-children_[i]->pid, sig);

@@ -73,6 +73,8 @@ class ChildSet {
   void closeStdin(size_t i);
 
   std::optional<ProcessExit> poll(size_t i);
+  // SIGKILL to child i's process group unless it was reaped already.
+  void kill(size_t i) noexcept;
   bool ready(size_t i) const;
   bool stderrEof(size_t i) const;
   bool stdoutEof(size_t i) const;  // true when stdout is not captured

@@ -36,7 +36,8 @@ json agentJson(const model::AgentInfo& a) {
               {"clock_offset_ns", a.clock_offset_ns},
               {"offset_bound_ns", a.offset_bound_ns >= 0 ? json(a.offset_bound_ns) : json(nullptr)},
               {"lost", a.lost},
-              {"lost_reason", a.lost ? json(a.lost_reason) : json(nullptr)}};
+              {"lost_reason", a.lost ? json(a.lost_reason) : json(nullptr)},
+              {"dropped", a.dropped}};
 }
 
 Measurements measurementsOf(const model::TestOutcome& t) {

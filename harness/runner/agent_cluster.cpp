@@ -8,6 +8,7 @@
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
+#include "generators/core/log.h"
 #include "harness/counters/sampled_counters.h"
 #include "harness/counters/switch_snmp_counter_source.h"
 #include "harness/counters/test_counters.h"
@@ -57,6 +58,50 @@ void raiseFileLimit(int agents) {
   }
 }
 
+// Each agent's host, by agent id (one per slot, in hosts order).
+std::vector<std::string> hostsById(const std::vector<launch::HostEntry>& hosts) {
+  std::vector<std::string> out;
+  for (const auto& h : hosts) out.insert(out.end(), static_cast<size_t>(h.slots), h.name);
+  return out;
+}
+
+// What exited() says of an agent, in one line: "agent 2 on node7: ssh to node7: Permission denied".
+std::string exitLine(const launch::AgentExit& x) {
+  const std::string tail = x.stderr_tail.substr(x.stderr_tail.rfind('\n') + 1);
+  const std::string how = x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code);
+  return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " + how + (tail.empty() ? "" : ": " + tail);
+}
+
+// Registration of `count` agents, all of them or at least options.min_agents (runner.h).
+void registerAgents(controller::Controller& ctl, launch::Launcher& launcher, const RunOptions& options, int count,
+                    const std::vector<launch::HostEntry>& hosts, const std::atomic<bool>* interrupt) {
+  auto interrupted = [&]() -> std::string {
+    return interrupt && interrupt->load() ? "interrupted before every agent registered" : "";
+  };
+  if (options.min_agents <= 0 || options.min_agents >= count) {
+    ctl.acceptAgents(count, [&]() -> std::string {
+      if (std::string i = interrupted(); !i.empty()) return i;
+      for (const auto& x : launcher.exited()) {
+        return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " +
+               (x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code)) +
+               (x.stderr_tail.empty() ? "" : ": " + x.stderr_tail);
+      }
+      return "";
+    });
+    return;
+  }
+  const auto dropped = ctl.acceptAtLeast(count, options.min_agents, interrupted, [&] {
+    std::map<int, std::string> gone;
+    for (const auto& x : launcher.exited()) gone[x.agent_id] = exitLine(x);
+    return gone;
+  }, hostsById(hosts));
+  if (dropped.empty()) return;
+  std::string why;
+  for (const auto& [id, reason] : dropped) why += (why.empty() ? "" : "; ") + reason;
+  log::warn("{} of {} agents did not come; the run goes on without them (min_agents {}): {}", dropped.size(), count,
+            options.min_agents, why);
+}
+
 }  // namespace
 
 struct AgentCluster::Impl {
@@ -95,19 +140,14 @@ void AgentCluster::start(const std::atomic<bool>* interrupt) {
   spec.agent_args.insert(spec.agent_args.end(), options_.agent_args.begin(), options_.agent_args.end());
   spec.hosts = hosts_;
   spec.env[protocol::kSecretEnv] = secret.hex();  // out of band: never on a command line
+  spec.keep_going = options_.min_agents > 0 && options_.min_agents < count;
+  // Starting is part of registering (--register-timeout): a launch window of thousands of ssh
+  // connections on a busy controller may need more than the launchers' own 30 s per launch.
+  spec.start_timeout_ns = std::max(spec.start_timeout_ns, options_.controller.register_timeout_ns);
   const int64_t launch_start = monoNowNs();
   try {
     impl->launcher->launch(spec);
-    launch::Launcher& launcher = *impl->launcher;
-    impl->ctl->acceptAgents(count, [&]() -> std::string {
-      if (interrupt && interrupt->load()) return "interrupted before every agent registered";
-      for (const auto& x : launcher.exited()) {
-        return "agent " + std::to_string(x.agent_id) + " on " + x.host + " exited with " +
-               (x.signal ? "signal " + std::to_string(x.signal) : "code " + std::to_string(x.exit_code)) +
-               (x.stderr_tail.empty() ? "" : ": " + x.stderr_tail);
-      }
-      return "";
-    });
+    registerAgents(*impl->ctl, *impl->launcher, options_, count, hosts_, interrupt);
     impl->ctl->measureClocks();
     for (auto& source : impl->launcher->fabricCounterSources()) impl->fabric_counters.add(std::move(source));
     for (const auto& sw : options_.switches) {

@@ -3,7 +3,10 @@
 //
 // Contract:
 // - start(): control listener, launch one agent per slot, wait for registration (naming agents
-//   that died or never came; `interrupt` aborts the wait), measure clocks. Throws
+//   that died or never came; `interrupt` aborts the wait), measure clocks. Each launch may take
+//   up to the register timeout (LaunchSpec::start_timeout_ns, at least the launchers' 30 s). With
+//   RunOptions::min_agents below the agent count, agents that cannot come are dropped instead
+//   (runner.h; Controller::acceptAtLeast) and agents() lists them with dropped set. Throws
 //   LaunchError/TimeoutError/TransportError; on a throw everything started is stopped again.
 //   Calling start() twice is a ConfigError. It first raises the soft open-file limit to the
 //   hard one; a limit still below agents+64 is a ConfigError naming both numbers.

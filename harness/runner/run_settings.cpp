@@ -128,6 +128,13 @@ RunOptions resolveRunOptions(const RunSettings& s, int agents_wanted, OptionStyl
 SuiteRunOptions resolveSuiteRun(const RunSettings& s, const suite::Suite& suite, OptionStyle style) {
   SuiteRunOptions out;
   out.run = resolveRunOptions(s, suite.agentsWanted(), style);
+  out.run.min_agents = suite.min_agents;
+  const int slots = launch::totalSlots(hostsOf(out.run));
+  if (suite.min_agents > slots) {
+    throw ConfigError(suite.min_agents_pos.str() + ": min_agents " + std::to_string(suite.min_agents) +
+                      " is more than the run's " + std::to_string(slots) + " agents; expected at most " +
+                      std::to_string(slots));
+  }
   out.only_tests = s.tests;
   planSuite(suite, hostsOf(out.run), out.only_tests);  // unknown test names, too few agents: said now
   return out;

@@ -31,6 +31,11 @@ struct RunOptions {
   std::vector<std::string> agent_args;        // extra agent options (safety limits, log level)
   controller::ControllerOptions controller;
   bool stop_on_error = false;                 // end the run after the first test with an error
+  // 0 (or >= the agent count): every agent must register, else the start fails. 1..count-1: the run
+  // goes on once at least this many registered and the others cannot come (launch failed, exited,
+  // or the register timeout passed); the others are dropped (AgentInfo::dropped, with the reason),
+  // logged as a warning naming their hosts, and left out of tests over "all agents".
+  int min_agents = 0;
   // false: each test's outcome goes to on_test and is then dropped, not kept in RunResult.tests
   // (a suite run reports as it goes: thousands of agents' results are not held to the end).
   bool keep_outcomes = true;

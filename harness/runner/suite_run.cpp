@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 #include <ctime>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -176,16 +178,28 @@ int64_t peakRssBytes() {
   return -1;
 }
 
-// The end record's "controller": how long the agents took to come, the controller's peak memory.
-json controllerStats(const SuiteRunResult& out, size_t agents) {
+// The end record's "controller": how long the agents took to come, the controller's peak memory,
+// how many agents registered (those dropped at the start not counted).
+json controllerStats(const SuiteRunResult& out, const std::vector<model::AgentInfo>& all) {
+  const auto agents = std::count_if(all.begin(), all.end(), [](const model::AgentInfo& a) { return !a.dropped; });
   return {{"launch_to_ready_s", out.launch_to_ready_ns < 0 ? json(nullptr)
                                                            : json(static_cast<double>(out.launch_to_ready_ns) / 1e9)},
           {"peak_rss_bytes", peakRssBytes()},
           {"agents", agents}};
 }
 
+// The end record's "dropped_agents": those that never registered, the run having gone on without them.
+json droppedAgentsJson(const std::vector<model::AgentInfo>& agents) {
+  json out = json::array();
+  for (const auto& a : agents) {
+    if (a.dropped) out.push_back({{"id", a.id}, {"host", a.host}, {"reason", a.lost_reason}});
+  }
+  return out;
+}
+
 // The end record (reporter.h) of a run whose result `out` has its exit code.
-json endRecord(const SuiteRunResult& out, int64_t started_mono, const json& counts, size_t agents) {
+json endRecord(const SuiteRunResult& out, int64_t started_mono, const json& counts,
+               const std::vector<model::AgentInfo>& agents) {
   return {{"finished_at", isoTime(wallNowNs())},
           {"duration_s", static_cast<double>(monoNowNs() - started_mono) / 1e9},
           {"interrupted", out.interrupted},
@@ -193,7 +207,8 @@ json endRecord(const SuiteRunResult& out, int64_t started_mono, const json& coun
           {"error", out.run_error.empty() ? json(nullptr) : json(out.run_error)},
           {"counts", counts},
           {"exit_code", out.exit_code},
-          {"controller", controllerStats(out, agents)}};
+          {"controller", controllerStats(out, agents)},
+          {"dropped_agents", droppedAgentsJson(agents)}};
 }
 
 // What a run on an emulated fabric says about its line rate: the fabric's, and a warning when
@@ -210,25 +225,44 @@ std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::
   return out;
 }
 
-// Runs the planned tests on the cluster's agents or on new ones (Runner); sets interrupted,
-// stopped_on_error and run_error of `out`. Returns 0, or 2/3 for a run-level failure.
+// The planned tests' specs for the agents that came: when some never registered (dropped,
+// min_agents), each test's selection is made again over the others (participants.h); a test
+// whose selection is impossible now keeps its agents, and the controller ends it as an error
+// naming the dropped agent.
+std::vector<model::TestSpec> specsFor(const std::vector<PlannedTest>& planned, const std::vector<launch::HostEntry>& hosts,
+                                      const std::vector<model::AgentInfo>& agents) {
+  std::set<int> dropped;
+  for (const auto& a : agents) {
+    if (a.dropped) dropped.insert(a.id);
+  }
+  std::vector<model::TestSpec> specs;
+  for (const auto& p : planned) {
+    specs.push_back(p.spec);
+    if (dropped.empty()) continue;
+    if (auto who = plan::resolveParticipantsWithout(*p.test, hosts, dropped)) specs.back().agents = std::move(*who);
+  }
+  return specs;
+}
+
+// Runs the planned tests on the cluster's agents or on new ones (an AgentCluster of our own,
+// started and stopped here); sets interrupted, stopped_on_error and run_error of `out`. Returns
+// 0, or 2/3 for a run-level failure.
 template <class OnReady, class OnTestStart, class OnTest>
-int runTests(const SuiteRunOptions& options, const std::vector<model::TestSpec>& specs, const std::atomic<bool>* interrupt,
+int runTests(const SuiteRunOptions& options, const std::vector<PlannedTest>& planned, const std::atomic<bool>* interrupt,
              AgentCluster* cluster, OnReady on_ready, OnTestStart on_test_start, OnTest on_test, SuiteRunResult& out) {
   try {
-    RunResult r;
-    if (cluster) {
-      if (!cluster->running()) cluster->start(interrupt);
-      on_ready(cluster->agents());
-      r = cluster->runTests(specs, interrupt, on_test, on_test_start);
-    } else {
+    std::optional<AgentCluster> own;
+    if (!cluster) {
       RunOptions run = options.run;
       run.keep_outcomes = false;  // each test is reported by on_test as it ends
-      run.on_ready = on_ready;
-      run.on_test_start = on_test_start;
-      Runner runner(run);
-      r = runner.run(specs, interrupt, on_test);
+      own.emplace(run);
+      cluster = &*own;
     }
+    if (!cluster->running()) cluster->start(interrupt);
+    on_ready(cluster->agents());
+    const RunResult r =
+        cluster->runTests(specsFor(planned, cluster->hosts(), cluster->agents()), interrupt, on_test, on_test_start);
+    if (own) own->stop();
     // An interrupt during the last test ends that test too: the run was interrupted.
     out.interrupted = r.interrupted || (interrupt && interrupt->load());
     out.stopped_on_error = r.stopped_on_error;
@@ -253,8 +287,6 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   const SuiteRunHooks& hooks = options.hooks;
   const std::vector<PlannedTest> planned =
       planSuite(s, cluster ? cluster->hosts() : hostsOf(options.run), options.only_tests);
-  std::vector<model::TestSpec> specs;
-  for (const auto& p : planned) specs.push_back(p.spec);
 
   SuiteRunResult out;
   const int64_t started_wall = wallNowNs(), started_mono = monoNowNs();
@@ -317,7 +349,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     }
   };
 
-  int code = runTests(options, specs, interrupt, cluster, on_ready, on_test_start, on_test, out);
+  int code = runTests(options, planned, interrupt, cluster, on_ready, on_test_start, on_test, out);
   if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
   if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
   if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
@@ -325,7 +357,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   if (out.interrupted && code == 0) code = 3;
   out.exit_code = code;
 
-  out.end = endRecord(out, started_mono, counts, agents.size());
+  out.end = endRecord(out, started_mono, counts, agents);
   forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
   return out;
 }

@@ -65,6 +65,9 @@ struct Suite {
   std::string description;
   std::string file;
   std::vector<std::string> site_files;
+  // The run may go on when at least this many agents came (RunOptions::min_agents); 0: all must.
+  int min_agents = 0;
+  SourcePos min_agents_pos;
   Fabric fabric;
   ReportSettings report;
   std::vector<SuiteTest> tests;

@@ -55,7 +55,7 @@ using detail::quoted;
 using detail::TestKeys;
 using detail::Val;
 
-const std::vector<std::string> kTopKeys = {"name", "description", "fabric", "defaults", "report", "tests"};
+const std::vector<std::string> kTopKeys = {"name", "description", "min_agents", "fabric", "defaults", "report", "tests"};
 const std::vector<std::string> kSiteKeys = {"fabric", "defaults", "report", "switches"};  // switches: site_loader.h
 const std::vector<std::string> kFabricKeys = {"transport", "dscp", "ecn", "line_rate_gbps", "mtu", "interface",
                                               "gso", "gro"};
@@ -311,6 +311,12 @@ Suite parseSuite(const std::string& text, const std::string& file,
   }
   if (top.count("description")) {
     if (auto s = L.text(top.at("description"), "description")) suite.description = *s;
+  }
+  if (top.count("min_agents")) {
+    if (auto n = L.integer(top.at("min_agents"), "min_agents", 1, 100000)) {
+      suite.min_agents = static_cast<int>(*n);
+      suite.min_agents_pos = posOf(top.at("min_agents"));
+    }
   }
   // fabric: and defaults:, overlaid by the site files in order (entries keep their own file).
   std::map<std::string, Val> fabric_e, defaults_e, report_e;
