@@ -117,12 +117,12 @@ void AgentSession::runTest(const json& setup_message) {
 
 void AgentSession::runTestSteps(const msg::Setup& setup) {
   const uint64_t log_mark = log::mark();  // this test's log lines go back with its results
-  const std::unique_ptr<TestRun> run = prepare(setup);
-  if (!run) return;
   // The controller ends each phase within its own step timeout (every agent heard, or an abort):
   // wait for its word that long and our own step timeout more.
   controller_wait_ns_ =
       o_.step_timeout_ns + std::clamp<int64_t>(setup.controller_step_timeout_ns.value_or(0), 0, kMaxControllerStepNs);
+  const std::unique_ptr<TestRun> run = prepare(setup);
+  if (!run) return;
   reply(run->listen());
   run->connect(expect<msg::Connect>(controller_wait_ns_, "waiting for peers' endpoints"));
   reply(msg::Ready{});
@@ -146,7 +146,8 @@ std::unique_ptr<TestRun> AgentSession::prepare(const msg::Setup& setup) {
   try {
     const std::string data_address = o_.data_address.empty() ? ch_.localAddress() : o_.data_address;
     return std::make_unique<TestRun>(setup, data_address, o_.step_timeout_ns,
-                                     TestRunOptions{.host_counters = o_.host_counters, .send_log = o_.send_log});
+                                     TestRunOptions{.host_counters = o_.host_counters, .send_log = o_.send_log,
+                                                    .accept_wait_ns = controller_wait_ns_});
   } catch (const std::exception& e) {
     sendError(self() + " cannot set up: " + e.what());
     return nullptr;

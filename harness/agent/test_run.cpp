@@ -75,7 +75,7 @@ void TestRun::startAccepting() {
   for (auto& [id, l] : listeners_) {
     transport::Listener* lp = l.get();
     accepting_[id] = std::async(std::launch::async, [lp, this] {
-      const int64_t deadline = monoNowNs() + step_timeout_ns_;
+      const int64_t deadline = monoNowNs() + (options_.accept_wait_ns > 0 ? options_.accept_wait_ns : step_timeout_ns_);
       for (;;) {
         try {
           return lp->accept(kAcceptSliceNs);

@@ -39,6 +39,9 @@ namespace fabcheck::agent {
 struct TestRunOptions {
   bool host_counters = true;
   bool send_log = true;
+  // How long a received flow's listener waits for its peer, from listen(): the peers connect only
+  // once the controller has every agent's endpoints (its own step timeout). 0: the step timeout.
+  int64_t accept_wait_ns = 0;
 };
 
 class TestRun {
