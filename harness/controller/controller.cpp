@@ -41,6 +41,20 @@ void admit(AgentLinks& links, Registration r, int count, std::set<int>& missing)
   missing.erase(id);
 }
 
+// Links ready for `count` agents, none registered yet; returns every id as missing.
+std::set<int> expectAgents(AgentLinks& links, int count) {
+  links.agents.assign(static_cast<size_t>(count), AgentInfo{});
+  links.channels.clear();
+  links.channels.resize(static_cast<size_t>(count));
+  std::set<int> missing;
+  for (int i = 0; i < count; ++i) missing.insert(i);
+  return missing;
+}
+
+RegistrationOptions deskOptions(const ControllerOptions& o, int count) {
+  return {.per_connection_timeout_ns = o.step_timeout_ns, .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))};
+}
+
 std::string tooFewAgents(int count, int min_count, const std::map<int, std::string>& gone) {
   std::string why;
   for (const auto& [id, reason] : gone) why += (why.empty() ? "" : "; ") + reason;
@@ -87,17 +101,11 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
   auto& I = *impl_;
   if (!I.listener) throw ConfigError("this controller has no listener: its agents were given when it was built");
   auto& links = I.links;
-  links.agents.assign(static_cast<size_t>(count), AgentInfo{});
-  links.channels.clear();
-  links.channels.resize(static_cast<size_t>(count));
-  std::set<int> missing;
-  for (int i = 0; i < count; ++i) missing.insert(i);
+  std::set<int> missing = expectAgents(links, count);
   const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
   // Registrations are read concurrently (registration.h): a silent or slow connection delays
   // no one. The desk's destructor cancels and joins every read before we return or throw.
-  RegistrationDesk desk(*I.listener, I.secret,
-                        {.per_connection_timeout_ns = I.options.step_timeout_ns,
-                         .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))});
+  RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
   while (!missing.empty()) {
     if (problem) {
       if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
@@ -119,16 +127,10 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
   auto& I = *impl_;
   if (!I.listener) throw ConfigError("this controller has no listener: its agents were given when it was built");
   auto& links = I.links;
-  links.agents.assign(static_cast<size_t>(count), AgentInfo{});
-  links.channels.clear();
-  links.channels.resize(static_cast<size_t>(count));
-  std::set<int> missing;
-  for (int i = 0; i < count; ++i) missing.insert(i);
+  std::set<int> missing = expectAgents(links, count);
   std::map<int, std::string> dropped;  // ⊆ missing
   const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
-  RegistrationDesk desk(*I.listener, I.secret,
-                        {.per_connection_timeout_ns = I.options.step_timeout_ns,
-                         .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))});
+  RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
   while (dropped.size() < missing.size()) {
     if (problem) {
       if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);

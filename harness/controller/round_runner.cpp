@@ -127,7 +127,7 @@ void RoundRunner::collectEndpoints() {
 }
 
 void RoundRunner::sendConnects() {
-  exchange_begin_ns_ = monoNowNs();
+  const int64_t begin = monoNowNs();
   for (int a : parts_) {
     current_ = a;
     msg::Connect c;
@@ -144,7 +144,7 @@ void RoundRunner::sendConnects() {
     }
     links_.send(a, c, phase_);
   }
-  connects_sent_ns_ = monoNowNs() - exchange_begin_ns_;
+  connects_sent_ns_ = monoNowNs() - begin;
 }
 
 void RoundRunner::awaitReady() {

@@ -78,7 +78,6 @@ class RoundRunner {
   std::vector<int> parts_;            // the round's agents, ascending
   std::vector<std::vector<size_t>> flows_of_;  // by agent id: indexes in round_.flows it sends or receives
   std::map<int, int> rank_of_;        // a collective round: agent id → its rank
-  int64_t exchange_begin_ns_ = 0;    // monotonic, when the first "connect" went out
   int64_t connects_sent_ns_ = 0;     // how long sending every "connect" took
   int64_t start_margin_ns_ = 0;      // startMarginNs of this round
   int current_ = -1;                  // the agent being talked to, for error attribution

@@ -15,6 +15,7 @@
 
 #include "harness/launch/ssh_launcher.h"
 #include "tests/integration/launcher_test_helpers.h"
+#include "tests/integration/ssh_agents_fixture.h"
 #include "tests/integration/sshd_fixture.h"
 
 namespace fabcheck::launch {
@@ -26,24 +27,8 @@ using fabcheck::testing::Sshd;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-class SshFanoutTest : public ::testing::Test {
+class SshFanoutTest : public fabcheck::testing::SshAgentsTest {
  protected:
-  void SetUp() override {
-    if (const std::string why = fabcheck::testing::sshdUnavailableReason(); !why.empty()) GTEST_SKIP() << why;
-    sshd_ = std::make_unique<Sshd>();
-    ASSERT_TRUE(sshd_->ok());
-    work_ = sshd_->dir() + "/work";
-    fs::create_directories(work_);
-  }
-  void TearDown() override {
-    if (HasFailure() && sshd_) std::cerr << "sshd log:\n" << sshd_->log();
-  }
-
-  std::string agentScript(const std::string& body) {
-    return fabcheck::testing::writeFakeAgent(work_, "for a in \"$@\"; do id=$a; done", body);
-  }
-  pid_t agentPid(int id) { return fabcheck::testing::fakeAgentPid(work_, id); }
-
   // The fixture's ssh_config plus hosts "fan-<n>", all the fixture's sshd, whose launches hold in
   // `hold` (a LocalCommand script given the host alias) when it is not empty.
   std::string fanConfig(const std::string& hold) {
@@ -72,9 +57,6 @@ class SshFanoutTest : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<Sshd> sshd_;
-  std::string work_;
-  std::string secret_ = fabcheck::testing::randomSecret();
 };
 
 TEST_F(SshFanoutTest, NeverMoreThanFanoutLaunchesAreInFlight) {

@@ -10,6 +10,7 @@
 #include "generators/core/version.h"
 #include "harness/launch/ssh_launcher.h"
 #include "tests/integration/launcher_test_helpers.h"
+#include "tests/integration/ssh_agents_fixture.h"
 #include "tests/integration/sshd_fixture.h"
 #include "tests/support/ports.h"
 
@@ -23,25 +24,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using fabcheck::testing::Sshd;
 
-class SshLauncherTest : public ::testing::Test {
+class SshLauncherTest : public fabcheck::testing::SshAgentsTest {
  protected:
-  void SetUp() override {
-    if (const std::string why = fabcheck::testing::sshdUnavailableReason(); !why.empty()) GTEST_SKIP() << why;
-    sshd_ = std::make_unique<Sshd>();
-    ASSERT_TRUE(sshd_->ok());
-    work_ = sshd_->dir() + "/work";
-    fs::create_directories(work_);
-  }
-  void TearDown() override {
-    if (HasFailure() && sshd_) std::cerr << "sshd log:\n" << sshd_->log();
-  }
-
-  // An agent stand-in (writeFakeAgent) with $id its last argument (the value of --agent-id).
-  std::string agentScript(const std::string& body) {
-    return fabcheck::testing::writeFakeAgent(work_, "for a in \"$@\"; do id=$a; done", body);
-  }
-  pid_t agentPid(int id) { return fabcheck::testing::fakeAgentPid(work_, id); }
-
   std::map<std::string, std::string> options() { return {{"ssh_config", sshd_->clientConfig()}}; }
 
   LaunchSpec spec(const std::string& binary, const std::string& host, int slots) {
@@ -52,9 +36,6 @@ class SshLauncherTest : public ::testing::Test {
     return fabcheck::testing::errorOf<LaunchError>([&] { createLauncher("ssh", opts)->launch(s); });
   }
 
-  std::unique_ptr<Sshd> sshd_;
-  std::string work_;
-  std::string secret_ = fabcheck::testing::randomSecret();
 };
 
 TEST_F(SshLauncherTest, TwoAgentsGetTheirIdsAndTheSecretOnlyThroughTheEnvironment) {
