@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "generators/core/clock.h"
+#include "generators/core/futex_hash.h"
 #include "generators/core/log.h"
 #include "generators/engine/pingpong.h"
 #include "generators/engine/stream_sender.h"
@@ -35,6 +36,7 @@ FlowSet::FlowSet(const transport::TransportProperties& props, const patterns::Pa
     f->conn = std::move(it->second);
     flows_.push_back(std::move(f));
   }
+  sizeFutexHash(static_cast<int>(flows_.size()) + 8);  // one thread per flow (futex_hash.h)
 }
 
 FlowSet::~FlowSet() {

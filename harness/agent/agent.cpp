@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "generators/core/errors.h"
+#include "generators/core/futex_hash.h"
 #include "generators/core/host_facts.h"
 #include "generators/core/host_info.h"
 #include "generators/core/interfaces.h"
@@ -85,7 +86,13 @@ protocol::msg::Register registration(const AgentOptions& o, const std::string& d
   return reg;
 }
 
+// Each identity is a session thread, and per test an accept and a flow thread or two
+// (futex_hash.h: on 6.16+ kernels a default-sized hash makes their wakes cost O(threads)).
+constexpr int kThreadsPerIdentity = 4;
+
 int runIdentities(const AgentOptions& o, const std::atomic<bool>& stop) {
+  const int slots = sizeFutexHash(o.identities * kThreadsPerIdentity);
+  log::debug("agent {}: {} identities, futex hash buckets {}", o.agent_id, o.identities, slots);
   std::vector<int> codes(static_cast<size_t>(o.identities), 0);
   std::vector<std::thread> threads;
   threads.reserve(codes.size());

@@ -106,9 +106,13 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
   // Registrations are read concurrently (registration.h): a silent or slow connection delays
   // no one. The desk's destructor cancels and joins every read before we return or throw.
   RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
+  int64_t next_check = 0;
   while (!missing.empty()) {
-    if (problem) {
+    // problem() looks at every launched process: once per slice, not per registration (which
+    // made registering n agents cost n² process polls).
+    if (problem && monoNowNs() >= next_check) {
       if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
+      next_check = monoNowNs() + RegistrationDesk::kSliceNs;
     }
     if (monoNowNs() > deadline) {
       std::string ids;
@@ -131,14 +135,18 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
   std::map<int, std::string> dropped;  // ⊆ missing
   const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
   RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
+  int64_t next_check = 0;
   while (dropped.size() < missing.size()) {
-    if (problem) {
-      if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
-    }
-    if (gone) {
-      for (auto& [id, why] : gone()) {
-        if (missing.count(id)) dropped.emplace(id, why);
+    if (monoNowNs() >= next_check) {  // as in acceptAgents: once per slice
+      if (problem) {
+        if (std::string p = problem(); !p.empty()) throw TransportError("agents could not start: " + p);
       }
+      if (gone) {
+        for (auto& [id, why] : gone()) {
+          if (missing.count(id)) dropped.emplace(id, why);
+        }
+      }
+      next_check = monoNowNs() + RegistrationDesk::kSliceNs;
     }
     if (monoNowNs() > deadline) {
       for (int id : missing) {

@@ -1,5 +1,8 @@
 #include "harness/launch/child_process_launcher.h"
 
+#include <map>
+#include <optional>
+
 #include "harness/launch/local_launcher.h"
 
 namespace fabcheck::launch {
@@ -24,8 +27,12 @@ AgentExit ChildProcessLauncher::agentExit(const Agent& a, const process::Process
 std::vector<AgentExit> ChildProcessLauncher::exited() {
   std::vector<AgentExit> out;
   if (!children_) return out;
+  // Identities share a process: each child is polled once per call, however many agents it serves.
+  std::map<size_t, std::optional<process::ProcessExit>> polled;
   for (const auto& a : agents_) {
-    if (const auto e = children_->poll(a.child)) out.push_back(agentExit(a, *e));
+    auto it = polled.find(a.child);
+    if (it == polled.end()) it = polled.emplace(a.child, children_->poll(a.child)).first;
+    if (it->second) out.push_back(agentExit(a, *it->second));
   }
   return out;
 }
