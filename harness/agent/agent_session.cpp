@@ -34,11 +34,12 @@ std::string AgentSession::self() const { return "agent " + std::to_string(o_.age
 
 int AgentSession::serve() {
   int64_t idle = 0;
+  int64_t idle_limit = o_.idle_timeout_ns;  // the controller's "admitted" may say it will be quiet longer
   while (!stop_.load()) {
     std::optional<json> m = ch_.tryReceive(kPollNs, "waiting for the controller");
     if (!m) {
-      if ((idle += kPollNs) > o_.idle_timeout_ns) {
-        log::error("no word from the controller {} for {} s; exiting", ch_.peer(), o_.idle_timeout_ns / 1'000'000'000);
+      if ((idle += kPollNs) > idle_limit) {
+        log::error("no word from the controller {} for {} s; exiting", ch_.peer(), idle_limit / 1'000'000'000);
         return 1;
       }
       continue;
@@ -46,6 +47,10 @@ int AgentSession::serve() {
     idle = 0;
     const std::string type = protocol::typeOf(*m);
     if (type == msg::Bye::kType) return 0;
+    if (type == msg::Admitted::kType) {
+      idle_limit = admittedQuiet(*m);
+      continue;
+    }
     if (type == msg::ErrorMessage::kType) {  // the controller refused us (e.g. a duplicate agent id)
       std::string why = "(no reason given)";
       try {
@@ -65,6 +70,17 @@ int AgentSession::serve() {
     }
   }
   return 0;
+}
+
+int64_t AgentSession::admittedQuiet(const json& admitted) const {
+  try {
+    const int64_t quiet = protocol::decode<msg::Admitted>(admitted).quiet_ns;
+    return std::max(o_.idle_timeout_ns, std::min(quiet, kMaxControllerStepNs));
+  } catch (const ProtocolError& e) {
+    log::warn("agent {}: {}; waiting for the controller {} s as before", o_.agent_id, e.what(),
+              o_.idle_timeout_ns / 1'000'000'000);
+    return o_.idle_timeout_ns;
+  }
 }
 
 void AgentSession::answerTime(const json& request) {

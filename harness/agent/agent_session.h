@@ -3,7 +3,8 @@
 //
 // Contract:
 // - serve() returns 0 after "bye" (or when `stop` is set), 1 when the controller refused this
-//   agent ("error" between tests) or said nothing for options.idle_timeout_ns; it throws when
+//   agent ("error" between tests) or said nothing for options.idle_timeout_ns — or for the
+//   longer quiet its "admitted" announced (at most an hour); it throws when
 //   the channel fails (TransportError, ProtocolError from the channel).
 // - A round: setup → endpoints → connect → ready → start → sent → finish → results, each wait
 //   bounded by options.step_timeout_ns (plus the run time where the round runs); a wait for the
@@ -50,6 +51,7 @@ class AgentSession {
   void runCollective(TestRun& run, const protocol::CollectiveSetup& setup);
   void watchCollective(CollectiveRank& rank, const protocol::CollectiveSetup& setup, int64_t start_mono);
   void answerTime(const nlohmann::json& request);
+  int64_t admittedQuiet(const nlohmann::json& admitted) const;  // how long to wait for the controller now
 
   template <class M>
   void reply(const M& message) {

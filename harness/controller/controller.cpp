@@ -25,7 +25,7 @@ namespace {
 
 // Takes registration `r` for agent r.info.id when that agent is expected and still missing;
 // refuses it (told, logged, closed) otherwise.
-void admit(AgentLinks& links, Registration r, int count, std::set<int>& missing) {
+void admit(AgentLinks& links, Registration r, int count, std::set<int>& missing, int64_t quiet_ns) {
   const int id = r.info.id;
   if (id < 0 || id >= count) {
     RegistrationDesk::refuse(std::move(r), "not expected: this run has agents 0 to " + std::to_string(count - 1));
@@ -39,6 +39,12 @@ void admit(AgentLinks& links, Registration r, int count, std::set<int>& missing)
   links.agents[static_cast<size_t>(id)] = std::move(r.info);
   links.channels[static_cast<size_t>(id)] = std::make_unique<protocol::AuthenticatedChannel>(std::move(r.channel));
   missing.erase(id);
+  // Advisory: an agent that cannot hear it is found lost at its first step.
+  try {
+    links.send(id, msg::Admitted{quiet_ns}, "registration");
+  } catch (const Error& e) {
+    log::warn("{}", e.what());
+  }
 }
 
 // Links ready for `count` agents, none registered yet; returns every id as missing.
@@ -69,6 +75,21 @@ struct Controller::Impl {
   protocol::RunSecret secret;
   ControllerOptions options;
   AgentLinks links;
+  // Registration (openRegistration .. the end of acceptAgents/acceptAtLeast).
+  std::unique_ptr<RegistrationDesk> desk;
+  int expected = 0;
+  std::set<int> missing;
+
+  // How long an admitted agent may hear nothing before its first test: the rest of the launch
+  // and the others' registrations (each bounded by the register timeout) and the clock probes.
+  int64_t admittedQuietNs() const { return 2 * options.register_timeout_ns + options.step_timeout_ns; }
+  void admitTaken(Registration r) { admit(links, std::move(r), expected, missing, admittedQuietNs()); }
+
+  // Closes the desk however acceptAgents/acceptAtLeast end.
+  struct DeskCloser {
+    Impl& impl;
+    ~DeskCloser() { impl.desk.reset(); }
+  };
 };
 
 Controller::Controller(protocol::ControlListener listener, const protocol::RunSecret& secret,
@@ -97,15 +118,29 @@ void Controller::setInterrupt(const std::atomic<bool>* flag) { impl_->links.inte
 
 const std::vector<AgentInfo>& Controller::agents() const { return impl_->links.agents; }
 
-void Controller::acceptAgents(int count, const std::function<std::string()>& problem) {
+void Controller::openRegistration(int count) {
   auto& I = *impl_;
   if (!I.listener) throw ConfigError("this controller has no listener: its agents were given when it was built");
-  auto& links = I.links;
-  std::set<int> missing = expectAgents(links, count);
-  const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
+  I.desk.reset();
+  I.expected = count;
+  I.missing = expectAgents(I.links, count);
   // Registrations are read concurrently (registration.h): a silent or slow connection delays
-  // no one. The desk's destructor cancels and joins every read before we return or throw.
-  RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
+  // no one. The desk's destructor cancels and joins every read still pending.
+  I.desk = std::make_unique<RegistrationDesk>(*I.listener, I.secret, deskOptions(I.options, count));
+}
+
+void Controller::admitWaiting() {
+  auto& I = *impl_;
+  if (!I.desk) return;
+  while (std::optional<Registration> r = I.desk->next(0)) I.admitTaken(std::move(*r));
+}
+
+void Controller::acceptAgents(int count, const std::function<std::string()>& problem) {
+  auto& I = *impl_;
+  if (!I.desk || I.expected != count) openRegistration(count);
+  const Impl::DeskCloser closer{I};
+  std::set<int>& missing = I.missing;
+  const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
   int64_t next_check = 0;
   while (!missing.empty()) {
     // problem() looks at every launched process: once per slice, not per registration (which
@@ -120,8 +155,8 @@ void Controller::acceptAgents(int count, const std::function<std::string()>& pro
       throw TimeoutError("agents " + ids + " did not register within " +
                          std::to_string(I.options.register_timeout_ns / 1'000'000'000) + " s");
     }
-    std::optional<Registration> r = desk.next(RegistrationDesk::kSliceNs);  // ~100 ms: problem() stays polled
-    if (r) admit(links, std::move(*r), count, missing);
+    std::optional<Registration> r = I.desk->next(RegistrationDesk::kSliceNs);  // ~100 ms: problem() stays polled
+    if (r) I.admitTaken(std::move(*r));
   }
 }
 
@@ -129,12 +164,12 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
                                                      const std::function<std::map<int, std::string>()>& gone,
                                                      const std::vector<std::string>& hosts_by_id) {
   auto& I = *impl_;
-  if (!I.listener) throw ConfigError("this controller has no listener: its agents were given when it was built");
+  if (!I.desk || I.expected != count) openRegistration(count);
+  const Impl::DeskCloser closer{I};
   auto& links = I.links;
-  std::set<int> missing = expectAgents(links, count);
+  std::set<int>& missing = I.missing;
   std::map<int, std::string> dropped;  // ⊆ missing
   const int64_t deadline = monoNowNs() + I.options.register_timeout_ns;
-  RegistrationDesk desk(*I.listener, I.secret, deskOptions(I.options, count));
   int64_t next_check = 0;
   while (dropped.size() < missing.size()) {
     if (monoNowNs() >= next_check) {  // as in acceptAgents: once per slice
@@ -157,8 +192,8 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
     }
     if (count - static_cast<int>(dropped.size()) < min_count) throw TransportError(tooFewAgents(count, min_count, dropped));
     if (dropped.size() == missing.size()) break;
-    std::optional<Registration> r = desk.next(RegistrationDesk::kSliceNs);
-    if (r) admit(links, std::move(*r), count, missing);
+    std::optional<Registration> r = I.desk->next(RegistrationDesk::kSliceNs);
+    if (r) I.admitTaken(std::move(*r));
   }
   for (const auto& [id, why] : dropped) {
     AgentInfo& a = links.agents[static_cast<size_t>(id)];

@@ -75,6 +75,14 @@ class Controller {
   // most step_timeout_ns, so a silent or slow peer delays no agent; reads still pending when this
   // returns or throws are cancelled and closed.
   void acceptAgents(int count, const std::function<std::string()>& problem);
+  // Registration before acceptAgents/acceptAtLeast: the desk opens now (connections are accepted
+  // and read from here on, in the background), and admitWaiting() takes — without waiting — the
+  // registrations read so far, so that a long launch (thousands of ssh connections) admits its
+  // first agents while it goes on. Each admitted agent hears "admitted" with how long the
+  // controller may stay quiet before its first test. acceptAgents/acceptAtLeast of the same
+  // count go on from there (another count starts over) and close the desk when they end.
+  void openRegistration(int count);
+  void admitWaiting();
   // acceptAgents() for a run that may go on without some agents (min_agents, min_count < count).
   // `gone` is polled like `problem` and names the agents that will not register (their launch
   // failed, they exited): id → why, one line. Waits until every agent registered or is gone, or

@@ -90,7 +90,8 @@ struct Window {
 
 std::vector<WindowOutcome> runLaunchWindow(process::ChildSet& children, const std::vector<WindowItem>& items,
                                            int fanout, int64_t start_timeout_ns,
-                                           const std::function<size_t(size_t item)>& spawn) {
+                                           const std::function<size_t(size_t item)>& spawn,
+                                           const std::function<void()>& while_waiting) {
   Window w{children, items, start_timeout_ns, spawn, {}, {}, {}, {}, 0};
   w.out.resize(items.size());
   w.state.assign(items.size(), State::kWaiting);
@@ -108,7 +109,10 @@ std::vector<WindowOutcome> runLaunchWindow(process::ChildSet& children, const st
     }
     // Wakes on any output (a ready line, an exit's EOF) and at least every 10 ms; each in-flight
     // item's own deadline bounds how long it can stay.
-    children.waitUntil(start_timeout_ns, [&] { return w.reap(); });
+    children.waitUntil(start_timeout_ns, [&] {
+      if (while_waiting) while_waiting();
+      return w.reap();
+    });
   }
   return w.out;
 }

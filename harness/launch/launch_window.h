@@ -14,6 +14,7 @@
 //   stderr line, else how it ended), or it was not ready within `start_timeout_ns` of its spawn
 //   (reason "not started within N ms"; its process group is killed).
 // - Returns when every item launched or failed; each wait is bounded by the start timeout.
+// - `while_waiting`, when given, is called at least every ~10 ms while the window waits.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,7 @@ struct WindowOutcome {
 
 std::vector<WindowOutcome> runLaunchWindow(process::ChildSet& children, const std::vector<WindowItem>& items,
                                            int fanout, int64_t start_timeout_ns,
-                                           const std::function<size_t(size_t item)>& spawn);
+                                           const std::function<size_t(size_t item)>& spawn,
+                                           const std::function<void()>& while_waiting = {});
 
 }  // namespace fabcheck::launch

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,10 @@ struct LaunchSpec {
   // one (ssh) does not throw for one agent's failure but reports it through exited(), naming the
   // host and why, and launches the others. Launchers that start all agents as one step ignore it.
   bool keep_going = false;
+  // Called by a launcher that waits long (ssh's window) from the launching thread while it
+  // waits, at least every ~10 ms: the runner admits the agents registered so far there, so the
+  // first ones do not wait unheard for the last host's launch. May be empty.
+  std::function<void()> while_waiting;
 };
 
 struct AgentExit {

@@ -240,7 +240,7 @@ void SshLauncher::launch(const LaunchSpec& spec) {
         throw LaunchError("cannot pass the environment on ssh's stdin");
       }
       return child;
-    });
+    }, spec.while_waiting);
     for (size_t i = 0; i < slots.size(); ++i) {
       if (outcomes[i].spawned) agents_.push_back({slots[i].id, slots[i].host, outcomes[i].child});
     }

@@ -3,7 +3,7 @@
 // side writes and the other does not read (or reads as another type) does not compile.
 //
 // Conversation (controller → agent / agent → controller):
-//   register → (time ↔ time)* → { setup → endpoints → connect → ready → start → sent →
+//   register → admitted → (time ↔ time)* → { setup → endpoints → connect → ready → start → sent →
 //   finish → results }* → bye
 // Either side may send "error" {message} instead of its next message; the controller sends
 // "abort" to end a test on an agent early (another agent failed). A refused registration is
@@ -70,6 +70,16 @@ struct Register {
                       optional("lldp_switch", &Register::lldp_switch), optional("lldp_port", &Register::lldp_port),
                       optional("lldp_reason", &Register::lldp_reason)};
   }
+};
+
+// controller: this agent's registration is taken. Until its first message of a test the
+// controller may stay silent for up to `quiet_ns` (the rest of a long launch, the other agents'
+// registrations, clock probes of the others): the agent waits at least that long before it
+// gives the controller up.
+struct Admitted {
+  static constexpr std::string_view kType = "admitted";
+  int64_t quiet_ns = 0;
+  static auto fields() { return std::tuple{wire::required("quiet_ns", &Admitted::quiet_ns)}; }
 };
 
 // controller: a clock probe.

@@ -144,6 +144,11 @@ void AgentCluster::start(const std::atomic<bool>* interrupt) {
   // Starting is part of registering (--register-timeout): a launch window of thousands of ssh
   // connections on a busy controller may need more than the launchers' own 30 s per launch.
   spec.start_timeout_ns = std::max(spec.start_timeout_ns, options_.controller.register_timeout_ns);
+  // Registrations are read while the launch goes on (a long ssh launch admits its first agents
+  // early; controller.h openRegistration).
+  controller::Controller& ctl = *impl->ctl;
+  ctl.openRegistration(count);
+  spec.while_waiting = [&ctl] { ctl.admitWaiting(); };
   const int64_t launch_start = monoNowNs();
   try {
     impl->launcher->launch(spec);

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
+#include <optional>
 #include <thread>
 
 #include "generators/core/host_facts.h"
@@ -24,6 +25,7 @@
 #include "generators/core/interfaces.h"
 #include "generators/core/log.h"
 #include "generators/core/version.h"
+#include "harness/protocol/agent_messages.h"
 #include "harness/protocol/authenticated_channel.h"
 #include "tests/integration/gen_server.h"
 
@@ -283,6 +285,38 @@ TEST(Controller, ASilentConnectionHoldsUpNoRegistration) {
   EXPECT_EQ(a1->waitExit(std::chrono::seconds(10)).code, 0) << a1->err();
 }
 
+// A hand-made agent `id` registered with the controller on `port`.
+protocol::AuthenticatedChannel registerByHand(uint16_t port, const protocol::RunSecret& secret, int id) {
+  using Channel = protocol::AuthenticatedChannel;
+  Channel ch(protocol::ControlChannel::connect("127.0.0.1", port, 5'000'000'000), secret, Channel::Role::kConnector);
+  json reg = protocol::makeMessage("register");
+  reg["agent_id"] = id;
+  reg["host"] = "hand-made";
+  ch.send(reg, 5'000'000'000);
+  return ch;
+}
+
+// A long launch (ssh's window) admits its first agents while it goes on: openRegistration reads
+// them from then on, admitWaiting takes them without waiting, and each hears "admitted" with how
+// long the controller may be quiet (twice the register timeout plus a step).
+TEST(Controller, RegistrationsAreTakenWhileTheLaunchGoesOnAndTheAgentsAreToldHowLongToWait) {
+  LoopbackController c(30'000'000'000, 5'000'000'000);
+  c.ctl.openRegistration(2);
+  protocol::AuthenticatedChannel first = registerByHand(c.port, c.secret, 0);
+  std::optional<json> heard;
+  for (int i = 0; i < 400 && !heard; ++i) {  // ≤ 10 s: the desk reads in the background
+    c.ctl.admitWaiting();
+    heard = first.tryReceive(25'000'000);
+  }
+  ASSERT_TRUE(heard.has_value()) << "agent 0 was not admitted while the launch went on";
+  EXPECT_EQ(protocol::decode<protocol::msg::Admitted>(*heard).quiet_ns, 2 * 30'000'000'000 + 5'000'000'000);
+  EXPECT_EQ(c.ctl.agents()[0].host, "hand-made");
+  protocol::AuthenticatedChannel second = registerByHand(c.port, c.secret, 1);
+  c.ctl.acceptAgents(2, {});  // goes on from agent 0: only agent 1 was missing
+  EXPECT_EQ(c.ctl.agents()[1].host, "hand-made");
+  EXPECT_EQ(second.receive(5'000'000'000).value("type", ""), "admitted");
+}
+
 TEST(Controller, UnexpectedAndDuplicateAgentIdsAreRefusedAndToldWhy) {
   LoopbackController c(30'000'000'000, 5'000'000'000);
   const uint16_t port = c.port;
@@ -332,11 +366,13 @@ TEST(Controller, UnexpectedAndDuplicateAgentIdsAreRefusedAndToldWhy) {
   EXPECT_NE(logged.find("refused registration of agent id 7 from 127.0.0.1:"), std::string::npos) << logged;
   EXPECT_NE(logged.find("refused registration of agent id 0 from 127.0.0.1:"), std::string::npos) << logged;
   ctl.shutdown();
-  // Exactly one hand-made agent 0 was taken: it gets the bye.
+  // Exactly one hand-made agent 0 was taken: it was admitted and gets the bye.
   int byes = 0;
   for (auto* ch : {&*dup_a, &*dup_b}) {
     try {
-      byes += ch->receive(5'000'000'000).value("type", "") == "bye";
+      json m = ch->receive(5'000'000'000);
+      if (m.value("type", "") == "admitted") m = ch->receive(5'000'000'000);
+      byes += m.value("type", "") == "bye";
     } catch (const Error&) {
     }
   }

@@ -216,5 +216,22 @@ TEST(AgentSession, AnErrorFromTheControllerBetweenTestsEndsTheSession) {
   EXPECT_EQ(c.serving.get(), 1);
 }
 
+// A long launch: the controller admitted this agent and said it may be quiet for 10 s. The
+// agent's own idle timeout (0.4 s here) ends a session without that word, not this one.
+TEST(AgentSession, AnAdmittedAgentWaitsAsLongAsTheControllerSaidItMayBeQuiet) {
+  AgentOptions quick;
+  quick.idle_timeout_ns = 400'000'000;
+  {
+    FakeController unheard(quick);
+    ASSERT_EQ(unheard.serving.wait_for(std::chrono::nanoseconds(kWaitNs)), std::future_status::ready);
+    EXPECT_EQ(unheard.serving.get(), 1);  // gave the silent controller up
+  }
+  FakeController admitted(quick);
+  admitted.send(msg::Admitted{10'000'000'000});
+  // Three times its own idle timeout: a session that ignored "admitted" has given up by now.
+  EXPECT_EQ(admitted.serving.wait_for(std::chrono::milliseconds(1500)), std::future_status::timeout);
+  EXPECT_EQ(admitted.bye(), 0);
+}
+
 }  // namespace
 }  // namespace fabcheck::agent

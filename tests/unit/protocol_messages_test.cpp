@@ -197,6 +197,11 @@ TEST(ProtocolMessages, MessagesWithoutFieldsCarryOnlyTheEnvelope) {
   roundTrip(msg::Abort{});
 }
 
+TEST(ProtocolMessages, AdmittedCarriesHowLongTheControllerMayBeQuiet) {
+  EXPECT_EQ(encode(msg::Admitted{5}).at("type"), "admitted");
+  EXPECT_EQ(roundTrip(msg::Admitted{90'000'000'000}).quiet_ns, 90'000'000'000);
+}
+
 TEST(ProtocolMessages, StartSentFinishRoundTrip) {
   EXPECT_EQ(roundTrip(msg::Start{42}).start_wall_ns, 42);
 
