@@ -323,14 +323,7 @@ TEST(Controller, UnexpectedAndDuplicateAgentIdsAreRefusedAndToldWhy) {
   const auto& secret = c.secret;
   auto& ctl = c.ctl;
   using Channel = protocol::AuthenticatedChannel;
-  auto registerAs = [&](int id) {
-    Channel ch(protocol::ControlChannel::connect("127.0.0.1", port, 5'000'000'000), secret, Channel::Role::kConnector);
-    json reg = protocol::makeMessage("register");
-    reg["agent_id"] = id;
-    reg["host"] = "hand-made";
-    ch.send(reg, 5'000'000'000);
-    return ch;
-  };
+  auto registerAs = [&](int id) { return registerByHand(port, secret, id); };
   LogCapture log;
   SecretEnv env(secret);
   std::optional<Channel> dup_a, dup_b;
