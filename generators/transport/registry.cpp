@@ -23,12 +23,13 @@ struct TransportKind {
   uint32_t max_message_bytes;
   uint32_t max_post_bytes;
   bool reliable;
+  bool in_process = false;
 };
 
 // verbs (RC): the usual ibv_port_attr max_msg_sz of 1 GiB (UD: one path MTU, from the instance).
 const TransportKind kKinds[] = {
     {"loop", [](const TransportOptions& o) { return loop::createLoopTransport(o); }, loop::kLoopMaxMessage,
-     loop::kLoopMaxPost, true},
+     loop::kLoopMaxPost, true, true},
     {"udp", [](const TransportOptions& o) { return udp::createUdpTransport(o); }, udp::kMaxPayloadV4,
      udp::kMaxPostBytes, false},
     {"tcp", [](const TransportOptions& o) { return tcp::createTcpTransport(o); }, tcp::kTcpMaxMessage,
@@ -64,6 +65,7 @@ TransportProperties transportKindProperties(std::string_view name) {
   p.max_message_bytes = k.max_message_bytes;
   p.max_post_bytes = k.max_post_bytes;
   p.reliable = k.reliable;
+  p.in_process = k.in_process;
   return p;
 }
 

@@ -63,6 +63,7 @@ struct TransportProperties {
   uint32_t max_message_bytes = 0;        // largest single message (UDP: 65507 v4 / 65527 v6)
   uint32_t max_post_bytes = 0;           // largest SendOp.length (with segmentation/GSO)
   bool reliable = false;                 // transport retransmits (RC) or not (UDP, UD)
+  bool in_process = false;               // endpoints reach only the same process (loop): both ends of a flow must be in one process
   bool supports_segmentation = false;    // SendOp.segment_size honoured in one call (GSO)
   bool supports_coalescing = false;      // receive completions may hold several messages (GRO)
   bool supports_rdma_ops = false;        // kWrite / kRead

@@ -10,6 +10,7 @@
 #include "generators/core/errors.h"
 #include "generators/core/host_info.h"
 #include "generators/core/log.h"
+#include "generators/transport/transport.h"
 #include "harness/controller/agent_links.h"
 #include "harness/controller/registration.h"
 #include "harness/controller/round_runner.h"
@@ -59,6 +60,22 @@ std::set<int> expectAgents(AgentLinks& links, int count) {
 
 RegistrationOptions deskOptions(const ControllerOptions& o, int count) {
   return {.per_connection_timeout_ns = o.step_timeout_ns, .max_pending = std::max<size_t>(64, 2 * static_cast<size_t>(count))};
+}
+
+// An in-process transport (loop) joins endpoints of one process only: its test's agents must
+// be identities of one agent process, else their flows would reach another identity's listener
+// of the same number, or none. ConfigError naming two agents that are not.
+void checkOneProcess(const TestSpec& spec, const std::vector<int>& who, const std::vector<AgentInfo>& agents) {
+  if (who.empty() || !transport::transportKindProperties(spec.transport).in_process) return;
+  const AgentInfo& first = agents[static_cast<size_t>(who.front())];
+  for (int a : who) {
+    const AgentInfo& other = agents[static_cast<size_t>(a)];
+    if (other.pid == first.pid && other.boot_id == first.boot_id && other.host == first.host) continue;
+    throw ConfigError("test '" + spec.name + "': transport " + spec.transport + " works only between agents of one process; agent " +
+                      std::to_string(first.id) + " (" + first.host + ", pid " + std::to_string(first.pid) + ") and agent " +
+                      std::to_string(other.id) + " (" + other.host + ", pid " + std::to_string(other.pid) +
+                      ") are not; start them as one process (local launcher: --launcher-option identities_per_process=N)");
+  }
 }
 
 std::string tooFewAgents(int count, int min_count, const std::map<int, std::string>& gone) {
@@ -250,6 +267,7 @@ TestOutcome Controller::runTest(const TestSpec& spec) {
   plan::TestRounds planned;
   try {
     plan::checkTestAgents(spec, who, n);
+    checkOneProcess(spec, who, links.agents);
     planned = plan::planTestRounds(spec, static_cast<int>(who.size()));
   } catch (const ConfigError& e) {
     out.error = e.what();
