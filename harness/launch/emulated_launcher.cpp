@@ -1,5 +1,7 @@
 #include "harness/launch/emulated_launcher.h"
 
+#include <unistd.h>
+
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
 #include "harness/counters/ecn_mark_counter_source.h"
@@ -148,6 +150,8 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
         req.argv.insert(req.argv.end(), args.begin(), args.end());
         req.argv.insert(req.argv.end(), {"--data-address", fh->data_address, "--agent-id", std::to_string(id)});
         req.env = spec.env;
+        // `ip netns exec` execs the agent: it stays our child and dies with us (agent/parent_watch.h).
+        req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());
         agents_.push_back({id, host.name, children_->spawn(req)});
       }
     }
