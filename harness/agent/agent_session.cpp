@@ -1,5 +1,9 @@
 #include "harness/agent/agent_session.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -27,6 +31,22 @@ constexpr int64_t kMaxControllerStepNs = 3'600'000'000'000;  // a controller's c
 
 // The controller aborted the current test (another agent failed).
 struct TestAborted {};
+
+// An eventfd the senders' waiter signals when they all ended (-1 when none could be made: the
+// watch then polls in kFlowsPollNs slices).
+struct SendersDoneFd {
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  SendersDoneFd() = default;
+  SendersDoneFd(const SendersDoneFd&) = delete;
+  SendersDoneFd& operator=(const SendersDoneFd&) = delete;
+  ~SendersDoneFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  void signal() const noexcept {
+    const uint64_t one = 1;
+    if (fd >= 0) [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+  }
+};
 
 }  // namespace
 
@@ -191,12 +211,27 @@ void AgentSession::runStreams(TestRun& run) {
 // (TestAborted), a closed connection stops them and ends the session (the controller is gone:
 // TransportError), and so does a stop request.
 void AgentSession::awaitSenders(TestRun& run) {
-  std::future<void> senders = std::async(std::launch::async, [&run] { run.waitSenders(); });
+  const SendersDoneFd done;
+  std::future<void> senders = std::async(std::launch::async, [&run, &done] {
+    run.waitSenders();
+    done.signal();
+  });
   try {
     while (senders.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
       if (stop_.load()) throw Error("stopped while the flows ran");
       beatIfDue();
-      watchControl(kFlowsPollNs, "running the flows");
+      if (ch_.readinessFd() < 0 || done.fd < 0) {  // nothing to poll (in-memory channels): short slices
+        watchControl(kFlowsPollNs, "running the flows");
+        continue;
+      }
+      // Asleep until the controller speaks, the senders end, a heartbeat is due or the stop
+      // flag's slice ends: no busy polling, however many identities this process serves.
+      int64_t wait_ns = kPollNs;
+      if (heartbeat_ns_ > 0) wait_ns = std::clamp<int64_t>(next_beat_ns_ - monoNowNs(), 0, kPollNs);
+      pollfd fds[2] = {{ch_.readinessFd(), POLLIN, 0}, {done.fd, POLLIN, 0}};
+      if (::poll(fds, 2, static_cast<int>((wait_ns + 999'999) / 1'000'000)) > 0 && fds[0].revents != 0) {
+        watchControl(0, "running the flows");
+      }
     }
   } catch (...) {
     run.abort();

@@ -18,11 +18,12 @@
 //   the next round: the controller decides.
 // - "abort" of the current test ends the round at once (flows, accepts and a collective rank
 //   stopped) and the session waits for the next message — also while the flows run: the
-//   channel is watched every 20 ms then, and a heartbeat goes out every
+//   channel is watched then too (poll on its descriptor; 20 ms slices for in-memory ones), and a
+//   heartbeat goes out every
 //   Setup::heartbeat_interval_ns (when the controller asked for them) until "sent".
 // - The controller's connection closing at any step (it died, or was killed) stops the flows
-//   and ends serve() with TransportError within ~20 ms of the close being seen: an agent does
-//   not outlive its controller.
+//   and ends serve() with TransportError as soon as the close arrives: an agent does not outlive
+//   its controller.
 #pragma once
 
 #include <atomic>

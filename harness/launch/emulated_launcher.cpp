@@ -150,8 +150,7 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
         req.argv.insert(req.argv.end(), args.begin(), args.end());
         req.argv.insert(req.argv.end(), {"--data-address", fh->data_address, "--agent-id", std::to_string(id)});
         req.env = spec.env;
-        // `ip netns exec` execs the agent: it stays our child and dies with us (agent/parent_watch.h).
-        req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());
+        req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // `ip netns exec` execs: our child
         agents_.push_back({id, host.name, children_->spawn(req)});
       }
     }
