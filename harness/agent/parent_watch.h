@@ -9,8 +9,10 @@
 // set to a pid it arms the signal and returns true while that pid is still our parent; false
 // (the parent died before the signal was armed) when it is not, or when the value is not a pid
 // (after logging one line naming the variable and its value). The kernel's parent-death signal
-// follows the parent *thread* that spawned us: the launcher must launch from a thread that lives
-// as long as the run (the controller's does).
+// follows the parent *thread* that spawned us, so the launchers (local, emulated) set the
+// variable only when they run on the process's main thread (the CLI's); agents launched from
+// another thread (the Python bindings' worker, which ends before the cluster does) rely on
+// their control connection alone.
 #pragma once
 
 namespace fabcheck::agent {

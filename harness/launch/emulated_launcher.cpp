@@ -150,7 +150,7 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
         req.argv.insert(req.argv.end(), args.begin(), args.end());
         req.argv.insert(req.argv.end(), {"--data-address", fh->data_address, "--agent-id", std::to_string(id)});
         req.env = spec.env;
-        req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // `ip netns exec` execs: our child
+        if (gettid() == getpid()) req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // parent_watch.h
         agents_.push_back({id, host.name, children_->spawn(req)});
       }
     }

@@ -69,7 +69,7 @@ void LocalLauncher::launch(const LaunchSpec& spec) {
       if (options_.identities_per_process > 1) req.argv.insert(req.argv.end(), {"--identities", std::to_string(count)});
       if (!options_.host_counters) req.argv.insert(req.argv.end(), {"--host-counters", "off"});
       req.env = spec.env;
-      req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // agent/parent_watch.h: dies with us
+      if (gettid() == getpid()) req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // parent_watch.h
       const size_t child = children_->spawn(req);
       for (int a = first; a < first + count; ++a) agents_.push_back({a, host_of[static_cast<size_t>(a)], child});
     }
