@@ -1,6 +1,12 @@
 #include "harness/agent/agent_session.h"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <future>
 
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
@@ -18,11 +24,29 @@ namespace {
 
 constexpr int64_t kPollNs = 200'000'000;            // the idle loop's slice
 constexpr int64_t kCollectivePollNs = 20'000'000;   // watching the channel while a rank runs
+constexpr int64_t kFlowsPollNs = 20'000'000;        // watching the channel while the senders run
+constexpr int64_t kMinHeartbeatNs = 10'000'000;     // a controller asking for more is not obeyed
 constexpr int64_t kDrainNs = 5'000'000'000;         // the other agents' receivers draining
 constexpr int64_t kMaxControllerStepNs = 3'600'000'000'000;  // a controller's claim beyond an hour is not believed
 
 // The controller aborted the current test (another agent failed).
 struct TestAborted {};
+
+// An eventfd the senders' waiter signals when they all ended (-1 when none could be made: the
+// watch then polls in kFlowsPollNs slices).
+struct SendersDoneFd {
+  int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  SendersDoneFd() = default;
+  SendersDoneFd(const SendersDoneFd&) = delete;
+  SendersDoneFd& operator=(const SendersDoneFd&) = delete;
+  ~SendersDoneFd() {
+    if (fd >= 0) ::close(fd);
+  }
+  void signal() const noexcept {
+    const uint64_t one = 1;
+    if (fd >= 0) [[maybe_unused]] auto n = ::write(fd, &one, sizeof one);
+  }
+};
 
 }  // namespace
 
@@ -137,6 +161,10 @@ void AgentSession::runTestSteps(const msg::Setup& setup) {
   // wait for its word that long and our own step timeout more.
   controller_wait_ns_ =
       o_.step_timeout_ns + std::clamp<int64_t>(setup.controller_step_timeout_ns.value_or(0), 0, kMaxControllerStepNs);
+  heartbeat_ns_ = setup.heartbeat_interval_ns
+                      ? std::clamp<int64_t>(*setup.heartbeat_interval_ns, kMinHeartbeatNs, kMaxControllerStepNs)
+                      : 0;
+  next_beat_ns_ = 0;  // the first one as soon as the flows run
   const std::unique_ptr<TestRun> run = prepare(setup);
   if (!run) return;
   reply(run->listen());
@@ -171,11 +199,64 @@ std::unique_ptr<TestRun> AgentSession::prepare(const msg::Setup& setup) {
 }
 
 void AgentSession::runStreams(TestRun& run) {
-  run.waitSenders();
+  awaitSenders(run);
   reply(run.sent());
   const auto finish =
       expect<msg::Finish>(controller_wait_ns_ + kDrainNs, "waiting for the other agents to finish sending");
   run.finish(finish.sent);
+}
+
+// The senders run on their own threads; this one waits for them on a helper thread while it
+// watches the control channel: a heartbeat when one is due, an "abort" stops the flows at once
+// (TestAborted), a closed connection stops them and ends the session (the controller is gone:
+// TransportError), and so does a stop request.
+void AgentSession::awaitSenders(TestRun& run) {
+  const SendersDoneFd done;
+  std::future<void> senders = std::async(std::launch::async, [&run, &done] {
+    run.waitSenders();
+    done.signal();
+  });
+  try {
+    while (senders.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+      if (stop_.load()) throw Error("stopped while the flows ran");
+      beatIfDue();
+      if (ch_.readinessFd() < 0 || done.fd < 0) {  // nothing to poll (in-memory channels): short slices
+        watchControl(kFlowsPollNs, "running the flows");
+        continue;
+      }
+      // Asleep until the controller speaks, the senders end, a heartbeat is due or the stop
+      // flag's slice ends: no busy polling, however many identities this process serves.
+      int64_t wait_ns = kPollNs;
+      if (heartbeat_ns_ > 0) wait_ns = std::clamp<int64_t>(next_beat_ns_ - monoNowNs(), 0, kPollNs);
+      pollfd fds[2] = {{ch_.readinessFd(), POLLIN, 0}, {done.fd, POLLIN, 0}};
+      if (::poll(fds, 2, static_cast<int>((wait_ns + 999'999) / 1'000'000)) > 0 && fds[0].revents != 0) {
+        watchControl(0, "running the flows");
+      }
+    }
+  } catch (...) {
+    run.abort();
+    senders.wait();
+    throw;
+  }
+  senders.get();
+}
+
+void AgentSession::beatIfDue() {
+  if (heartbeat_ns_ <= 0) return;
+  const int64_t now = monoNowNs();
+  if (now < next_beat_ns_) return;
+  reply(msg::Heartbeat{});
+  next_beat_ns_ = now + heartbeat_ns_;
+}
+
+// Up to `wait_ns` for the controller's word while the round runs: nothing, or a stale message,
+// returns; an abort of this test throws TestAborted; anything else of this test is a protocol
+// error; a closed connection throws TransportError (from the channel).
+void AgentSession::watchControl(int64_t wait_ns, std::string_view phase) {
+  std::optional<json> m = ch_.tryReceive(wait_ns, phase);
+  if (!m || protocol::testIdOf(*m) != test_id_) return;
+  if (protocol::typeOf(*m) == msg::Abort::kType) throw TestAborted{};
+  throw ProtocolError("the controller sent '" + protocol::typeOf(*m) + "' while " + std::string(phase));
 }
 
 // A collective round from the start: the rank runs on its worker while this thread watches
@@ -210,14 +291,14 @@ void AgentSession::watchCollective(CollectiveRank& rank, const protocol::Collect
       throw TimeoutError("collective rank " + std::to_string(setup.rank) + " did not finish within " +
                          model::formatDuration(setup.timeout_ns) + " (the test's timeout)");
     }
-    std::optional<json> m = ch_.tryReceive(kCollectivePollNs, "running a collective");
-    if (!m || protocol::testIdOf(*m) != test_id_) continue;
-    if (protocol::typeOf(*m) == msg::Abort::kType) {
+    try {
+      beatIfDue();
+      watchControl(kCollectivePollNs, "running a collective");
+    } catch (...) {
       rank.abort();
       rank.join();
-      throw TestAborted{};
+      throw;
     }
-    throw ProtocolError("the controller sent '" + protocol::typeOf(*m) + "' while the collective ran");
   }
 }
 

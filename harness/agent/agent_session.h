@@ -17,7 +17,13 @@
 //   a failure later in the round with "agent <id> on <host>: <why>". Then the session waits for
 //   the next round: the controller decides.
 // - "abort" of the current test ends the round at once (flows, accepts and a collective rank
-//   stopped) and the session waits for the next message.
+//   stopped) and the session waits for the next message — also while the flows run: the
+//   channel is watched then too (poll on its descriptor; 20 ms slices for in-memory ones), and a
+//   heartbeat goes out every
+//   Setup::heartbeat_interval_ns (when the controller asked for them) until "sent".
+// - The controller's connection closing at any step (it died, or was killed) stops the flows
+//   and ends serve() with TransportError as soon as the close arrives: an agent does not outlive
+//   its controller.
 #pragma once
 
 #include <atomic>
@@ -48,6 +54,9 @@ class AgentSession {
   // Builds this round's TestRun, or replies with the refusal and returns null.
   std::unique_ptr<TestRun> prepare(const protocol::msg::Setup& setup);
   void runStreams(TestRun& run);
+  void awaitSenders(TestRun& run);
+  void beatIfDue();  // a heartbeat to the controller when one is due (Setup::heartbeat_interval_ns)
+  void watchControl(int64_t wait_ns, std::string_view phase);
   void runCollective(TestRun& run, const protocol::CollectiveSetup& setup);
   void watchCollective(CollectiveRank& rank, const protocol::CollectiveSetup& setup, int64_t start_mono);
   void answerTime(const nlohmann::json& request);
@@ -74,6 +83,8 @@ class AgentSession {
   const std::atomic<bool>& stop_;
   int64_t test_id_ = 0;
   int64_t controller_wait_ns_ = 0;  // this test: how long to wait for the controller's next word
+  int64_t heartbeat_ns_ = 0;        // this test: how often to send a heartbeat while flows run; 0: never
+  int64_t next_beat_ns_ = 0;        // monotonic time of the next heartbeat
 };
 
 }  // namespace fabcheck::agent

@@ -167,6 +167,10 @@ void TestRun::start(int64_t start_wall_ns) {
 
 void TestRun::waitSenders() { flows_->waitSenders(); }
 
+void TestRun::abort() noexcept {
+  if (flows_) flows_->abort();
+}
+
 msg::Sent TestRun::sent() const {
   msg::Sent sent;
   sent.senders = flows_->senderResults();

@@ -62,6 +62,8 @@ class TestRun {
   int64_t startMono() const { return start_mono_; }
 
   void waitSenders();
+  // Stops every flow now (from any thread; waitSenders() then returns). Idempotent.
+  void abort() noexcept;
   protocol::msg::Sent sent() const;
   void finish(const std::map<uint32_t, uint64_t>& sent_by_flow);
   // After a collective rank: ends the probe beside it; its round trips go with the results.

@@ -8,6 +8,7 @@
 #include "generators/core/log.h"
 #include "harness/agent/agent.h"
 #include "harness/cli/cli.h"
+#include "harness/agent/parent_watch.h"
 #include "harness/cli/signals.h"
 #include "harness/model/units.h"
 
@@ -82,7 +83,9 @@ int runAgentCommand(int argc, char** argv) {
     if (vm.count("max-duration")) a.limits.max_duration_ns = model::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
     if (vm.count("allow-interface")) a.limits.allowed_interfaces = vm["allow-interface"].as<std::vector<std::string>>();
     log::configure("agent" + std::to_string(a.agent_id), vm["log-level"].as<std::string>());
-    return agent::runAgent(a, installInterruptHandlers());
+    const std::atomic<bool>& stop = installInterruptHandlers();  // before: the parent's death is a SIGTERM
+    if (!agent::followParent()) return 1;
+    return agent::runAgent(a, stop);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "fabcheck agent: %s\n", e.what());
     return kExitUsage;

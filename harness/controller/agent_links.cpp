@@ -62,7 +62,13 @@ std::optional<json> AgentLinks::takeMessage(int a, std::string_view type, const 
       wait_ns = 0;
       continue;
     }
+    if (heard_ns_.size() < agents.size()) heard_ns_.resize(agents.size(), 0);
+    heard_ns_[static_cast<size_t>(a)] = monoNowNs();
     const std::string t = protocol::typeOf(m);
+    if (t == protocol::msg::Heartbeat::kType) {  // alive; what we wait for may follow at once
+      wait_ns = 0;
+      continue;
+    }
     if (t == protocol::ErrorMessage::kType) {
       std::string text;
       try {
@@ -101,9 +107,24 @@ void AgentLinks::throwSilent(const std::vector<int>& silent, std::string_view ty
   throw TimeoutError(text);
 }
 
+void AgentLinks::throwIfSilent(const std::vector<int>& parts, const std::vector<char>& done, int64_t since,
+                               int64_t silence_ns, const std::string& phase, int& current) const {
+  const int64_t now = monoNowNs();
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (done[i]) continue;
+    const auto a = static_cast<size_t>(parts[i]);
+    const int64_t last = std::max(since, a < heard_ns_.size() ? heard_ns_[a] : 0);
+    if (now - last <= silence_ns) continue;
+    current = parts[i];
+    throw TimeoutError(who(parts[i]) + " sent nothing within " + std::to_string(silence_ns / 1'000'000) +
+                       " ms during " + phase + " (no heartbeat: the agent is frozen, or its host or network is down)");
+  }
+}
+
 void AgentLinks::receiveEachJson(const std::vector<int>& parts, std::string_view type, const std::string& phase,
-                                 int64_t timeout_ns, int& current, const JsonHandler& on) {
-  const int64_t deadline = monoNowNs() + timeout_ns;
+                                 int64_t timeout_ns, int64_t silence_ns, int& current, const JsonHandler& on) {
+  const int64_t since = monoNowNs();
+  const int64_t deadline = since + timeout_ns;
   const bool pollable = std::all_of(parts.begin(), parts.end(), [&](int a) {
     return channels[a] && channels[a]->readinessFd() >= 0;
   });
@@ -147,6 +168,7 @@ void AgentLinks::receiveEachJson(const std::vector<int>& parts, std::string_view
       throwSilent(silent, type, phase, timeout_ns, current);
     }
     if (interrupt && interrupt->load()) throw Interrupted("interrupted during " + phase);
+    if (silence_ns > 0) throwIfSilent(parts, done, since, silence_ns, phase, current);
     const int64_t slice = std::min<int64_t>(left, kInterruptSliceNs);
     const int n = epoll_wait(ep.fd, events.data(), static_cast<int>(events.size()),
                              static_cast<int>((slice + 999'999) / 1'000'000));

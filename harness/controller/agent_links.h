@@ -19,6 +19,13 @@
 //   throws the errors receive() throws; at the deadline TimeoutError names the first silent agent
 //   (in `parts` order) and how many others were silent. Before each message is handled and before
 //   anything is thrown, `current` is set to the agent concerned, so the caller knows whom to blame.
+//   With `silence_ns` > 0 (the run phase, whose agents send heartbeats) an agent not yet heard
+//   that sent nothing at all — no heartbeat either — for `silence_ns` (counted from the call or
+//   its last message) ends the phase at once: TimeoutError "<agent> sent nothing within <ms> ms
+//   during <phase> ...". A frozen agent is so named within `silence_ns` of its last heartbeat
+//   (checked every ~100 ms on the epoll path), however long the phase's deadline.
+// - "heartbeat" messages (agent_messages.h) are never handed to the caller: they only count as
+//   having heard the agent.
 // - markLost(a, why) records why the agent is lost and closes its channel.
 #pragma once
 
@@ -74,8 +81,8 @@ struct AgentLinks {
 
   template <class M, class F>
   void receiveEach(const std::vector<int>& parts, const std::string& phase, int64_t timeout_ns, int& current,
-                   F&& on) {
-    receiveEachJson(parts, M::kType, phase, timeout_ns, current, [&](int a, nlohmann::json&& m) {
+                   F&& on, int64_t silence_ns = 0) {
+    receiveEachJson(parts, M::kType, phase, timeout_ns, silence_ns, current, [&](int a, nlohmann::json&& m) {
       M decoded;
       try {
         decoded = protocol::decode<M>(m);
@@ -91,7 +98,12 @@ struct AgentLinks {
  private:
   using JsonHandler = std::function<void(int, nlohmann::json&&)>;
   void receiveEachJson(const std::vector<int>& parts, std::string_view type, const std::string& phase,
-                       int64_t timeout_ns, int& current, const JsonHandler& on);
+                       int64_t timeout_ns, int64_t silence_ns, int& current, const JsonHandler& on);
+  // Throws TimeoutError for the first agent of `parts` not yet `done` that was heard last (any
+  // message of this test, heartbeats included; or the phase began, `since`) over `silence_ns` ago.
+  void throwIfSilent(const std::vector<int>& parts, const std::vector<char>& done, int64_t since,
+                     int64_t silence_ns, const std::string& phase, int& current) const;
+  std::vector<int64_t> heard_ns_;  // by agent id: when a message of the current test last came
   // One non-waiting (or up to `wait_ns`) look at agent a's channel: its message of `type` in the
   // current test, or nullopt. Stale messages are skipped; errors as receive().
   std::optional<nlohmann::json> takeMessage(int a, std::string_view type, const std::string& phase, int64_t wait_ns);

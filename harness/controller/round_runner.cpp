@@ -14,6 +14,10 @@ namespace fabcheck::controller {
 namespace msg = protocol::msg;
 using nlohmann::json;
 
+int64_t heartbeatIntervalNs(int64_t step_timeout_ns) {
+  return std::clamp<int64_t>(step_timeout_ns / 4, 10'000'000, 1'000'000'000);
+}
+
 int64_t startMarginNs(int64_t floor_ns, int64_t exchange_ns, int64_t largest_offset_bound_ns) {
   constexpr int64_t kCap = INT64_MAX / 4;
   const int64_t exchange = std::clamp<int64_t>(exchange_ns, 0, kCap);
@@ -93,6 +97,7 @@ msg::Setup RoundRunner::setupFor(int a) const {
   m.me = a;
   if (spec_.counters.interval_ns > 0) m.counter_interval_ns = spec_.counters.interval_ns;
   m.controller_step_timeout_ns = timeouts_.step_timeout_ns;
+  m.heartbeat_interval_ns = heartbeatIntervalNs(timeouts_.step_timeout_ns);
   // Its own flows only; one-way latency: the peer's timestamps onto this agent's clock, from
   // the measured offsets.
   const auto& agents = links_.agents;
@@ -172,7 +177,7 @@ void RoundRunner::collectSent() {
     }
     for (auto& p : r.pingpongs) out_.pingpongs.push_back(std::move(p));
     if (collective_) addCollectiveResult(a, r);
-  });
+  }, timeouts_.step_timeout_ns);  // an agent silent that long (no heartbeat) is lost at once
   if (collective_) {  // in rank order, whatever order they came in
     auto& ranks = out_.collective.rounds.back().ranks;
     std::stable_sort(ranks.begin(), ranks.end(), [](const auto& x, const auto& y) { return x.rank < y.rank; });

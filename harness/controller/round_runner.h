@@ -8,7 +8,9 @@
 // out.error to the first agent-reported error. When a step fails (AgentLinks' typed errors)
 // it sets out.error to the failure, marks the agent at fault lost when the failure is its
 // (transport, timeout or protocol), and tells every other participant still reachable to abort
-// the round. It never throws.
+// the round. It never throws. A participant's connection closing in any phase (the agent died)
+// fails the step at once; in the run phase an agent that sends no heartbeat for the step timeout
+// (frozen) fails it then (agent_links.h receiveEach).
 //
 // Each agent hears only what concerns it: "setup" carries the flows it sends or receives (and
 // the clock corrections of those), "connect" the endpoints of the flows it sends, "finish" the
@@ -43,6 +45,11 @@ struct RoundTimeouts {
 // identities on two cores take seconds), which the start messages do not wait for. Negative
 // inputs count as 0; the sum saturates at INT64_MAX / 4.
 int64_t startMarginNs(int64_t floor_ns, int64_t exchange_ns, int64_t largest_offset_bound_ns);
+
+// How often an agent sends a heartbeat while its flows run (pure): a quarter of the step timeout,
+// between 10 ms and 1 s. In the run phase an agent silent for the step timeout (no heartbeat, no
+// "sent") is declared lost then, not at the end of the round's duration.
+int64_t heartbeatIntervalNs(int64_t step_timeout_ns);
 
 class RoundRunner {
  public:

@@ -1,5 +1,7 @@
 #include "harness/launch/emulated_launcher.h"
 
+#include <unistd.h>
+
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
 #include "harness/counters/ecn_mark_counter_source.h"
@@ -148,6 +150,7 @@ void EmulatedLauncher::launch(const LaunchSpec& spec) {
         req.argv.insert(req.argv.end(), args.begin(), args.end());
         req.argv.insert(req.argv.end(), {"--data-address", fh->data_address, "--agent-id", std::to_string(id)});
         req.env = spec.env;
+        if (gettid() == getpid()) req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // parent_watch.h
         agents_.push_back({id, host.name, children_->spawn(req)});
       }
     }

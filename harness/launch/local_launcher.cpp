@@ -1,5 +1,7 @@
 #include "harness/launch/local_launcher.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "harness/launch/launcher_options.h"
@@ -67,6 +69,7 @@ void LocalLauncher::launch(const LaunchSpec& spec) {
       if (options_.identities_per_process > 1) req.argv.insert(req.argv.end(), {"--identities", std::to_string(count)});
       if (!options_.host_counters) req.argv.insert(req.argv.end(), {"--host-counters", "off"});
       req.env = spec.env;
+      if (gettid() == getpid()) req.env["FABCHECK_PARENT_PID"] = std::to_string(getpid());  // parent_watch.h
       const size_t child = children_->spawn(req);
       for (int a = first; a < first + count; ++a) agents_.push_back({a, host_of[static_cast<size_t>(a)], child});
     }

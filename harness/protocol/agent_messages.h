@@ -120,6 +120,9 @@ struct Setup {
   // step timeout, so thousands of agents answering slowly end in the controller's abort, not in
   // an agent's own time-out. Absent (an older controller): the agent's step timeout alone.
   std::optional<int64_t> controller_step_timeout_ns;
+  // While its flows run, the agent sends a "heartbeat" this often; the controller declares an
+  // agent silent for its step timeout lost (absent: no heartbeats, as before).
+  std::optional<int64_t> heartbeat_interval_ns;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("test", &Setup::test),
@@ -131,7 +134,8 @@ struct Setup {
                       optional("clock_correction_ns", &Setup::clock_correction_ns),
                       optional("collective", &Setup::collective),
                       optional("counter_interval_ns", &Setup::counter_interval_ns),
-                      optional("controller_step_timeout_ns", &Setup::controller_step_timeout_ns)};
+                      optional("controller_step_timeout_ns", &Setup::controller_step_timeout_ns),
+                      optional("heartbeat_interval_ns", &Setup::heartbeat_interval_ns)};
   }
 };
 
@@ -207,6 +211,12 @@ struct Results {
 // controller: the run is over; the agent exits.
 struct Bye {
   static constexpr std::string_view kType = "bye";
+};
+
+// agent: still alive, its flows running (every Setup::heartbeat_interval_ns from "start" until
+// "sent"). Carries nothing; the controller only notes when it last heard the agent.
+struct Heartbeat {
+  static constexpr std::string_view kType = "heartbeat";
 };
 
 // controller: end the current test now and stay available for the next.

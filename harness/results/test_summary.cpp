@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 
 #include "harness/plan/matrix_retests.h"
@@ -40,12 +41,62 @@ json agentJson(const model::AgentInfo& a) {
               {"dropped", a.dropped}};
 }
 
+namespace {
+
+// The flow ids that both a sender's and a receiver's figures came for.
+std::set<uint32_t> flowsWithBothEnds(const model::TestOutcome& t) {
+  std::set<uint32_t> sent, both;
+  for (const auto& s : t.senders) sent.insert(s.flow_id);
+  for (const auto& r : t.receivers) {
+    if (sent.count(r.flow_id)) both.insert(r.flow_id);
+  }
+  return both;
+}
+
+// An errored test's stream flows count only when both ends reported: a sender's count whose
+// receiver (or its agent) was lost is no measurement of loss.
+void keepFlowsWithBothEnds(const model::TestOutcome& t, Measurements& m) {
+  const std::set<uint32_t> both = flowsWithBothEnds(t);
+  std::erase_if(m.senders, [&](const engine::SenderResult& s) { return !both.count(s.flow_id); });
+  std::erase_if(m.receivers, [&](const engine::ReceiverResult& r) { return !both.count(r.flow_id); });
+}
+
+// An errored test: how many stream flows lack one end's figures or both (not counted:
+// "flows_unmeasured"); with no flow measured (and no round trips), its packet metrics are absent (metrics_missing
+// says why) instead of 0, so that no SLO on them can pass.
+void markUnmeasuredFlows(const model::TestOutcome& t, json& record) {
+  if (t.error.empty()) return;
+  std::set<uint32_t> any;
+  for (const auto& s : t.senders) any.insert(s.flow_id);
+  for (const auto& r : t.receivers) any.insert(r.flow_id);
+  if (t.pingpongs.empty()) {  // a stream test: every planned flow should have been measured
+    for (const auto& f : t.plan.flows) any.insert(f.flow_id);
+  }
+  const size_t measured = flowsWithBothEnds(t).size();
+  if (any.size() == measured) return;
+  record["flows_unmeasured"] = any.size() - measured;
+  if (measured > 0 || !t.pingpongs.empty() || !record.contains("metrics") || !record["metrics"].is_object()) return;
+  static const char* const kPacketMetrics[] = {
+      "sent_packets",      "received_packets",  "lost_packets",      "loss_ratio",        "reordered_packets",
+      "duplicate_packets", "late_packets",      "throughput_gbps",   "packet_rate_mpps",  "offered_gbps",
+      "ce_marked_packets", "malformed_packets", "corrupted_packets", "truncated_packets"};
+  json& metrics = record["metrics"];
+  for (const char* name : kPacketMetrics) {
+    if (!metrics.contains(name)) continue;
+    metrics.erase(name);
+    record["metrics_missing"][name] = "not measured: the test errored before any flow's receiver reported";
+  }
+}
+
+}  // namespace
+
 Measurements measurementsOf(const model::TestOutcome& t) {
   Measurements m;
   m.params = t.spec.params;
   m.same_clock = t.one_way_bound_ns >= 0;
   m.senders = t.senders;
   m.receivers = t.receivers;
+  if (!t.error.empty()) keepFlowsWithBothEnds(t, m);
   // The probe of a latency-under-load test is not part of the load (probe_summary.h).
   for (const auto& p : t.pingpongs) {
     if (!isProbeFlow(t, p.flow_id)) m.pingpongs.push_back(p);
@@ -148,6 +199,7 @@ json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentIn
   // pattern, placement, metrics and the pattern's own parts (a collective's, a matrix's).
   suite::patternFor(t.spec)->summarize(t, agents, j);
   addProbeMetrics(t, j["metrics"]);
+  markUnmeasuredFlows(t, j);
   addCounters(t, agents, j);
   addNicVerdicts(t, agents, j);
   json logs = json::object();

@@ -29,6 +29,10 @@ nlohmann::json agentJson(const model::AgentInfo& a);
 // The host agent `id` registered from; "?" for an id the run does not have.
 std::string agentHost(const std::vector<model::AgentInfo>& agents, int id);
 
+// The outcome's figures (the probe of a latency-under-load test left out). An errored test keeps
+// only the stream flows both ends of which reported (a flow whose receiver was lost measured
+// nothing); summarizeTest() then says how many it left out ("flows_unmeasured") and, with none
+// measured, leaves the packet metrics absent (metrics_missing) instead of reporting 0 loss.
 Measurements measurementsOf(const model::TestOutcome& t);
 // The test's record; its pattern (suite::patternFor, harness/suite/pattern_registry.h) writes
 // pattern, placement, metrics and its own parts.

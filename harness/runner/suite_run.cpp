@@ -188,6 +188,23 @@ json controllerStats(const SuiteRunResult& out, const std::vector<model::AgentIn
           {"agents", agents}};
 }
 
+// Copies the controller's `now` lost marks (and reasons) onto our copy of the agents (which has
+// the hosts file's topology labels) and, when an agent became lost, rebuilds the reports' agents
+// `json` from them and returns true: every report says lost from that test on.
+bool noteLostAgents(std::vector<model::AgentInfo>& agents, const std::vector<model::AgentInfo>& now, json& agents_json) {
+  bool changed = false;
+  for (size_t i = 0; i < agents.size() && i < now.size(); ++i) {
+    if (!now[i].lost || agents[i].lost) continue;
+    agents[i].lost = true;
+    agents[i].lost_reason = now[i].lost_reason;
+    changed = true;
+  }
+  if (!changed) return false;
+  agents_json = json::array();
+  for (const auto& x : agents) agents_json.push_back(results::agentJson(x));
+  return true;
+}
+
 // The end record's "dropped_agents": those that never registered, the run having gone on without them.
 json droppedAgentsJson(const std::vector<model::AgentInfo>& agents) {
   json out = json::array();
@@ -260,8 +277,10 @@ int runTests(const SuiteRunOptions& options, const std::vector<PlannedTest>& pla
     }
     if (!cluster->running()) cluster->start(interrupt);
     on_ready(cluster->agents());
+    // Each outcome with the agents as the controller knows them now (some may have been lost).
+    auto on_outcome = [&](const model::TestOutcome& o) { on_test(o, cluster->agents()); };
     const RunResult r =
-        cluster->runTests(specsFor(planned, cluster->hosts(), cluster->agents()), interrupt, on_test, on_test_start);
+        cluster->runTests(specsFor(planned, cluster->hosts(), cluster->agents()), interrupt, on_outcome, on_test_start);
     if (own) own->stop();
     // An interrupt during the last test ends that test too: the run was interrupted.
     out.interrupted = r.interrupted || (interrupt && interrupt->load());
@@ -326,7 +345,8 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   size_t done = 0;
   bool any_fail = false, any_error = false;
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
-  auto on_test = [&](const model::TestOutcome& outcome) {
+  auto on_test = [&](const model::TestOutcome& outcome, const std::vector<model::AgentInfo>& now) {
+    if (noteLostAgents(agents, now, out.agents)) forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
     const suite::SuiteTest& t = *planned[done++].test;
     auto constants = slo::constantsFor(s, t);
     // On an emulated fabric, SLOs written against the line rate read what its ports carry.

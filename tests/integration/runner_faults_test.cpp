@@ -2,30 +2,38 @@
 // real agent processes: an agent killed (SIGKILL), frozen (SIGSTOP), or cut off from the
 // controller (its control connection reset by a proxy) while its traffic runs. Each must become
 // that test's error naming the agent, its host and the phase, within the configured timeouts;
-// the test before keeps its results, and the surviving agents run the next test.
+// the test before keeps its results, and the surviving agents run the next test. With the victim
+// test 60 s long, each is named within the step timeout (agents send heartbeats while their
+// flows run), not at the end of the test.
 //
 // Every scenario runs three tests on three agents:
 //   "before"  pairs 0→1 (agent 2 sits out), 300 ms
 //   "victim"  ring 0→1→2→0 for 3 s; the fault hits agent 2 while it streams
 //   "after"   pairs 0→1 again, on the survivors
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "generators/core/host_info.h"
 #include "harness/runner/runner.h"
 #include "tests/integration/runner_helpers.h"
 #include "tests/support/ports.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/test_helpers.h"
 
@@ -155,6 +163,72 @@ TEST(RunnerFaults, AFrozenAgentIsNamedWhenTheRunPhaseTimesOut) {
   EXPECT_NE(r.tests[1].error.find("within"), std::string::npos) << r.tests[1].error;
 }
 
+// The scenario with a victim test of 60 s: a fault that is only noticed at the end of the test's
+// duration (the old behaviour) fails the bounds below by far.
+std::vector<model::TestSpec> longScenario() {
+  std::vector<model::TestSpec> tests = scenario();
+  tests[1].params.duration_ns = 60'000'000'000;
+  return tests;
+}
+
+using Clock = std::chrono::steady_clock;
+
+// Seconds from the fault to the end of the victim test (its error reported to on_test).
+double secondsBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+TEST(RunnerFaults, AnAgentKilledInALongTestIsNamedWithinTheStepTimeout) {
+  Runner runner(faultRun());
+  MidTrafficFault fault;
+  std::atomic<Clock::rep> struck{0};
+  Clock::time_point victim_done{};
+  RunResult r = runner.run(longScenario(), nullptr, [&](const model::TestOutcome& t) {
+    if (t.name == "before") {
+      fault.arm(kVictim, [&](pid_t pid) {
+        struck = Clock::now().time_since_epoch().count();
+        return kill(pid, SIGKILL) == 0;
+      });
+    }
+    if (t.name == "victim") victim_done = Clock::now();
+  });
+  fault.join();
+  ASSERT_TRUE(fault.fired()) << fault.why();
+  expectFaultContained(r);  // the survivors stopped their 60 s flows at the abort and ran "after"
+  const double detection = secondsBetween(Clock::time_point(Clock::duration(struck.load())), victim_done);
+  ::testing::Test::RecordProperty("detection_s", std::to_string(detection));
+  EXPECT_LT(detection, static_cast<double>(kStepTimeoutNs) / 1e9) << r.tests[1].error;
+}
+
+TEST(RunnerFaults, AnAgentFrozenInALongTestIsNamedWithinTheStepTimeoutOfItsLastHeartbeat) {
+  Runner runner(faultRun());
+  MidTrafficFault fault;
+  std::atomic<Clock::rep> struck{0};
+  Clock::time_point victim_done{};
+  RunResult r = runner.run(longScenario(), nullptr, [&](const model::TestOutcome& t) {
+    if (t.name == "before") {
+      fault.arm(kVictim, [&](pid_t pid) {
+        struck = Clock::now().time_since_epoch().count();
+        return kill(pid, SIGSTOP) == 0;
+      });
+    }
+    if (t.name == "victim") {
+      victim_done = Clock::now();
+      if (fault.pid() > 0) kill(fault.pid(), SIGKILL);  // clean-up, as above
+    }
+  });
+  fault.join();
+  ASSERT_TRUE(fault.fired()) << fault.why();
+  expectFaultContained(r);
+  EXPECT_NE(r.tests[1].error.find("heartbeat"), std::string::npos) << r.tests[1].error;
+  // Its last heartbeat came at most one interval (controller::heartbeatIntervalNs: a quarter of
+  // the step timeout) before the fault, so it is named at most the step timeout after the fault
+  // (plus the controller's 100 ms look).
+  const double detection = secondsBetween(Clock::time_point(Clock::duration(struck.load())), victim_done);
+  ::testing::Test::RecordProperty("detection_s", std::to_string(detection));
+  EXPECT_LT(detection, static_cast<double>(kStepTimeoutNs) / 1e9 + 0.5) << r.tests[1].error;
+}
+
 // A wrapper around the fabcheck binary that points agent `id` at `to` instead of the controller
 // at `from` (HOST:PORT), so that only that agent's control connection runs through a proxy.
 // The launcher runs "<binary> agent ... --agent-id N"; the wrapper execs the real binary.
@@ -216,6 +290,143 @@ TEST(RunnerFaults, AnAgentWhoseControlConnectionIsCutIsNamedAndTheOthersStayAvai
   EXPECT_EQ(proxy.open(), 0);
   expectFaultContained(r);
   EXPECT_EQ(r.tests[1].error.find("within"), std::string::npos) << "a reset needs no timeout: " << r.tests[1].error;
+}
+
+// ---- The whole `fabcheck run` (the CLI, its JSON report): an agent killed in a long test is
+// marked lost in the report and its flows' figures are not reported as measurements; the
+// controller killed in a long test takes its agents with it within a bound (the control channel
+// closing, and the parent-death signal).
+
+using nlohmann::json;
+using testing::eventually;
+using testing::kFabcheckBin;
+using testing::parentOf;
+using testing::slurp;
+using testing::ExitStatus;
+using testing::Subprocess;
+
+// One 60 s ring over three agents: a fault noticed only at its end would fail every bound here.
+constexpr const char* kLongSuite = R"(name: faults
+fabric: {line_rate_gbps: 10}
+tests:
+  - name: long
+    pattern: stream
+    placement: ring
+    duration: 60s
+    rate: 0.1%
+    slos: ["loss_ratio == 0", "throughput_gbps > 0"]
+)";
+
+constexpr auto kAgentsGoneBound = 5s;  // after the controller's death (docs/security.md, Faults)
+
+// The agent processes whose parent is `parent`, by agent id.
+std::vector<pid_t> agentsOf(pid_t parent) {
+  std::vector<pid_t> out;
+  for (int id = 0; id < 3; ++id) {
+    DIR* d = opendir("/proc");
+    if (!d) return out;
+    while (dirent* e = readdir(d)) {
+      const pid_t pid = static_cast<pid_t>(atoi(e->d_name));
+      if (pid <= 0 || parentOf(pid) != parent) continue;
+      std::string cmd = slurp("/proc/" + std::string(e->d_name) + "/cmdline");
+      std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+      if (cmd.find(" agent ") != std::string::npos && cmd.find("--agent-id " + std::to_string(id) + " ") != std::string::npos) {
+        out.push_back(pid);
+      }
+    }
+    closedir(d);
+  }
+  return out;
+}
+
+// Gone, or exited and waiting for a parent that does not reap it (a zombie runs nothing).
+bool agentExited(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  const auto paren = stat.rfind(')');
+  return paren == std::string::npos || stat.find(" Z ", paren) == paren + 1;
+}
+
+class RunFaults : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/fabcheck-runfaults-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    std::ofstream(dir_ + "/s.yaml") << kLongSuite;
+  }
+  void TearDown() override {
+    for (pid_t p : agents_) {
+      if (!agentExited(p)) kill(p, SIGKILL);  // only our own agents, and only when a check failed
+    }
+    std::system(("rm -rf " + dir_).c_str());
+  }
+
+  // Starts the run, finds its three agents and returns once every one of them streams (one
+  // thread more than when the test was announced, for five polls 10 ms apart), or fails.
+  Subprocess startStreaming() {
+    Subprocess p = Subprocess::start({kFabcheckBin, "run", dir_ + "/s.yaml", "--agents", "3", "--step-timeout", "3s",
+                                      "--report", "json:" + dir_ + "/r.json"});
+    EXPECT_TRUE(p.waitForStderr("long", 30s)) << p.err();
+    EXPECT_TRUE(eventually([&] { return (agents_ = agentsOf(p.pid())).size() == 3; }, 10s)) << p.err();
+    std::vector<int> idle;
+    for (pid_t a : agents_) idle.push_back(threadCount(a));
+    int seen = 0;
+    streaming_ = eventually(
+        [&] {
+          bool all = true;
+          for (size_t i = 0; i < agents_.size(); ++i) all = all && threadCount(agents_[i]) >= idle[i] + 1;
+          seen = all ? seen + 1 : 0;
+          return seen >= 5;
+        },
+        20s);
+    return p;
+  }
+
+  std::string dir_;
+  std::vector<pid_t> agents_;
+  bool streaming_ = false;
+};
+
+TEST_F(RunFaults, AKilledAgentIsLostInTheJsonReportAndItsFlowsAreNotMeasured) {
+  Subprocess p = startStreaming();
+  ASSERT_TRUE(streaming_) << p.err();
+  ASSERT_EQ(kill(agents_[2], SIGKILL), 0);
+  const auto struck = std::chrono::steady_clock::now();
+  const ExitStatus s = p.waitExit(30s);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - struck).count();
+  ASSERT_FALSE(s.timed_out) << p.err();
+  EXPECT_EQ(s.code, 3) << p.err();
+  // Found at once (the Runner tests bound it by the step timeout); then the run's shutdown.
+  EXPECT_LT(took, 10.0) << "the run ends soon after the kill, not after the test's 60 s";
+  const json j = json::parse(slurp(dir_ + "/r.json"));
+  ASSERT_EQ(j["agents"].size(), 3u) << j.dump(2);
+  EXPECT_FALSE(j["agents"][0]["lost"].get<bool>());
+  EXPECT_FALSE(j["agents"][1]["lost"].get<bool>());
+  EXPECT_TRUE(j["agents"][2]["lost"].get<bool>()) << j["agents"].dump(2);
+  EXPECT_NE(j["agents"][2]["lost_reason"].get<std::string>().find("agent 2 "), std::string::npos);
+  ASSERT_EQ(j["tests"].size(), 1u);
+  const json& t = j["tests"][0];
+  EXPECT_EQ(t["verdict"], "error");
+  EXPECT_NE(t["error"].get<std::string>().find("agent 2 "), std::string::npos) << t["error"];
+  // No flow had both ends report: no loss ratio of 0, no throughput, and no SLO on them passed.
+  EXPECT_EQ(t["flows_unmeasured"], 3) << t.dump(2);
+  EXPECT_FALSE(t["metrics"].contains("loss_ratio")) << t["metrics"].dump(2);
+  EXPECT_FALSE(t["metrics"].contains("throughput_gbps")) << t["metrics"].dump(2);
+  EXPECT_TRUE(t["metrics_missing"].contains("loss_ratio")) << t.dump(2);
+  for (const auto& slo : t["slos"]) EXPECT_NE(slo["verdict"], "pass") << slo.dump();
+}
+
+TEST_F(RunFaults, AControllerKilledInALongTestTakesItsAgentsWithItWithinTheBound) {
+  Subprocess p = startStreaming();
+  ASSERT_TRUE(streaming_) << p.err();
+  p.signal(SIGKILL);
+  ASSERT_FALSE(p.waitExit(10s).timed_out);
+  for (pid_t a : agents_) {
+    EXPECT_TRUE(eventually([&] { return agentExited(a); }, kAgentsGoneBound))
+        << "agent pid " << a << " still runs " << std::chrono::duration<double>(kAgentsGoneBound).count()
+        << " s after its controller was killed";
+  }
 }
 
 }  // namespace

@@ -3,12 +3,14 @@
 // in-process loop transport.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "generators/core/clock.h"
+#include "generators/core/errors.h"
 #include "generators/transport/transport.h"
 #include "harness/agent/agent_session.h"
 #include "harness/protocol/agent_messages.h"
@@ -141,6 +143,56 @@ TEST(AgentSession, AnAbortMidTestReturnsToIdle) {
   c.expect<msg::Endpoints>();
   c.send(msg::Abort{});
   EXPECT_EQ(c.bye(), 0);
+}
+
+// Agent 0 streaming a 60 s flow to the test's listener, started; heartbeats every 20 ms asked.
+// Returns the accepted data connection (kept open while the flow runs).
+std::unique_ptr<transport::Connection> startLongStream(FakeController& c, transport::Listener& listener) {
+  msg::Setup setup = streamSetup();
+  setup.params.duration_ns = 60'000'000'000;
+  setup.heartbeat_interval_ns = 20'000'000;
+  c.test_id = 1;
+  c.send(setup);
+  c.expect<msg::Endpoints>();
+  msg::Connect connect;
+  connect.flows[0] = listener.endpoint();
+  c.send(connect);
+  auto data = listener.accept(kWaitNs);
+  c.expect<msg::Ready>();
+  c.send(msg::Start{wallNowNs()});
+  return data;
+}
+
+// Issue 19: while its flows run the agent sends heartbeats, and an abort stops a 60 s flow at
+// once: the agent answers the next message (a clock probe) long before the flow's end.
+TEST(AgentSession, WhileItsFlowsRunTheAgentSendsHeartbeatsAndAnAbortStopsThem) {
+  FakeController c;
+  auto peer = transport::createTransport("loop", {});
+  auto listener = peer->listen({.address = "127.0.0.1", .port = 0});
+  auto data = startLongStream(c, *listener);
+  for (int i = 0; i < 3; ++i) c.expect<msg::Heartbeat>();  // and nothing else: no "sent" yet
+  c.send(msg::Abort{});
+  c.send(msg::TimeRequest{1});
+  for (;;) {  // heartbeats already on their way, then the answer, within kWaitNs (not 60 s)
+    const json next = c.ctl->receive(kWaitNs, "waiting for the agent");
+    if (protocol::typeOf(next) == msg::Heartbeat::kType) continue;
+    EXPECT_EQ(protocol::typeOf(next), "time") << next.dump();
+    break;
+  }
+  EXPECT_EQ(c.bye(), 0);
+}
+
+// Issue 19: the controller's connection closing while the flows run ends the session (the
+// controller is gone), without waiting for the flow's 60 s.
+TEST(AgentSession, TheControllerGoneWhileTheFlowsRunEndsTheSession) {
+  FakeController c;
+  auto peer = transport::createTransport("loop", {});
+  auto listener = peer->listen({.address = "127.0.0.1", .port = 0});
+  auto data = startLongStream(c, *listener);
+  c.expect<msg::Heartbeat>();
+  c.ctl->close();
+  ASSERT_EQ(c.serving.wait_for(std::chrono::nanoseconds(kWaitNs)), std::future_status::ready);
+  EXPECT_THROW(c.serving.get(), TransportError);
 }
 
 // Issue 18: the controller hears every agent before it answers any, within its own step timeout;
