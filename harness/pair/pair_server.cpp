@@ -129,12 +129,12 @@ void PairServer::Impl::handle(ControlChannel raw, uint64_t number) {
     log::error("session with {}: {}", peer, e.what());
     ++failed;
   }
-  ch.reset();
   leavePending(number, false);
-  if (session) {
+  if (session) {  // the slot is free before the client sees the connection close
     std::lock_guard lock(mutex);
     --sessions;
   }
+  ch.reset();
   if (session) ++sessions_done;
   ::malloc_trim(0);  // the session's flows, buffers and histograms back to the system
 }

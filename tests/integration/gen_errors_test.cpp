@@ -418,11 +418,14 @@ TEST(GenAuth, AClientIdleAfterHelloIsDroppedWithinTheIdleTimeout) {
   GenServer s("127.0.0.1", {"--idle-timeout", "2s", "--max-sessions", "1"});
   Session c = hello(s);
   const int64_t t0 = monoNowNs();
-  const std::string e = testing::errorOf<Error>([&] { c.ch->receive(2'000'000'000 + kWaitNs, "idle"); });
+  const std::string e = testing::errorOf<Error>([&] {
+    pair::msg::expect<pair::msg::Ready>(c.ch->receive(2'000'000'000 + kWaitNs, "idle"), c.ch->peer(), "idle");
+  });
   const int64_t waited = monoNowNs() - t0;
   EXPECT_NE(e.find("within the idle timeout of 2 s; closing"), std::string::npos) << e;
   EXPECT_GE(waited, 1'500'000'000);
   EXPECT_LT(waited, 2'000'000'000 + kWaitNs);
+  EXPECT_THROW(c.ch->receive(kWaitNs, "close"), TransportError);  // closed once its slot was freed
   auto r = client(s, {});  // the one session slot is free again
   EXPECT_EQ(r.status.code, 0) << r.err;
 }
