@@ -181,7 +181,7 @@ msg::Welcome greet(MessageChannel& ch, const ClientConfig& cfg) {
   } catch (const TransportError& e) {
     throw TransportError(std::string(e.what()) + " (the server refuses clients without its secret: " +
                          (cfg.secret ? "is ours the same as the server's?" : "give --secret-file or FABCHECK_SECRET") +
-                         " See its log.)");
+                         "; see its log)");
   }
 }
 
