@@ -200,6 +200,10 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
 
   auto ch = openPairChannel(ControlChannel::connect(cfg.host, cfg.port, cfg.control_timeout_ns), cfg.secret,
                             protocol::AuthenticatedChannel::Role::kConnector);
+  if (!cfg.local_address.empty() && cfg.local_address != ch->localAddress()) {
+    throw ConfigError("--bind " + cfg.local_address + ": the server takes data only from the address our control "
+                      "connection comes from (" + ch->localAddress() + "); give that address, or none");
+  }
   const msg::Welcome welcome = greet(*ch, cfg);
   const bool same_clock = !welcome.boot_id.empty() && welcome.boot_id == bootId();
 
