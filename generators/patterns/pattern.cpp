@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "generators/core/strict_json.h"
 #include "generators/measure/wire_header.h"
 
 namespace fabcheck::patterns {
@@ -43,24 +44,30 @@ void to_json(nlohmann::json& j, const PatternParams& p) {
 }
 
 void from_json(const nlohmann::json& j, PatternParams& p) {
+  using strict_json::strictAt;
   try {
-    p.kind = parsePatternKind(j.at("pattern").get<std::string>(), "pattern");
-    j.at("size_bytes").get_to(p.size_bytes);
-    j.at("flows").get_to(p.flows);
-    j.at("bidirectional").get_to(p.bidirectional);
-    j.at("rate_bps").get_to(p.rate_bps);
-    j.at("rate_pps").get_to(p.rate_pps);
-    j.at("burst_bytes").get_to(p.burst_bytes);
-    j.at("burst_interval_ns").get_to(p.burst_interval_ns);
-    j.at("duration_ns").get_to(p.duration_ns);
-    j.at("iterations").get_to(p.iterations);
-    j.at("warmup_ns").get_to(p.warmup_ns);
-    j.at("warmup_iterations").get_to(p.warmup_iterations);
-    j.at("payload_check").get_to(p.payload_check);
-    j.at("reply_timeout_ns").get_to(p.reply_timeout_ns);
-  } catch (const nlohmann::json::exception& e) {
-    throw ProtocolError(std::string("malformed test parameters: ") + e.what());
-  } catch (const ConfigError& e) {
+    strict_json::refuseUnknownKeys(j,
+                                   {"pattern", "size_bytes", "flows", "bidirectional", "rate_bps", "rate_pps",
+                                    "burst_bytes", "burst_interval_ns", "duration_ns", "iterations", "warmup_ns",
+                                    "warmup_iterations", "payload_check", "reply_timeout_ns"},
+                                   "test parameters");
+    std::string kind;
+    strictAt(j, "pattern", kind);
+    p.kind = parsePatternKind(kind, "pattern");
+    strictAt(j, "size_bytes", p.size_bytes);
+    strictAt(j, "flows", p.flows);
+    strictAt(j, "bidirectional", p.bidirectional);
+    strictAt(j, "rate_bps", p.rate_bps);
+    strictAt(j, "rate_pps", p.rate_pps);
+    strictAt(j, "burst_bytes", p.burst_bytes);
+    strictAt(j, "burst_interval_ns", p.burst_interval_ns);
+    strictAt(j, "duration_ns", p.duration_ns);
+    strictAt(j, "iterations", p.iterations);
+    strictAt(j, "warmup_ns", p.warmup_ns);
+    strictAt(j, "warmup_iterations", p.warmup_iterations);
+    strictAt(j, "payload_check", p.payload_check);
+    strictAt(j, "reply_timeout_ns", p.reply_timeout_ns);
+  } catch (const Error& e) {  // ProtocolError from the strict reads, ConfigError from the kind
     throw ProtocolError(std::string("malformed test parameters: ") + e.what());
   }
 }
@@ -78,6 +85,10 @@ void validate(const PatternParams& p, uint32_t max_message_bytes, std::string_vi
   }
   if (p.flows < 1 || p.flows > 1024) {
     fail(n.flows + " " + std::to_string(p.flows) + ": expected 1 to 1024 flows");
+  }
+  for (const auto& [name, ns] : {std::pair<std::string, int64_t>{n.duration, p.duration_ns}, {"warm-up", p.warmup_ns},
+                                 {n.interval, p.burst_interval_ns}, {"reply timeout", p.reply_timeout_ns}}) {
+    if (ns < 0) fail(name + " " + std::to_string(ns) + " ns: must not be negative");
   }
   if ((p.duration_ns > 0) == (p.iterations > 0)) {
     fail("give exactly one of " + n.duration + " and " + n.iterations);

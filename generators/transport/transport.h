@@ -92,6 +92,10 @@ struct TransportOptions {
 struct ListenOptions {
   std::string address = "0.0.0.0";  // local address; "::" for IPv6 any
   uint16_t port = 0;                // 0 = kernel picks
+  // When set, accept() takes a peer only from this IP address (udp, tcp): a connection or HELLO
+  // from any other address is dropped and the wait goes on. The pair server sets it to its
+  // authenticated client's address, so that no third party can receive its flows.
+  std::string peer_address;
 };
 
 struct ConnectOptions {

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "generators/core/strict_json.h"
 #include "generators/transport/transport.h"
 
 namespace fabcheck::transport {
@@ -39,17 +40,23 @@ std::string transportOptionsToJson(const TransportOptions& o) {
 }
 
 TransportOptions transportOptionsFromJson(std::string_view text) {
+  using strict_json::strictAt;
   TransportOptions o;
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-    j.at("dscp").get_to(o.dscp);
-    j.at("ecn").get_to(o.ecn);
-    j.at("segmentation").get_to(o.segmentation);
-    j.at("coalescing").get_to(o.coalescing);
-    j.at("rx_timestamps").get_to(o.rx_timestamps);
-    j.at("socket_buffer_bytes").get_to(o.socket_buffer_bytes);
+    strict_json::refuseUnknownKeys(
+        j, {"dscp", "ecn", "segmentation", "coalescing", "rx_timestamps", "socket_buffer_bytes", "extra"},
+        "transport options");
+    strictAt(j, "dscp", o.dscp);
+    strictAt(j, "ecn", o.ecn);
+    strictAt(j, "segmentation", o.segmentation);
+    strictAt(j, "coalescing", o.coalescing);
+    strictAt(j, "rx_timestamps", o.rx_timestamps);
+    strictAt(j, "socket_buffer_bytes", o.socket_buffer_bytes);
   } catch (const nlohmann::json::exception& e) {
+    throw ProtocolError(std::string("malformed transport options: ") + e.what());
+  } catch (const ProtocolError& e) {
     throw ProtocolError(std::string("malformed transport options: ") + e.what());
   }
   o.extra = extraFromJson(j);

@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/gen_perftest_options.h"
 #include "harness/cli/signals.h"
+#include "harness/pair/pair_auth.h"
 #include "harness/pair/pair_client.h"
 #include "harness/pair/pair_server.h"
 #include "harness/pair/pair_summary.h"
@@ -25,8 +27,9 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kGenUsage =
-    "usage: fabcheck gen --server [--bind ADDR] [--port P] [--interface IF] [--once]\n"
-    "       fabcheck gen --client HOST [--port P] [--bind ADDR] [--interface IF] --pattern pingpong|stream|microburst\n"
+    "usage: fabcheck gen --server [--bind ADDR] [--port P] [--interface IF] [--once] [--secret-file F | --no-auth]\n"
+    "                    [--max-duration T] [--max-rate R] [--max-flows N] [--max-sessions N] [--idle-timeout T]\n"
+    "       fabcheck gen --client HOST [--secret-file F | --no-auth] [--port P] [--bind ADDR] [--interface IF] --pattern pingpong|stream|microburst\n"
     "                    [--size BYTES | --sweep MIN:MAX[:FACTOR]] [--flows N] [--bidir] [--rate R]\n"
     "                    [--burst BYTES --interval T] [--duration T | --iterations N] [--warmup T|N]\n"
     "                    [--dscp D] [--ecn E] [--json]\n"
@@ -43,6 +46,13 @@ po::options_description genOptions() {
       ("interface", po::value<std::string>(), "bind the data sockets to this network interface (SO_BINDTODEVICE)")
       ("port,p", po::value<std::string>()->default_value("18515"), "control port (server: 0 = pick one and print it)")
       ("once", "server: exit after one client session")
+      ("secret-file", po::value<std::string>(), "the shared secret (64 hex digits, a 0600 file we own), the same on both ends; else FABCHECK_SECRET")
+      ("no-auth", "no authentication, on both ends (an isolated lab only: anyone who reaches the server can make it send)")
+      ("max-duration", po::value<std::string>()->default_value("60s"), "server: longest test (warm-up included) it runs")
+      ("max-rate", po::value<std::string>()->default_value("10Gbit/s"), "server: highest rate a test may ask; its unpaced flows run at this")
+      ("max-flows", po::value<std::string>()->default_value("64"), "server: most flows per direction of a test")
+      ("max-sessions", po::value<std::string>()->default_value("4"), "server: clients served at once")
+      ("idle-timeout", po::value<std::string>()->default_value("30s"), "server: drop a client silent this long (before its hello or between tests)")
       ("transport", po::value<std::string>()->default_value("udp"), "data transport: udp, tcp, loop, verbs")
       ("pattern", po::value<std::string>()->default_value("stream"), "pingpong, stream or microburst")
       ("size", po::value<std::string>(), "message size in bytes, header included (e.g. 1400, 9000, 4KiB)")
@@ -88,8 +98,35 @@ uint64_t parseCount(const po::variables_map& vm, const char* name, uint64_t lo, 
   return v;
 }
 
+// The shared secret, or nullopt (with the warning printed) under --no-auth.
+std::optional<protocol::RunSecret> secretOption(const po::variables_map& vm) {
+  if (vm.count("no-auth")) {
+    if (vm.count("secret-file")) throw ConfigError("give --secret-file or --no-auth, not both");
+    std::fprintf(stderr, "fabcheck gen: %s\n", pair::kNoAuthWarning);
+    return std::nullopt;
+  }
+  return pair::loadPairSecret(vm.count("secret-file") ? vm["secret-file"].as<std::string>() : std::string());
+}
+
+// --max-duration, --max-rate, --max-flows, --max-sessions.
+pair::ServerLimits serverLimits(const po::variables_map& vm) {
+  pair::ServerLimits l;
+  l.max_duration_ns = model::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
+  const model::Rate rate = model::parseRate(vm["max-rate"].as<std::string>(), "--max-rate");
+  if (rate.bits_per_second <= 0) {
+    throw ConfigError("--max-rate '" + vm["max-rate"].as<std::string>() + "': expected a rate in bits or bytes per second");
+  }
+  l.max_rate_bps = rate.bits_per_second;
+  l.max_flows = static_cast<uint32_t>(parseCount(vm, "max-flows", 1, 1024));
+  l.max_sessions = static_cast<uint32_t>(parseCount(vm, "max-sessions", 1, 1024));
+  return l;
+}
+
 int runServer(const po::variables_map& vm) {
   pair::ServerConfig cfg;
+  cfg.secret = secretOption(vm);
+  cfg.limits = serverLimits(vm);
+  cfg.idle_timeout_ns = model::parseDurationNs(vm["idle-timeout"].as<std::string>(), "--idle-timeout");
   if (vm.count("bind")) cfg.bind = vm["bind"].as<std::string>();
   if (vm.count("interface")) cfg.bind_interface = vm["interface"].as<std::string>();
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 0, 65535));
@@ -103,7 +140,8 @@ int runServer(const po::variables_map& vm) {
   }
   const auto& interrupted = installInterruptHandlers();
   pair::PairServer server(cfg);
-  std::printf("fabcheck gen server listening on %s port %u\n", cfg.bind.c_str(), server.port());
+  std::printf("fabcheck gen server listening on %s port %u (%s)\n", cfg.bind.c_str(), server.port(),
+              cfg.secret ? "clients must hold its secret" : "NO AUTHENTICATION");
   std::fflush(stdout);
   const int failed = server.serve(interrupted);
   return failed > 0 && cfg.once ? kExitRuntime : kExitOk;
@@ -113,6 +151,7 @@ int runServer(const po::variables_map& vm) {
 pair::ClientConfig clientConfig(const po::variables_map& vm) {
   pair::ClientConfig cfg;
   cfg.host = vm["client"].as<std::string>();
+  cfg.secret = secretOption(vm);
   cfg.port = static_cast<uint16_t>(parseCount(vm, "port", 1, 65535));
   cfg.transport = vm["transport"].as<std::string>();
   cfg.control_timeout_ns = model::parseDurationNs(vm["timeout"].as<std::string>(), "--timeout");

@@ -10,6 +10,7 @@
 #include "generators/core/host_info.h"
 #include "generators/core/version.h"
 #include "generators/engine/flow_set.h"
+#include "harness/pair/pair_auth.h"
 #include "harness/pair/pair_messages.h"
 #include "harness/pair/pair_one_sided.h"
 #include "harness/protocol/control_channel.h"
@@ -18,6 +19,7 @@ namespace fabcheck::pair {
 namespace {
 
 using protocol::ControlChannel;
+using protocol::MessageChannel;
 
 constexpr int64_t kDrainAllowanceNs = 3'000'000'000;  // receivers' drain_max plus margin
 
@@ -27,11 +29,13 @@ void sortByFlow(std::vector<T>& v) {
 }
 
 // Sends the test, connects to the server's data endpoints and waits until it accepted them.
-std::map<uint32_t, std::unique_ptr<transport::Connection>> setUpSize(ControlChannel& ch, const ClientConfig& cfg,
+std::map<uint32_t, std::unique_ptr<transport::Connection>> setUpSize(MessageChannel& ch, const ClientConfig& cfg,
                                                                      transport::Transport& transport,
                                                                      const patterns::PatternParams& params,
-                                                                     const patterns::PatternPlan& plan) {
-  ch.send(protocol::encode(msg::Test{params, cfg.transport, cfg.transport_options, cfg.busy_poll}), cfg.control_timeout_ns);
+                                                                     const patterns::PatternPlan& plan,
+                                                                     const std::string& session) {
+  ch.send(protocol::encode(msg::Test{params, cfg.transport, cfg.transport_options, cfg.busy_poll, session}),
+          cfg.control_timeout_ns);
   const auto reply = msg::expect<msg::Endpoints>(
       ch.receive(cfg.control_timeout_ns, "waiting for the server's data endpoints"), ch.peer(), "test set-up");
   if (reply.endpoints.size() != plan.flows.size()) {
@@ -51,7 +55,7 @@ std::map<uint32_t, std::unique_ptr<transport::Connection>> setUpSize(ControlChan
 // Runs the senders to their end. An interrupt ends them early, and so does a server that goes
 // away (the control connection closes or errs: no point sending into the void). The watcher
 // alone uses the channel until the senders are done. Returns why the server went away, or "".
-std::string runSenders(ControlChannel& ch, engine::FlowSet& flows, const std::atomic<bool>& interrupt) {
+std::string runSenders(MessageChannel& ch, engine::FlowSet& flows, const std::atomic<bool>& interrupt) {
   std::atomic<bool> senders_done{false};
   std::string server_gone;
   std::thread watcher([&] {
@@ -80,7 +84,7 @@ std::string runSenders(ControlChannel& ch, engine::FlowSet& flows, const std::at
 }
 
 // Stops the server's side, merges both ends' results into `out`.
-void collectResults(ControlChannel& ch, const ClientConfig& cfg, engine::FlowSet& flows,
+void collectResults(MessageChannel& ch, const ClientConfig& cfg, engine::FlowSet& flows,
                     const patterns::PatternParams& params, bool interrupted, SizeResult& out) {
   ch.send(protocol::encode(msg::Stop{out.senders, interrupted}), cfg.control_timeout_ns);
   auto results = msg::expect<msg::Results>(
@@ -107,12 +111,12 @@ void collectResults(ControlChannel& ch, const ClientConfig& cfg, engine::FlowSet
 }
 
 // One size of a one-sided run (pair_one_sided.h): the server only waits for our stop.
-SizeResult runOneSidedSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
+SizeResult runOneSidedSize(MessageChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
                            const patterns::PatternParams& params, bool same_clock, const std::atomic<bool>& interrupt,
-                           transport::Opcode opcode) {
+                           transport::Opcode opcode, const std::string& session) {
   const engine::OneSidedPlan plan = oneSidedPlan(opcode, cfg.transport_options, params);
   const patterns::PatternPlan pattern_plan = patterns::planPair(params);
-  auto conns = setUpSize(ch, cfg, transport, params, pattern_plan);
+  auto conns = setUpSize(ch, cfg, transport, params, pattern_plan, session);
   ch.send(protocol::encode(msg::Start{}), cfg.control_timeout_ns);
   msg::expect<msg::Started>(ch.receive(cfg.control_timeout_ns, "waiting for the server to start"), ch.peer(), "start");
   SizeResult out;
@@ -136,15 +140,15 @@ SizeResult runOneSidedSize(ControlChannel& ch, const ClientConfig& cfg, transpor
 }
 
 // Runs one message size; returns its result. Throws on any control-plane failure.
-SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
+SizeResult runSize(MessageChannel& ch, const ClientConfig& cfg, transport::Transport& transport,
                    const transport::TransportProperties& props, patterns::PatternParams params,
-                   bool same_clock, const std::atomic<bool>& interrupt) {
+                   bool same_clock, const std::atomic<bool>& interrupt, const std::string& session) {
   if (auto opcode = oneSidedOpcode(cfg.transport_options)) {
-    return runOneSidedSize(ch, cfg, transport, params, same_clock, interrupt, *opcode);
+    return runOneSidedSize(ch, cfg, transport, params, same_clock, interrupt, *opcode, session);
   }
   const std::string where = "server " + ch.peer();
   const patterns::PatternPlan plan = patterns::planPair(params);
-  engine::FlowSet flows(props, params, plan, /*me=*/0, setUpSize(ch, cfg, transport, params, plan),
+  engine::FlowSet flows(props, params, plan, /*me=*/0, setUpSize(ch, cfg, transport, params, plan, session),
                         {.same_clock = same_clock, .busy_poll = cfg.busy_poll});
   flows.startReceivers();
   ch.send(protocol::encode(msg::Start{}), cfg.control_timeout_ns);
@@ -167,6 +171,20 @@ SizeResult runSize(ControlChannel& ch, const ClientConfig& cfg, transport::Trans
   return out;
 }
 
+// Hello and the server's welcome. A server that closes the connection on our hello refused our
+// secret (or its absence); the error says so.
+msg::Welcome greet(MessageChannel& ch, const ClientConfig& cfg) {
+  ch.send(protocol::encode(msg::Hello{kVersion, hostName(), bootId()}), cfg.control_timeout_ns);
+  try {
+    return msg::expect<msg::Welcome>(ch.receive(cfg.control_timeout_ns, "waiting for the server's welcome"), ch.peer(),
+                                     "hello");
+  } catch (const TransportError& e) {
+    throw TransportError(std::string(e.what()) + " (the server refuses clients without its secret: " +
+                         (cfg.secret ? "is ours the same as the server's?" : "give --secret-file or FABCHECK_SECRET") +
+                         "; see its log)");
+  }
+}
+
 }  // namespace
 
 PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrupt, const SizeCallback& on_size) {
@@ -180,12 +198,14 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
     if (auto opcode = oneSidedOpcode(cfg.transport_options)) oneSidedPlan(*opcode, cfg.transport_options, p);
   }
 
-  ControlChannel ch = ControlChannel::connect(cfg.host, cfg.port, cfg.control_timeout_ns);
-  const std::string boot = bootId();
-  ch.send(protocol::encode(msg::Hello{kVersion, hostName(), boot}), cfg.control_timeout_ns);
-  const auto welcome = msg::expect<msg::Welcome>(
-      ch.receive(cfg.control_timeout_ns, "waiting for the server's welcome"), ch.peer(), "hello");
-  const bool same_clock = !boot.empty() && welcome.boot_id == boot;
+  auto ch = openPairChannel(ControlChannel::connect(cfg.host, cfg.port, cfg.control_timeout_ns), cfg.secret,
+                            protocol::AuthenticatedChannel::Role::kConnector);
+  if (!cfg.local_address.empty() && cfg.local_address != ch->localAddress()) {
+    throw ConfigError("--bind " + cfg.local_address + ": the server takes data only from the address our control "
+                      "connection comes from (" + ch->localAddress() + "); give that address, or none");
+  }
+  const msg::Welcome welcome = greet(*ch, cfg);
+  const bool same_clock = !welcome.boot_id.empty() && welcome.boot_id == bootId();
 
   PairRun run;
   run.client_host = hostName();
@@ -196,12 +216,12 @@ PairRun runPairClient(const ClientConfig& cfg, const std::atomic<bool>& interrup
     if (interrupt.load()) break;
     patterns::PatternParams p = cfg.params;
     p.size_bytes = size;
-    run.sizes.push_back(runSize(ch, cfg, *transport, props, p, same_clock, interrupt));
+    run.sizes.push_back(runSize(*ch, cfg, *transport, props, p, same_clock, interrupt, welcome.session));
     if (on_size) on_size(run, run.sizes.back());
   }
   run.interrupted = interrupt.load();
   try {
-    ch.send(protocol::encode(msg::Bye{}), cfg.control_timeout_ns);
+    ch->send(protocol::encode(msg::Bye{}), cfg.control_timeout_ns);
   } catch (const Error&) {
     // The results are in hand; a server gone at goodbye changes nothing.
   }

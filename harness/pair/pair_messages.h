@@ -1,9 +1,12 @@
-// The pair tool's control protocol (over harness/protocol's ControlChannel), one struct per
+// The pair tool's control protocol (over harness/protocol's MessageChannel), one struct per
 // message, encoded with harness/protocol/message_codec.h:
 //
+// Every message is authenticated with the shared secret (pair_auth.h) unless both ends run --no-auth.
+//
 //   client → server: hello {fabcheck_version, host, boot_id}
-//   server → client: welcome {fabcheck_version, host, boot_id}
-//   client → server: test {params, transport, transport_options}
+//   server → client: welcome {fabcheck_version, host, boot_id, session}
+//                    (or error {message}: the server is busy)
+//   client → server: test {params, transport, transport_options, busy_poll, session}
 //   server → client: endpoints {endpoints: [EndpointDesc...] (by flow index, server-received flows)}
 //                    (or error {message})
 //   server → client: ready                  (every data connection accepted)
@@ -26,6 +29,7 @@
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
 #include "harness/protocol/control_channel.h"
+#include "harness/protocol/message_channel.h"
 #include "harness/protocol/message_codec.h"
 
 namespace fabcheck::pair::msg {
@@ -42,13 +46,15 @@ struct Hello {
                       optional("boot_id", &Hello::boot_id)};
   }
 };
+// `session`: a random id the server picks per connection; the client's every "test" echoes it, so
+// that a recorded authenticated session cannot be replayed on a new connection.
 struct Welcome {
   static constexpr std::string_view kType = "welcome";
-  std::string fabcheck_version, host, boot_id;
+  std::string fabcheck_version, host, boot_id, session;
   static auto fields() {
     using protocol::wire::optional;
     return std::tuple{optional("fabcheck_version", &Welcome::fabcheck_version), optional("host", &Welcome::host),
-                      optional("boot_id", &Welcome::boot_id)};
+                      optional("boot_id", &Welcome::boot_id), optional("session", &Welcome::session)};
   }
 };
 
@@ -59,11 +65,12 @@ struct Test {
   transport::TransportOptions transport_options;
   // The client's --busy-poll: the server's responder spins too (a latency test, as perftest's).
   std::optional<bool> busy_poll;
+  std::string session;  // the welcome's session id
   static auto fields() {
     using protocol::wire::optional, protocol::wire::required;
     return std::tuple{required("params", &Test::params), required("transport", &Test::transport),
                       required("transport_options", &Test::transport_options),
-                      optional("busy_poll", &Test::busy_poll)};
+                      optional("busy_poll", &Test::busy_poll), optional("session", &Test::session)};
   }
 };
 
@@ -117,7 +124,7 @@ template <class M>
 M expect(const nlohmann::json& message, const std::string& peer, std::string_view phase) {
   protocol::expectMessage(message, M::kType, peer, phase);
   try {
-    return protocol::decode<M>(message);
+    return protocol::decodeStrict<M>(message);
   } catch (const ProtocolError& e) {
     throw ProtocolError(peer + " while " + std::string(phase) + ": " + e.what());
   }

@@ -1,15 +1,24 @@
 // `fabcheck gen --server`: the responder end of the pair tool.
 //
-// Listens on a TCP control port; per client session: hello/welcome (versions, host facts),
-// then for each test: the client's parameters → listen one data endpoint per flow → send their
-// descriptions → accept the client's connections → run this side's flows → return results.
-// A bad request gets an "error" message naming the problem and the session goes on; a client
-// that vanishes or stays silent past the timeouts ends its session, never the server.
+// Listens on a TCP control port. Each connection gets its own thread: it must say an authenticated
+// hello (pair_auth.h: the shared secret, unless config.secret is nullopt for --no-auth) within
+// config.idle_timeout_ns, else it is dropped; then it is a session (pair_session.h): welcome, then
+// for each test: the client's parameters, checked against the server's limits → one data endpoint
+// per flow, for the client's address alone → accept the client's connections → run this side's
+// flows → return results. A bad request gets an "error" naming the problem and the session goes on;
+// a client that vanishes, stays silent past the idle timeout, or fails authentication ends its own
+// connection, never the server.
+//
+// Bounds (config.limits): at most max_sessions authenticated sessions at once (one more is told
+// "server busy ..." and closed); at most max_pending connections still in their hello (a new one
+// beyond that drops the oldest, so idle connections cannot lock real clients out). Memory freed by
+// a session is returned to the system when it ends (malloc_trim).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "harness/pair/pair_types.h"
 
@@ -22,7 +31,8 @@ class PairServer {
   ~PairServer();
   uint16_t port() const;
   // Serves clients until `stop` becomes true (checked at least every 200 ms), or after one
-  // session when config.once. Returns the number of sessions that ended in an error.
+  // authenticated session when config.once. Waits for the sessions running then to end. Returns
+  // the number of connections that ended in an error (failed authentication included).
   int serve(const std::atomic<bool>& stop);
 
  private:

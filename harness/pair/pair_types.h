@@ -14,6 +14,7 @@
 #include "harness/results/measurements.h"
 #include "generators/patterns/pattern.h"
 #include "generators/transport/transport.h"
+#include "harness/protocol/run_secret.h"
 
 namespace fabcheck::pair {
 
@@ -29,6 +30,17 @@ struct ClientConfig {
   std::string local_address;                     // source address of the data connections ("" = routed)
   bool busy_poll = false;
   int64_t control_timeout_ns = 10'000'000'000;   // every control-channel wait
+  // The shared secret (pair_auth.h); nullopt = --no-auth.
+  std::optional<protocol::RunSecret> secret;
+};
+
+// What the server grants any one client, whatever it asks (pair_limits.h checks a request).
+struct ServerLimits {
+  int64_t max_duration_ns = 60'000'000'000;  // warm-up + measured phase of one test
+  double max_rate_bps = 10e9;                // over all flows of a test; the server's unpaced flows run at this
+  uint32_t max_flows = 64;                   // flows per direction of one test
+  uint32_t max_sessions = 4;                 // authenticated clients served at once
+  uint32_t max_pending = 64;                 // connections still in their hello; the oldest is dropped beyond
 };
 
 struct ServerConfig {
@@ -41,7 +53,12 @@ struct ServerConfig {
   // empty: each host picks its own NIC, or discovers it from its data address).
   std::map<std::string, std::string> local_extra;
   int64_t control_timeout_ns = 10'000'000'000;
-  int64_t idle_timeout_ns = 120'000'000'000;     // a silent client is dropped after this
+  // A client that has not said hello (authenticated), or says nothing between tests, for this long
+  // is dropped.
+  int64_t idle_timeout_ns = 30'000'000'000;
+  // The shared secret both ends hold (pair_auth.h); nullopt = --no-auth (any client is served).
+  std::optional<protocol::RunSecret> secret;
+  ServerLimits limits;
 };
 
 // Everything measured for one message size. A one-sided run (verbs verb write|read) measures

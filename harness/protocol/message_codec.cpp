@@ -64,6 +64,19 @@ void rethrowMalformed(std::string_view type) {
   throw ProtocolError(fmt::format("malformed '{}' message: {}", type, currentWhat()));
 }
 
+void refuseUnknownKeys(const json& j, const std::vector<std::string_view>& keys) {
+  for (const auto& [key, value] : j.items()) {
+    if (key == "type" || key == "version") continue;
+    bool known = false;
+    for (std::string_view k : keys) known = known || k == key;
+    if (known) continue;
+    std::string list;
+    for (std::string_view k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+    throw ProtocolError(fmt::format("unknown field '{}' (expected {})", key,
+                                    list.empty() ? std::string("none") : "one of " + list));
+  }
+}
+
 json envelope(std::string_view type) { return json{{"type", type}, {"version", kProtocolVersion}}; }
 
 void checkEnvelope(const json& j, std::string_view type) {

@@ -10,7 +10,11 @@
 // - decode<M>(j) checks that j is an object whose "type" is M::kType and whose integer "version"
 //   is kProtocolVersion, then reads the fields: a required key must be present; an optional key
 //   may be absent (the member keeps its default; a std::optional member stays empty). Keys the
-//   struct does not know are ignored (envelope keys such as "test_id" among them).
+//   struct does not know are ignored (envelope keys such as "test_id" among them); decodeStrict()
+//   refuses them instead.
+// - Scalars are read strictly (generators/core/strict_json.h): a bool only from true/false, an
+//   integer only from a JSON integer that fits its type (1.9, true, -1 for an unsigned, 2^32+46 for
+//   an int are refused, naming the key), a string only from a string.
 // - decode throws ProtocolError, one line naming the message and what was wrong:
 //   "expected message 'setup', got 'start'", "message 'setup' has protocol version 2 (ours is 1)",
 //   "malformed 'setup' message: no 'flows'", "malformed 'setup' message: 'me': type must be
@@ -32,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "generators/core/strict_json.h"
 #include "generators/transport/transport.h"
 #include "harness/protocol/protocol_version.h"
 
@@ -87,7 +92,7 @@ void put(nlohmann::json& j, const T& v) {
 }
 template <class T>
 void get(const nlohmann::json& j, T& v) {
-  j.get_to(v);
+  strict_json::strictGet(j, v);  // no 1.9 -> 1, true -> 1, -1 -> 2^64-1 (strict_json.h)
 }
 template <class T>
 void put(nlohmann::json& j, const std::vector<T>& v) {
@@ -156,6 +161,9 @@ nlohmann::json envelope(std::string_view type);
 void checkEnvelope(const nlohmann::json& j, std::string_view type);
 // Rethrows the exception being handled as ProtocolError "malformed '<type>' message: <what>".
 [[noreturn]] void rethrowMalformed(std::string_view type);
+// Throws ProtocolError "unknown field 'x' (expected one of ...)" for a key of j that is neither
+// "type", "version" nor one of `keys`.
+void refuseUnknownKeys(const nlohmann::json& j, const std::vector<std::string_view>& keys);
 
 }  // namespace wire
 
@@ -189,5 +197,22 @@ M decode(const nlohmann::json& j) {
   return m;
 }
 
+// As decode(), but a key the message does not declare (other than "type" and "version") is refused:
+// ProtocolError "malformed 'test' message: unknown field 'x' (expected one of ...)". For protocols
+// whose peers never add envelope keys (the pair tool's).
+template <class M>
+M decodeStrict(const nlohmann::json& j) {
+  wire::checkEnvelope(j, M::kType);
+  std::vector<std::string_view> keys;
+  if constexpr (requires { M::fields(); }) {
+    std::apply([&](const auto&... f) { (keys.push_back(f.key), ...); }, M::fields());
+  }
+  try {
+    wire::refuseUnknownKeys(j, keys);
+  } catch (...) {
+    wire::rethrowMalformed(M::kType);
+  }
+  return decode<M>(j);
+}
 
 }  // namespace fabcheck::protocol

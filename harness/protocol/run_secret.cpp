@@ -49,6 +49,8 @@ class Fd {
   int fd_;
 };
 
+}  // namespace
+
 // Reads a secret file after checking that only its owner, us, can read it. `via` says how the
 // path was given ("FABCHECK_RUN_SECRET_FILE", "--secret-file").
 RunSecret readSecretFile(const std::string& path, std::string_view via) {
@@ -96,8 +98,6 @@ RunSecret readSecretFile(const std::string& path, std::string_view via) {
   OPENSSL_cleanse(buffer, sizeof buffer);
   return secret;
 }
-
-}  // namespace
 
 std::string RunSecret::hex() const {
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -50,6 +50,11 @@ RunSecret generateRunSecret();
 // when no source is set.
 RunSecret loadRunSecret(const std::string& explicit_file = "");
 
+// Reads a secret file under the rules above (regular file, owned by us, 0600 or stricter, 64 hex
+// digits). `via` says how the path was given ("--secret-file", "FABCHECK_RUN_SECRET_FILE") and is
+// named in the ConfigError.
+RunSecret readSecretFile(const std::string& path, std::string_view via);
+
 // Creates `path` (which must not exist: O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600) holding the hex secret
 // and a newline. ConfigError naming the path and the reason on any failure; a partly written file is
 // removed.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <regex>
 #include <string>
 #include <vector>
@@ -13,6 +15,11 @@
 namespace fabcheck::testing {
 
 inline const std::string kFabcheckBin = FABCHECK_BIN;
+
+// The pair tool's shared secret for the tests: in this process's environment (FABCHECK_SECRET),
+// so every `fabcheck gen` the tests start, server and client, holds it unless told otherwise.
+inline const std::string kGenTestSecret = "5eb63bbbe01eeed093cb22bb8f5acdc35eb63bbbe01eeed093cb22bb8f5acdc3";
+inline const bool kGenSecretInEnvironment = [] { return ::setenv("FABCHECK_SECRET", kGenTestSecret.c_str(), 1) == 0; }();
 
 class GenServer {
  public:
@@ -32,6 +39,7 @@ class GenServer {
 
  private:
   static Subprocess start(const std::string& bind, std::vector<std::string> extra) {
+    (void)kGenSecretInEnvironment;
     std::vector<std::string> argv{kFabcheckBin, "gen", "--server", "--bind", bind, "--port", "0"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return Subprocess::start(argv);

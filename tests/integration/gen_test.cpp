@@ -181,9 +181,16 @@ namespace {
 TEST(Gen, DataSocketsHonourInterfaceAndSourceAddress) {
   testing::GenServer s("127.0.0.1", {"--interface", "lo"});
   json j = parseJson(client(s, {"--pattern", "stream", "--rate", "10M", "--duration", "300ms", "--interface", "lo",
-                                "--bind", "127.0.0.2", "--json"}));
+                                "--bind", "127.0.0.1", "--json"}));
   expectAccountingBalances(j);
   EXPECT_EQ(j.at("lost_packets"), 0);
+  // The server takes data only from its authenticated client's address: another source is refused up front.
+  auto other = client(s, {"--pattern", "stream", "--rate", "10M", "--duration", "300ms", "--bind", "127.0.0.2"});
+  EXPECT_EQ(other.status.code, 2) << other.err;
+  EXPECT_NE(other.err.find("--bind 127.0.0.2: the server takes data only from the address our control connection "
+                           "comes from (127.0.0.1)"),
+            std::string::npos)
+      << other.err;
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ void configure(int fd, const TransportOptions& o, int family) {
 
 class TcpListener final : public Listener {
  public:
-  TcpListener(inet::Fd fd, const TransportOptions& options) : fd_(std::move(fd)), options_(options), token_(randomToken()) {
+  TcpListener(inet::Fd fd, const TransportOptions& options, std::string peer_address)
+      : fd_(std::move(fd)), options_(options), token_(randomToken()), peer_address_(std::move(peer_address)) {
     const inet::SockAddr local = inet::localAddress(fd_.get());
     desc_.transport = "tcp";
     desc_.fields = {{"address", local.host()},
@@ -96,6 +97,7 @@ class TcpListener final : public Listener {
     const std::string what = "waiting for the peer's connection on " + name_ + " (" + std::to_string(timeout_ns / 1'000'000) + " ms)";
     for (;;) {
       inet::Fd c = inet::streamAccept(kWho, fd_.get(), deadline, what);
+      if (!peer_address_.empty() && inet::peerAddress(c.get()).host() != peerHost()) continue;  // a stranger
       if (presentsToken(c.get(), deadline)) {
         inet::sendAll(kWho, c.get(), kAnswer.data(), kAnswer.size(), deadline, "answering the peer on " + name_);
         configure(c.get(), options_, inet::localAddress(c.get()).family());
@@ -120,9 +122,14 @@ class TcpListener final : public Listener {
     return got == greeting(token_);
   }
 
+  std::string peerHost() const {
+    return inet::resolveAddress(kWho, peer_address_, 0, "accepted peer address").host();
+  }
+
   inet::Fd fd_;
   TransportOptions options_;
   uint64_t token_;
+  std::string peer_address_;  // "" = any
   EndpointDesc desc_;
   std::string name_;
 };
@@ -148,7 +155,7 @@ class TcpTransport final : public Transport {
   std::unique_ptr<Listener> listen(const ListenOptions& lo) override {
     inet::Fd fd = inet::streamListen(kWho, lo.address, lo.port, "listen address");
     configure(fd.get(), options_, inet::localAddress(fd.get()).family());
-    return std::make_unique<TcpListener>(std::move(fd), options_);
+    return std::make_unique<TcpListener>(std::move(fd), options_, lo.peer_address);
   }
 
   std::unique_ptr<Connection> connect(const EndpointDesc& peer, const ConnectOptions& co) override {

@@ -99,8 +99,11 @@ void clientHandshake(int fd, uint64_t nonce, const std::string& peer, int64_t ti
                      " (is the peer listening and calling accept()?)");
 }
 
-uint64_t serverHandshake(int fd, const std::string& endpoint, int64_t timeout_ns) {
+void serverHandshake(int fd, const std::string& endpoint, uint64_t token, const std::string& peer_address,
+                     int64_t timeout_ns) {
   const int64_t deadline = monoNowNs() + timeout_ns;
+  const std::string peer_host =
+      peer_address.empty() ? std::string() : resolveAddress(peer_address, 0, "accepted peer address").host();
   std::byte buf[kHandshakeSize + 1];
   for (;;) {
     int64_t now = monoNowNs();
@@ -115,6 +118,7 @@ uint64_t serverHandshake(int fd, const std::string& endpoint, int64_t timeout_ns
     }
     auto m = decodeHandshake({buf, static_cast<size_t>(n)});
     if (!m || m->type != HandshakeType::kHello) continue;  // a stray datagram: not a peer
+    if (m->nonce != token || (!peer_host.empty() && from.host() != peer_host)) continue;  // a stranger: no answer
     if (connect(fd, from.sa(), from.len) != 0) {
       throw TransportError("udp: accept on " + endpoint + ": cannot connect to " + from.toString() + ": " +
                            errnoText(errno));
@@ -124,11 +128,11 @@ uint64_t serverHandshake(int fd, const std::string& endpoint, int64_t timeout_ns
     std::byte scratch[2048];
     while (recv(fd, scratch, sizeof scratch, MSG_DONTWAIT) >= 0 || errno == EINTR) {
     }
-    if (!sendHandshake(fd, HandshakeType::kAck, m->nonce) && errno != EAGAIN && errno != ENOBUFS) {
+    if (!sendHandshake(fd, HandshakeType::kAck, token) && errno != EAGAIN && errno != ENOBUFS) {
       throw TransportError("udp: accept on " + endpoint + ": cannot answer " + from.toString() + ": " +
                            errnoText(errno));
     }
-    return m->nonce;
+    return;
   }
   throw TimeoutError("udp: no peer connected to " + endpoint + " within " + seconds(timeout_ns));
 }

@@ -6,8 +6,10 @@
 // Client: its socket is connect()ed to the listener; it sends HELLO every kHelloIntervalNs until
 // an ACK with its nonce arrives (TimeoutError naming the peer and the timeout; an ICMP port
 // unreachable -> TransportError "connection refused by <peer>").
-// Server: waits for a HELLO on the unconnected listening socket, connect()s the socket to the
-// sender, discards whatever was queued before (strays, repeated HELLOs), then sends the ACK. Since
+// The nonce is the listener's random token (endpoint field "token", handed to the peer out of
+// band), so only a peer that was given the endpoint description can complete the handshake.
+// Server: waits for a HELLO carrying the token (from `peer_address` when one is given; any other
+// HELLO is dropped, not answered), connect()s the socket to the sender, discards whatever was queued before (strays, repeated HELLOs), then sends the ACK. Since
 // the client sends data only after the ACK, everything after that is the peer's. HELLOs that
 // still arrive later (repeats sent before the ACK landed) are acked/dropped by the data path.
 #pragma once
@@ -43,8 +45,10 @@ bool sendHandshake(int fd, HandshakeType type, uint64_t nonce) noexcept;
 // Client side on a connected, non-blocking socket. `peer` names the listener in errors.
 void clientHandshake(int fd, uint64_t nonce, const std::string& peer, int64_t timeout_ns);
 
-// Server side on the bound, unconnected, non-blocking listening socket. Returns the nonce of
-// the accepted HELLO. `endpoint` names the listener in errors.
-uint64_t serverHandshake(int fd, const std::string& endpoint, int64_t timeout_ns);
+// Server side on the bound, unconnected, non-blocking listening socket: accepts only a HELLO whose
+// nonce is `token` and, when `peer_address` is non-empty, whose source IP is that address.
+// `endpoint` names the listener in errors.
+void serverHandshake(int fd, const std::string& endpoint, uint64_t token, const std::string& peer_address,
+                     int64_t timeout_ns);
 
 }  // namespace fabcheck::transport::udp

@@ -25,15 +25,25 @@ uint16_t parsePort(const std::string& s) {
   return static_cast<uint16_t>(v);
 }
 
+uint64_t parseToken(const std::string& s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v == 0) {
+    throw ConfigError("udp: endpoint field 'token' is '" + s + "'; expected a whole number above 0");
+  }
+  return v;
+}
+
 class UdpListener final : public Listener {
  public:
-  UdpListener(Fd fd, int family, const SocketSetup& setup)
-      : fd_(std::move(fd)), family_(family), setup_(setup) {
+  UdpListener(Fd fd, int family, const SocketSetup& setup, std::string peer_address)
+      : fd_(std::move(fd)), family_(family), setup_(setup), token_(randomNonce()), peer_address_(std::move(peer_address)) {
     SockAddr local = localAddress(fd_.get());
     desc_.transport = "udp";
     desc_.fields["address"] = local.host();
     desc_.fields["port"] = std::to_string(local.port());
     desc_.fields["family"] = std::string(familyName(family));
+    desc_.fields["token"] = std::to_string(token_);
     name_ = "udp " + local.toString();
   }
 
@@ -46,7 +56,8 @@ class UdpListener final : public Listener {
     UdpConnectionConfig cfg;
     cfg.family = family_;
     cfg.setup = setup_;
-    cfg.nonce = serverHandshake(fd_.get(), name_, timeout_ns);
+    serverHandshake(fd_.get(), name_, token_, peer_address_, timeout_ns);
+    cfg.nonce = token_;
     cfg.is_server = true;
     return std::make_unique<UdpConnection>(std::move(fd_), cfg);
   }
@@ -55,6 +66,8 @@ class UdpListener final : public Listener {
   Fd fd_;
   int family_;
   SocketSetup setup_;
+  uint64_t token_;            // the HELLO must carry it (udp_handshake.h)
+  std::string peer_address_;  // "" = any
   EndpointDesc desc_;
   std::string name_;
 };
@@ -89,7 +102,7 @@ class UdpTransport final : public Transport {
     if (bind(fd.get(), addr.sa(), addr.len) != 0) {
       throw TransportError("udp: cannot bind " + addr.toString() + ": " + errnoText(errno));
     }
-    return std::make_unique<UdpListener>(std::move(fd), addr.family(), setup);
+    return std::make_unique<UdpListener>(std::move(fd), addr.family(), setup, lo.peer_address);
   }
 
   std::unique_ptr<Connection> connect(const EndpointDesc& peer, const ConnectOptions& co) override {
@@ -120,7 +133,9 @@ class UdpTransport final : public Transport {
     UdpConnectionConfig cfg;
     cfg.family = to.family();
     cfg.setup = setup;
-    cfg.nonce = randomNonce();
+    // The listener's token (udp_handshake.h); without one no fabcheck listener will answer.
+    const auto token = peer.fields.find("token");
+    cfg.nonce = token == peer.fields.end() ? randomNonce() : parseToken(token->second);
     cfg.is_server = false;
     clientHandshake(fd.get(), cfg.nonce, name, co.timeout_ns);
     return std::make_unique<UdpConnection>(std::move(fd), cfg);

@@ -1,0 +1,40 @@
+// A MessageChannel over a bare ControlChannel: no authentication. For the pair tool's explicit
+// `--no-auth` lab mode only; the controller<->agent link is always AuthenticatedChannel.
+//
+// Contract: exactly ControlChannel's framing, limits, timeouts and errors (control_channel.h),
+// behind the MessageChannel interface (message_channel.h).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/protocol/control_channel.h"
+#include "harness/protocol/message_channel.h"
+
+namespace fabcheck::protocol {
+
+class PlainChannel : public MessageChannel {
+ public:
+  explicit PlainChannel(ControlChannel channel) : channel_(std::move(channel)) {}
+
+  void send(const nlohmann::json& msg, int64_t timeout_ns) override { channel_.send(msg, timeout_ns); }
+  nlohmann::json receive(int64_t timeout_ns, std::string_view phase = {}) override {
+    return channel_.receive(timeout_ns, phase);
+  }
+  std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {}) override {
+    return channel_.tryReceive(timeout_ns, phase);
+  }
+  const std::string& peer() const override { return channel_.peer(); }
+  std::string localAddress() const override { return channel_.localAddress(); }
+  bool isOpen() const override { return channel_.isOpen(); }
+  void close() noexcept override { channel_.close(); }
+  int readinessFd() const override { return channel_.fd(); }
+
+ private:
+  ControlChannel channel_;
+};
+
+}  // namespace fabcheck::protocol
