@@ -45,7 +45,7 @@ std::string scalar(const json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number()) return fmt(v.get<double>());
   if (v.is_null()) return "";
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // "2026-11-21T15:00:00Z" / "...:00.123Z" → "2026-11-21T15:00:00" (xs:dateTime, no zone, as Ant).
@@ -253,13 +253,13 @@ std::string withFindings(const std::string& findings) { return findings.empty() 
 // marking `c` skipped, errored or failed. `findings` (flow_findings.h) end each failure's and
 // error's message.
 std::string verdictElements(const std::string& verdict, const std::string& error, const json& slos,
-                            const std::string& findings, Case& c) {
+                            const std::string& findings, Case& c, const std::string& skipped_reason = "") {
   std::string body;
   if (verdict == "skipped") {
     c.skipped = true;
-    std::string reasons;
+    std::string reasons = skipped_reason;  // a test that never ran ("interrupted"): its SLOs were not either
     for (const auto& s : slos) {
-      if (textField(s, "verdict") != "skipped") continue;
+      if (!skipped_reason.empty() || textField(s, "verdict") != "skipped") continue;
       reasons += (reasons.empty() ? "" : "; ") + textField(s, "expression") + ": " + oneLine(textField(s, "reason"));
     }
     body += "      <skipped";
@@ -331,7 +331,7 @@ Case testCase(const json& record, const std::string& classname) {
   c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
   const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
   const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
-  std::string body = verdictElements(verdict, error, slos, flowFindings(record), c);
+  std::string body = verdictElements(verdict, error, slos, flowFindings(record), c, textField(record, "skipped_reason"));
   body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
   const std::string logs = agentLogLines(record);
   if (!error.empty() || !logs.empty()) {

@@ -225,6 +225,23 @@ std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::
   return out;
 }
 
+// The record of a planned test that never started (the run was interrupted, stopped on an error
+// or failed before it): verdict "skipped", skipped_reason saying why, each SLO skipped too.
+json skippedRecord(const PlannedTest& p, const std::string& why) {
+  json slos = json::array();
+  for (const auto& x : p.test->slos) {
+    slos.push_back({{"expression", x.expression}, {"verdict", "skipped"}, {"reason", why + ": the test never started"},
+                    {"where", x.pos.str()}});
+  }
+  json record = {{"name", p.spec.name},        {"pattern", patterns::toString(p.spec.params.kind)},
+                 {"transport", p.spec.transport}, {"participants", p.spec.agents},
+                 {"rounds", 0},                 {"verdict", "skipped"},
+                 {"skipped_reason", why},       {"error", nullptr},
+                 {"slos", std::move(slos)},     {"metrics", json::object()}};
+  if (!p.test->description.empty()) record["description"] = p.test->description;
+  return record;
+}
+
 // The planned tests' specs for the agents that came: when some never registered (dropped,
 // min_agents), each test's selection is made again over the others (participants.h); a test
 // whose selection is impossible now keeps its agents, and the controller ends it as an error
@@ -295,12 +312,17 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   auto message = [&](const std::string& m) {
     if (hooks.on_message) hooks.on_message(m);
   };
+  // A reporter that throws is named in one line and not called again (its file keeps what it
+  // had: "complete": false for JSON); the run then fails (exit 3), as its report is incomplete.
+  std::vector<bool> reporter_failed(reporters.size(), false);
   auto forEachReporter = [&](auto f) {
-    for (auto* r : reporters) {
+    for (size_t i = 0; i < reporters.size(); ++i) {
+      if (reporter_failed[i]) continue;
       try {
-        f(*r);
+        f(*reporters[i]);
       } catch (const std::exception& e) {
-        message(std::string("fabcheck run: ") + e.what());
+        reporter_failed[i] = true;
+        message("fabcheck run: report " + reporters[i]->describe() + " failed, it is incomplete: " + e.what());
       }
     }
   };
@@ -350,6 +372,18 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   };
 
   int code = runTests(options, planned, interrupt, cluster, on_ready, on_test_start, on_test, out);
+  // Every test that never started is still listed, skipped, saying why (issue 19).
+  const std::string why = out.interrupted ? "interrupted" : out.stopped_on_error ? "stopped on error" : "run failed";
+  for (size_t i = done; i < planned.size(); ++i) {
+    json record = skippedRecord(planned[i], why);
+    counts["skipped"] = counts["skipped"].get<int>() + 1;
+    forEachReporter([&](reports::Reporter& r) { r.test(record); });
+    if (hooks.on_test) hooks.on_test(record);
+    if (options.keep_records) {
+      out.tests.push_back(std::move(record));
+      out.constants.push_back(slo::constantsFor(s, *planned[i].test));
+    }
+  }
   if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
   if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
   if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
@@ -359,6 +393,8 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
 
   out.end = endRecord(out, started_mono, counts, agents);
   forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
+  const bool any_report_failed = std::find(reporter_failed.begin(), reporter_failed.end(), true) != reporter_failed.end();
+  if (any_report_failed && out.exit_code != 2) out.exit_code = 3;
   return out;
 }
 
