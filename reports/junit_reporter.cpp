@@ -267,19 +267,18 @@ std::string verdictElements(const std::string& verdict, const std::string& error
     body += "/>\n";
   } else if (verdict == "error") {
     c.errored = true;
+    // Every SLO error of its own (not merely "the test did not complete"), and the test's error
+    // too when it has one: neither hides the other (issue 19).
     std::string slo_errors;
-    if (error.empty()) {
-      for (const auto& s : slos) {
-        if (textField(s, "verdict") != "error") continue;
-        slo_errors += "      <error";
-        attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
-        attr(slo_errors, "type", "slo");
-        slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
-      }
+    for (const auto& s : slos) {
+      if (textField(s, "verdict") != "error" || textField(s, "reason").rfind("the test did not complete: ", 0) == 0) continue;
+      slo_errors += "      <error";
+      attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
+      attr(slo_errors, "type", "slo");
+      slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
     }
-    if (!slo_errors.empty()) {
-      body += slo_errors;
-    } else {
+    body += slo_errors;
+    if (slo_errors.empty() || !error.empty()) {
       body += "      <error";
       attr(body, "message", (error.empty() ? "the test ended in an error" : firstLine(error)) + withFindings(findings));
       attr(body, "type", "infrastructure");

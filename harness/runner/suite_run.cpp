@@ -134,9 +134,11 @@ void applyMisreadings(const std::vector<std::string>& misreadings, json& record,
     }
   }
   verdict = slo::Verdict::kError;
-  if (!record.value("error", json()).is_string()) {
-    record["error"] = misreadings.front() + (misreadings.size() > 1 ? fmt::format(" (and {} more sizes)", misreadings.size() - 1) : "");
-  }
+  const std::string misread =
+      misreadings.front() + (misreadings.size() > 1 ? fmt::format(" (and {} more sizes)", misreadings.size() - 1) : "");
+  // An error the test already had stays first; the misreading is added, not hidden (issue 19).
+  const json& had = record.value("error", json());
+  record["error"] = had.is_string() ? had.get<std::string>() + "; also: " + misread : misread;
 }
 
 // The record reporters get for one finished test: the summary, its SLOs' verdicts and the test's.

@@ -338,6 +338,14 @@ TEST(SloVerdict, AnErroredTestOrABadExpressionIsAnError) {
   EXPECT_EQ(bad.reason, "slo 'loss_ratio <== 0': unexpected '=' at column 14; expected a number or a constant");
 }
 
+// Issue 19: an SLO's own error was hidden when the test had an error too; both are named.
+TEST(SloVerdict, ABadExpressionInAnErroredTestNamesBothErrors) {
+  const SloResult r = evaluate(slo("loss_ratio <== 0"), {}, kTen, "agent 2 (node7): lost the control connection");
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_EQ(r.reason, "slo 'loss_ratio <== 0': unexpected '=' at column 14; expected a number or a constant"
+                      "; and the test did not complete: agent 2 (node7): lost the control connection");
+}
+
 TEST(SloVerdict, TheTestVerdictIsErrorThenFailThenSkippedThenPass) {
   auto with = [](std::vector<Verdict> vs) {
     std::vector<SloResult> rs;
