@@ -227,6 +227,41 @@ std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::
   return out;
 }
 
+// The status lines of a run that did not simply run every test.
+template <class Message>
+void sayHowItEnded(const SuiteRunResult& out, Message message) {
+  if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
+  if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
+  if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
+}
+
+// The reporters of a run. One that throws is named in one line through `message` and not called
+// again (its file keeps what it had: "complete": false for JSON); the run then fails.
+class ReporterFanOut {
+ public:
+  ReporterFanOut(const std::vector<reports::Reporter*>& reporters, std::function<void(const std::string&)> message)
+      : reporters_(reporters), failed_(reporters.size(), false), message_(std::move(message)) {}
+
+  template <class F>
+  void each(F f) {
+    for (size_t i = 0; i < reporters_.size(); ++i) {
+      if (failed_[i]) continue;
+      try {
+        f(*reporters_[i]);
+      } catch (const std::exception& e) {
+        failed_[i] = true;
+        message_("fabcheck run: report " + reporters_[i]->describe() + " failed, it is incomplete: " + e.what());
+      }
+    }
+  }
+  bool anyFailed() const { return std::find(failed_.begin(), failed_.end(), true) != failed_.end(); }
+
+ private:
+  const std::vector<reports::Reporter*>& reporters_;
+  std::vector<bool> failed_;
+  std::function<void(const std::string&)> message_;
+};
+
 // The record of a planned test that never started (the run was interrupted, stopped on an error
 // or failed before it): verdict "skipped", skipped_reason saying why, each SLO skipped too.
 json skippedRecord(const PlannedTest& p, const std::string& why) {
@@ -314,21 +349,8 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   auto message = [&](const std::string& m) {
     if (hooks.on_message) hooks.on_message(m);
   };
-  // A reporter that throws is named in one line and not called again (its file keeps what it
-  // had: "complete": false for JSON); the run then fails (exit 3), as its report is incomplete.
-  std::vector<bool> reporter_failed(reporters.size(), false);
-  auto forEachReporter = [&](auto f) {
-    for (size_t i = 0; i < reporters.size(); ++i) {
-      if (reporter_failed[i]) continue;
-      try {
-        f(*reporters[i]);
-      } catch (const std::exception& e) {
-        reporter_failed[i] = true;
-        message("fabcheck run: report " + reporters[i]->describe() + " failed, it is incomplete: " + e.what());
-      }
-    }
-  };
-  forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
+  ReporterFanOut fan(reporters, message);
+  fan.each([&](reports::Reporter& r) { r.begin(out.context); });
 
   std::vector<model::AgentInfo> agents;
   results::LineRate line_rate = lineRateOf(s, ro);
@@ -341,7 +363,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
     out.agents = json::array();
     for (const auto& x : agents) out.agents.push_back(results::agentJson(x));
-    forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
+    fan.each([&](reports::Reporter& r) { r.agents(out.agents); });
     if (hooks.on_ready) hooks.on_ready(agents);
   };
   auto on_test_start = [&](size_t i, const model::TestSpec& spec) {
@@ -350,6 +372,17 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   size_t done = 0;
   bool any_fail = false, any_error = false;
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
+  // A test's record to the reporters (its flows after it), the hook and the result.
+  auto deliver = [&](json record, const std::map<std::string, double>& constants, const std::string& name,
+                     const json& all_flows) {
+    fan.each([&](reports::Reporter& r) { r.test(record); });
+    if (!all_flows.empty()) fan.each([&](reports::Reporter& r) { r.flows(name, all_flows); });
+    if (hooks.on_test) hooks.on_test(record);
+    if (options.keep_records) {
+      out.tests.push_back(std::move(record));
+      out.constants.push_back(constants);
+    }
+  };
   auto on_test = [&](const model::TestOutcome& outcome) {
     const suite::SuiteTest& t = *planned[done++].test;
     auto constants = slo::constantsFor(s, t);
@@ -364,39 +397,24 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     any_error |= v == slo::Verdict::kError;
     const std::string verdict(slo::toString(v));
     counts[verdict] = counts[verdict].get<int>() + 1;
-    forEachReporter([&](reports::Reporter& r) { r.test(record); });
-    if (!all_flows.empty()) forEachReporter([&](reports::Reporter& r) { r.flows(t.spec.name, all_flows); });
-    if (hooks.on_test) hooks.on_test(record);
-    if (options.keep_records) {
-      out.tests.push_back(std::move(record));
-      out.constants.push_back(constants);
-    }
+    deliver(std::move(record), constants, t.spec.name, all_flows);
   };
 
   int code = runTests(options, planned, interrupt, cluster, on_ready, on_test_start, on_test, out);
   // Every test that never started is still listed, skipped, saying why (issue 19).
   const std::string why = out.interrupted ? "interrupted" : out.stopped_on_error ? "stopped on error" : "run failed";
   for (size_t i = done; i < planned.size(); ++i) {
-    json record = skippedRecord(planned[i], why);
     counts["skipped"] = counts["skipped"].get<int>() + 1;
-    forEachReporter([&](reports::Reporter& r) { r.test(record); });
-    if (hooks.on_test) hooks.on_test(record);
-    if (options.keep_records) {
-      out.tests.push_back(std::move(record));
-      out.constants.push_back(slo::constantsFor(s, *planned[i].test));
-    }
+    deliver(skippedRecord(planned[i], why), slo::constantsFor(s, *planned[i].test), planned[i].spec.name, json());
   }
-  if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
-  if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
-  if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
+  sayHowItEnded(out, message);
   if (code == 0) code = any_error ? 3 : any_fail ? 1 : 0;
   if (out.interrupted && code == 0) code = 3;
   out.exit_code = code;
 
   out.end = endRecord(out, started_mono, counts, agents);
-  forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
-  const bool any_report_failed = std::find(reporter_failed.begin(), reporter_failed.end(), true) != reporter_failed.end();
-  if (any_report_failed && out.exit_code != 2) out.exit_code = 3;
+  fan.each([&](reports::Reporter& r) { r.finish(out.end); });
+  if (fan.anyFailed() && out.exit_code != 2) out.exit_code = 3;  // a report is incomplete
   return out;
 }
 

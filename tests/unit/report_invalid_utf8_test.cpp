@@ -31,13 +31,13 @@ class ReportInvalidUtf8 : public ::testing::Test {
   std::string dir_;
 };
 
-const json kRecord = {{"name", "bad\xff" "name"}, {"verdict", "error"}, {"error", "agent said \xc3"}};
+const json kBadBytesRecord = {{"name", "bad\xff" "name"}, {"verdict", "error"}, {"error", "agent said \xc3"}};
 
 TEST_F(ReportInvalidUtf8, TheJsonReportWritesInvalidBytesAsReplacementCharacters) {
   reports::JsonReporter r(dir_ + "/r.json");
   r.begin({{"suite", {{"name", "s\xfe"}}}});
   r.agents(json::array({{{"id", 0}, {"host", "h\x80"}}}));
-  r.test(kRecord);
+  r.test(kBadBytesRecord);
   r.finish({{"interrupted", false}});
   const json j = json::parse(slurp(dir_ + "/r.json"));
   EXPECT_TRUE(j["complete"].get<bool>());
@@ -50,7 +50,7 @@ TEST_F(ReportInvalidUtf8, TheJsonReportWritesInvalidBytesAsReplacementCharacters
 TEST_F(ReportInvalidUtf8, TheHtmlReportHoldsOnlyValidUtf8) {
   reports::HtmlReporter r(dir_ + "/r.html");
   r.begin({{"suite", {{"name", "s\xfe"}}}});
-  r.test(kRecord);
+  r.test(kBadBytesRecord);
   r.finish({{"interrupted", false}});
   const std::string page = slurp(dir_ + "/r.html");
   EXPECT_EQ(firstInvalidUtf8(page), std::string::npos);

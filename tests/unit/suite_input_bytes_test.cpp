@@ -13,7 +13,7 @@
 namespace fabcheck::suite {
 namespace {
 
-std::vector<std::string> suiteErrors(const std::string& yaml) {
+std::vector<std::string> bytesSuiteErrors(const std::string& yaml) {
   try {
     parseSuite(yaml, "s.yaml");
   } catch (const SuiteError& e) {
@@ -24,11 +24,11 @@ std::vector<std::string> suiteErrors(const std::string& yaml) {
   return {};
 }
 
-constexpr const char* kHead = "name: bytes\ntests:\n  - name: ";
-constexpr const char* kTail = "\n    pattern: stream\n    duration: 1s\n";
+constexpr const char* kBytesSuiteHead = "name: bytes\ntests:\n  - name: ";
+constexpr const char* kBytesSuiteTail = "\n    pattern: stream\n    duration: 1s\n";
 
 TEST(SuiteInputBytes, AnInvalidUtf8TestNameIsRefusedWithItsPositionAndField) {
-  const auto errors = suiteErrors(std::string(kHead) + "ab\xff" "cd" + kTail);
+  const auto errors = bytesSuiteErrors(std::string(kBytesSuiteHead) + "ab\xff" "cd" + kBytesSuiteTail);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "s.yaml:3:11: tests[0].name: byte 0xff at offset 2 is not UTF-8; expected UTF-8 text");
 }
@@ -36,7 +36,7 @@ TEST(SuiteInputBytes, AnInvalidUtf8TestNameIsRefusedWithItsPositionAndField) {
 TEST(SuiteInputBytes, InvalidUtf8AnywhereIsRefusedKeysAndNestedValuesToo) {
   const std::string yaml = std::string("name: bytes\ndescription: \"\xc3\x28\"\ntests:\n  - name: ok\n") +
                            "    pattern: stream\n    slos: [\"loss_ratio == 0\", \"x\xed\xa0\x80\"]\n    k\xfe: 1\n";
-  const auto errors = suiteErrors(yaml);
+  const auto errors = bytesSuiteErrors(yaml);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0], "s.yaml:2:14: description: byte 0xc3 at offset 0 is not UTF-8; expected UTF-8 text");
   EXPECT_NE(errors[1].find("s.yaml:6:"), std::string::npos) << errors[1];
@@ -45,19 +45,19 @@ TEST(SuiteInputBytes, InvalidUtf8AnywhereIsRefusedKeysAndNestedValuesToo) {
 }
 
 TEST(SuiteInputBytes, ValidMultibyteUtf8IsAccepted) {
-  const Suite s = parseSuite(std::string(kHead) + "d\xc3\xa9" "bit \xe2\x86\x92 \xf0\x9f\x9a\x80" + kTail, "s.yaml");
+  const Suite s = parseSuite(std::string(kBytesSuiteHead) + "d\xc3\xa9" "bit \xe2\x86\x92 \xf0\x9f\x9a\x80" + kBytesSuiteTail, "s.yaml");
   ASSERT_EQ(s.tests.size(), 1u);
   EXPECT_EQ(s.tests[0].spec.name, "d\xc3\xa9" "bit \xe2\x86\x92 \xf0\x9f\x9a\x80");
 }
 
 TEST(SuiteInputBytes, ASecondYamlDocumentIsRefusedAtItsMarkerLine) {
-  const auto errors = suiteErrors(std::string(kHead) + "one" + kTail + "---\nname: other\ntests: []\n");
+  const auto errors = bytesSuiteErrors(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\nname: other\ntests: []\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("s.yaml:7:1: a second YAML document starts here", 0), 0u) << errors[0];
 }
 
 TEST(SuiteInputBytes, AnExplicitFirstDocumentMarkerAndATrailingEmptyOneAreAccepted) {
-  const Suite s = parseSuite(std::string("---\n") + kHead + "one" + kTail + "---\n", "s.yaml");
+  const Suite s = parseSuite(std::string("---\n") + kBytesSuiteHead + "one" + kBytesSuiteTail + "---\n", "s.yaml");
   EXPECT_EQ(s.tests.size(), 1u);
 }
 
