@@ -271,7 +271,10 @@ std::string verdictElements(const std::string& verdict, const std::string& error
     // too when it has one: neither hides the other (issue 19).
     std::string slo_errors;
     for (const auto& s : slos) {
-      if (textField(s, "verdict") != "error" || textField(s, "reason").rfind("the test did not complete: ", 0) == 0) continue;
+      const std::string reason = textField(s, "reason");
+      const bool only_the_tests = reason.rfind("the test did not complete: ", 0) == 0 ||
+                                  (!error.empty() && reason.find(firstLine(error)) != std::string::npos);
+      if (textField(s, "verdict") != "error" || only_the_tests) continue;
       slo_errors += "      <error";
       attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
       attr(slo_errors, "type", "slo");
