@@ -263,8 +263,9 @@ TEST(MetricRegistry, EveryNumberASummaryProducesIsARegistryMetric) {
     }
   };
   walk(s, "");
-  // 12 packet metrics (dscp included), 5 rates, 3 per-flow + jain, 3 burst counts, 3 histograms of 10.
-  EXPECT_EQ(flattenMetrics(s).size(), 12u + 5 + 4 + 3 + 30) << "every metric of a full microburst summary";
+  // 13 packet metrics (dscp and send_error_packets included), 5 rates, 3 per-flow + jain, 3 burst
+  // counts, 3 histograms of 10.
+  EXPECT_EQ(flattenMetrics(s).size(), 13u + 5 + 4 + 3 + 30) << "every metric of a full microburst summary";
 }
 
 TEST(MetricRegistry, FindsNamesAndAliasesAndSaysWhoProducesThem) {
