@@ -106,7 +106,7 @@ std::string sizesTable(const json& col, const json& sizes) {
     const bool slow = field(s, "straggler").is_boolean() && field(s, "straggler").get<bool>();
     auto cell = [&](const char* key) { return "<td class=\"num\">" + (ran ? figure(numberField(s, key)) : "—") + "</td>"; };
     std::string title;
-    if (const json& b = field(s, "size_bytes"); b.is_number()) title = " title=\"" + escape(b.dump()) + " bytes\"";
+    if (const json& b = field(s, "size_bytes"); b.is_number()) title = " title=\"" + escape(b.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) + " bytes\"";
     o += std::string(slow ? "<tr class=\"straggler\">" : "<tr>") + "<td class=\"num\"" + title + ">" +
          escape(bytes(s, "size_bytes")) + "</td>" + cell("time_us") + cell("algbw_gbytes_s") + cell("busbw_gbytes_s") +
          cell("p50_us") + cell("p99_us") + cell("cv") + cell("jct_ratio") + "<td class=\"num\">" + figure(numberField(s, "retransmissions")) +
@@ -116,7 +116,7 @@ std::string sizesTable(const json& col, const json& sizes) {
     }
     if (const json& e = field(s, "errors"); e.is_array() && !e.empty()) {
       std::string list;
-      for (const auto& x : e) list += (list.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump());
+      for (const auto& x : e) list += (list.empty() ? "" : "; ") + (x.is_string() ? x.get<std::string>() : x.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       errors += "<div class=\"testerror\">Errors at " + escape(bytes(s, "size_bytes")) + ": " + escape(list) + "</div>\n";
     }
   }

@@ -21,7 +21,7 @@ std::string shown(const json* v) {
   if (v->is_string()) return escape(v->get<std::string>());
   if (v->is_boolean()) return v->get<bool>() ? "yes" : "no";
   if (v->is_number()) return escape(svg::formatNumber(v->get<double>()));
-  return escape(v->dump());
+  return escape(v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // Plain text of a flow's id or agent (escaped once, where it is written).
@@ -29,7 +29,7 @@ std::string plain(const json* v) {
   if (v == nullptr || v->is_null()) return "—";
   if (v->is_string()) return v->get<std::string>();
   if (v->is_number()) return svg::formatNumber(v->get<double>());
-  return v->dump();
+  return v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::vector<FlowRow> flowRows(const json& flows) {

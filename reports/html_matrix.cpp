@@ -52,7 +52,7 @@ std::optional<svg::Heatmap> heatmap(const json& mx, const char* key, const std::
   const json* values = find(mx, {key});
   if (labels == nullptr || values == nullptr || !labels->is_array() || !values->is_array()) return std::nullopt;
   svg::Heatmap h{title, unit, higher_is_better, rows, columns, {}, {}};
-  for (const auto& l : *labels) h.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump());
+  for (const auto& l : *labels) h.labels.push_back(l.is_string() ? l.get<std::string>() : l.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   bool any = false;
   for (const auto& r : *values) {
     auto& out = h.values.emplace_back();

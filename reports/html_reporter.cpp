@@ -55,7 +55,7 @@ std::string show(const json* v) {
   if (v->is_string()) return escape(v->get<std::string>());
   if (v->is_boolean()) return v->get<bool>() ? "yes" : "no";
   if (v->is_number()) return escape(svg::formatNumber(v->get<double>()));
-  return escape(v->dump());
+  return escape(v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // A verdict as a CSS class: only the known four, so record text never reaches an attribute.

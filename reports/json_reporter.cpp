@@ -15,6 +15,10 @@ constexpr const char* kAgentsMarker = "\x01" "fabcheck agents" "\x01";
 
 }  // namespace
 
+std::string dumpUtf8(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string indentedJson(const std::string& text, size_t indent) {
   const std::string pad(indent, ' ');
   std::string out;
@@ -31,7 +35,7 @@ JsonReporter::JsonReporter(std::string path) : path_(path), file_(path, "json re
 std::string JsonReporter::describe() const { return "json: " + path_; }
 
 size_t JsonReporter::heldBytes() const {
-  return context_.dump().size() + agents_text_.size() + topology_.dump().size() + end_.dump().size() +
+  return dumpUtf8(context_).size() + agents_text_.size() + dumpUtf8(topology_).size() + dumpUtf8(end_).size() +
          file_.heldBytes();
 }
 
@@ -41,14 +45,14 @@ void JsonReporter::begin(const nlohmann::json& context) {
 }
 
 void JsonReporter::agents(const nlohmann::json& agents) {
-  agents_text_ = indentedJson(agents.dump(2), 2);
+  agents_text_ = indentedJson(dumpUtf8(agents, 2), 2);
   topology_ = results::agentsJsonTopology(agents);  // host -> {switch, port, source}
   rewrite();
 }
 
 void JsonReporter::test(const nlohmann::json& record) {
   // As dump(2) writes an element of the top-level "tests" array: every line indented by 4.
-  file_.append("    " + indentedJson(record.dump(2), 4));
+  file_.append("    " + indentedJson(dumpUtf8(record, 2), 4));
 }
 
 void JsonReporter::finish(const nlohmann::json& end) {
@@ -67,7 +71,7 @@ void JsonReporter::flows(const std::string& test, const nlohmann::json& per_flow
   for (const auto& f : per_flow) {
     nlohmann::json line = {{"test", test}};
     if (f.is_object()) line.update(f);
-    sidecar_ << line.dump() << '\n';
+    sidecar_ << dumpUtf8(line) << '\n';
   }
   sidecar_.flush();
   if (!sidecar_) throw Error("json report '" + path_ + "': writing '" + sidecar + "' failed: " + std::strerror(errno));
@@ -84,7 +88,7 @@ void JsonReporter::rewrite() {
   doc["tests"] = kTestsMarker;
   if (finished_) doc["end"] = end_;
   doc["complete"] = finished_;
-  std::string text = doc.dump(2) + "\n";
+  std::string text = dumpUtf8(doc, 2) + "\n";
   const std::string agents_marker = nlohmann::json(kAgentsMarker).dump();
   if (const size_t at = text.find(agents_marker); at != std::string::npos) text.replace(at, agents_marker.size(), agents_text_);
   const std::string tests_marker = nlohmann::json(kTestsMarker).dump();

@@ -48,6 +48,10 @@ class JsonReporter : public Reporter {
   std::ofstream sidecar_;            // PATH.flows.jsonl, once flows() was called
 };
 
+// value.dump(indent), with any string's bytes that are not UTF-8 written as U+FFFD instead of
+// throwing (a report is never lost to one bad byte in an agent's host name or error text).
+std::string dumpUtf8(const nlohmann::json& value, int indent = -1);
+
 // `text` (a dump(2) of a value) as it sits at depth 2 of a dump(2): every line after the first
 // indented by `indent` spaces more.
 std::string indentedJson(const std::string& text, size_t indent);

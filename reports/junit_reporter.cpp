@@ -45,7 +45,7 @@ std::string scalar(const json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number()) return fmt(v.get<double>());
   if (v.is_null()) return "";
-  return v.dump();
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // "2026-11-21T15:00:00Z" / "...:00.123Z" → "2026-11-21T15:00:00" (xs:dateTime, no zone, as Ant).
@@ -253,13 +253,13 @@ std::string withFindings(const std::string& findings) { return findings.empty() 
 // marking `c` skipped, errored or failed. `findings` (flow_findings.h) end each failure's and
 // error's message.
 std::string verdictElements(const std::string& verdict, const std::string& error, const json& slos,
-                            const std::string& findings, Case& c) {
+                            const std::string& findings, Case& c, const std::string& skipped_reason = "") {
   std::string body;
   if (verdict == "skipped") {
     c.skipped = true;
-    std::string reasons;
+    std::string reasons = skipped_reason;  // a test that never ran ("interrupted"): its SLOs were not either
     for (const auto& s : slos) {
-      if (textField(s, "verdict") != "skipped") continue;
+      if (!skipped_reason.empty() || textField(s, "verdict") != "skipped") continue;
       reasons += (reasons.empty() ? "" : "; ") + textField(s, "expression") + ": " + oneLine(textField(s, "reason"));
     }
     body += "      <skipped";
@@ -267,19 +267,21 @@ std::string verdictElements(const std::string& verdict, const std::string& error
     body += "/>\n";
   } else if (verdict == "error") {
     c.errored = true;
+    // Every SLO error of its own (not merely "the test did not complete"), and the test's error
+    // too when it has one: neither hides the other (issue 19).
     std::string slo_errors;
-    if (error.empty()) {
-      for (const auto& s : slos) {
-        if (textField(s, "verdict") != "error") continue;
-        slo_errors += "      <error";
-        attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
-        attr(slo_errors, "type", "slo");
-        slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
-      }
+    for (const auto& s : slos) {
+      const std::string reason = textField(s, "reason");
+      const bool only_the_tests = reason.rfind("the test did not complete: ", 0) == 0 ||
+                                  (!error.empty() && reason.find(firstLine(error)) != std::string::npos);
+      if (textField(s, "verdict") != "error" || only_the_tests) continue;
+      slo_errors += "      <error";
+      attr(slo_errors, "message", textField(s, "expression") + ": " + oneLine(textField(s, "reason")) + withFindings(findings));
+      attr(slo_errors, "type", "slo");
+      slo_errors += ">" + xmlText(sloLine(s)) + "</error>\n";
     }
-    if (!slo_errors.empty()) {
-      body += slo_errors;
-    } else {
+    body += slo_errors;
+    if (slo_errors.empty() || !error.empty()) {
       body += "      <error";
       attr(body, "message", (error.empty() ? "the test ended in an error" : firstLine(error)) + withFindings(findings));
       attr(body, "type", "infrastructure");
@@ -331,7 +333,7 @@ Case testCase(const json& record, const std::string& classname) {
   c.time = numberField(field(record, "metrics"), "duration_s").value_or(0);
   const std::string verdict = textField(record, "verdict"), error = textField(record, "error");
   const json slos = field(record, "slos").is_array() ? field(record, "slos") : json::array();
-  std::string body = verdictElements(verdict, error, slos, flowFindings(record), c);
+  std::string body = verdictElements(verdict, error, slos, flowFindings(record), c, textField(record, "skipped_reason"));
   body += "      <system-out>" + xmlText(keyFigures(record)) + "</system-out>\n";
   const std::string logs = agentLogLines(record);
   if (!error.empty() || !logs.empty()) {

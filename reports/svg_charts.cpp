@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <tuple>
 
+#include "generators/core/utf8.h"
 #include "harness/model/units.h"
 #include "reports/svg_parts.h"
 
@@ -251,7 +252,8 @@ std::string barChart(const std::string& title, const std::vector<Bar>& bars, con
 
 }  // namespace
 
-std::string escape(std::string_view text) {
+std::string escape(std::string_view raw) {
+  const std::string text = validUtf8(raw);  // the page is UTF-8: never a raw invalid byte
   std::string o;
   o.reserve(text.size());
   for (char c : text) {

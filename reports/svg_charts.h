@@ -25,7 +25,8 @@ namespace fabcheck::reports::svg {
 inline constexpr size_t kMaxLinePoints = 600;
 inline constexpr size_t kMaxBars = 200;
 
-// & < > " ' as entities: safe in element content and in attribute values.
+// & < > " ' as entities: safe in element content and in attribute values; bytes that are not
+// UTF-8 become U+FFFD (utf8.h), so the page never carries a raw invalid byte.
 std::string escape(std::string_view text);
 
 // Short human number: 1234 -> "1234", 12.345 -> "12.3", 0.01234 -> "0.0123".

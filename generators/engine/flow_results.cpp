@@ -38,7 +38,7 @@ void to_json(json& j, const SenderResult& r) {
            {"target_bps", r.target_bps},     {"target_pps", r.target_pps},
            {"achieved_bps", r.achieved_bps}, {"achieved_pps", r.achieved_pps},
            {"bursts", r.bursts},             {"send_errors", r.send_errors},
-           {"backpressure", r.backpressure}, {"error", r.error},
+           {"send_error_packets", r.send_error_packets}, {"backpressure", r.backpressure}, {"error", r.error},
            {"first_send_wall_ns", r.first_send_wall_ns}, {"tcp", transport::tcpPathInfoToJson(r.tcp)}};
 }
 
@@ -56,6 +56,7 @@ void from_json(const json& j, SenderResult& r) {
     j.at("achieved_pps").get_to(r.achieved_pps);
     j.at("bursts").get_to(r.bursts);
     j.at("send_errors").get_to(r.send_errors);
+    r.send_error_packets = j.value("send_error_packets", uint64_t{0});
     j.at("backpressure").get_to(r.backpressure);
     j.at("error").get_to(r.error);
     j.at("first_send_wall_ns").get_to(r.first_send_wall_ns);

@@ -21,7 +21,7 @@ namespace fabcheck::engine {
 
 struct SenderResult {
   uint32_t flow_id = 0;
-  uint64_t packets = 0;            // every message sent, warm-up included
+  uint64_t packets = 0;            // every message sent, warm-up included (failed sends not)
   uint64_t bytes = 0;
   uint64_t measured_packets = 0;   // sent in the measured phase
   uint64_t measured_bytes = 0;
@@ -33,6 +33,7 @@ struct SenderResult {
   uint64_t bursts = 0;             // microburst: bursts started
   int64_t first_send_wall_ns = 0;  // CLOCK_REALTIME of the first message (start skew across senders)
   uint64_t send_errors = 0;        // ops that completed with an error
+  uint64_t send_error_packets = 0; // messages of those ops that did not go out (not in packets)
   uint64_t backpressure = 0;       // post calls that accepted fewer ops than offered
   std::string error;               // first data-path error ("" if none)
   std::optional<transport::TcpPathInfo> tcp;  // the kernel's TCP facts at the end (tcp transport)

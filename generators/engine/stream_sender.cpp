@@ -67,12 +67,21 @@ class CompletionReaper {
       if (outstanding_ > 0) --outstanding_;
       if (c.status != OpStatus::kOk) {
         ++result_.send_errors;
+        failed_.push_back({c.id, c.bytes});
         if (result_.error.empty()) {
           result_.error = "send failed: " + conn_.errorText(c);
         }
       }
     }
   }
+
+  // The sends of the current batch that completed with an error: the op's id (its first slot)
+  // and the bytes of it that went out before the error. Cleared by the caller.
+  struct Failed {
+    uint64_t id;
+    uint32_t bytes_sent;
+  };
+  std::vector<Failed>& failed() noexcept { return failed_; }
 
   // Waits until every posted send completed (the buffer may then be rewritten).
   bool drain(int64_t timeout_ns, const std::atomic<bool>& abort) noexcept {
@@ -89,6 +98,7 @@ class CompletionReaper {
   SenderResult& result_;
   size_t outstanding_ = 0;
   std::array<Completion, 128> completions_{};
+  std::vector<Failed> failed_;
 };
 
 // Messages per wake-up: at high rates waking for every message costs more than the gap
@@ -156,7 +166,7 @@ class StreamSender {
       const int64_t now = monoNowNs();
       if (now >= end_) { stopped_at = end_; break; }
       const bool warm = now < measured_start_;
-      if (plan_.iterations > 0 && !warm && result_.measured_packets >= plan_.iterations) { stopped_at = now; break; }
+      if (plan_.iterations > 0 && !warm && measured_posted_ >= plan_.iterations) { stopped_at = now; break; }
       uint64_t burst = 0;
       const uint32_t n = allowance(now, warm, burst);
       if (waitedForMore(n, now, warm)) continue;
@@ -181,7 +191,7 @@ class StreamSender {
       n = static_cast<uint32_t>(std::min<uint64_t>(n, msgs_per_burst_ - std::min(msgs_per_burst_, sent_in_burst_)));
     }
     if (!warm && plan_.iterations > 0) {
-      n = static_cast<uint32_t>(std::min<uint64_t>(n, plan_.iterations - result_.measured_packets));
+      n = static_cast<uint32_t>(std::min<uint64_t>(n, plan_.iterations - measured_posted_));
     }
     if (warm) {  // do not let a batch straddle the start of the measured phase by much
       n = std::min<uint32_t>(n, batch_msgs_);
@@ -193,7 +203,7 @@ class StreamSender {
   // meanwhile) and returns true.
   bool waitedForMore(uint32_t n, int64_t now, bool warm) {
     if (n < quantum_ && !bursts_ &&
-        !(plan_.iterations > 0 && !warm && plan_.iterations - result_.measured_packets < quantum_)) {
+        !(plan_.iterations > 0 && !warm && plan_.iterations - measured_posted_ < quantum_)) {
       // Wait for a whole quantum (the schedule keeps the long-run rate exact either way).
       int64_t next = pacer_.eligibleAt(plan_.size, now) + static_cast<int64_t>((quantum_ - 1 - std::min(n, quantum_ - 1)) * gap_ns_);
       if (n > 0) next = now + static_cast<int64_t>((quantum_ - n) * gap_ns_);
@@ -220,7 +230,9 @@ class StreamSender {
     countPosted(done, warm, now);
     gate_.release();
     // Before the slots are rewritten, every send from them must have completed.
-    if (!reaper_.drain(plan_.stall_timeout_ns, abort_) || done < nops) {
+    const bool drained = reaper_.drain(plan_.stall_timeout_ns, abort_);
+    uncountFailed(warm);
+    if (!drained || done < nops) {
       // An abort (stop or interrupt) ends the loop too, but it is not a stall.
       if (result_.error.empty() && !abort_.load(std::memory_order_relaxed)) {
         result_.error = "sender stalled: no send progress for " +
@@ -301,10 +313,31 @@ class StreamSender {
     result_.packets += posted_msgs;
     result_.bytes += static_cast<uint64_t>(posted_msgs) * plan_.size;
     if (!warm) {
+      measured_posted_ += posted_msgs;
       result_.measured_packets += posted_msgs;
       result_.measured_bytes += static_cast<uint64_t>(posted_msgs) * plan_.size;
     }
     pacer_.consume(plan_.size, posted_msgs, now);
+  }
+
+  // Takes the messages of this batch's failed sends back out of the sent counts (countPosted
+  // counted them when posted): they are send_error_packets, not sent (issue 19).
+  void uncountFailed(bool warm) {
+    for (const auto& f : reaper_.failed()) {
+      const size_t op = static_cast<size_t>(f.id / shape_.per_op);
+      if (op >= ops_.size()) continue;
+      const uint32_t length = ops_[op].length;
+      const uint64_t unsent = (length - std::min(f.bytes_sent, length) + plan_.size - 1) / plan_.size;
+      const uint64_t msgs = std::min<uint64_t>(unsent, result_.packets);
+      result_.send_error_packets += msgs;
+      result_.packets -= msgs;
+      result_.bytes -= std::min<uint64_t>(result_.bytes, msgs * plan_.size);
+      if (!warm) {
+        result_.measured_packets -= std::min(result_.measured_packets, msgs);
+        result_.measured_bytes -= std::min<uint64_t>(result_.measured_bytes, msgs * plan_.size);
+      }
+    }
+    reaper_.failed().clear();
   }
 
   void finish(int64_t stopped_at) {
@@ -338,6 +371,7 @@ class StreamSender {
   uint32_t seq_ = 0;
   uint64_t last_burst_ = UINT64_MAX;
   uint64_t sent_in_burst_ = 0;
+  uint64_t measured_posted_ = 0;  // measured-phase messages posted, failed ones too: `iterations` counts these
   int64_t last_progress_ = 0;
 };
 

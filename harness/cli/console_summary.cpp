@@ -72,6 +72,8 @@ std::string ConsoleSummary::add(const json& r) {
   std::string detail;
   if (verdict == "error") {
     detail = r.value("error", json()).is_string() ? r["error"].get<std::string>() : "error";
+  } else if (r.value("skipped_reason", json()).is_string()) {
+    detail = "never started: " + r["skipped_reason"].get<std::string>();
   } else {
     detail = keyFigures(r);
     size_t total = 0, passed = 0;

@@ -102,10 +102,17 @@ struct Controller::Impl {
   int64_t admittedQuietNs() const { return 2 * options.register_timeout_ns + options.step_timeout_ns; }
   void admitTaken(Registration r) { admit(links, std::move(r), expected, missing, admittedQuietNs()); }
 
-  // Closes the desk however acceptAgents/acceptAtLeast end.
+  // Closes the desk however acceptAgents/acceptAtLeast end, and the control listener: no agent
+  // registers after that, and a listener nothing accepts on would fill its queue silently.
   struct DeskCloser {
     Impl& impl;
-    ~DeskCloser() { impl.desk.reset(); }
+    ~DeskCloser() {
+      impl.desk.reset();
+      if (impl.listener && impl.listener->fd() >= 0) {
+        impl.listener->close();
+        log::info("closed the control listener: registration is over");
+      }
+    }
   };
 };
 

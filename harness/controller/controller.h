@@ -80,7 +80,8 @@ class Controller {
   // registrations read so far, so that a long launch (thousands of ssh connections) admits its
   // first agents while it goes on. Each admitted agent hears "admitted" with how long the
   // controller may stay quiet before its first test. acceptAgents/acceptAtLeast of the same
-  // count go on from there (another count starts over) and close the desk when they end.
+  // count go on from there (another count starts over) and close the desk when they end, and
+  // the control listener with it (no registration comes after; nothing would accept).
   void openRegistration(int count);
   void admitWaiting();
   // acceptAgents() for a run that may go on without some agents (min_agents, min_count < count).

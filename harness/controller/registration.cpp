@@ -152,11 +152,9 @@ void RegistrationDesk::acceptReady() {
       changed_.wait_for(lock, std::chrono::nanoseconds(kSliceNs), [&] { return stopping_.load(); });
       return;
     }
-    if (pending_.size() >= options_.max_pending) {
-      log::warn("refused a connection from {}: {} registrations are already in progress", conn->peer(),
-                options_.max_pending);
-      continue;  // `conn` closes
-    }
+    // Full: the oldest pending connection makes room (an idle one, as a rule: an agent
+    // registers within milliseconds of connecting), so idle connections cannot lock agents out.
+    if (pending_.size() >= options_.max_pending && !evictOldest(conn->peer())) continue;  // `conn` closes
     const uint64_t key = next_key_++;
     const int64_t deadline = monoNowNs() + options_.per_connection_timeout_ns;
     auto [it, added] = pending_.emplace(
@@ -170,6 +168,21 @@ void RegistrationDesk::acceptReady() {
     }
     deadlines_.emplace_back(deadline, key);
   }
+}
+
+bool RegistrationDesk::evictOldest(const std::string& newcomer) {
+  while (!deadlines_.empty()) {
+    const uint64_t key = deadlines_.front().second;
+    deadlines_.pop_front();
+    auto it = pending_.find(key);
+    if (it == pending_.end()) continue;  // registered or refused already
+    log::warn("closed the connection from {}: it had not registered and {} connections were pending; "
+              "the newer one from {} takes its place", it->second.channel.peer(), options_.max_pending, newcomer);
+    forget(key);
+    return true;
+  }
+  log::warn("refused a connection from {}: {} registrations are already in progress", newcomer, options_.max_pending);
+  return false;
 }
 
 void RegistrationDesk::forget(uint64_t key) {

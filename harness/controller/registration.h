@@ -13,7 +13,9 @@
 //   malformed fields, silent past the timeout, too many connections at once) is logged (warn)
 //   with the peer's address and closes the connection. A peer that authenticated is first sent
 //   an "error" message saying why, so that the agent can log it (e.g. both protocol versions).
-// - At most `max_pending` connections are read at once; a connection beyond that is refused.
+// - At most `max_pending` connections are read at once; when a new one comes beyond that, the
+//   oldest pending connection (one that has not registered) is closed, logged, to make room, so
+//   idle connections opened before the agents cannot lock them out (issue 19).
 // - The destructor stops accepting, cancels the reads still pending (closing those connections,
 //   logged) and joins the thread, which it wakes at once. Registrations handed out by next() are
 //   the caller's; those completed but not taken are refused (told, logged, closed).
@@ -77,6 +79,7 @@ class RegistrationDesk {
   void acceptReady();
   void readPending(uint64_t key);
   void expireOverdue(int64_t now);
+  bool evictOldest(const std::string& newcomer);  // false: nothing to evict (then refuse it)
   void forget(uint64_t key);  // out of the epoll set and the pending map (its channel closes)
   void finishRegistration(protocol::AuthenticatedChannel ch, const nlohmann::json& reg);
 

@@ -42,7 +42,7 @@ namespace {
 
 // Sums of what every flow of a size sent and received.
 struct Totals {
-  uint64_t sent = 0, received = 0, lost = 0, reordered = 0, duplicate = 0, late = 0;
+  uint64_t sent = 0, send_error_packets = 0, received = 0, lost = 0, reordered = 0, duplicate = 0, late = 0;
   uint64_t measured_rx_bytes = 0, measured_rx_packets = 0, measured_tx_bytes = 0;
   uint64_t malformed = 0, corrupted = 0, truncated = 0, ce = 0;
   int64_t duration_ns = 0;
@@ -53,6 +53,7 @@ Totals totalsOf(const Measurements& s) {
   Totals t;
   for (const auto& snd : s.senders) {
     t.sent += snd.packets;
+    t.send_error_packets += snd.send_error_packets;
     t.measured_tx_bytes += snd.measured_bytes;
     t.duration_ns = std::max(t.duration_ns, snd.measured_ns);
     t.target_bps += snd.target_bps;
@@ -80,6 +81,9 @@ Totals totalsOf(const Measurements& s) {
     t.measured_tx_bytes += 2 * p.measured * s.params.size_bytes;
   }
   for (const auto& r : s.responders) t.malformed += r.malformed;
+  // A message whose send failed left a gap in its flow's sequence: it is a send error, not
+  // a message the fabric lost.
+  t.lost -= std::min(t.lost, t.send_error_packets);
   return t;
 }
 
@@ -97,6 +101,7 @@ void addTotals(const Measurements& s, const Totals& t, json& j) {
   j["bidirectional"] = s.params.bidirectional;
   j["duration_s"] = static_cast<double>(t.duration_ns) / 1e9;
   j["sent_packets"] = t.sent;
+  j["send_error_packets"] = t.send_error_packets;
   j["received_packets"] = t.received;
   j["lost_packets"] = t.lost;
   j["loss_ratio"] = t.sent ? static_cast<double>(t.lost) / static_cast<double>(t.sent) : 0.0;
@@ -168,13 +173,14 @@ void addPerFlow(const Measurements& s, const Totals& t, const FlowInfo& flow_inf
     json f = {{"flow_id", r.flow_id},
                      {"sent_packets", snd ? snd->packets : 0},
                      {"received_packets", r.sequence.received},
-                     {"lost_packets", r.sequence.lost},
+                     {"lost_packets", r.sequence.lost - std::min(r.sequence.lost, snd ? snd->send_error_packets : 0)},
                      {"reordered_packets", r.sequence.reordered},
                      {"duplicate_packets", r.sequence.duplicate},
                      {"throughput_gbps", perSecond(static_cast<double>(r.measured_bytes) * 8, ns) / 1e9},
                      {"offered_gbps", snd ? snd->achieved_bps / 1e9 : 0.0},
                      {"target_gbps", snd ? snd->target_bps / 1e9 : 0.0},
-                     {"send_errors", snd ? snd->send_errors : 0}};
+                     {"send_errors", snd ? snd->send_errors : 0},
+                     {"send_error_packets", snd ? snd->send_error_packets : 0}};
     if (snd && snd->tcp) f["tcp"] = transport::tcpPathInfoToJson(snd->tcp);
     rates.push_back(f["throughput_gbps"].get<double>());
     if (flow_info) f.update(flow_info(r.flow_id));

@@ -134,9 +134,11 @@ void applyMisreadings(const std::vector<std::string>& misreadings, json& record,
     }
   }
   verdict = slo::Verdict::kError;
-  if (!record.value("error", json()).is_string()) {
-    record["error"] = misreadings.front() + (misreadings.size() > 1 ? fmt::format(" (and {} more sizes)", misreadings.size() - 1) : "");
-  }
+  const std::string misread =
+      misreadings.front() + (misreadings.size() > 1 ? fmt::format(" (and {} more sizes)", misreadings.size() - 1) : "");
+  // An error the test already had stays first; the misreading is added, not hidden (issue 19).
+  const json& had = record.value("error", json());
+  record["error"] = had.is_string() ? had.get<std::string>() + "; also: " + misread : misread;
 }
 
 // The record reporters get for one finished test: the summary, its SLOs' verdicts and the test's.
@@ -242,6 +244,58 @@ std::vector<std::string> lineRateMessages(const suite::Suite& s, const results::
   return out;
 }
 
+// The status lines of a run that did not simply run every test.
+template <class Message>
+void sayHowItEnded(const SuiteRunResult& out, Message message) {
+  if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
+  if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
+  if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
+}
+
+// The reporters of a run. One that throws is named in one line through `message` and not called
+// again (its file keeps what it had: "complete": false for JSON); the run then fails.
+class ReporterFanOut {
+ public:
+  ReporterFanOut(const std::vector<reports::Reporter*>& reporters, std::function<void(const std::string&)> message)
+      : reporters_(reporters), failed_(reporters.size(), false), message_(std::move(message)) {}
+
+  template <class F>
+  void each(F f) {
+    for (size_t i = 0; i < reporters_.size(); ++i) {
+      if (failed_[i]) continue;
+      try {
+        f(*reporters_[i]);
+      } catch (const std::exception& e) {
+        failed_[i] = true;
+        message_("fabcheck run: report " + reporters_[i]->describe() + " failed, it is incomplete: " + e.what());
+      }
+    }
+  }
+  bool anyFailed() const { return std::find(failed_.begin(), failed_.end(), true) != failed_.end(); }
+
+ private:
+  const std::vector<reports::Reporter*>& reporters_;
+  std::vector<bool> failed_;
+  std::function<void(const std::string&)> message_;
+};
+
+// The record of a planned test that never started (the run was interrupted, stopped on an error
+// or failed before it): verdict "skipped", skipped_reason saying why, each SLO skipped too.
+json skippedRecord(const PlannedTest& p, const std::string& why) {
+  json slos = json::array();
+  for (const auto& x : p.test->slos) {
+    slos.push_back({{"expression", x.expression}, {"verdict", "skipped"}, {"reason", why + ": the test never started"},
+                    {"where", x.pos.str()}});
+  }
+  json record = {{"name", p.spec.name},        {"pattern", patterns::toString(p.spec.params.kind)},
+                 {"transport", p.spec.transport}, {"participants", p.spec.agents},
+                 {"rounds", 0},                 {"verdict", "skipped"},
+                 {"skipped_reason", why},       {"error", nullptr},
+                 {"slos", std::move(slos)},     {"metrics", json::object()}};
+  if (!p.test->description.empty()) record["description"] = p.test->description;
+  return record;
+}
+
 // The planned tests' specs for the agents that came: when some never registered (dropped,
 // min_agents), each test's selection is made again over the others (participants.h); a test
 // whose selection is impossible now keeps its agents, and the controller ends it as an error
@@ -314,16 +368,8 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   auto message = [&](const std::string& m) {
     if (hooks.on_message) hooks.on_message(m);
   };
-  auto forEachReporter = [&](auto f) {
-    for (auto* r : reporters) {
-      try {
-        f(*r);
-      } catch (const std::exception& e) {
-        message(std::string("fabcheck run: ") + e.what());
-      }
-    }
-  };
-  forEachReporter([&](reports::Reporter& r) { r.begin(out.context); });
+  ReporterFanOut fan(reporters, message);
+  fan.each([&](reports::Reporter& r) { r.begin(out.context); });
 
   std::vector<model::AgentInfo> agents;
   results::LineRate line_rate = lineRateOf(s, ro);
@@ -336,7 +382,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     for (const auto& w : results::applyHostsTopology(agents, hosts)) message("fabcheck run: warning: " + w);
     out.agents = json::array();
     for (const auto& x : agents) out.agents.push_back(results::agentJson(x));
-    forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
+    fan.each([&](reports::Reporter& r) { r.agents(out.agents); });
     if (hooks.on_ready) hooks.on_ready(agents);
   };
   auto on_test_start = [&](size_t i, const model::TestSpec& spec) {
@@ -345,8 +391,19 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   size_t done = 0;
   bool any_fail = false, any_error = false;
   json counts = {{"pass", 0}, {"fail", 0}, {"error", 0}, {"skipped", 0}};
+  // A test's record to the reporters (its flows after it), the hook and the result.
+  auto deliver = [&](json record, const std::map<std::string, double>& constants, const std::string& name,
+                     const json& all_flows) {
+    fan.each([&](reports::Reporter& r) { r.test(record); });
+    if (!all_flows.empty()) fan.each([&](reports::Reporter& r) { r.flows(name, all_flows); });
+    if (hooks.on_test) hooks.on_test(record);
+    if (options.keep_records) {
+      out.tests.push_back(std::move(record));
+      out.constants.push_back(constants);
+    }
+  };
   auto on_test = [&](const model::TestOutcome& outcome, const std::vector<model::AgentInfo>& now) {
-    if (noteLostAgents(agents, now, out.agents)) forEachReporter([&](reports::Reporter& r) { r.agents(out.agents); });
+    if (noteLostAgents(agents, now, out.agents)) fan.each([&](reports::Reporter& r) { r.agents(out.agents); });
     const suite::SuiteTest& t = *planned[done++].test;
     auto constants = slo::constantsFor(s, t);
     // On an emulated fabric, SLOs written against the line rate read what its ports carry.
@@ -360,25 +417,24 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
     any_error |= v == slo::Verdict::kError;
     const std::string verdict(slo::toString(v));
     counts[verdict] = counts[verdict].get<int>() + 1;
-    forEachReporter([&](reports::Reporter& r) { r.test(record); });
-    if (!all_flows.empty()) forEachReporter([&](reports::Reporter& r) { r.flows(t.spec.name, all_flows); });
-    if (hooks.on_test) hooks.on_test(record);
-    if (options.keep_records) {
-      out.tests.push_back(std::move(record));
-      out.constants.push_back(constants);
-    }
+    deliver(std::move(record), constants, t.spec.name, all_flows);
   };
 
   int code = runTests(options, planned, interrupt, cluster, on_ready, on_test_start, on_test, out);
-  if (out.stopped_on_error) message("fabcheck run: stopped after the first test with an error (--stop-on-error)");
-  if (out.interrupted) message("fabcheck run: interrupted; the reports hold the tests that finished");
-  if (!out.run_error.empty()) message("fabcheck run: " + out.run_error);
+  // Every test that never started is still listed, skipped, saying why (issue 19).
+  const std::string why = out.interrupted ? "interrupted" : out.stopped_on_error ? "stopped on error" : "run failed";
+  for (size_t i = done; i < planned.size(); ++i) {
+    counts["skipped"] = counts["skipped"].get<int>() + 1;
+    deliver(skippedRecord(planned[i], why), slo::constantsFor(s, *planned[i].test), planned[i].spec.name, json());
+  }
+  sayHowItEnded(out, message);
   if (code == 0) code = any_error ? 3 : any_fail ? 1 : 0;
   if (out.interrupted && code == 0) code = 3;
   out.exit_code = code;
 
   out.end = endRecord(out, started_mono, counts, agents);
-  forEachReporter([&](reports::Reporter& r) { r.finish(out.end); });
+  fan.each([&](reports::Reporter& r) { r.finish(out.end); });
+  if (fan.anyFailed() && out.exit_code != 2) out.exit_code = 3;  // a report is incomplete
   return out;
 }
 

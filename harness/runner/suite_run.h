@@ -12,8 +12,9 @@
 //   finish() is called also after an interrupt or a run-level failure (agents never registered),
 //   so what finished is always written. With the suite's report: {flows_sidecar: true},
 //   flows(test, every flow) follows test() (results/flow_detail.h: the record may keep only the
-//   worst flows). A reporter that throws is reported through
-//   hooks.on_message and the others go on. Run-level failures do not throw: they are in
+//   worst flows). A reporter that throws is named in one line through
+//   hooks.on_message ("fabcheck run: report json: r.json failed, it is incomplete: <why>"), is
+//   not called again, the others go on, and the run's exit_code is 3 (unless 2). Run-level failures do not throw: they are in
 //   SuiteRunResult::run_error (and the end record), with exit_code set.
 // - exit_code: 0 every test passed (or skipped), 1 an SLO failed, 2 a usage/config error found
 //   while running, 3 an infrastructure error (a test error, agents that never came, interrupt).

@@ -50,9 +50,10 @@ void addHistogram(std::vector<MetricInfo>& out, const std::string& family, const
 
 void addFlowMetrics(std::vector<MetricInfo>& m) {
   // Packet accounting.
-  m.push_back({"sent_packets", "packets", "messages sent by all flows, warm-up included (pingpong: pings)", kAll, "", {}});
+  m.push_back({"sent_packets", "packets", "messages sent by all flows, warm-up included (pingpong: pings); a message whose send failed is not counted", kAll, "", {}});
+  m.push_back({"send_error_packets", "packets", "messages the transport refused or failed to send (they are neither sent nor lost; per flow too)", kAll, "", {}});
   m.push_back({"received_packets", "packets", "messages received by all flows, warm-up included (pingpong: replies in time)", kAll, "", {}});
-  m.push_back({"lost_packets", "packets", "messages never received (pingpong: pings whose reply timed out)", kAll, "", {}});
+  m.push_back({"lost_packets", "packets", "messages sent but never received (pingpong: pings whose reply timed out)", kAll, "", {}});
   m.push_back({"loss_ratio", "", "lost_packets / sent_packets (0 when nothing was sent)", kAll, "", {}});
   m.push_back({"reordered_packets", "packets", "messages that arrived after a later one of their flow", kFlows, "", {}});
   m.push_back({"duplicate_packets", "packets", "messages received more than once", kFlows, "", {}});

@@ -61,7 +61,8 @@ SloResult evaluate(const suite::Slo& slo, const std::map<std::string, double>& m
   try {
     e = parseSlo(slo.expression, constants);
   } catch (const ConfigError& err) {
-    r.reason = test_error.empty() ? err.what() : "the test did not complete: " + test_error;
+    // Both: the expression's own error is not hidden by the test's (issue 19).
+    r.reason = test_error.empty() ? err.what() : std::string(err.what()) + "; and the test did not complete: " + test_error;
     return r;
   }
   r.threshold = e.threshold;

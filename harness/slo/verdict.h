@@ -4,7 +4,7 @@
 // Contract (docs/architecture.md, "Interfaces and their contracts"):
 // - evaluate() never throws. A test that did not complete (its error is non-empty) gives kError
 //   for every SLO, the error as the reason. An expression that does not parse gives kError with
-//   the parse error (validateSlos() catches those before a run). A metric that is not in the map
+//   the parse error (followed by the test's error when there is one: neither hides the other) (validateSlos() catches those before a run). A metric that is not in the map
 //   (this pattern or fabric does not produce it, or it needs something the run lacked, e.g. 2
 //   flows for jain_fairness) gives kSkipped with a reason naming the metric and what produces it:
 //   a missing metric is NEVER a pass. Otherwise kPass or kFail by holds() (slo_expression.h), with

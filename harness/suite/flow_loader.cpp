@@ -100,7 +100,7 @@ void lengthKeys(SuiteReader& r, const TestKeys& keys, patterns::PatternParams& p
     if (auto x = r.unit(*v, "warmup", "a duration like 500ms", model::parseDurationNs)) p.warmup_ns = *x;
   }
   if (auto* v = keys.get("warmup_iterations")) {
-    if (auto x = r.integer(*v, "warmup_iterations", 1, int64_t{1} << 40)) p.warmup_iterations = static_cast<uint64_t>(*x);
+    if (auto x = r.integer(*v, "warmup_iterations", 0, int64_t{1} << 40)) p.warmup_iterations = static_cast<uint64_t>(*x);
   }
 }
 

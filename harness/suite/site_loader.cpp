@@ -13,6 +13,7 @@
 
 #include "harness/model/units.h"
 #include "harness/suite/suite_reader.h"
+#include "harness/suite/yaml_document.h"
 
 namespace fabcheck::suite {
 
@@ -177,14 +178,10 @@ model::Site parseSite(const std::string& text, const std::string& file, const st
   site.file = file;
   SiteReader r;
   r.base_dir = base_dir;
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw SuiteError({{{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg}});
-  } catch (const YAML::Exception& e) {
-    throw SuiteError({{{file, 0, 0}, std::string("YAML: ") + e.what()}});
-  }
+  std::vector<Diagnostic> diags;
+  const auto loaded = detail::loadYamlDocument(text, file, diags);
+  if (!loaded) throw SuiteError(diags);
+  const YAML::Node root = *loaded;
   if (root.IsNull()) return site;
   const Val top{root, &site.file};
   const auto e = r.entries(top, kSiteTopKeys, "the site file");

@@ -17,6 +17,7 @@
 #include "harness/suite/pattern_registry.h"
 #include "harness/suite/probe_loader.h"
 #include "harness/suite/suite_reader.h"
+#include "harness/suite/yaml_document.h"
 #include "harness/suite/counters_loader.h"
 #include "harness/suite/report_loader.h"
 #include "harness/suite/verbs_loader.h"
@@ -270,16 +271,12 @@ class Loader : public detail::SuiteReader {
     }
   }
 
-  // Parses one file's text; a syntax error becomes a diagnostic.
+  // Parses one file's text (yaml_document.h); a syntax error, a second document or text that is
+  // not UTF-8 becomes a diagnostic.
   std::optional<Val> parse(const std::string& text, const std::string* file) {
-    try {
-      return Val{YAML::Load(text), file};
-    } catch (const YAML::ParserException& e) {
-      diags.push_back({{*file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
-    } catch (const YAML::Exception& e) {
-      diags.push_back({{*file, 0, 0}, std::string("YAML: ") + e.what()});
-    }
-    return std::nullopt;
+    auto root = detail::loadYamlDocument(text, *file, diags);
+    if (!root) return std::nullopt;
+    return Val{*root, file};
   }
 };
 

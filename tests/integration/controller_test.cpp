@@ -406,5 +406,42 @@ TEST(Controller, AgentsReportTheirHostFactsWhenTheyRegister) {
   EXPECT_EQ(agent->waitExit(std::chrono::seconds(10)).code, 0) << agent->err();
 }
 
+// Issue 19: 64 idle connections during registration killed a run (the desk refused every
+// connection beyond max(64, 2N) pending, the agents' included), and after registration the
+// listener stayed open with nothing accepting. Now the oldest idle connection makes room for a
+// newcomer, and the listener closes once registration is over.
+TEST(Controller, AHundredIdleConnectionsDoNotLockTheAgentsOut) {
+  LoopbackController c(20'000'000'000, 20'000'000'000);
+  const uint16_t port = c.port;
+  std::vector<int> idle;
+  for (int i = 0; i < 100; ++i) {
+    const int fd = connectLoopback(port);
+    ASSERT_GE(fd, 0) << "idle connection " << i << ": " << strerror(errno);
+    idle.push_back(fd);
+  }
+  LogCapture log;
+  c.ctl.openRegistration(2);  // the desk takes the 100 idle connections first, in order
+  std::optional<testing::Subprocess> a0, a1;
+  {
+    SecretEnv env(c.secret);
+    a0.emplace(startAgent(port, 0));
+    a1.emplace(startAgent(port, 1));
+  }
+  ASSERT_NO_THROW(c.ctl.acceptAgents(2, {}));
+  ASSERT_EQ(c.ctl.agents().size(), 2u);
+  EXPECT_EQ(c.ctl.agents()[0].pid, a0->pid());
+  EXPECT_EQ(c.ctl.agents()[1].pid, a1->pid());
+  EXPECT_GE(occurrences(log.text(), "it had not registered and 64 connections were pending"), 36u) << log.text();
+  // Registration is over: nothing would accept on the control port any more, so it is closed.
+  EXPECT_EQ(connectLoopback(port), -1) << "the control listener is still open after registration";
+  for (int fd : idle) {
+    EXPECT_TRUE(closedByPeerWithin(fd, std::chrono::seconds(5)));
+    close(fd);
+  }
+  c.ctl.shutdown();
+  EXPECT_EQ(a0->waitExit(std::chrono::seconds(10)).code, 0) << a0->err();
+  EXPECT_EQ(a1->waitExit(std::chrono::seconds(10)).code, 0) << a1->err();
+}
+
 }  // namespace
 }  // namespace fabcheck

@@ -135,7 +135,8 @@ TEST_F(RunCommand, AnInterruptedRunLeavesAValidReportOfWhatFinished) {
   const std::string suite = "name: x\ndefaults: {duration: 1s, rate: 10Mbit/s}\ntests:\n"
                             "  - {name: one, pattern: stream}\n  - {name: two, pattern: stream, duration: 10min}\n"
                             "  - {name: three, pattern: stream}\n";
-  auto p = Subprocess::start({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json"});
+  auto p = Subprocess::start({kFabcheckBin, "run", write("s.yaml", suite), "--report", "json:" + dir_ + "/r.json",
+                              "--report", "junit:" + dir_ + "/r.xml", "--report", "html:" + dir_ + "/r.html"});
   ASSERT_TRUE(p.waitForStderr("[2/3] two", std::chrono::seconds(30))) << p.err();
   p.signal(SIGINT);
   const auto st = p.waitExit(std::chrono::seconds(30));
@@ -143,10 +144,18 @@ TEST_F(RunCommand, AnInterruptedRunLeavesAValidReportOfWhatFinished) {
   const json j = report();
   EXPECT_TRUE(j["complete"].get<bool>());
   EXPECT_TRUE(j["end"]["interrupted"].get<bool>());
-  ASSERT_EQ(j["tests"].size(), 2u);  // the running test is aborted; the third never starts
+  ASSERT_EQ(j["tests"].size(), 3u);  // the running test is aborted; the third never starts: skipped
   EXPECT_EQ(j["tests"][0]["verdict"], "pass");
   EXPECT_EQ(j["tests"][1]["verdict"], "error");
   EXPECT_EQ(j["tests"][1]["error"].get<std::string>().rfind("interrupted during ", 0), 0u) << j["tests"][1]["error"];
+  EXPECT_EQ(j["tests"][2]["name"], "three");
+  EXPECT_EQ(j["tests"][2]["verdict"], "skipped");
+  EXPECT_EQ(j["tests"][2]["skipped_reason"], "interrupted");
+  EXPECT_EQ(j["end"]["counts"]["skipped"], 1);
+  const std::string junit = slurp(dir_ + "/r.xml"), html = slurp(dir_ + "/r.html");
+  EXPECT_NE(junit.find("<testcase name=\"three\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("<skipped message=\"interrupted\"/>"), std::string::npos) << junit;
+  EXPECT_NE(html.find("three"), std::string::npos);
 }
 
 TEST_F(RunCommand, AKilledControllerStillLeavesValidJson) {

@@ -52,9 +52,11 @@ def test_keyboard_interrupt_mid_run_returns_what_finished_and_writes_the_reports
     result = e.value.result
     assert isinstance(result, fabcheck.Result)
     assert result.interrupted
-    assert [x.name for x in result.tests] == ["one", "two"]
+    assert [x.name for x in result.tests] == ["one", "two", "three"]
     assert result.tests[0].verdict == "pass"
     assert result.tests[1].verdict == "error" and result.tests[1].error.startswith("interrupted during ")
+    assert result.tests[2].verdict == "skipped"  # never started: listed, not missing
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["end"]["interrupted"] is True
-    assert [x["name"] for x in report["tests"]] == ["one", "two"]
+    assert [x["name"] for x in report["tests"]] == ["one", "two", "three"]
+    assert report["tests"][2]["skipped_reason"] == "interrupted"

@@ -209,6 +209,27 @@ TEST_F(JunitReporterTest, AnUnwritablePathFailsAtConstructionNamingIt) {
             "junit report '" + bad + "': cannot write '" + bad + ".tmp': No such file or directory");
 }
 
+// Issue 19: a test with an infrastructure error and an SLO error of its own shows both.
+TEST_F(JunitReporterTest, AnSloErrorIsNotHiddenByTheTestsError) {
+  {
+    reports::JunitReporter r(path_);
+    r.begin(context());
+    json rec = {{"name", "both"}, {"verdict", "error"}, {"error", "agent 1 (node02): lost"},
+                {"slos", json::array({{{"expression", "busbw_gbps >= 1"}, {"verdict", "error"},
+                                       {"reason", "busbw above the line rate"}},
+                                      {{"expression", "loss_ratio == 0"}, {"verdict", "error"},
+                                       {"reason", "the test did not complete: agent 1 (node02): lost"}}})}};
+    r.test(rec);
+    r.finish(endRecord());
+  }
+  EXPECT_EQ(schemaErrors(path_), "");
+  EXPECT_EQ(xpath(path_, "count(//testcase[@name='both']/error)"), "2");
+  EXPECT_EQ(xpath(path_, "string(//testcase[@name='both']/error[@type='slo']/@message)"),
+            "busbw_gbps >= 1: busbw above the line rate");
+  EXPECT_EQ(xpath(path_, "string(//testcase[@name='both']/error[@type='infrastructure']/@message)"),
+            "agent 1 (node02): lost");
+}
+
 TEST_F(JunitReporterTest, TheRegistryKnowsJunit) {
   const auto r = reports::createReporter("junit:" + path_);
   EXPECT_EQ(r->describe(), "junit: " + path_);

@@ -263,8 +263,9 @@ TEST(MetricRegistry, EveryNumberASummaryProducesIsARegistryMetric) {
     }
   };
   walk(s, "");
-  // 12 packet metrics (dscp included), 5 rates, 3 per-flow + jain, 3 burst counts, 3 histograms of 10.
-  EXPECT_EQ(flattenMetrics(s).size(), 12u + 5 + 4 + 3 + 30) << "every metric of a full microburst summary";
+  // 13 packet metrics (dscp and send_error_packets included), 5 rates, 3 per-flow + jain, 3 burst
+  // counts, 3 histograms of 10.
+  EXPECT_EQ(flattenMetrics(s).size(), 13u + 5 + 4 + 3 + 30) << "every metric of a full microburst summary";
 }
 
 TEST(MetricRegistry, FindsNamesAndAliasesAndSaysWhoProducesThem) {
@@ -336,6 +337,14 @@ TEST(SloVerdict, AnErroredTestOrABadExpressionIsAnError) {
   const SloResult bad = evaluate(slo("loss_ratio <== 0"), m, kTen, "");
   EXPECT_EQ(bad.verdict, Verdict::kError);
   EXPECT_EQ(bad.reason, "slo 'loss_ratio <== 0': unexpected '=' at column 14; expected a number or a constant");
+}
+
+// Issue 19: an SLO's own error was hidden when the test had an error too; both are named.
+TEST(SloVerdict, ABadExpressionInAnErroredTestNamesBothErrors) {
+  const SloResult r = evaluate(slo("loss_ratio <== 0"), {}, kTen, "agent 2 (node7): lost the control connection");
+  EXPECT_EQ(r.verdict, Verdict::kError);
+  EXPECT_EQ(r.reason, "slo 'loss_ratio <== 0': unexpected '=' at column 14; expected a number or a constant"
+                      "; and the test did not complete: agent 2 (node7): lost the control connection");
 }
 
 TEST(SloVerdict, TheTestVerdictIsErrorThenFailThenSkippedThenPass) {

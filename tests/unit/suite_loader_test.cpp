@@ -224,5 +224,16 @@ TEST(SuiteLoader, AMisspelledVerbsKeyIsSuggested) {
             (std::vector<std::string>{"s.yaml:6:5: unknown key 'gid_indx' in tests[0]; did you mean 'gid_index'?"}));
 }
 
+// docs/suites.md gives 0 as warmup_iterations' default; writing the default must be accepted
+// (issue 19: pingpong refused it), a negative count still not.
+TEST(SuiteLoader, WarmupIterationsZeroIsTheDocumentedDefaultAndAccepted) {
+  const Suite s = parseSuite("name: w\ntests:\n  - {name: p, pattern: pingpong, warmup_iterations: 0}\n"
+                             "  - {name: q, pattern: pingpong, warmup_iterations: 3}\n", "s.yaml");
+  EXPECT_EQ(s.tests.at(0).spec.params.warmup_iterations, 0u);
+  EXPECT_EQ(s.tests.at(1).spec.params.warmup_iterations, 3u);
+  EXPECT_EQ(errorsOf("name: w\ntests:\n  - {name: p, pattern: pingpong, warmup_iterations: -1}\n"),
+            (std::vector<std::string>{"s.yaml:3:53: warmup_iterations '-1': expected a whole number from 0 to 1099511627776"}));
+}
+
 }  // namespace
 }  // namespace fabcheck::suite
