@@ -5,6 +5,7 @@
 // decodes feeds its seq to the tracker, as a receiver does. At the end finish() is called and the
 // tracker's documented invariant is checked: received + lost == expected (a violation aborts).
 // Expected refusal: ConfigError for a window of 0 or above 2^24.
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <span>
@@ -34,7 +35,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fabcheck::fuzz::fuzzInput(data, 0, [&](const std::string&) {
     SequenceTracker tracker(window, first_seq);
     while (p < end) {
-      const size_t length = std::min<size_t>(*p++, static_cast<size_t>(end - p));
+      const size_t wanted = *p++;
+      const size_t length = std::min<size_t>(wanted, static_cast<size_t>(end - p));
       WireHeader header;
       if (decodeWireHeader(std::span(reinterpret_cast<const std::byte*>(p), length), header) == WireStatus::kOk)
         (void)tracker.onSequence(header.seq);
