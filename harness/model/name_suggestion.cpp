@@ -28,7 +28,7 @@ std::string nearestKey(const std::string& key, const std::vector<std::string>& k
     const bool prefix = key.size() >= 3 && (k.rfind(key, 0) == 0 || key.rfind(k, 0) == 0);
     // The distance is at least the difference in length: a key that cannot come within the
     // limit (or beat the best so far) is not measured. Same answer, but a long unknown key
-    // (found by fuzzing: 4 KB against the ~1000 metric names, 40 ms) costs no quadratic work.
+    // (found by fuzzing: a few KB against every metric name, ~40 ms under ASan) costs no quadratic work.
     const size_t length_gap = key.size() > k.size() ? key.size() - k.size() : k.size() - key.size();
     if (!prefix && (length_gap > limit || length_gap >= best_d)) continue;
     const size_t d = prefix ? 1 : distance(key, k);
