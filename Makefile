@@ -2,7 +2,10 @@
 #   make run    install missing packages, build, run the default job on this machine
 #   make test   install missing packages, build, run every test (g++), then again under
 #               ASan/UBSan (clang)
-# Other targets: deps, build, build-asan, bench, verbs-selftest, clean.
+# Other targets: deps, build, build-asan, fuzz, bench, verbs-selftest, clean.
+#   make fuzz    every libFuzzer target of tests/fuzz for FUZZ_SECONDS each (default 600), new
+#                inputs to FUZZ_WORK (default build-asan/fuzz-work), never to the checked-in seeds
+#                (FUZZ_TARGETS: a subset, e.g. "suite_fuzz slo_fuzz")
 #   make verbs-selftest   fabcheck's verbs pair tool beside perftest on this host's RDMA device
 #                         (VERBS_SELFTEST_ARGS: -d DEV, -x GID, --peer HOST...; see its --help)
 
@@ -20,7 +23,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/fabcheck-ccache
 # Paths relative to the checkout in the cache key: clones and build directories share hits.
 export CCACHE_BASEDIR ?= $(CURDIR)
 
-.PHONY: all deps build build-asan run test test-unit bench verbs-selftest clean
+.PHONY: all deps build build-asan run test test-unit fuzz bench verbs-selftest clean
 
 all: build
 
@@ -52,6 +55,13 @@ test: build build-asan
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+FUZZ_SECONDS ?= 600
+FUZZ_WORK    ?= $(BUILD_ASAN)/fuzz-work
+FUZZ_TARGETS ?=
+fuzz: build-asan
+	@bash scripts/run-fuzz --build $(BUILD_ASAN) --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK) \
+	  $(FUZZ_TARGETS)
 
 bench: build
 	@bash bench/compare-udp $(BUILD)/fabcheck

@@ -9,6 +9,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential g++ clang cmake ninja-build ccache pkg-config make
+  libclang-rt-14-dev  # clang's libFuzzer (-fsanitize=fuzzer): the fuzz targets of tests/fuzz
   lld  # the linker CMakeLists.txt picks when present: links in a third of ld.bfd's time
   # libraries (DESIGN.md "Dependencies")
   libboost-program-options-dev libboost-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev

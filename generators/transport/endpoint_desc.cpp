@@ -57,6 +57,8 @@ EndpointDesc EndpointDesc::fromJson(std::string_view json) {
   } catch (const nlohmann::json::parse_error& e) {
     throw ProtocolError("endpoint description: malformed JSON at byte " + std::to_string(e.byte) +
                         "; expected {\"transport\": ..., \"fields\": {...}}");
+  } catch (const nlohmann::json::out_of_range&) {  // a number beyond double's range (1e400)
+    throw ProtocolError("endpoint description: malformed JSON (a number out of range); expected {\"transport\": ..., \"fields\": {...}}");
   }
   if (!j.is_object()) {
     throw ProtocolError(std::string("endpoint description: top level is a JSON ") + j.type_name() +

@@ -37,7 +37,7 @@ std::vector<QdiscStats> parseTcQdiscJson(const std::string& json_text, const std
   json doc;
   try {
     doc = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number beyond double's range
     throw Error(what + ": output is not JSON (" + e.what() + "); expected a list of qdiscs");
   }
   if (!doc.is_array()) throw Error(what + ": output is a JSON " + std::string(doc.type_name()) + "; expected a list of qdiscs");

@@ -156,6 +156,9 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
   } catch (const json::parse_error& e) {
     throw ProtocolError(fmt::format("message of {} bytes from {}{} is not valid JSON (error at byte {})", text.size(),
                                     peer(), authWhilePhase(phase), e.byte));
+  } catch (const json::out_of_range&) {  // a number beyond double's range (1e400)
+    throw ProtocolError(fmt::format("message of {} bytes from {}{} is not valid JSON (a number out of range)", text.size(),
+                                    peer(), authWhilePhase(phase)));
   }
   if (!msg.is_object()) {
     throw ProtocolError(

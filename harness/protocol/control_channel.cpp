@@ -339,6 +339,11 @@ std::optional<json> ControlChannel::tryReceive(int64_t timeout_ns, std::string_v
     throw ProtocolError(fmt::format("message of {} bytes from {}{} is not valid JSON (error at byte {}; it starts '{}')",
                                     payload.size(), peer_, whilePhase(phase), e.byte,
                                     preview(payload.data(), payload.size())));
+  } catch (const json::out_of_range&) {
+    // A number beyond double's range (1e400): nlohmann's parser throws out_of_range, not
+    // parse_error (found by tests/fuzz/message_decode_fuzz).
+    throw ProtocolError(fmt::format("message of {} bytes from {}{} is not valid JSON (a number out of range; it starts '{}')",
+                                    payload.size(), peer_, whilePhase(phase), preview(payload.data(), payload.size())));
   }
 }
 

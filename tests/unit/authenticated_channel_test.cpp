@@ -271,6 +271,11 @@ TEST(AuthenticatedChannel, AuthenticatedButMalformedMessagesAreRefused) {
   EXPECT_EQ(errorOf<ProtocolError>([&] { p.controller.receive(kLong, "waiting for hello"); }),
             "message of 9 bytes from " + p.controller.peer() + " while waiting for hello is not valid JSON (error at byte 3)");
   EXPECT_TRUE(p.controller.isOpen());
+  // A number beyond double's range: nlohmann throws out_of_range, not parse_error (fuzzing).
+  p.agent.raw().sendFrame(documentedFrame(kSecret, 'A', 3, "[1e400]"), kLong);
+  EXPECT_EQ(errorOf<ProtocolError>([&] { p.controller.receive(kLong); }),
+            "message of 7 bytes from " + p.controller.peer() + " is not valid JSON (a number out of range)");
+  EXPECT_TRUE(p.controller.isOpen());
 }
 
 TEST(AuthenticatedChannel, TimeoutsBehaveAsTheChannel) {

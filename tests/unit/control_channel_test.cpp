@@ -236,6 +236,23 @@ TEST(ControlChannel, GarbageIsAProtocolErrorAndTheNextFrameStillArrives) {
   EXPECT_EQ(r.server.receive(kLong)["type"], "hello");
 }
 
+// Found by tests/fuzz/message_decode_fuzz: nlohmann's parser throws out_of_range, not parse_error,
+// for a number beyond double's range; it escaped the channel as a non-fabcheck exception.
+TEST(ControlChannel, ANumberOutOfRangeIsAProtocolErrorAndTheNextFrameStillArrives) {
+  RawConnected r;
+  const std::string huge = R"({"type":"hello","version":1e400})";
+  r.raw.write(header(static_cast<uint32_t>(huge.size())) + huge);
+  const std::string what = errorOf<ProtocolError>([&] { r.server.receive(kLong, "waiting for hello"); });
+  EXPECT_EQ(what.rfind("message of " + std::to_string(huge.size()) + " bytes from " + r.server.peer() +
+                           " while waiting for hello is not valid JSON (a number out of range",
+                       0),
+            0u)
+      << what;
+  const std::string good = R"({"type":"hello","version":1})";
+  r.raw.write(header(static_cast<uint32_t>(good.size())) + good);
+  EXPECT_EQ(r.server.receive(kLong)["type"], "hello");
+}
+
 TEST(ControlChannel, EmptyFrameIsNotJson) {
   RawConnected r;
   r.raw.write(header(0));

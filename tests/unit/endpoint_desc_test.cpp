@@ -53,6 +53,9 @@ TEST(EndpointDesc, MalformedJsonIsProtocolError) {
   EXPECT_NE(msg.find("expected a string"), std::string::npos) << msg;
   msg = messageOf<ProtocolError>([] { EndpointDesc::fromJson("{\"transport\": \"udp\""); });
   EXPECT_NE(msg.find("malformed JSON at byte"), std::string::npos) << msg;
+  // A number beyond double's range: nlohmann throws out_of_range, not parse_error (fuzzing).
+  msg = messageOf<ProtocolError>([] { EndpointDesc::fromJson(R"({"transport":"udp","fields":{},"x":1e400})"); });
+  EXPECT_NE(msg.find("a number out of range"), std::string::npos) << msg;
 }
 
 TEST(EndpointDesc, AtNamesMissingField) {
