@@ -365,9 +365,7 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
   const int64_t started_wall = wallNowNs(), started_mono = monoNowNs();
   const RunOptions& ro = cluster ? cluster->options() : options.run;
   out.context = contextOf(s, ro.launcher, started_wall);
-  auto message = [&](const std::string& m) {
-    if (hooks.on_message) hooks.on_message(m);
-  };
+  auto message = [&](const std::string& m) { if (hooks.on_message) hooks.on_message(m); };
   ReporterFanOut fan(reporters, message);
   fan.each([&](reports::Reporter& r) { r.begin(out.context); });
 
