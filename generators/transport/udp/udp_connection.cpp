@@ -11,7 +11,6 @@ namespace fabcheck::transport::udp {
 
 UdpConnection::UdpConnection(Fd fd, const UdpConnectionConfig& config)
     : fd_(std::move(fd)),
-      family_(config.family),
       max_payload_(maxPayload(config.family)),
       gso_(config.setup.gso),
       gro_(config.setup.gro),

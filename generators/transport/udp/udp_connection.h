@@ -92,7 +92,6 @@ class UdpConnection final : public Connection {
   bool isHandshake(const std::byte* p, size_t len) noexcept;  // and answers it
 
   Fd fd_;
-  int family_;
   uint32_t max_payload_;
   bool gso_;
   bool gro_;
