@@ -82,7 +82,9 @@ def test_agents_that_never_register_are_a_timeout_error_with_the_result_attached
         fabcheck.run(suite, agents=2, binary=str(silent), register_timeout="1s",
                      reports=[f"json:{tmp_path}/r.json"])
     assert "did not register within 1" in str(e.value)
-    assert e.value.result.error == str(e.value) and e.value.result.tests == []
+    assert e.value.result.error == str(e.value)
+    # The test that never started is listed, skipped (issue 19), not left out.
+    assert [(t.name, t.verdict) for t in e.value.result.tests] == [("p", "skipped")]
     assert os.path.exists(tmp_path / "r.json")  # the report of what happened is still written
 
 
