@@ -3,16 +3,16 @@
 #include <cstdint>
 
 namespace fabcheck {
-namespace {
 
-// The length of the valid UTF-8 sequence at s[i], or 0 when the byte there does not start one.
-size_t utf8SequenceAt(std::string_view s, size_t i) {
+size_t decodeUtf8At(std::string_view s, size_t i, uint32_t& cp) {
   const auto b = [&](size_t k) { return static_cast<uint8_t>(s[i + k]); };
   const uint8_t c = b(0);
   size_t n;
-  uint32_t cp, min;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
+  uint32_t min;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  } else if ((c & 0xE0) == 0xC0) {
     n = 2, cp = c & 0x1F, min = 0x80;
   } else if ((c & 0xF0) == 0xE0) {
     n = 3, cp = c & 0x0F, min = 0x800;
@@ -28,6 +28,14 @@ size_t utf8SequenceAt(std::string_view s, size_t i) {
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return n;
+}
+
+namespace {
+
+// The length of the valid UTF-8 sequence at s[i], or 0 when the byte there does not start one.
+size_t utf8SequenceAt(std::string_view s, size_t i) {
+  uint32_t cp = 0;
+  return decodeUtf8At(s, i, cp);
 }
 
 }  // namespace

@@ -7,11 +7,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace fabcheck {
 
+// The valid UTF-8 sequence at s[i]: its length, with its code point in cp; 0 when the byte at
+// i does not start one (cp then unspecified).
+size_t decodeUtf8At(std::string_view s, size_t i, uint32_t& cp);
 size_t firstInvalidUtf8(std::string_view s);
 std::string validUtf8(std::string_view s);
 
