@@ -1,6 +1,9 @@
 #include "harness/suite/yaml_document.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <cstdio>
+#include <sstream>
 
 #include "generators/core/utf8.h"
 
@@ -61,13 +64,76 @@ struct Utf8Walk {
   }
 };
 
+// The shape of each document of a stream, from yaml-cpp's events without building nodes: where
+// it starts and whether it holds anything but one null.
+struct DocumentShapes : YAML::EventHandler {
+  struct Shape {
+    YAML::Mark start;
+    bool empty = true;
+  };
+  std::vector<Shape> docs;
+
+  void OnDocumentStart(const YAML::Mark& m) override { docs.push_back({m, true}); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { docs.back().empty = false; }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {
+    docs.back().empty = false;
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    docs.back().empty = false;
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    docs.back().empty = false;
+  }
+  void OnMapEnd() override {}
+};
+
+Diagnostic at(const std::string& file, const YAML::Mark& m, std::string message) {
+  return {{file, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1}, std::move(message)};
+}
+
+// Walks the stream's documents (yaml-cpp 0.7's LoadAll loops forever, allocating, on a document
+// that starts with a token no node starts with, such as ',': upstream issue jbeder/yaml-cpp#1040,
+// fixed in 0.8 — Debian 12 has 0.7). A document that starts where the previous one started made
+// no progress: that is the syntax error. A second document with content is refused.
+void checkDocuments(const std::string& text, const std::string& file, std::vector<Diagnostic>& diags) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentShapes shapes;
+  while (parser.HandleNextDocument(shapes)) {
+    const auto& docs = shapes.docs;
+    if (docs.size() >= 2 && docs.back().start.pos == docs[docs.size() - 2].start.pos) {
+      const YAML::Mark m = docs.back().start;
+      const char c = m.pos >= 0 && static_cast<size_t>(m.pos) < text.size() ? text[m.pos] : ' ';
+      diags.push_back(at(file, m, c == ','
+                                      ? "YAML syntax: a ',' outside [ ] or { }; expected a value or a key"
+                                      : "YAML syntax: nothing can be read from here; expected a value or a key"));
+      return;
+    }
+    if (docs.size() >= 2 && !docs.back().empty) {
+      const YAML::Mark m = docs.back().start;
+      const int line = markerLineBefore(text, m.is_null() ? 0 : m.line + 1);
+      diags.push_back({{file, line > 0 ? line : (m.is_null() ? 0 : m.line + 1), 1},
+                       "a second YAML document starts here; a fabcheck file holds one document "
+                       "(remove the '---' or put the second part in its own file)"});
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<YAML::Node> loadYamlDocument(const std::string& text, const std::string& file,
                                            std::vector<Diagnostic>& diags) {
-  std::vector<YAML::Node> docs;
+  const size_t before = diags.size();
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    root = YAML::Load(text);
+    // Only a stream with a document marker can hold a second document, and only a null first
+    // document can be a stalled one: the common file is parsed once.
+    if (root.IsNull() || markerLineBefore(text, 0) > 0) checkDocuments(text, file, diags);
   } catch (const YAML::ParserException& e) {
     diags.push_back({{file, e.mark.line + 1, e.mark.column + 1}, "YAML syntax: " + e.msg});
     return std::nullopt;
@@ -75,17 +141,6 @@ std::optional<YAML::Node> loadYamlDocument(const std::string& text, const std::s
     diags.push_back({{file, 0, 0}, std::string("YAML: ") + e.what()});
     return std::nullopt;
   }
-  const size_t before = diags.size();
-  for (size_t i = 1; i < docs.size(); ++i) {
-    if (docs[i].IsNull()) continue;  // a trailing '---' with nothing after it loses nothing
-    const YAML::Mark m = docs[i].Mark();
-    const int line = markerLineBefore(text, m.is_null() ? 0 : m.line + 1);
-    diags.push_back({{file, line > 0 ? line : (m.is_null() ? 0 : m.line + 1), 1},
-                     "a second YAML document starts here; a fabcheck file holds one document "
-                     "(remove the '---' or put the second part in its own file)"});
-    break;
-  }
-  YAML::Node root = docs.empty() ? YAML::Node() : docs.front();
   Utf8Walk{file, diags}.walk(root, "");
   if (diags.size() != before) return std::nullopt;
   return root;

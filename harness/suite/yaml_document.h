@@ -4,6 +4,7 @@
 // Contract: loadYamlDocument() returns the document's root node, or nullopt with at least one
 // Diagnostic appended to `diags` (loading of other files goes on). It refuses:
 // - a YAML syntax error ("file:line:col: YAML syntax: ...");
+// - a document that yaml-cpp cannot start (a leading ','): "file:line:col: YAML syntax: ...";
 // - a second, non-empty document after '---' or '...' (yaml-cpp would silently drop it):
 //   "file:line:1: a second YAML document starts here; a fabcheck file holds one document";
 // - a key or value that is not valid UTF-8, one diagnostic per string (at most 20), naming

@@ -61,6 +61,21 @@ TEST(SuiteInputBytes, AnExplicitFirstDocumentMarkerAndATrailingEmptyOneAreAccept
   EXPECT_EQ(s.tests.size(), 1u);
 }
 
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on a document that starts with ',' (found by
+// tests/fuzz/suite_fuzz; upstream jbeder/yaml-cpp#1040). Each of these ran until out of memory.
+TEST(SuiteInputBytes, ADocumentThatStartsWithACommaIsASyntaxErrorNotAHang) {
+  for (const std::string yaml : {std::string(","), std::string(" , tests: []\n"),
+                                 std::string("# =cceptance of a Roprbs.md): elfabric:\n  ,line_prob\x8c\x8c\x8c" "e\x8c")}) {
+    const auto errors = bytesSuiteErrors(yaml);
+    ASSERT_EQ(errors.size(), 1u) << yaml;
+    EXPECT_NE(errors[0].find(": YAML syntax: a ',' outside [ ] or { }; expected a value or a key"), std::string::npos)
+        << errors[0];
+  }
+  const auto later = bytesSuiteErrors(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\n,\n");
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_EQ(later[0], "s.yaml:7:1: YAML syntax: a ',' outside [ ] or { }; expected a value or a key");
+}
+
 TEST(SuiteInputBytes, ASiteFileIsHeldToTheSameRules) {
   try {
     parseSite("switches: []\n---\nswitches: []\n", "site.yaml", ".");
