@@ -8,6 +8,7 @@
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/log.h"
+#include "harness/agent/late_start.h"
 #include "harness/counters/nic_selection.h"
 #include "harness/counters/replay_counter_source.h"
 #include "harness/counters/sampled_counters.h"
@@ -161,8 +162,10 @@ void TestRun::buildFlows(std::map<uint32_t, std::unique_ptr<transport::Connectio
 }
 
 void TestRun::start(int64_t start_wall_ns) {
-  start_mono_ = monoNowNs() + (start_wall_ns - wallNowNs());
+  const int64_t ahead_ns = start_wall_ns - wallNowNs();  // negative: the instant has passed
+  start_mono_ = monoNowNs() + ahead_ns;
   flows_->startSenders(start_mono_);
+  if (!rank_) late_start_error_ = lateStartError(-ahead_ns, setup_);  // a collective's rounds wait for data
 }
 
 void TestRun::waitSenders() { flows_->waitSenders(); }
@@ -192,6 +195,8 @@ msg::Results TestRun::results(uint64_t log_mark) {
   results.responders = flows_->responderResults();
   if (rank_) results.pingpongs = flows_->pingpongResults();
   results.errors = flows_->errors();
+  // First: it explains the flows' own (a sender that sent nothing, a receiver that saw nothing).
+  if (!late_start_error_.empty()) results.errors.insert(results.errors.begin(), late_start_error_);
   if (!options_.host_counters) {
     results.counters = nlohmann::json{{"off", "host counters off in this agent (fabcheck agent --host-counters off)"}};
   } else {

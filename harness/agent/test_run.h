@@ -7,7 +7,8 @@
 //   run.listen()                  → the "endpoints" reply; accepting starts in the background
 //   run.connect(connect)          connects, collects the accepted, builds FlowSet/rank, reads
 //                                 the host counters before the traffic
-//   run.start(start_wall_ns)      senders from the controller's absolute start time
+//   run.start(start_wall_ns)      senders from the controller's absolute start time (heard too
+//                                 late for the flows' windows: an error in the results, late_start.h)
 //   run.waitSenders() / sent()    the "sent" reply (not in a collective round: see rank())
 //   run.finish(sent_by_flow)      receivers finish with the senders' counts
 //   run.results(log_mark)         the "results" reply (host counters after the traffic, log)
@@ -99,6 +100,7 @@ class TestRun {
   std::optional<counters::CountersAround> around_;
   std::string counter_error_;
   int64_t start_mono_ = 0;
+  std::string late_start_error_;  // late_start.h: heard "start" too late for its flows' windows
 };
 
 }  // namespace fabcheck::agent

@@ -73,6 +73,10 @@ struct FakeController {
   }
 };
 
+// How far ahead the fake controller names the start, as the real one does (start_delay): an agent
+// that hears the start after its instant errors the test (late_start.h).
+constexpr int64_t kStartAheadNs = 300'000'000;
+
 // Agent 0 streams flow 0 to agent 1 (the test) over the loop transport for 20 ms.
 msg::Setup streamSetup(double rate_bps = 1e6) {
   msg::Setup s;
@@ -106,7 +110,7 @@ TEST(AgentSession, ALoopTestRunsThroughEveryPhaseToResults) {
   c.send(connect);
   auto data = listener->accept(kWaitNs);
   c.expect<msg::Ready>();
-  c.send(msg::Start{wallNowNs()});
+  c.send(msg::Start{wallNowNs() + kStartAheadNs});
   const auto sent = c.expect<msg::Sent>();
   ASSERT_EQ(sent.senders.size(), 1u);
   EXPECT_EQ(sent.senders[0].flow_id, 0u);
@@ -142,6 +146,33 @@ TEST(AgentSession, AnAbortMidTestReturnsToIdle) {
   c.send(streamSetup());
   c.expect<msg::Endpoints>();
   c.send(msg::Abort{});
+  EXPECT_EQ(c.bye(), 0);
+}
+
+// Issue 19: a start heard after its instant (an overloaded host) cut the sender's window to
+// nothing, and the test reported a measurement of nothing. Now the agent says so in its results.
+TEST(AgentSession, AStartHeardAfterItsInstantIsAnErrorNamingHowLate) {
+  FakeController c;
+  auto peer = transport::createTransport("loop", {});
+  auto listener = peer->listen({.address = "127.0.0.1", .port = 0});
+  c.test_id = 1;
+  c.send(streamSetup());  // 20 ms, no warm-up
+  c.expect<msg::Endpoints>();
+  msg::Connect connect;
+  connect.flows[0] = listener->endpoint();
+  c.send(connect);
+  auto data = listener->accept(kWaitNs);
+  c.expect<msg::Ready>();
+  c.send(msg::Start{wallNowNs() - 1'000'000'000});  // its instant passed a second ago
+  const auto sent = c.expect<msg::Sent>();
+  ASSERT_EQ(sent.senders.size(), 1u);
+  EXPECT_EQ(sent.senders[0].packets, 0u) << "the window had ended before the agent heard the start";
+  c.send(msg::Finish{});
+  const auto results = c.expect<msg::Results>();
+  ASSERT_FALSE(results.errors.empty());
+  EXPECT_EQ(results.errors[0].rfind("heard the start 10", 0), 0u) << results.errors[0];  // 1000+ ms
+  EXPECT_NE(results.errors[0].find("flow 0 lost 100% of its 20.0 ms measured window"), std::string::npos)
+      << results.errors[0];
   EXPECT_EQ(c.bye(), 0);
 }
 
