@@ -197,12 +197,9 @@ model::Site parseSite(const std::string& text, const std::string& file, const st
 }
 
 model::Site loadSite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot read the site file: " + std::strerror(errno));
-  std::ostringstream s;
-  s << in.rdbuf();
+  const std::string text = detail::readYamlFile(path, "site file");
   const auto slash = path.rfind('/');
-  return parseSite(s.str(), path, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
+  return parseSite(text, path, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
 }
 
 std::vector<model::SwitchSpec> loadSiteSwitches(const std::vector<std::string>& paths) {

@@ -281,11 +281,11 @@ class Loader : public detail::SuiteReader {
 };
 
 std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SuiteError({{{path, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno)}});
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  try {
+    return detail::readYamlFile(path, "file");
+  } catch (const ConfigError&) {
+    throw SuiteError({{{path, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno)}});
+  }
 }
 
 }  // namespace

@@ -2,9 +2,13 @@
 
 #include <yaml-cpp/eventhandler.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
+#include "generators/core/errors.h"
 #include "generators/core/utf8.h"
 
 namespace fabcheck::suite::detail {
@@ -125,9 +129,26 @@ void checkDocuments(const std::string& text, const std::string& file, std::vecto
 
 }  // namespace
 
+std::string readYamlFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot read the " + what + ": " + std::strerror(errno));
+  std::string text(kMaxYamlFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.bad()) throw ConfigError(path + ": cannot read the " + what + ": " + std::strerror(errno));
+  return text;
+}
+
 std::optional<YAML::Node> loadYamlDocument(const std::string& text, const std::string& file,
                                            std::vector<Diagnostic>& diags) {
   const size_t before = diags.size();
+  if (text.size() > kMaxYamlFileBytes) {
+    const std::string size = text.size() == kMaxYamlFileBytes + 1 ? "over " + std::to_string(kMaxYamlFileBytes)
+                                                                   : std::to_string(text.size());
+    diags.push_back({{file, 1, 1}, "the file is " + size + " bytes; a fabcheck YAML file may be at most " +
+                                       std::to_string(kMaxYamlFileBytes) + " bytes (4 MiB): split it"});
+    return std::nullopt;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);

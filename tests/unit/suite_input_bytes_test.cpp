@@ -3,6 +3,8 @@
 // (it was silently dropped). Also utf8.h, which both rest on.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -74,6 +76,33 @@ TEST(SuiteInputBytes, ADocumentThatStartsWithACommaIsASyntaxErrorNotAHang) {
   const auto later = bytesSuiteErrors(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\n,\n");
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0], "s.yaml:7:1: YAML syntax: a ',' outside [ ] or { }; expected a value or a key");
+}
+
+// Issue 19: a 50 MB suite took 1.6 GB and 30 s to validate (yaml-cpp's node tree); a file over
+// 4 MiB is refused before it is parsed, and a file on disk is not even read past the limit.
+TEST(SuiteInputBytes, AFileOverFourMebibytesIsRefusedBeforeItIsParsed) {
+  std::string yaml = std::string(kBytesSuiteHead) + "big" + kBytesSuiteTail;
+  yaml += "# " + std::string((4u << 20) - yaml.size() - 3, 'x') + "\n";  // exactly 4 MiB: accepted
+  ASSERT_EQ(yaml.size(), 4u << 20);
+  EXPECT_EQ(parseSuite(yaml, "s.yaml").tests.size(), 1u);
+  yaml += "#\n";
+  const auto errors = bytesSuiteErrors(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "s.yaml:1:1: the file is 4194306 bytes; a fabcheck YAML file may be at most 4194304 bytes "
+                       "(4 MiB): split it");
+  const std::string path = ::testing::TempDir() + "/big-suite.yaml";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << yaml << std::string(20u << 20, '#');
+  }
+  try {
+    loadSuite(path);
+    FAIL() << "a 24 MiB suite was accepted";
+  } catch (const SuiteError& e) {
+    EXPECT_EQ(e.diagnostics().at(0).str(), path + ":1:1: the file is over 4194304 bytes; a fabcheck YAML file may be "
+                                                  "at most 4194304 bytes (4 MiB): split it");
+  }
+  std::remove(path.c_str());
 }
 
 TEST(SuiteInputBytes, ASiteFileIsHeldToTheSameRules) {
