@@ -178,55 +178,58 @@ double secondsBetween(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
 }
 
-TEST(RunnerFaults, AnAgentKilledInALongTestIsNamedWithinTheStepTimeout) {
-  Runner runner(faultRun());
-  MidTrafficFault fault;
-  std::atomic<Clock::rep> struck{0};
-  Clock::time_point victim_done{};
-  RunResult r = runner.run(longScenario(), nullptr, [&](const model::TestOutcome& t) {
-    if (t.name == "before") {
-      fault.arm(kVictim, [&](pid_t pid) {
-        struck = Clock::now().time_since_epoch().count();
-        return kill(pid, SIGKILL) == 0;
-      });
-    }
-    if (t.name == "victim") victim_done = Clock::now();
-  });
-  fault.join();
-  ASSERT_TRUE(fault.fired()) << fault.why();
-  expectFaultContained(r);  // the survivors stopped their 60 s flows at the abort and ran "after"
-  const double detection = secondsBetween(Clock::time_point(Clock::duration(struck.load())), victim_done);
-  ::testing::Test::RecordProperty("detection_s", std::to_string(detection));
-  EXPECT_LT(detection, static_cast<double>(kStepTimeoutNs) / 1e9) << r.tests[1].error;
-}
+// The long scenario with `signal` sent to the victim's agent mid-traffic (after "before"):
+// the run's result and the seconds from the signal to the victim test's end (its error
+// reported to on_test). A stopped agent is killed once its test has ended (clean-up).
+struct LongFaultRun {
+  RunResult result;
+  bool fired = false;
+  std::string why;
+  double detection_s = 0;
+};
 
-TEST(RunnerFaults, AnAgentFrozenInALongTestIsNamedWithinTheStepTimeoutOfItsLastHeartbeat) {
+LongFaultRun runLongScenarioWithSignal(int signal) {
   Runner runner(faultRun());
   MidTrafficFault fault;
   std::atomic<Clock::rep> struck{0};
   Clock::time_point victim_done{};
-  RunResult r = runner.run(longScenario(), nullptr, [&](const model::TestOutcome& t) {
+  LongFaultRun out;
+  out.result = runner.run(longScenario(), nullptr, [&](const model::TestOutcome& t) {
     if (t.name == "before") {
       fault.arm(kVictim, [&](pid_t pid) {
         struck = Clock::now().time_since_epoch().count();
-        return kill(pid, SIGSTOP) == 0;
+        return kill(pid, signal) == 0;
       });
     }
     if (t.name == "victim") {
       victim_done = Clock::now();
-      if (fault.pid() > 0) kill(fault.pid(), SIGKILL);  // clean-up, as above
+      if (signal == SIGSTOP && fault.pid() > 0) kill(fault.pid(), SIGKILL);
     }
   });
   fault.join();
-  ASSERT_TRUE(fault.fired()) << fault.why();
-  expectFaultContained(r);
-  EXPECT_NE(r.tests[1].error.find("heartbeat"), std::string::npos) << r.tests[1].error;
+  out.fired = fault.fired();
+  out.why = fault.why();
+  out.detection_s = secondsBetween(Clock::time_point(Clock::duration(struck.load())), victim_done);
+  ::testing::Test::RecordProperty("detection_s", std::to_string(out.detection_s));
+  return out;
+}
+
+TEST(RunnerFaults, AnAgentKilledInALongTestIsNamedWithinTheStepTimeout) {
+  const LongFaultRun run = runLongScenarioWithSignal(SIGKILL);
+  ASSERT_TRUE(run.fired) << run.why;
+  expectFaultContained(run.result);  // the survivors stopped their 60 s flows at the abort and ran "after"
+  EXPECT_LT(run.detection_s, static_cast<double>(kStepTimeoutNs) / 1e9) << run.result.tests[1].error;
+}
+
+TEST(RunnerFaults, AnAgentFrozenInALongTestIsNamedWithinTheStepTimeoutOfItsLastHeartbeat) {
+  const LongFaultRun run = runLongScenarioWithSignal(SIGSTOP);
+  ASSERT_TRUE(run.fired) << run.why;
+  expectFaultContained(run.result);
+  EXPECT_NE(run.result.tests[1].error.find("heartbeat"), std::string::npos) << run.result.tests[1].error;
   // Its last heartbeat came at most one interval (controller::heartbeatIntervalNs: a quarter of
   // the step timeout) before the fault, so it is named at most the step timeout after the fault
   // (plus the controller's 100 ms look).
-  const double detection = secondsBetween(Clock::time_point(Clock::duration(struck.load())), victim_done);
-  ::testing::Test::RecordProperty("detection_s", std::to_string(detection));
-  EXPECT_LT(detection, static_cast<double>(kStepTimeoutNs) / 1e9 + 0.5) << r.tests[1].error;
+  EXPECT_LT(run.detection_s, static_cast<double>(kStepTimeoutNs) / 1e9 + 0.5) << run.result.tests[1].error;
 }
 
 // A wrapper around the fabcheck binary that points agent `id` at `to` instead of the controller
