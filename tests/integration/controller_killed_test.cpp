@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -148,22 +149,36 @@ class ControllerKilled : public ::testing::Test {
     return ::testing::AssertionSuccess();
   }
 
-  // SIGKILLs the controller, then expects every agent gone within kAgentsGoneBound and every
-  // other process of the run within `rest_bound`.
-  void killControllerAndExpectEverythingGone(Subprocess& p, std::chrono::seconds rest_bound) {
+  // SIGKILLs the controller, then expects every agent gone within kAgentsGoneBound, every other
+  // process of the run within kWrappersGoneBound, except those whose command line holds
+  // `lingering` (when not empty), which may take `lingering_bound`. Prints how long each took.
+  void killControllerAndExpectEverythingGone(Subprocess& p, const std::string& lingering = {},
+                                             std::chrono::seconds lingering_bound = kWrappersGoneBound) {
     p.signal(SIGKILL);
     ASSERT_FALSE(p.waitExit(10s).timed_out);
     const auto struck = std::chrono::steady_clock::now();
+    const auto since = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - struck).count(); };
     for (pid_t a : agents_) {
       EXPECT_TRUE(eventually([&] { return !isRunning(a); }, kAgentsGoneBound))
           << "agent pid " << a << " still runs " << std::chrono::duration<double>(kAgentsGoneBound).count()
           << " s after its controller was killed:\n"
           << describe(processesNaming(dir_));
     }
-    EXPECT_TRUE(eventually([&] { return processesNaming(dir_).empty(); }, rest_bound))
-        << "left " << std::chrono::duration<double>(std::chrono::steady_clock::now() - struck).count()
-        << " s after the controller was killed:\n"
-        << describe(processesNaming(dir_));
+    const double agents_gone = since();
+    const auto others = [&] {
+      std::vector<RunProcess> left;
+      for (auto& q : processesNaming(dir_)) {
+        if (lingering.empty() || q.cmd.find(lingering) == std::string::npos) left.push_back(q);
+      }
+      return left;
+    };
+    EXPECT_TRUE(eventually([&] { return others().empty(); }, kWrappersGoneBound))
+        << "left " << since() << " s after the controller was killed:\n" << describe(others());
+    const double others_gone = since();
+    EXPECT_TRUE(eventually([&] { return processesNaming(dir_).empty(); }, lingering_bound))
+        << "left " << since() << " s after the controller was killed:\n" << describe(processesNaming(dir_));
+    std::cout << "agents gone " << agents_gone << " s after the controller's SIGKILL; their wrappers " << others_gone
+              << " s; everything " << since() << " s\n";
   }
 
   // Not gone and not a zombie.
@@ -184,8 +199,10 @@ TEST_F(ControllerKilled, OverSshItsAgentsTheirRemoteShellsAndSshEnd) {
   ASSERT_TRUE(sshd.ok()) << sshd.log();
   Subprocess p = startRun("ssh", std::string(testing::Sshd::kAlias) + " slots=3\n", {"ssh_config=" + sshd.clientConfig()});
   ASSERT_TRUE(streaming(p));
-  // The remote shells, ssh and its connection master (ControlPersist) go by then at the latest.
-  killControllerAndExpectEverythingGone(p, std::chrono::seconds(launch::SshControl::kPersistSeconds) + kWrappersGoneBound);
+  // The remote shells and ssh go with their agents; ssh's connection master ("ssh: <socket>
+  // [mux]", under TMPDIR) ends kPersistSeconds after its last session (ssh_control.h).
+  killControllerAndExpectEverythingGone(p, "[mux]",
+                                        std::chrono::seconds(launch::SshControl::kPersistSeconds) + kWrappersGoneBound);
 }
 
 TEST_F(ControllerKilled, UnderMpirunItsAgentsAndMpirunEnd) {
@@ -194,7 +211,7 @@ TEST_F(ControllerKilled, UnderMpirunItsAgentsAndMpirunEnd) {
   }
   Subprocess p = startRun("mpirun", "localhost slots=3\n", {});
   ASSERT_TRUE(streaming(p));
-  killControllerAndExpectEverythingGone(p, kWrappersGoneBound);
+  killControllerAndExpectEverythingGone(p);
 }
 
 TEST_F(ControllerKilled, UnderSlurmItsAgentsSrunAndTheStepEnd) {
@@ -205,9 +222,13 @@ TEST_F(ControllerKilled, UnderSlurmItsAgentsSrunAndTheStepEnd) {
                           {"slurm_mode=allocate", "slurm_per=task",
                            std::string("slurm_partition=") + testing::SlurmCluster::kPartition, "slurm_time_limit=5"});
   ASSERT_TRUE(streaming(p)) << cluster.logs();
-  killControllerAndExpectEverythingGone(p, kWrappersGoneBound);
+  killControllerAndExpectEverythingGone(p);
   EXPECT_TRUE(eventually([&] { return cluster.strays().empty(); }, kWrappersGoneBound))
       << "step daemons or tasks left after the controller was killed";
+  std::string jobs;
+  EXPECT_TRUE(eventually([&] { return (jobs = testing::run({"squeue", "-h", "-o", "%i %j %T"}, 10s).out).empty(); },
+                         kWrappersGoneBound))
+      << "jobs left after the controller was killed: " << jobs;
 }
 
 }  // namespace
