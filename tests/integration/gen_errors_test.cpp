@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cerrno>
 #include <cstddef>
@@ -454,6 +455,37 @@ TEST(GenAuth, AHugeFirstFrameIsRefusedAtOnceNamingItsLengthAndTheLimit) {
       << s.process().err();
   EXPECT_LT(serverRssKb(s.process().pid()) - before_kb, 16 * 1024) << "20 x 16 MiB announced, nothing allocated";
   auto r = client(s, {});  // and it still serves
+  EXPECT_EQ(r.status.code, 0) << r.err;
+}
+
+// A flood of connections that each say a little and hang: the server's threads stay within its
+// bound, 64 connections in their hello + --max-sessions, plus its main thread.
+TEST(GenAuth, AConnectionFloodKeepsTheServersThreadsWithinTheirBound) {
+  // No log: its ~300 lines of dropped connections would fill the stderr pipe this test does not
+  // read, and a server blocked writing its log is not what is measured here.
+  GenServer s("127.0.0.1", {"--max-sessions", "2", "--log-level", "off"});
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.port())));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  const std::string status = "/proc/" + std::to_string(s.process().pid()) + "/status";
+  const auto threads = [&] {
+    const std::string text = testing::slurp(status);
+    const size_t at = text.find("Threads:");
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 8);
+  };
+  std::vector<int> fds;
+  int most = 0;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << i;
+    ASSERT_EQ(::send(fd, "\0\0", 2, MSG_NOSIGNAL), 2);  // half a length header, then nothing
+    fds.push_back(fd);
+    most = std::max(most, threads());
+  }
+  EXPECT_LE(most, 64 + 2 + 1) << "threads of the server during 300 connections";
+  for (int fd : fds) ::close(fd);
+  auto r = client(s, {});
   EXPECT_EQ(r.status.code, 0) << r.err;
 }
 
