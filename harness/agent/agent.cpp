@@ -1,13 +1,16 @@
 #include "harness/agent/agent.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
 
+#include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "generators/core/futex_hash.h"
 #include "generators/core/host_facts.h"
@@ -109,6 +112,46 @@ int runIdentities(const AgentOptions& o, const std::atomic<bool>& stop) {
   return *std::max_element(codes.begin(), codes.end());
 }
 
+// "10.0 s": how long after its start an agent may take to register.
+std::string registrationWindow(const AgentOptions& o) {
+  return fmt::format("{:.1f} s", static_cast<double>(o.connect_timeout_ns) / 1e9);
+}
+
+// The control connection, retried with capped backoff (20 ms doubling to 1 s) while the
+// controller refuses, resets or does not answer, until `deadline`. The first failure is logged
+// once; at the deadline one error names the controller and the last failure, and nullopt returns.
+std::optional<protocol::ControlChannel> connectUntil(const AgentOptions& o, int64_t deadline,
+                                                     const std::atomic<bool>& stop, bool& warned) {
+  int64_t backoff = 20 * kNsPerMs;
+  for (;;) {
+    std::string why;
+    try {
+      return protocol::ControlChannel::connect(o.controller_host, o.controller_port,
+                                               std::max<int64_t>(deadline - monoNowNs(), 1),
+                                               "is the controller still running?");
+    } catch (const TransportError& e) {
+      why = e.what();
+    } catch (const TimeoutError& e) {
+      why = e.what();
+    }
+    const int64_t left = deadline - monoNowNs();
+    if (left <= 0 || stop.load()) {
+      log::error("agent {}: gave up registering with the controller at {}:{} after {}: {}", o.agent_id,
+                 o.controller_host, o.controller_port, registrationWindow(o), why);
+      return std::nullopt;
+    }
+    if (!warned) {
+      log::warn("agent {}: {}; retrying until {} after start", o.agent_id, why, registrationWindow(o));
+      warned = true;
+    }
+    const int64_t until = monoNowNs() + std::min(backoff, left);
+    while (!stop.load() && monoNowNs() < until) {
+      std::this_thread::sleep_for(std::chrono::nanoseconds(std::min<int64_t>(until - monoNowNs(), 50 * kNsPerMs)));
+    }
+    backoff = std::min<int64_t>(backoff * 2, kNsPerSec);
+  }
+}
+
 }  // namespace
 
 int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
@@ -120,22 +163,34 @@ int runAgent(const AgentOptions& o, const std::atomic<bool>& stop) {
     log::error("agent {}: {}", o.agent_id, e.what());
     return 2;
   }
-  std::optional<Channel> ch;
-  try {
-    ch.emplace(protocol::ControlChannel::connect(o.controller_host, o.controller_port, o.connect_timeout_ns,
-                                                 "is the controller still running?"),
-               secret, Channel::Role::kConnector);
-  } catch (const std::exception& e) {
-    log::error("agent {}: {}", o.agent_id, e.what());
-    return 3;
-  }
-  try {
-    const std::string data_address = o.data_address.empty() ? ch->localAddress() : o.data_address;
-    ch->send(protocol::encode(registration(o, data_address)), o.connect_timeout_ns);
-    return AgentSession(*ch, o, stop).serve();
-  } catch (const std::exception& e) {
-    log::error("agent {}: {}", o.agent_id, e.what());
-    return 1;
+  const int64_t deadline = monoNowNs() + o.connect_timeout_ns;
+  bool warned = false;
+  for (;;) {
+    std::optional<protocol::ControlChannel> raw = connectUntil(o, deadline, stop, warned);
+    if (!raw) return 3;
+    Channel ch(std::move(*raw), secret, Channel::Role::kConnector);
+    std::optional<AgentSession> session;
+    try {
+      const std::string data_address = o.data_address.empty() ? ch.localAddress() : o.data_address;
+      ch.send(protocol::encode(registration(o, data_address)), o.connect_timeout_ns);
+      session.emplace(ch, o, stop);
+      return session->serve();
+    } catch (const TransportError& e) {
+      // Closed or reset before the controller said anything: it dropped the connection before it
+      // read our registration (its pending connections were full). Register again in time.
+      if ((session && session->heardFromController()) || monoNowNs() >= deadline) {
+        log::error("agent {}: {}", o.agent_id, e.what());
+        return 1;
+      }
+      if (!warned) {
+        log::warn("agent {}: {}; registering again until {} after start", o.agent_id, e.what(),
+                  registrationWindow(o));
+        warned = true;
+      }
+    } catch (const std::exception& e) {
+      log::error("agent {}: {}", o.agent_id, e.what());
+      return 1;
+    }
   }
 }
 

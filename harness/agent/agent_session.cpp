@@ -69,6 +69,7 @@ int AgentSession::serve() {
       continue;
     }
     idle = 0;
+    heard_ = true;
     const std::string type = protocol::typeOf(*m);
     if (type == msg::Bye::kType) return 0;
     if (type == msg::Admitted::kType) {

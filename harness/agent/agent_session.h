@@ -46,6 +46,8 @@ class AgentSession {
   AgentSession(protocol::MessageChannel& channel, const AgentOptions& options, const std::atomic<bool>& stop);
 
   int serve();
+  // True once any message from the controller arrived (its "admitted", a probe, a refusal).
+  bool heardFromController() const { return heard_; }
 
  private:
   // One round; a refusal or failure is reported to the controller, an abort ends it quietly.
@@ -81,6 +83,7 @@ class AgentSession {
   protocol::MessageChannel& ch_;
   const AgentOptions& o_;
   const std::atomic<bool>& stop_;
+  bool heard_ = false;  // a message from the controller has arrived
   int64_t test_id_ = 0;
   int64_t controller_wait_ns_ = 0;  // this test: how long to wait for the controller's next word
   int64_t heartbeat_ns_ = 0;        // this test: how often to send a heartbeat while flows run; 0: never

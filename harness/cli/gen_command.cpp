@@ -1,8 +1,10 @@
 #include "harness/cli/gen_command.h"
 
 #include <boost/program_options.hpp>
+#include <malloc.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <iostream>
 #include <string>
@@ -139,6 +141,11 @@ int runServer(const po::variables_map& vm) {
     transport::createTransport("udp", probe);
   }
   const auto& interrupted = installInterruptHandlers();
+  // glibc gives each new thread that allocates its own arena (up to 8 per core); a session's
+  // flow threads left ~7 MB in arenas that malloc_trim could not return (docs/PERFORMANCE.md,
+  // "Pair server under hostile probes"). Two arenas suffice: flows allocate at set-up, not per
+  // packet. MALLOC_ARENA_MAX in the environment still wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) ::mallopt(M_ARENA_MAX, 2);
   pair::PairServer server(cfg);
   std::printf("fabcheck gen server listening on %s port %u (%s)\n", cfg.bind.c_str(), server.port(),
               cfg.secret ? "clients must hold its secret" : "NO AUTHENTICATION");

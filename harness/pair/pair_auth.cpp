@@ -21,7 +21,9 @@ std::unique_ptr<protocol::MessageChannel> openPairChannel(protocol::ControlChann
                                                           const std::optional<protocol::RunSecret>& secret,
                                                           protocol::AuthenticatedChannel::Role role) {
   if (secret) return std::make_unique<protocol::AuthenticatedChannel>(std::move(ch), *secret, role);
-  return std::make_unique<protocol::PlainChannel>(std::move(ch));
+  const bool server = role == protocol::AuthenticatedChannel::Role::kAcceptor;
+  return std::make_unique<protocol::PlainChannel>(std::move(ch),
+                                                  server ? protocol::kMaxPreAuthFrameBytes : protocol::kMaxMessageBytes);
 }
 
 }  // namespace fabcheck::pair

@@ -9,7 +9,8 @@
 //   `openssl rand -hex 32`), or --no-auth on both ends for a lab" when neither is set.
 // - openPairChannel(ch, secret, role): the channel both ends talk through: AuthenticatedChannel
 //   (authenticated_channel.h: HMAC-SHA256 on every message, counters against replay within the
-//   connection) when a secret is given, PlainChannel (plain_channel.h) when not.
+//   connection) when a secret is given, PlainChannel (plain_channel.h) when not. As the acceptor
+//   (the server) either bounds the client's first frame, its hello, to kMaxPreAuthFrameBytes.
 // - kNoAuthWarning is the line both ends print at start under --no-auth.
 #pragma once
 

@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <list>
 #include <map>
 #include <mutex>
@@ -36,13 +39,19 @@ struct PairServer::Impl {
   std::map<uint64_t, int> pending;   // connection number -> a dup of its socket, oldest first
   uint64_t next_number = 0;
   uint32_t sessions = 0;             // authenticated sessions running
-  std::list<Worker> workers;
+  std::list<Worker> workers;         // added and reaped by the accepting thread only
+  std::condition_variable finished;  // a worker's thread is about to end
 
   void admit(ControlChannel ch);
   void handle(ControlChannel ch, uint64_t number);
   // Moves connection `number` out of the pending set; true when it then became a session.
   bool leavePending(uint64_t number, bool become_session);
   void reap(bool all);
+  // Waits (at most kRoomWaitNs) until fewer than max_pending + max_sessions connection threads
+  // run: a dropped connection's thread ends moments after its shutdown, and the next one starts
+  // only then, so the threads stay within that bound however fast connections come.
+  void waitForRoom();
+  static constexpr int64_t kRoomWaitNs = 2'000'000'000;
 };
 
 PairServer::PairServer(ServerConfig config)
@@ -74,23 +83,45 @@ int PairServer::serve(const std::atomic<bool>& stop) {
 }
 
 void PairServer::Impl::admit(ControlChannel ch) {
-  std::lock_guard lock(mutex);
-  if (pending.size() >= config.limits.max_pending) {
-    const auto oldest = pending.begin();
-    log::warn("{} connections are still in their hello (the limit); dropping the oldest to admit {}",
-              pending.size(), ch.peer());
-    ::shutdown(oldest->second, SHUT_RDWR);  // its thread wakes, fails its hello and ends
-    ::close(oldest->second);
-    pending.erase(oldest);
+  {
+    std::lock_guard lock(mutex);
+    if (pending.size() >= config.limits.max_pending) {
+      const auto oldest = pending.begin();
+      log::warn("{} connections are still in their hello (the limit); dropping the oldest to admit {}",
+                pending.size(), ch.peer());
+      ::shutdown(oldest->second, SHUT_RDWR);  // its thread wakes, fails its hello and ends
+      ::close(oldest->second);
+      pending.erase(oldest);
+    }
   }
+  waitForRoom();
+  std::lock_guard lock(mutex);
   const uint64_t number = next_number++;
   const int watch = ::dup(ch.fd());  // kept open until the thread leaves pending: the number stays ours
   if (watch >= 0) pending[number] = watch;
   Worker& w = workers.emplace_back();
   w.thread = std::thread([this, c = std::move(ch), number, done = w.done]() mutable {
     handle(std::move(c), number);
-    done->store(true);
+    {
+      std::lock_guard done_lock(mutex);
+      done->store(true);
+    }
+    finished.notify_all();
   });
+}
+
+void PairServer::Impl::waitForRoom() {
+  const size_t cap = size_t{config.limits.max_pending} + config.limits.max_sessions;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kRoomWaitNs);
+  for (;;) {
+    reap(false);  // joined: a thread that said it is done is gone, not just about to go
+    std::unique_lock lock(mutex);
+    if (workers.size() < cap) return;
+    const auto any_done = [&] {
+      return std::any_of(workers.begin(), workers.end(), [](const Worker& w) { return w.done->load(); });
+    };
+    if (!finished.wait_until(lock, until, any_done)) return;  // bounded: start it anyway
+  }
 }
 
 bool PairServer::Impl::leavePending(uint64_t number, bool become_session) {

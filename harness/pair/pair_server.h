@@ -11,8 +11,10 @@
 //
 // Bounds (config.limits): at most max_sessions authenticated sessions at once (one more is told
 // "server busy ..." and closed); at most max_pending connections still in their hello (a new one
-// beyond that drops the oldest, so idle connections cannot lock real clients out). Memory freed by
-// a session is returned to the system when it ends (malloc_trim).
+// beyond that drops the oldest, so idle connections cannot lock real clients out); at most
+// max_pending + max_sessions connection threads (a new connection's thread starts once a dropped
+// one's has ended, waiting at most 2 s for that). Memory freed by a session is returned to the
+// system when it ends (malloc_trim).
 #pragma once
 
 #include <atomic>

@@ -103,7 +103,10 @@ AuthenticatedChannel::AuthenticatedChannel(ControlChannel channel, const RunSecr
     : channel_(std::move(channel)),
       secret_(secret),
       tx_direction_(role == Role::kConnector ? 'A' : 'C'),
-      rx_direction_(role == Role::kConnector ? 'C' : 'A') {}
+      rx_direction_(role == Role::kConnector ? 'C' : 'A') {
+  // Until the peer has proved the secret it gets a small frame, not 16 MiB (see the header).
+  if (role == Role::kAcceptor) channel_.setFrameLimit(kMaxPreAuthFrameBytes);
+}
 
 void AuthenticatedChannel::send(const json& msg, int64_t timeout_ns) {
   const std::string text = msg.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -148,7 +151,7 @@ json AuthenticatedChannel::acceptFrame(std::string frame, std::string_view phase
     channel_.close();
     throw AuthenticationError(what);
   }
-  ++rx_counter_;
+  if (rx_counter_++ == 0) channel_.setFrameLimit(kMaxMessageBytes);  // the peer holds the secret
 
   json msg;
   try {

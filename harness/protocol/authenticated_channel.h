@@ -12,6 +12,11 @@
 //   secret, or a tampered byte anywhere after the length, all fail authentication.
 //   This layout must stay fixed across protocol versions so that a peer of another version is still
 //   authenticated, then refused with both versions named.
+// - Before authentication: the accepting side (controller, pair server) takes a first frame of at
+//   most kMaxPreAuthFrameBytes (256 KiB; a registration or a hello is a few KiB); a longer length
+//   header is refused at once, nothing allocated for it, and the channel closed ("message of N bytes
+//   from P exceeds the 256 KiB limit before authentication"). Once a frame has authenticated the
+//   limit is kMaxMessageBytes. The connecting side (agent, pair client) keeps kMaxMessageBytes.
 // - receive() verifies the MAC (CRYPTO_memcmp, constant time) before it parses anything, then parses
 //   the JSON, then checks that it is an object whose integer "version" equals kProtocolVersion.
 //   It does not check "type": use expectMessage() (control_channel.h) for that.

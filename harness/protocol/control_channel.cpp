@@ -166,7 +166,9 @@ ControlChannel::ControlChannel(ControlChannel&& other) noexcept
       peer_(std::move(other.peer_)),
       rx_(std::move(other.rx_)),
       rx_have_(std::exchange(other.rx_have_, 0)),
-      rx_in_payload_(std::exchange(other.rx_in_payload_, false)) {}
+      rx_want_(std::exchange(other.rx_want_, 4)),
+      rx_in_payload_(std::exchange(other.rx_in_payload_, false)),
+      frame_limit_(std::exchange(other.frame_limit_, kMaxMessageBytes)) {}
 
 ControlChannel& ControlChannel::operator=(ControlChannel&& other) noexcept {
   if (this != &other) {
@@ -175,7 +177,9 @@ ControlChannel& ControlChannel::operator=(ControlChannel&& other) noexcept {
     peer_ = std::move(other.peer_);
     rx_ = std::move(other.rx_);
     rx_have_ = std::exchange(other.rx_have_, 0);
+    rx_want_ = std::exchange(other.rx_want_, 4);
     rx_in_payload_ = std::exchange(other.rx_in_payload_, false);
+    frame_limit_ = std::exchange(other.frame_limit_, kMaxMessageBytes);
   }
   return *this;
 }
@@ -185,10 +189,24 @@ ControlChannel::~ControlChannel() { close(); }
 void ControlChannel::close() noexcept {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  resetFrame();
+}
+
+void ControlChannel::resetFrame() noexcept {
   rx_.assign(4, 0);
+  rx_.shrink_to_fit();
   rx_have_ = 0;
+  rx_want_ = 4;
   rx_in_payload_ = false;
 }
+
+std::string formatFrameLimit(uint32_t bytes) {
+  if (bytes % (1u << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes % (1u << 10) == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{}-byte", bytes);
+}
+
+void ControlChannel::setFrameLimit(uint32_t bytes) { frame_limit_ = std::clamp<uint32_t>(bytes, 1, kMaxMessageBytes); }
 
 ControlChannel ControlChannel::connect(const std::string& host, uint16_t port, int64_t timeout_ns,
                                        std::string_view refused_hint) {
@@ -287,25 +305,14 @@ void ControlChannel::sendFrame(std::string_view text, int64_t timeout_ns) {
 
 bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
   while (true) {
-    if (rx_have_ == rx_.size()) {
+    if (rx_have_ == rx_want_) {
       if (rx_in_payload_) return true;
-      // The header is complete: 4 bytes, big-endian payload length.
-      uint32_t length = 0;
-      for (int i = 0; i < 4; ++i) length = (length << 8) | static_cast<unsigned char>(rx_[i]);
-      if (length > kMaxMessageBytes) {
-        const bool printable = std::all_of(rx_.begin(), rx_.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-        const std::string hint =
-            printable ? fmt::format(" (not a fabcheck peer? it sent '{}')", std::string(rx_.begin(), rx_.end())) : "";
-        const std::string what = fmt::format("message of {} bytes from {} exceeds the 16 MiB limit{}{}", length, peer_,
-                                             hint, whilePhase(phase));
-        close();  // the rest of the stream cannot be framed any more
-        throw ProtocolError(what);
-      }
-      rx_.resize(length);
-      rx_have_ = 0;
-      rx_in_payload_ = true;
+      startPayload(phase);
       continue;
     }
+    // Room for what may come next, grown as bytes arrive (doubling, from 64 KiB): a length
+    // header alone reserves nothing, so a peer costs memory only for bytes it really sent.
+    if (rx_.size() == rx_have_) rx_.resize(std::min(rx_want_, std::max<size_t>(rx_have_ * 2, 64 << 10)));
     const ssize_t n = ::recv(fd_, rx_.data() + rx_have_, rx_.size() - rx_have_, 0);
     if (n > 0) {
       rx_have_ += static_cast<size_t>(n);
@@ -314,7 +321,7 @@ bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
     if (n == 0) {
       if (!rx_in_payload_ && rx_have_ == 0) failClosed(fmt::format("peer {} closed the control connection", peer_), phase);
       failClosed(fmt::format("peer {} closed the control connection in the middle of a message ({} of {} {} bytes)",
-                             peer_, rx_have_, rx_.size(), rx_in_payload_ ? "payload" : "header"),
+                             peer_, rx_have_, rx_want_, rx_in_payload_ ? "payload" : "header"),
                  phase);
     }
     const int err = errno;
@@ -327,12 +334,39 @@ bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
   }
 }
 
+void ControlChannel::startPayload(std::string_view phase) {
+  // The header is complete: 4 bytes, big-endian payload length.
+  uint32_t length = 0;
+  for (int i = 0; i < 4; ++i) length = (length << 8) | static_cast<unsigned char>(rx_[i]);
+  if (length > frame_limit_) {
+    const bool printable = std::all_of(rx_.begin(), rx_.begin() + 4, [](char c) { return c >= 0x20 && c < 0x7f; });
+    const std::string hint =
+        printable ? fmt::format(" (not a fabcheck peer? it sent '{}')", std::string(rx_.begin(), rx_.begin() + 4)) : "";
+    const std::string what =
+        fmt::format("message of {} bytes from {} exceeds the {} limit{}{}{}", length, peer_, formatFrameLimit(frame_limit_),
+                    frame_limit_ < kMaxMessageBytes ? " before authentication" : "", hint, whilePhase(phase));
+    close();  // the rest of the stream cannot be framed any more
+    throw ProtocolError(what);
+  }
+  rx_.clear();
+  rx_have_ = 0;
+  rx_want_ = length;
+  rx_in_payload_ = true;
+}
+
+std::vector<char> ControlChannel::takeFrame() {
+  rx_.resize(rx_have_);
+  std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
+  rx_have_ = 0;
+  rx_want_ = 4;
+  rx_in_payload_ = false;
+  return payload;
+}
+
 std::optional<json> ControlChannel::tryReceive(int64_t timeout_ns, std::string_view phase) {
   requireOpen(phase);
   if (!readFrame(deadlineAfter(timeout_ns), phase)) return std::nullopt;
-  std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
-  rx_have_ = 0;
-  rx_in_payload_ = false;
+  std::vector<char> payload = takeFrame();
   try {
     return json::parse(payload.begin(), payload.end());
   } catch (const json::parse_error& e) {
@@ -350,9 +384,7 @@ std::optional<json> ControlChannel::tryReceive(int64_t timeout_ns, std::string_v
 std::optional<std::string> ControlChannel::tryReceiveFrame(int64_t timeout_ns, std::string_view phase) {
   requireOpen(phase);
   if (!readFrame(deadlineAfter(timeout_ns), phase)) return std::nullopt;
-  std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
-  rx_have_ = 0;
-  rx_in_payload_ = false;
+  std::vector<char> payload = takeFrame();
   return std::string(payload.begin(), payload.end());
 }
 
@@ -369,7 +401,7 @@ json ControlChannel::receive(int64_t timeout_ns, std::string_view phase) {
 void ControlChannel::throwReceiveTimeout(int64_t timeout_ns, std::string_view phase) const {
   if (rx_in_payload_ || rx_have_ > 0) {
     throw TimeoutError(fmt::format("incomplete message from {} after {}{} (got {} of {} {} bytes)", peer_,
-                                   formatSeconds(timeout_ns), whilePhase(phase), rx_have_, rx_.size(),
+                                   formatSeconds(timeout_ns), whilePhase(phase), rx_have_, rx_want_,
                                    rx_in_payload_ ? "payload" : "header"));
   }
   throw TimeoutError(fmt::format("no message from {} within {}{}", peer_, formatSeconds(timeout_ns), whilePhase(phase)));

@@ -5,7 +5,11 @@
 // Contract:
 // - Frame: a 4-byte big-endian length, then that many bytes of JSON text (UTF-8). A frame longer
 //   than kMaxMessageBytes is refused on both sides (ProtocolError) and the connection is closed,
-//   because the stream can no longer be trusted.
+//   because the stream can no longer be trusted. A receiver may lower its own limit
+//   (setFrameLimit), e.g. to kMaxPreAuthFrameBytes until its peer has authenticated.
+// - Memory: a frame's buffer grows as its bytes arrive (from 64 KiB, doubling), never to the
+//   announced length up front, so a peer that announces a large frame and sends little costs
+//   only what it sent; the buffer is released when the frame is taken or the channel closes.
 // - Every operation that can wait takes a timeout in nanoseconds (CLOCK_MONOTONIC). A timeout of 0
 //   (or less) means "do not wait": act only on what is ready now.
 // - Errors are typed and one line, naming the peer ("127.0.0.1:5555", "[::1]:5555") and, where
@@ -35,6 +39,9 @@
 namespace fabcheck::protocol {
 
 constexpr uint32_t kMaxMessageBytes = 16 << 20;
+// What an authenticating receiver accepts before its peer has proved the secret (the first
+// frame: a registration or a pair hello; authenticated_channel.h).
+constexpr uint32_t kMaxPreAuthFrameBytes = 256 << 10;
 // perftest's out-of-band port; fabcheck's default control port.
 constexpr uint16_t kDefaultControlPort = 18515;
 // Appended to "Connection refused" by connect() unless the caller passes its own hint.
@@ -88,6 +95,13 @@ class ControlChannel {
   std::string localAddress() const;
   bool isOpen() const { return fd_ >= 0; }
   void close() noexcept;
+  // The largest frame this side accepts from now on (clamped to 1..kMaxMessageBytes; default
+  // kMaxMessageBytes). A longer one is refused as soon as its length header arrives, before
+  // anything is allocated for it: ProtocolError "message of 4294967295 bytes from
+  // 127.0.0.1:5555 exceeds the 256 KiB limit before authentication" (the last words when the
+  // limit is below kMaxMessageBytes), and the channel is closed.
+  void setFrameLimit(uint32_t bytes);
+  uint32_t frameLimit() const { return frame_limit_; }
   // The socket, for polling many channels at once; -1 once closed. A receive reads no further
   // than the frame it completes, so nothing waits in this channel while the socket polls idle.
   int fd() const { return fd_; }
@@ -98,6 +112,9 @@ class ControlChannel {
 
   // Reads until the current frame is complete or the deadline passes; true when complete.
   bool readFrame(int64_t deadline_ns, std::string_view phase);
+  void startPayload(std::string_view phase);  // the header is in: check the length, expect the payload
+  std::vector<char> takeFrame();              // the complete frame; the next one starts
+  void resetFrame() noexcept;
   [[noreturn]] void failClosed(std::string_view detail, std::string_view phase);
   // The TimeoutError receive() throws when tryReceive() found no complete frame.
   [[noreturn]] void throwReceiveTimeout(int64_t timeout_ns, std::string_view phase) const;
@@ -105,10 +122,13 @@ class ControlChannel {
 
   int fd_ = -1;
   std::string peer_;
-  // The frame being received: 4 header bytes, then the payload. Survives a timeout.
+  // The frame being received: 4 header bytes, then the payload (rx_want_ bytes, of which
+  // rx_have_ arrived). Survives a timeout.
   std::vector<char> rx_;
   size_t rx_have_ = 0;
+  size_t rx_want_ = 4;
   bool rx_in_payload_ = false;
+  uint32_t frame_limit_ = kMaxMessageBytes;
 };
 
 class ControlListener {
@@ -140,6 +160,9 @@ class ControlListener {
   std::string address_;
   uint16_t port_ = 0;
 };
+
+// "16 MiB", "256 KiB", "1000-byte": a frame limit as errors name it.
+std::string formatFrameLimit(uint32_t bytes);
 
 // {"type": type, "version": kProtocolVersion}; callers add their fields.
 nlohmann::json makeMessage(std::string_view type);

@@ -2,7 +2,9 @@
 // `--no-auth` lab mode only; the controller<->agent link is always AuthenticatedChannel.
 //
 // Contract: exactly ControlChannel's framing, limits, timeouts and errors (control_channel.h),
-// behind the MessageChannel interface (message_channel.h).
+// behind the MessageChannel interface (message_channel.h). `first_frame_limit` bounds the first
+// frame received (a server passes kMaxPreAuthFrameBytes for the client's hello, as
+// AuthenticatedChannel does); every later frame may be kMaxMessageBytes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -18,14 +20,21 @@ namespace fabcheck::protocol {
 
 class PlainChannel : public MessageChannel {
  public:
-  explicit PlainChannel(ControlChannel channel) : channel_(std::move(channel)) {}
+  explicit PlainChannel(ControlChannel channel, uint32_t first_frame_limit = kMaxMessageBytes)
+      : channel_(std::move(channel)) {
+    channel_.setFrameLimit(first_frame_limit);
+  }
 
   void send(const nlohmann::json& msg, int64_t timeout_ns) override { channel_.send(msg, timeout_ns); }
   nlohmann::json receive(int64_t timeout_ns, std::string_view phase = {}) override {
-    return channel_.receive(timeout_ns, phase);
+    nlohmann::json msg = channel_.receive(timeout_ns, phase);
+    channel_.setFrameLimit(kMaxMessageBytes);
+    return msg;
   }
   std::optional<nlohmann::json> tryReceive(int64_t timeout_ns, std::string_view phase = {}) override {
-    return channel_.tryReceive(timeout_ns, phase);
+    std::optional<nlohmann::json> msg = channel_.tryReceive(timeout_ns, phase);
+    if (msg) channel_.setFrameLimit(kMaxMessageBytes);
+    return msg;
   }
   const std::string& peer() const override { return channel_.peer(); }
   std::string localAddress() const override { return channel_.localAddress(); }

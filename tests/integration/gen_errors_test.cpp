@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
@@ -412,6 +414,79 @@ TEST(GenAuth, IdleConnectionsDoNotLockARealClientOut) {
   EXPECT_EQ(r.status.code, 0) << r.err;
   EXPECT_NE(r.out.find("\"pattern\""), std::string::npos) << r.out;
   for (int fd : idle) ::close(fd);
+}
+
+// The server's resident memory in KiB (VmRSS), 0 when unreadable.
+long serverRssKb(pid_t pid) {
+  const std::string status = testing::slurp("/proc/" + std::to_string(pid) + "/status");
+  const size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::atol(status.c_str() + at + 6);
+}
+
+// A first frame's length header beyond the pre-authentication limit: the server closes the
+// connection as soon as the 4 bytes arrive (not at its idle timeout), names the length and the
+// limit, and allocates nothing for it (docs/security.md, "Frames before authentication").
+TEST(GenAuth, AHugeFirstFrameIsRefusedAtOnceNamingItsLengthAndTheLimit) {
+  GenServer s("127.0.0.1", {"--idle-timeout", "60s"});
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.port())));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  const long before_kb = serverRssKb(s.process().pid());
+  // 0xffffffff, then twenty that announce the full 16 MiB an authenticated peer may send.
+  for (int i = 0; i < 21; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << i;
+    const timeval tv{10, 0};  // well under the 60 s idle timeout
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    const unsigned char header[4] = {static_cast<unsigned char>(i == 0 ? 0xff : 0x01),
+                                     static_cast<unsigned char>(i == 0 ? 0xff : 0), static_cast<unsigned char>(i == 0 ? 0xff : 0),
+                                     static_cast<unsigned char>(i == 0 ? 0xff : 0)};
+    ASSERT_EQ(::send(fd, header, sizeof header, MSG_NOSIGNAL), 4);
+    char c;
+    const ssize_t n = ::recv(fd, &c, 1, 0);
+    EXPECT_TRUE(n == 0 || (n < 0 && errno == ECONNRESET)) << "connection " << i << " was not closed at once";
+    ::close(fd);
+  }
+  EXPECT_TRUE(s.process().waitForStderr("exceeds the 256 KiB limit before authentication", 10s)) << s.process().err();
+  EXPECT_NE(s.process().err().find("message of 4294967295 bytes from 127.0.0.1:"), std::string::npos)
+      << s.process().err();
+  EXPECT_NE(s.process().err().find("message of 16777216 bytes from 127.0.0.1:"), std::string::npos)
+      << s.process().err();
+  EXPECT_LT(serverRssKb(s.process().pid()) - before_kb, 16 * 1024) << "20 x 16 MiB announced, nothing allocated";
+  auto r = client(s, {});  // and it still serves
+  EXPECT_EQ(r.status.code, 0) << r.err;
+}
+
+// A flood of connections that each say a little and hang: the server's threads stay within its
+// bound, 64 connections in their hello + --max-sessions, plus its main thread.
+TEST(GenAuth, AConnectionFloodKeepsTheServersThreadsWithinTheirBound) {
+  // No log: its ~300 lines of dropped connections would fill the stderr pipe this test does not
+  // read, and a server blocked writing its log is not what is measured here.
+  GenServer s("127.0.0.1", {"--max-sessions", "2", "--log-level", "off"});
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.port())));
+  ::inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  const std::string status = "/proc/" + std::to_string(s.process().pid()) + "/status";
+  const auto threads = [&] {
+    const std::string text = testing::slurp(status);
+    const size_t at = text.find("Threads:");
+    return at == std::string::npos ? 0 : std::atoi(text.c_str() + at + 8);
+  };
+  std::vector<int> fds;
+  int most = 0;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0) << i;
+    ASSERT_EQ(::send(fd, "\0\0", 2, MSG_NOSIGNAL), 2);  // half a length header, then nothing
+    fds.push_back(fd);
+    most = std::max(most, threads());
+  }
+  EXPECT_LE(most, 64 + 2 + 1) << "threads of the server during 300 connections";
+  for (int fd : fds) ::close(fd);
+  auto r = client(s, {});
+  EXPECT_EQ(r.status.code, 0) << r.err;
 }
 
 TEST(GenAuth, AClientIdleAfterHelloIsDroppedWithinTheIdleTimeout) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -232,15 +233,6 @@ TEST(AuthenticatedChannel, FrameTooShortForAMacIsRefusedAndCloses) {
 }
 
 TEST(AuthenticatedChannel, OversizeFrameIsRefusedBothWays) {
-  ControlListener listener = ControlListener::listen("127.0.0.1", 0);
-  RawClient raw(listener.port());
-  ASSERT_TRUE(raw.connected());
-  AuthenticatedChannel controller(listener.accept(kLong), kSecret, Role::kAcceptor);
-  ASSERT_TRUE(raw.write(header(kMaxMessageBytes + 1)));
-  const std::string what = errorOf<ProtocolError>([&] { controller.receive(kLong); });
-  EXPECT_TRUE(contains(what, "message of 16777217 bytes from " + raw.localName() + " exceeds the 16 MiB limit")) << what;
-  EXPECT_FALSE(controller.isOpen());
-
   // The MAC counts toward the limit: a text that alone would fit is refused on the sending side.
   Pair p = connectPair();
   const json big = std::string(kMaxMessageBytes - 20, 'x');
@@ -248,6 +240,62 @@ TEST(AuthenticatedChannel, OversizeFrameIsRefusedBothWays) {
   EXPECT_TRUE(p.agent.isOpen());
   p.agent.send(hello(2), kLong);  // nothing was sent and the counter did not move
   EXPECT_EQ(p.controller.receive(kLong)["n"], 2);
+  // Once the agent has authenticated, a frame header beyond 16 MiB is refused on receipt.
+  ASSERT_TRUE(p.agent.raw().isOpen());
+  const int fd = p.agent.raw().fd();
+  const std::string h = header(kMaxMessageBytes + 1);
+  ASSERT_EQ(::send(fd, h.data(), h.size(), MSG_NOSIGNAL), 4);
+  const std::string what = errorOf<ProtocolError>([&] { p.controller.receive(kLong); });
+  EXPECT_TRUE(contains(what, "message of 16777217 bytes from " + p.controller.peer() + " exceeds the 16 MiB limit"))
+      << what;
+  EXPECT_FALSE(contains(what, "before authentication")) << what;
+  EXPECT_FALSE(p.controller.isOpen());
+}
+
+// Bytes the allocator hands out now (glibc), to see what a receive allocated.
+size_t heapInUse() { return mallinfo2().uordblks; }
+
+TEST(AuthenticatedChannel, BeforeAuthenticationAHugeLengthIsRefusedAtOnceNamingItAndTheLimit) {
+  ControlListener listener = ControlListener::listen("127.0.0.1", 0);
+  RawClient raw(listener.port());
+  ASSERT_TRUE(raw.connected());
+  AuthenticatedChannel controller(listener.accept(kLong), kSecret, Role::kAcceptor);
+  const size_t before = heapInUse();
+  ASSERT_TRUE(raw.write(header(0xffffffffu)));
+  const int64_t t0 = monoNowNs();
+  const std::string what = errorOf<ProtocolError>([&] { controller.receive(kLong, "registration"); });
+  EXPECT_LT(monoNowNs() - t0, kLong / 2) << "refused on the header, not after waiting for the payload";
+  EXPECT_EQ(what, "message of 4294967295 bytes from " + raw.localName() +
+                      " exceeds the 256 KiB limit before authentication while registration");
+  EXPECT_FALSE(controller.isOpen());
+  EXPECT_TRUE(raw.peerClosed());
+  EXPECT_LT(heapInUse(), before + (64u << 10)) << "nothing of the announced 4 GiB was allocated";
+
+  // Just over the pre-authentication limit: refused the same way (a real first frame is a few KiB).
+  RawClient raw2(listener.port());
+  ASSERT_TRUE(raw2.connected());
+  AuthenticatedChannel controller2(listener.accept(kLong), kSecret, Role::kAcceptor);
+  ASSERT_TRUE(raw2.write(header(kMaxPreAuthFrameBytes + 1)));
+  EXPECT_TRUE(contains(errorOf<ProtocolError>([&] { controller2.receive(kLong); }),
+                       "message of 262145 bytes from " + raw2.localName() + " exceeds the 256 KiB limit before authentication"));
+}
+
+TEST(AuthenticatedChannel, AfterAuthenticationLargeMessagesPassAndAnAnnouncedFrameCostsOnlyWhatArrived) {
+  Pair p = connectPair();
+  p.agent.send(hello(1), kLong);
+  EXPECT_EQ(p.controller.receive(kLong)["n"], 1);
+  json big = hello(2);
+  big["blob"] = std::string(1u << 20, 'y');  // 1 MiB: beyond the first frame's limit, within the full one
+  auto sender = std::async(std::launch::async, [&] { p.agent.send(big, kLong); });
+  EXPECT_EQ(p.controller.receive(kLong)["blob"].get<std::string>().size(), 1u << 20);
+  sender.get();
+
+  // A header announcing 16 MiB followed by 100 bytes: the receiver holds about 100 bytes, not 16 MiB.
+  const size_t before = heapInUse();
+  const std::string partial = header(kMaxMessageBytes) + std::string(100, 'z');
+  ASSERT_EQ(::send(p.agent.raw().fd(), partial.data(), partial.size(), MSG_NOSIGNAL), 104);
+  EXPECT_FALSE(p.controller.tryReceive(kShort).has_value());
+  EXPECT_LT(heapInUse(), before + (1u << 20)) << "the buffer grows with the bytes, not the announced length";
 }
 
 TEST(AuthenticatedChannel, WrongVersionNamesBothVersionsAndTheChannelGoesOn) {
@@ -344,7 +392,7 @@ TEST(AuthenticatedChannel, ServerLoopKeepsServingAfterBadClients) {
   ASSERT_EQ(server.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   const std::vector<std::string> refusals = server.get();
   ASSERT_EQ(refusals.size(), 2u);
-  EXPECT_TRUE(contains(refusals[0], "from " + garbage_name + " exceeds the 16 MiB limit (not a fabcheck peer?"))
+  EXPECT_TRUE(contains(refusals[0], "from " + garbage_name + " exceeds the 256 KiB limit before authentication (not a fabcheck peer?"))
       << refusals[0];
   EXPECT_TRUE(contains(refusals[1], "failed authentication")) << refusals[1];
 }

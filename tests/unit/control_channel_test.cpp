@@ -214,6 +214,30 @@ TEST(ControlChannel, RejectsAnOversizeFrameAndCloses) {
             "control connection to " + peer + " is closed while waiting for hello");
 }
 
+TEST(ControlChannel, ALoweredFrameLimitRefusesOnTheHeaderAndTheFullOneTakesMegabytes) {
+  Connected c = connectLoopback();
+  c.server.setFrameLimit(kMaxPreAuthFrameBytes);
+  c.client.send(json{{"blob", std::string(1000, 'a')}}, kLong);
+  EXPECT_EQ(c.server.receive(kLong)["blob"].get<std::string>().size(), 1000u);
+  c.server.setFrameLimit(kMaxMessageBytes);
+  // Several MiB arrive whole although the buffer grows piece by piece as they come.
+  const std::string blob(5u << 20, 'b');
+  auto sender = std::async(std::launch::async, [&] { c.client.send(json{{"blob", blob}}, kLong); });
+  EXPECT_EQ(c.server.receive(kLong)["blob"].get<std::string>(), blob);
+  sender.get();
+  c.server.setFrameLimit(kMaxPreAuthFrameBytes);
+  auto refused = std::async(std::launch::async, [&] {
+    try {
+      c.client.send(json{{"blob", std::string(kMaxPreAuthFrameBytes, 'c')}}, kLong);
+    } catch (const TransportError&) {  // the server may close before all of it is sent
+    }
+  });
+  EXPECT_EQ(errorOf<ProtocolError>([&] { c.server.receive(kLong); }),
+            "message of 262155 bytes from " + c.server.peer() + " exceeds the 256 KiB limit before authentication");
+  EXPECT_FALSE(c.server.isOpen());
+  refused.get();
+}
+
 TEST(ControlChannel, NamesAForeignProtocolInTheOversizeMessage) {
   RawConnected r;
   r.raw.write("GET / HTTP/1.1\r\n\r\n");
