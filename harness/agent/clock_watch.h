@@ -1,0 +1,50 @@
+// Steps of this host's CLOCK_REALTIME, seen by the agent (issue 19, "a clock jump on one agent").
+// Wire timestamps, start instants and one-way latency are CLOCK_REALTIME readings compared
+// through the clock offset the controller measured when the agent registered; NTP or PTP
+// stepping the clock (or a leap second, or `date -s`) after that makes them wrong by the step.
+//
+// CLOCK_REALTIME − CLOCK_MONOTONIC changes only when the realtime clock is stepped: NTP's
+// frequency corrections and slewing move both clocks alike. So the agent reads that difference
+// (realtimeMinusMonotonicNs: the tightest of a few paired reads) when its clock was measured —
+// at registration and at each clock probe it answers (rebase()) — and again through every test
+// round (at its setup, its start, every pass of the loop that watches its flows and heartbeats,
+// and before its results: sample()); roundStepNs() is the largest change from the base seen in
+// the round, signed (+: the clock jumped forward), 0 without a step. It goes back in the
+// round's "results" (clock_step_ns); the controller judges it against its bound
+// (ControllerOptions::clock_step_bound_ns) and measures the agent's clock again after a step.
+//
+// Test-only: FABCHECK_TEST_REALTIME_STEP="ID:STEP_NS:AFTER_NS" in agent ID's environment makes
+// that agent's wallNowNs() readings (its wire timestamps, start instant and this watch's readings
+// alike: generators/core/clock.h) jump by STEP_NS, AFTER_NS after the start of its first test
+// round, through the same detection. Process-wide: with several identities in one process they
+// all step. A malformed value is logged in one line naming it and ignored.
+#pragma once
+
+#include <cstdint>
+
+namespace fabcheck::agent {
+
+inline constexpr const char* kTestRealtimeStepVariable = "FABCHECK_TEST_REALTIME_STEP";
+
+// CLOCK_REALTIME (as wallNowNs() reads it) minus CLOCK_MONOTONIC, from the pair of reads with
+// the least time between them out of a few.
+int64_t realtimeMinusMonotonicNs();
+
+class ClockWatch {
+ public:
+  explicit ClockWatch(int agent_id);  // the base is now; reads kTestRealtimeStepVariable
+
+  void rebase();                          // the controller measures our clock now
+  void beginRound();                      // a round's setup: its largest step starts from this reading
+  void started(int64_t start_mono_ns);    // the round's flows start then (arms the test-only step)
+  void sample();
+  int64_t roundStepNs() const { return round_step_ns_; }
+
+ private:
+  int64_t base_ns_ = 0;
+  int64_t round_step_ns_ = 0;
+  int64_t test_step_ns_ = 0, test_step_after_ns_ = 0;  // test-only; 0: none
+  bool test_step_armed_ = false;
+};
+
+}  // namespace fabcheck::agent
