@@ -11,23 +11,24 @@ namespace fabcheck::agent {
 
 namespace {
 
-constexpr int kPairReads = 3;
+constexpr int kPairReads = 8;
+constexpr int64_t kGoodGapNs = 20'000;    // a pair read this tight is good enough: stop trying
+constexpr int64_t kUsableGapNs = 250'000; // a sample looser than this (preempted every try) is skipped
 
 }  // namespace
 
-int64_t realtimeMinusMonotonicNs() {
-  int64_t best_gap = INT64_MAX, best = 0;
-  for (int i = 0; i < kPairReads; ++i) {
+ClockPair readClockPair() {
+  ClockPair best{0, INT64_MAX};
+  for (int i = 0; i < kPairReads && best.gap_ns > kGoodGapNs; ++i) {
     const int64_t m0 = monoNowNs();
     const int64_t r = wallNowNs();
     const int64_t m1 = monoNowNs();
-    if (m1 - m0 < best_gap) {
-      best_gap = m1 - m0;
-      best = r - (m0 + (m1 - m0) / 2);
-    }
+    if (m1 - m0 < best.gap_ns) best = {r - (m0 + (m1 - m0) / 2), m1 - m0};
   }
   return best;
 }
+
+int64_t realtimeMinusMonotonicNs() { return readClockPair().realtime_minus_mono_ns; }
 
 ClockWatch::ClockWatch(int agent_id) : base_ns_(realtimeMinusMonotonicNs()) {
   const char* v = std::getenv(kTestRealtimeStepVariable);
@@ -66,7 +67,9 @@ void ClockWatch::started(int64_t start_mono_ns) {
 }
 
 void ClockWatch::sample() {
-  const int64_t step = realtimeMinusMonotonicNs() - base_ns_;
+  const ClockPair now = readClockPair();
+  if (now.gap_ns > kUsableGapNs) return;  // this thread was preempted between the reads each time
+  const int64_t step = now.realtime_minus_mono_ns - base_ns_;
   if ((step < 0 ? -step : step) > (round_step_ns_ < 0 ? -round_step_ns_ : round_step_ns_)) round_step_ns_ = step;
 }
 

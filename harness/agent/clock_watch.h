@@ -26,8 +26,14 @@ namespace fabcheck::agent {
 
 inline constexpr const char* kTestRealtimeStepVariable = "FABCHECK_TEST_REALTIME_STEP";
 
-// CLOCK_REALTIME (as wallNowNs() reads it) minus CLOCK_MONOTONIC, from the pair of reads with
-// the least time between them out of a few.
+// CLOCK_REALTIME (as wallNowNs() reads it) minus CLOCK_MONOTONIC, from the tightest of up to 8
+// monotonic-realtime-monotonic reads (stopping at one within 20 us), and that read's gap: the
+// difference is known within gap_ns / 2. A sample() whose gap exceeds 250 us is skipped.
+struct ClockPair {
+  int64_t realtime_minus_mono_ns = 0;
+  int64_t gap_ns = 0;
+};
+ClockPair readClockPair();
 int64_t realtimeMinusMonotonicNs();
 
 class ClockWatch {
