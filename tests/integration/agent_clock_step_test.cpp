@@ -62,7 +62,7 @@ TEST(AgentClockStep, AStepOnOneAgentErrorsTheTestItHappenedInNamingTheAgentAndTh
   EXPECT_EQ(t["verdict"], "error");
   ASSERT_TRUE(t["error"].is_string()) << t.dump();
   const std::string error = t["error"];
-  EXPECT_EQ(error.rfind("agent 1 on ", 0), 0u) << error;
+  EXPECT_EQ(error.rfind("agent 1 (", 0), 0u) << error;  // "agent 1 (host, address): ..."
   EXPECT_NE(error.find("CLOCK_REALTIME stepped by +50"), std::string::npos) << error;
   ASSERT_TRUE(t.contains("clock_steps")) << t.dump();
   ASSERT_EQ(t["clock_steps"].size(), 1u) << "only agent 1's clock stepped: " << t["clock_steps"].dump();

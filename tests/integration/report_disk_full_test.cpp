@@ -61,7 +61,9 @@ class ReportDiskFull : public ::testing::Test {
     mounted_ = true;
   }
   void TearDown() override {
-    if (mounted_) EXPECT_EQ(::umount2(mnt_.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+    if (mounted_) {
+      EXPECT_EQ(::umount2(mnt_.c_str(), MNT_DETACH), 0) << std::strerror(errno);
+    }
   }
 
   // The one line naming `format`'s reporter as failed, or "" when it did not fail.
@@ -118,7 +120,9 @@ TEST_F(ReportDiskFull, EveryReportLeftIsValidWithWhatFinishedAndTheFailureIsName
   // JUnit and HTML: each a whole document where it is on disk; failed ones named like the JSON.
   const std::string xfail = failure(r.err, "junit", xpath), hfail = failure(r.err, "html", hpath);
   for (const std::string* f : {&xfail, &hfail}) {
-    if (!f->empty()) EXPECT_NE(f->find("No space left on device"), std::string::npos) << *f;
+    if (!f->empty()) {
+      EXPECT_NE(f->find("No space left on device"), std::string::npos) << *f;
+    }
   }
   if (std::filesystem::exists(xpath)) {
     const auto v = run({"/usr/bin/xmllint", "--noout", xpath}, seconds(30));
@@ -138,6 +142,26 @@ TEST_F(ReportDiskFull, EveryReportLeftIsValidWithWhatFinishedAndTheFailureIsName
   for (const auto& e : std::filesystem::directory_iterator(mnt_)) {
     EXPECT_NE(e.path().extension(), ".tmp") << e.path();
   }
+}
+
+// A disk full before the run: the report's first write fails; the run stops there, exit 2 with
+// one line naming the path and the OS reason (it aborted with an uncaught exception before).
+TEST_F(ReportDiskFull, ADiskFullBeforeTheRunIsAUsageErrorNamingThePath) {
+  {
+    std::ofstream fill(mnt_ + "/fill");
+    const std::string block(4096, 'x');
+    while (fill << block) {
+    }
+  }
+  const std::string suite = dir_.path() + "/s.yaml", jpath = mnt_ + "/r.json";
+  std::ofstream(suite) << diskFullSuite();
+  const auto r = run({kFabcheckBin, "run", suite, "--agents", "2", "--report", "json:" + jpath}, seconds(60));
+  ASSERT_FALSE(r.status.timed_out) << r.err;
+  EXPECT_EQ(r.status.code, 2) << r.err << r.out;
+  const auto lines = linesWith(r.err, "fabcheck run: json report '" + jpath + "': ");
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("No space left on device"), std::string::npos) << lines[0];
+  EXPECT_FALSE(std::filesystem::exists(jpath + ".tmp"));
 }
 
 }  // namespace
