@@ -68,6 +68,7 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
   const int out = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) throw ConfigError(where_ + ": cannot write '" + tmp + "': " + std::strerror(errno));
   const uint64_t new_array_at = head.size();
+  const std::string kept = fd_ >= 0 ? " (the file keeps its last version)" : "";
   try {
     bool ok = writeAll(out, head.data(), head.size());
     if (ok && count_ == 0) {
@@ -77,8 +78,8 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
     }
     const std::string close = std::string(count_ == 0 ? "]" : kClose) + tail;
     ok = ok && writeAll(out, close.data(), close.size());
-    if (!ok) throw Error(where_ + ": writing '" + tmp + "' failed: " + std::strerror(errno) + " (the file keeps its last version)");
-    if (::fsync(out) != 0) throw Error(where_ + ": syncing '" + tmp + "' failed: " + std::strerror(errno) + " (the file keeps its last version)");
+    if (!ok) throw Error(where_ + ": writing '" + tmp + "' failed: " + std::strerror(errno) + kept);
+    if (::fsync(out) != 0) throw Error(where_ + ": syncing '" + tmp + "' failed: " + std::strerror(errno) + kept);
   } catch (...) {
     ::close(out);
     ::unlink(tmp.c_str());

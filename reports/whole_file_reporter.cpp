@@ -62,13 +62,14 @@ void WholeFileReporter::write() {
   ::close(fd);
   if (failed != nullptr) {
     ::unlink(tmp.c_str());
-    throw Error(where + ": " + failed + " '" + tmp + "' failed: " + why + " (the file keeps its last version)");
+    throw Error(where + ": " + failed + " '" + tmp + "' failed: " + why + (written_ ? " (the file keeps its last version)" : ""));
   }
   if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
     const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
     throw Error(where + ": cannot replace the file: " + err);
   }
+  written_ = true;
 }
 
 }  // namespace fabcheck::reports

@@ -47,6 +47,7 @@ class WholeFileReporter : public Reporter {
  private:
   std::string format_, path_;
   RunSoFar run_;
+  bool written_ = false;  // PATH holds a version of ours
 };
 
 }  // namespace fabcheck::reports
