@@ -56,7 +56,9 @@ void GrowingJsonFile::copyElements(int to, uint64_t from, uint64_t to_end) const
     const ssize_t r = ::pread(fd_, buf.data(), want, static_cast<off_t>(from));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) throw Error(where_ + ": reading back the tests written failed: " + (r == 0 ? "short file" : std::strerror(errno)));
-    if (!writeAll(to, buf.data(), static_cast<size_t>(r))) throw Error(where_ + ": writing failed: " + std::strerror(errno));
+    if (!writeAll(to, buf.data(), static_cast<size_t>(r))) {
+      throw Error(where_ + ": writing '" + path_ + ".tmp' failed: " + std::strerror(errno) + " (the file keeps its last version)");
+    }
     from += static_cast<uint64_t>(r);
   }
 }
@@ -66,6 +68,7 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
   const int out = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (out < 0) throw ConfigError(where_ + ": cannot write '" + tmp + "': " + std::strerror(errno));
   const uint64_t new_array_at = head.size();
+  const std::string kept = fd_ >= 0 ? " (the file keeps its last version)" : "";
   try {
     bool ok = writeAll(out, head.data(), head.size());
     if (ok && count_ == 0) {
@@ -75,7 +78,8 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
     }
     const std::string close = std::string(count_ == 0 ? "]" : kClose) + tail;
     ok = ok && writeAll(out, close.data(), close.size());
-    if (!ok) throw Error(where_ + ": writing failed: " + std::strerror(errno));
+    if (!ok) throw Error(where_ + ": writing '" + tmp + "' failed: " + std::strerror(errno) + kept);
+    if (::fsync(out) != 0) throw Error(where_ + ": syncing '" + tmp + "' failed: " + std::strerror(errno) + kept);
   } catch (...) {
     ::close(out);
     ::unlink(tmp.c_str());
@@ -94,15 +98,30 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
   tail_ = tail;
 }
 
+// The file stays a valid document whatever fails (ENOSPC, EDQUOT, EIO): the bytes past its end
+// that the new text needs are first claimed with spaces (trailing whitespace is valid JSON), so a
+// full disk fails before any byte of the document is touched; the document is then overwritten
+// in place over blocks it already owns. A failure of that overwrite (a copy-on-write file system
+// can still say ENOSPC there) puts the old closing and tail back and cuts the file to its old size.
 void GrowingJsonFile::append(const std::string& element) {
   if (fd_ < 0) throw Error(where_ + ": a test was written before the report's head");
   std::string text = (count_ == 0 ? "\n" : ",\n") + element;
   const uint64_t new_end = elements_end_ + text.size();
   text += kClose;
   text += tail_;
-  if (!pwriteAll(fd_, text, elements_end_) || ::ftruncate(fd_, static_cast<off_t>(elements_end_ + text.size())) != 0) {
-    throw Error(where_ + ": writing failed: " + std::strerror(errno));
-  }
+  const std::string old_suffix = std::string(count_ == 0 ? "]" : kClose) + tail_;
+  const uint64_t old_size = elements_end_ + old_suffix.size();
+  const uint64_t new_size = elements_end_ + text.size();
+  const auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    (void)pwriteAll(fd_, old_suffix, elements_end_);
+    (void)::ftruncate(fd_, static_cast<off_t>(old_size));
+    throw Error(where_ + ": " + what + " failed: " + why + " (the file keeps the " + std::to_string(count_) + " tests written before)");
+  };
+  if (new_size > old_size && !pwriteAll(fd_, std::string(new_size - old_size, ' '), old_size)) fail("writing");
+  if (!pwriteAll(fd_, text, elements_end_)) fail("writing");
+  if (::ftruncate(fd_, static_cast<off_t>(new_size)) != 0) fail("cutting the file");
+  if (::fdatasync(fd_) != 0) fail("syncing");
   elements_end_ = new_end;
   ++count_;
 }

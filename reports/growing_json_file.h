@@ -2,20 +2,27 @@
 // (the JSON report's "tests"), written so that after every call the file is the whole, valid
 // document, and so that adding an element costs O(element), not O(file):
 //
-//   append(e):     writes ",\n" + e (or "\n" + e for the first), then the array's closing
-//                  bracket and the tail, at the end of the last element (pwrite), and cuts the
-//                  file there (ftruncate). Nothing of the earlier elements is kept in memory.
+//   append(e):     claims the bytes the file grows by with spaces past its end (trailing
+//                  whitespace is valid JSON), then writes ",\n" + e (or "\n" + e for the first),
+//                  the array's closing bracket and the tail at the end of the last element
+//                  (pwrite), cuts the file there (ftruncate) and fdatasync()s it. Nothing of the
+//                  earlier elements is kept in memory.
 //   rewrite(h, t): a new head and tail (the run's context, agents, end): writes h, the elements
-//                  copied from the current file in chunks, and t to PATH.tmp and rename()s it
-//                  over PATH (atomic). O(file) time once, O(chunk) memory.
+//                  copied from the current file in chunks, and t to PATH.tmp, fsync()s it and
+//                  rename()s it over PATH (atomic). O(file) time once, O(chunk) memory.
 //
 // The array is laid out as nlohmann's dump(2) lays out a member of the top-level object: "[]"
 // empty, else "[\n" e0 ",\n" e1 ... "\n  ]" (elements come indented by the caller).
 //
-// Contract: a kill between two calls leaves a valid document; a kill during append() (one write
-// of one element) can leave a partial one, as any in-place write can. The first rewrite() must
-// come before any append(). A path that cannot be written throws ConfigError naming it and the
-// OS reason; later I/O errors throw Error; both start with `where` ("json report 'r.json'").
+// Contract: after every call, returned or thrown, PATH is a valid document: the new one, or the
+// one before the call when it failed (a full disk, a quota, an I/O error: append() fails before
+// touching the document when the file cannot grow, and puts the old closing back when the
+// overwrite itself fails; rewrite() leaves PATH alone and removes PATH.tmp). A kill between two
+// calls leaves a valid document; a SIGKILL in the middle of append()'s one pwrite of one element
+// (or a power loss before its fdatasync) can leave a partial one, as any in-place write can. The
+// first rewrite() must come before any append(). A path that cannot be written throws
+// ConfigError naming it and the OS reason; later I/O errors throw Error; both start with `where`
+// ("json report 'r.json'") and name the OS reason ("No space left on device").
 #pragma once
 
 #include <cstdint>

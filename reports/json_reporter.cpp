@@ -1,5 +1,8 @@
 #include "reports/json_reporter.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -32,6 +35,10 @@ std::string indentedJson(const std::string& text, size_t indent) {
 
 JsonReporter::JsonReporter(std::string path) : path_(path), file_(path, "json report '" + path + "'") { rewrite(); }
 
+JsonReporter::~JsonReporter() {
+  if (sidecar_fd_ >= 0) ::close(sidecar_fd_);
+}
+
 std::string JsonReporter::describe() const { return "json: " + path_; }
 
 size_t JsonReporter::heldBytes() const {
@@ -61,20 +68,35 @@ void JsonReporter::finish(const nlohmann::json& end) {
   rewrite();
 }
 
+// One test's lines written at once; a write that fails (a full disk) is cut back off, so the
+// sidecar holds whole lines of whole tests only.
 void JsonReporter::flows(const std::string& test, const nlohmann::json& per_flow) {
   const std::string sidecar = path_ + ".flows.jsonl";
-  if (!sidecar_.is_open()) {
-    sidecar_.open(sidecar, std::ios::trunc);
-    if (!sidecar_) throw Error("json report '" + path_ + "': cannot write '" + sidecar + "': " + std::strerror(errno));
+  const std::string where = "json report '" + path_ + "': ";
+  if (sidecar_fd_ < 0) {
+    sidecar_fd_ = ::open(sidecar.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (sidecar_fd_ < 0) throw Error(where + "cannot write '" + sidecar + "': " + std::strerror(errno));
   }
   if (!per_flow.is_array()) return;
+  std::string text;
   for (const auto& f : per_flow) {
     nlohmann::json line = {{"test", test}};
     if (f.is_object()) line.update(f);
-    sidecar_ << dumpUtf8(line) << '\n';
+    text += dumpUtf8(line);
+    text += '\n';
   }
-  sidecar_.flush();
-  if (!sidecar_) throw Error("json report '" + path_ + "': writing '" + sidecar + "' failed: " + std::strerror(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t w = ::pwrite(sidecar_fd_, text.data() + done, text.size() - done, static_cast<off_t>(sidecar_size_ + done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      const std::string why = w == 0 ? "short write" : std::strerror(errno);
+      (void)::ftruncate(sidecar_fd_, static_cast<off_t>(sidecar_size_));
+      throw Error(where + "writing '" + sidecar + "' failed: " + why + " (it keeps the flows of the tests before '" + test + "')");
+    }
+    done += static_cast<size_t>(w);
+  }
+  sidecar_size_ += text.size();
 }
 
 // The document without its tests, split where the tests array goes: head and tail.

@@ -9,10 +9,15 @@
 //
 // flows(): with the suite's `report: {flows_sidecar: true}` the runner hands every flow of each
 // test here as the test ends; they are appended to PATH.flows.jsonl (one JSON object per line:
-// {"test": NAME, flow_id, ...}), created on the first call and never held in memory.
+// {"test": NAME, flow_id, ...}), created on the first call and never held in memory. A test's
+// lines go in one write; when it fails (a full disk) the file is cut back to the tests before,
+// so it never ends in a partial line.
+//
+// Failures (a full disk, a quota, an I/O error) throw Error naming the file and the OS reason;
+// the files keep their last valid version (growing_json_file.h), "complete": false.
 #pragma once
 
-#include <fstream>
+#include <cstdint>
 #include <string>
 
 #include "reports/growing_json_file.h"
@@ -23,6 +28,9 @@ namespace fabcheck::reports {
 class JsonReporter : public Reporter {
  public:
   explicit JsonReporter(std::string path);  // throws ConfigError when the directory is not writable
+  ~JsonReporter() override;
+  JsonReporter(const JsonReporter&) = delete;
+  JsonReporter& operator=(const JsonReporter&) = delete;
 
   void begin(const nlohmann::json& context) override;
   void agents(const nlohmann::json& agents) override;
@@ -45,7 +53,8 @@ class JsonReporter : public Reporter {
   nlohmann::json end_;
   bool finished_ = false;
   GrowingJsonFile file_;
-  std::ofstream sidecar_;            // PATH.flows.jsonl, once flows() was called
+  int sidecar_fd_ = -1;              // PATH.flows.jsonl, once flows() was called
+  uint64_t sidecar_size_ = 0;        // its bytes of whole lines
 };
 
 // value.dump(indent), with any string's bytes that are not UTF-8 written as U+FFFD instead of

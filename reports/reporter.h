@@ -52,7 +52,9 @@ struct ReporterInfo {
 const std::vector<ReporterInfo>& reporterRegistry();
 
 // "FORMAT:PATH", e.g. "json:out/results.json". Throws ConfigError naming the spec and the
-// formats known ("--report 'xml:a': unknown format 'xml'; expected json:PATH, junit:PATH or html:PATH").
+// formats known ("--report 'xml:a': unknown format 'xml'; expected json:PATH, junit:PATH or html:PATH"),
+// and ConfigError naming the path and the OS reason when its first write fails (a directory
+// that is not writable, a disk already full).
 std::unique_ptr<Reporter> createReporter(const std::string& spec);
 
 }  // namespace fabcheck::reports

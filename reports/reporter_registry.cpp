@@ -42,7 +42,14 @@ std::unique_ptr<Reporter> createReporter(const std::string& spec) {
   }
   const std::string format = spec.substr(0, colon), path = spec.substr(colon + 1);
   for (const auto& r : reporterRegistry()) {
-    if (r.name == format) return r.create(path);
+    if (r.name != format) continue;
+    try {
+      return r.create(path);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error& e) {  // the first write failed (a full disk): the path cannot be written
+      throw ConfigError(e.what());
+    }
   }
   throw ConfigError("--report '" + spec + "': unknown format '" + format + "'; expected " + formatList());
 }

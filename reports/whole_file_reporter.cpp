@@ -1,11 +1,11 @@
 #include "reports/whole_file_reporter.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 
 #include "generators/core/errors.h"
 
@@ -31,22 +31,45 @@ void WholeFileReporter::finish(const nlohmann::json& end) {
   write();
 }
 
+namespace {
+
+bool writeWholeText(int fd, const std::string& text) {
+  const char* p = text.data();
+  size_t n = text.size();
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+}  // namespace
+
+// PATH.tmp written whole and fsync()ed, then renamed over PATH: a failure at any step (a full
+// disk) removes PATH.tmp — it would hold the space the other reporters need — and leaves PATH
+// as it was.
 void WholeFileReporter::write() {
   const std::string text = render(run_);
   const std::string where = format_ + " report '" + path_ + "'";
   const std::string tmp = path_ + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw ConfigError(where + ": cannot write '" + tmp + "': " + std::strerror(errno));
-    out << text;
-    out.flush();
-    if (!out) throw Error(where + ": writing failed: " + std::strerror(errno));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw ConfigError(where + ": cannot write '" + tmp + "': " + std::strerror(errno));
+  const char* failed = !writeWholeText(fd, text) ? "writing" : ::fsync(fd) != 0 ? "syncing" : nullptr;
+  const std::string why = failed != nullptr ? std::strerror(errno) : "";
+  ::close(fd);
+  if (failed != nullptr) {
+    ::unlink(tmp.c_str());
+    throw Error(where + ": " + failed + " '" + tmp + "' failed: " + why + (written_ ? " (the file keeps its last version)" : ""));
   }
   if (std::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string err = std::strerror(errno);
     ::unlink(tmp.c_str());
-    throw Error(where + ": cannot replace the file: " + why);
+    throw Error(where + ": cannot replace the file: " + err);
   }
+  written_ = true;
 }
 
 }  // namespace fabcheck::reports

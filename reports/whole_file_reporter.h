@@ -1,6 +1,7 @@
 // The shape the file reporters share: the file is the whole run so far, rendered anew and
-// replaced atomically (temporary file + rename()) after every event, so at any moment — also
-// after Ctrl-C or a crash — the file on disk is complete and valid with what finished.
+// replaced atomically (temporary file, fsync(), rename()) after every event, so at any moment —
+// also after Ctrl-C, a crash or a full disk — the file on disk is complete and valid with what
+// finished (a write that fails removes its temporary file and leaves the last version).
 //
 // Contract: a subclass renders a RunSoFar into its format (render() must not throw on records
 // of unexpected shape) and calls write() at the end of its constructor, so an unwritable path
@@ -46,6 +47,7 @@ class WholeFileReporter : public Reporter {
  private:
   std::string format_, path_;
   RunSoFar run_;
+  bool written_ = false;  // PATH holds a version of ours
 };
 
 }  // namespace fabcheck::reports

@@ -52,7 +52,7 @@ struct SendersDoneFd {
 
 AgentSession::AgentSession(protocol::MessageChannel& channel, const AgentOptions& options,
                            const std::atomic<bool>& stop)
-    : ch_(channel), o_(options), stop_(stop) {}
+    : ch_(channel), o_(options), stop_(stop), clock_(options.agent_id) {}
 
 std::string AgentSession::self() const { return "agent " + std::to_string(o_.agent_id) + " on " + hostName(); }
 
@@ -111,6 +111,7 @@ int64_t AgentSession::admittedQuiet(const json& admitted) const {
 void AgentSession::answerTime(const json& request) {
   try {
     const auto probe = protocol::decode<msg::TimeRequest>(request);
+    clock_.rebase();  // the controller measures our clock (again): steps count from here
     json answer = protocol::encode(msg::TimeReply{probe.seq, wallNowNs()});
     protocol::setTestId(answer, std::max<int64_t>(0, protocol::testIdOf(request)));
     ch_.send(answer, o_.step_timeout_ns);
@@ -166,6 +167,7 @@ void AgentSession::runTestSteps(const msg::Setup& setup) {
                       ? std::clamp<int64_t>(*setup.heartbeat_interval_ns, kMinHeartbeatNs, kMaxControllerStepNs)
                       : 0;
   next_beat_ns_ = 0;  // the first one as soon as the flows run
+  clock_.beginRound();
   const std::unique_ptr<TestRun> run = prepare(setup);
   if (!run) return;
   reply(run->listen());
@@ -173,12 +175,16 @@ void AgentSession::runTestSteps(const msg::Setup& setup) {
   reply(msg::Ready{});
   const auto start = expect<msg::Start>(controller_wait_ns_, "waiting for the start");
   run->start(start.start_wall_ns);
+  clock_.started(run->startMono());
   if (run->rank()) {
     runCollective(*run, *setup.collective);
   } else {
     runStreams(*run);
   }
-  reply(run->results(log_mark));
+  clock_.sample();
+  msg::Results results = run->results(log_mark);
+  results.clock_step_ns = clock_.roundStepNs();
+  reply(results);
 }
 
 std::unique_ptr<TestRun> AgentSession::prepare(const msg::Setup& setup) {
@@ -243,6 +249,7 @@ void AgentSession::awaitSenders(TestRun& run) {
 }
 
 void AgentSession::beatIfDue() {
+  clock_.sample();
   if (heartbeat_ns_ <= 0) return;
   const int64_t now = monoNowNs();
   if (now < next_beat_ns_) return;

@@ -21,6 +21,8 @@
 //   channel is watched then too (poll on its descriptor; 20 ms slices for in-memory ones), and a
 //   heartbeat goes out every
 //   Setup::heartbeat_interval_ns (when the controller asked for them) until "sent".
+// - Each round's "results" carry clock_step_ns: the largest step of this host's CLOCK_REALTIME
+//   since the controller last measured it, seen through the round (clock_watch.h).
 // - The controller's connection closing at any step (it died, or was killed) stops the flows
 //   and ends serve() with TransportError as soon as the close arrives: an agent does not outlive
 //   its controller.
@@ -34,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/agent/agent.h"
+#include "harness/agent/clock_watch.h"
 #include "harness/agent/test_run.h"
 #include "harness/protocol/agent_messages.h"
 #include "harness/protocol/message_channel.h"
@@ -88,6 +91,7 @@ class AgentSession {
   int64_t controller_wait_ns_ = 0;  // this test: how long to wait for the controller's next word
   int64_t heartbeat_ns_ = 0;        // this test: how often to send a heartbeat while flows run; 0: never
   int64_t next_beat_ns_ = 0;        // monotonic time of the next heartbeat
+  ClockWatch clock_;                // steps of our CLOCK_REALTIME, reported with each round's results
 };
 
 }  // namespace fabcheck::agent

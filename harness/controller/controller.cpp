@@ -231,33 +231,34 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
 }
 
 void Controller::measureClocks() {
-  auto& I = *impl_;
-  auto& links = I.links;
+  auto& links = impl_->links;
   const std::string my_boot = bootId();
   for (int a = 0; a < links.count(); ++a) {
-    AgentInfo& agent = links.agents[a];
-    if (agent.lost) continue;
-    if (!my_boot.empty() && agent.boot_id == my_boot) {
-      // Same kernel, same CLOCK_REALTIME: the offset is exactly zero. An estimate over the
-      // network would only add its own error (tens of microseconds of path asymmetry).
-      agent.clock_offset_ns = 0;
-      agent.offset_bound_ns = 0;
-      continue;
-    }
-    int64_t best_rtt = INT64_MAX, best_offset = 0;
-    for (int s = 0; s < I.options.clock_samples; ++s) {
-      const int64_t t0 = wallNowNs();
-      links.send(a, msg::TimeRequest{s}, "clock measurement");
-      const auto r = links.receive<msg::TimeReply>(a, "clock measurement", I.options.step_timeout_ns);
-      const int64_t t2 = wallNowNs();
-      if (t2 - t0 < best_rtt) {  // the fastest exchange bounds the error best
-        best_rtt = t2 - t0;
-        best_offset = r.agent_wall_ns - (t0 + t2) / 2;
-      }
-    }
-    agent.clock_offset_ns = best_offset;
-    agent.offset_bound_ns = best_rtt / 2;
+    if (links.agents[a].lost) continue;
+    const bool same_kernel = !my_boot.empty() && links.agents[a].boot_id == my_boot;
+    measureClock(a, same_kernel, same_kernel ? 0 : impl_->options.clock_samples);
   }
+}
+
+// `same_kernel`: the agent shares our CLOCK_REALTIME, its offset is exactly zero — an estimate
+// over the network would only add its own error (tens of microseconds of path asymmetry); with
+// `samples` > 0 the probes still go (the agent counts its clock steps from its last probe).
+void Controller::measureClock(int a, bool same_kernel, int samples) {
+  auto& links = impl_->links;
+  AgentInfo& agent = links.agents[a];
+  int64_t best_rtt = INT64_MAX, best_offset = 0;
+  for (int s = 0; s < samples; ++s) {
+    const int64_t t0 = wallNowNs();
+    links.send(a, msg::TimeRequest{s}, "clock measurement");
+    const auto r = links.receive<msg::TimeReply>(a, "clock measurement", impl_->options.step_timeout_ns);
+    const int64_t t2 = wallNowNs();
+    if (t2 - t0 < best_rtt) {  // the fastest exchange bounds the error best
+      best_rtt = t2 - t0;
+      best_offset = r.agent_wall_ns - (t0 + t2) / 2;
+    }
+  }
+  agent.clock_offset_ns = same_kernel || samples <= 0 ? 0 : best_offset;
+  agent.offset_bound_ns = same_kernel || samples <= 0 ? 0 : best_rtt / 2;
 }
 
 TestOutcome Controller::runTest(const TestSpec& spec) {
@@ -410,8 +411,21 @@ std::optional<double> Controller::retestPair(const TestSpec& spec, int a, int b,
 void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& round, TestOutcome& out,
                           const patterns::CollectiveParams* collective) {
   const ControllerOptions& o = impl_->options;
-  const RoundTimeouts timeouts{o.step_timeout_ns, o.start_delay_ns, o.drain_allowance_ns};
-  RoundRunner(impl_->links, timeouts, spec, round, out, collective).run();
+  const RoundTimeouts timeouts{o.step_timeout_ns, o.start_delay_ns, o.drain_allowance_ns, o.clock_step_bound_ns};
+  RoundRunner runner(impl_->links, timeouts, spec, round, out, collective);
+  runner.run();
+  // An agent whose clock stepped is measured again: the next tests use its new offset.
+  const std::string my_boot = bootId();
+  for (int a : runner.clockStepped()) {
+    AgentInfo& agent = impl_->links.agents[a];
+    if (agent.lost) continue;
+    const bool same_kernel = !my_boot.empty() && agent.boot_id == my_boot;
+    try {
+      measureClock(a, same_kernel, same_kernel ? 1 : o.clock_samples);
+    } catch (const std::exception& e) {
+      impl_->links.markLost(a, e.what());
+    }
+  }
 }
 
 void Controller::shutdown() noexcept {

@@ -4,6 +4,8 @@
 #include <climits>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "generators/core/clock.h"
 #include "generators/core/errors.h"
 #include "harness/counters/test_counters.h"
@@ -249,9 +251,29 @@ void RoundRunner::collectResults() {
       lines.insert(lines.end(), r.log.begin(), r.log.end());
     }
     if (r.counters.is_object()) addHostCounters(a, r.counters);
+    if (r.clock_step_ns) noteClockStep(a, *r.clock_step_ns);
   });
   if (!caveats.empty()) out_.transport_caveat = caveats.rbegin()->second;  // the last agent's, as before
   if (!errors.empty()) out_.error = errors.begin()->second;
+  for (int a : clock_stepped_) {
+    if (!out_.error.empty()) break;
+    const int64_t step = out_.clock_steps_ns.at(a);
+    out_.error = fmt::format(
+        "{}: its CLOCK_REALTIME stepped by {:+.3f} ms during the test (more than the bound of {:.3f} ms): the "
+        "timestamps it took (one-way latency, start times, round trips) are not trustworthy; its clock is "
+        "measured again before the next test",
+        links_.who(a), static_cast<double>(step) / 1e6, static_cast<double>(timeouts_.clock_step_bound_ns) / 1e6);
+  }
+}
+
+// A step of the agent's realtime clock beyond the bound (agent/clock_watch.h): the largest
+// of the test's rounds is kept.
+void RoundRunner::noteClockStep(int a, int64_t step_ns) {
+  out_.clock_step_bound_ns = timeouts_.clock_step_bound_ns;
+  if ((step_ns < 0 ? -step_ns : step_ns) <= timeouts_.clock_step_bound_ns) return;
+  clock_stepped_.push_back(a);
+  int64_t& kept = out_.clock_steps_ns[a];
+  if ((step_ns < 0 ? -step_ns : step_ns) > (kept < 0 ? -kept : kept)) kept = step_ns;
 }
 
 // The agent's counters of this round; their metrics summed over the test's rounds.

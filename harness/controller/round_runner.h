@@ -5,7 +5,9 @@
 // Contract: run() appends the round's results to the outcome (senders, receivers, pingpongs,
 // responders, host counters, agent logs; a collective round also its ranks' results to
 // out.collective.rounds.back()), widens out.one_way_bound_ns and out.start_skew_ns, and sets
-// out.error to the first agent-reported error. When a step fails (AgentLinks' typed errors)
+// out.error to the first agent-reported error — or, without one, to the first agent whose
+// CLOCK_REALTIME stepped by more than timeouts.clock_step_bound_ns (out.clock_steps_ns holds each
+// such agent's step; clockStepped() lists this round's, whose clocks the controller measures again). When a step fails (AgentLinks' typed errors)
 // it sets out.error to the failure, marks the agent at fault lost when the failure is its
 // (transport, timeout or protocol), and tells every other participant still reachable to abort
 // the round. It never throws. A participant's connection closing in any phase (the agent died)
@@ -35,6 +37,7 @@ struct RoundTimeouts {
   int64_t step_timeout_ns = 30'000'000'000;  // each set-up step and each reply
   int64_t start_delay_ns = 200'000'000;      // the start is at least this far in the future (startMarginNs)
   int64_t drain_allowance_ns = 5'000'000'000;  // "results" may take this much longer
+  int64_t clock_step_bound_ns = 1'000'000;     // a larger step of an agent's clock errors the test
 };
 
 // How far after "ready" the round starts (pure): the larger of `floor_ns` (the configured
@@ -59,6 +62,8 @@ class RoundRunner {
               const patterns::PatternPlan& round, model::TestOutcome& out,
               const patterns::CollectiveParams* collective);
   void run() noexcept;
+  // The agents whose clock stepped beyond the bound in this round (after run()).
+  const std::vector<int>& clockStepped() const { return clock_stepped_; }
 
  private:
   void sendSetups();
@@ -73,6 +78,7 @@ class RoundRunner {
   void sendFinish();
   void collectResults();
   void addHostCounters(int a, const nlohmann::json& counters);
+  void noteClockStep(int a, int64_t step_ns);
   void abortRound(const std::exception& failure) noexcept;
 
   AgentLinks& links_;
@@ -91,6 +97,7 @@ class RoundRunner {
   std::string phase_;
   protocol::FlowMap<transport::EndpointDesc> endpoint_of_;  // by flow id, from the receivers
   protocol::FlowMap<uint64_t> sent_;                        // packets by flow id, from the senders
+  std::vector<int> clock_stepped_;
 };
 
 }  // namespace fabcheck::controller

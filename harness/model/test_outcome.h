@@ -90,6 +90,11 @@ struct TestOutcome {
   // largest of the rounds' spreads.
   int64_t start_skew_ns = -1;
   int64_t start_skew_bound_ns = -1;
+  // Participants whose CLOCK_REALTIME stepped during the test by more than the controller's
+  // bound (ControllerOptions::clock_step_bound_ns, kept beside): agent id → the step, signed ns
+  // (agent/clock_watch.h). Their timestamps are not trustworthy: the test is an error naming them.
+  std::map<int, int64_t> clock_steps_ns;
+  int64_t clock_step_bound_ns = 0;
 };
 
 }  // namespace fabcheck::model

@@ -198,13 +198,17 @@ struct Results {
   // and device ("mlx5_0 port 1 GID[3] ..."), when it has them.
   std::optional<std::string> transport_caveat;
   std::optional<std::string> transport_device;
+  // The largest step of the agent's CLOCK_REALTIME since the controller last measured its clock,
+  // seen through the round (agent/clock_watch.h), signed ns; absent (an older agent): unknown.
+  std::optional<int64_t> clock_step_ns;
   static auto fields() {
     using wire::optional, wire::required;
     return std::tuple{required("receivers", &Results::receivers), required("responders", &Results::responders),
                       optional("pingpongs", &Results::pingpongs),     required("errors", &Results::errors),
                       optional("counters", &Results::counters),       optional("log", &Results::log),
                       optional("transport_caveat", &Results::transport_caveat),
-                      optional("transport_device", &Results::transport_device)};
+                      optional("transport_device", &Results::transport_device),
+                      optional("clock_step_ns", &Results::clock_step_ns)};
   }
 };
 

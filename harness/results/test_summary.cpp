@@ -196,6 +196,15 @@ json summarizeTest(const model::TestOutcome& t, const std::vector<model::AgentIn
       t.start_skew_ns >= 0 ? json(static_cast<double>(t.start_skew_bound_ns) / 1000.0) : json(nullptr);
   j["one_way_bound_us"] =
       t.one_way_bound_ns >= 0 ? json(static_cast<double>(t.one_way_bound_ns) / 1000.0) : json(nullptr);
+  if (!t.clock_steps_ns.empty()) {  // agents whose realtime clock stepped beyond the bound (the test errored)
+    json steps = json::array();
+    for (const auto& [a, step] : t.clock_steps_ns) {
+      const bool known = a >= 0 && static_cast<size_t>(a) < agents.size();
+      steps.push_back({{"agent", a}, {"host", known ? json(agents[static_cast<size_t>(a)].host) : json(nullptr)},
+                       {"step_ns", step}, {"bound_ns", t.clock_step_bound_ns}});
+    }
+    j["clock_steps"] = std::move(steps);
+  }
   // pattern, placement, metrics and the pattern's own parts (a collective's, a matrix's).
   suite::patternFor(t.spec)->summarize(t, agents, j);
   addProbeMetrics(t, j["metrics"]);

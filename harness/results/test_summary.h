@@ -1,7 +1,8 @@
 // A distributed test's outcome as a JSON object, for reports and the console.
 //
 //   {name, pattern, placement, transport, participants: [agent ids], rounds, error (null when the
-//    test ran), start_skew_us / start_skew_bound_us (null with < 2 senders), metrics: the flat
+//    test ran), start_skew_us / start_skew_bound_us (null with < 2 senders), clock_steps (only
+//    when an agent's realtime clock stepped beyond the bound: [{agent, host, step_ns, bound_ns}]), metrics: the flat
 //    summary of results/measurements.h (per_flow entries carry sender/receiver agent ids and
 //    hosts), matrix (placement matrix only): {agents: [agent labels], latency_us_p50 /
 //    throughput_gbps: n×n arrays of the first pass, null where no flow ran, first_pass and

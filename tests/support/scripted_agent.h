@@ -46,6 +46,7 @@ struct AgentScript {
   std::string error_text = "scripted failure";
   uint64_t packets = 100;  // per flow this agent sends
   int64_t measured_ns = 0;  // of each flow this agent sends
+  int64_t clock_step_ns = 0;  // its realtime clock's step, reported with each round's results (0: none sent)
   std::function<uint64_t(const patterns::FlowSpec& flow, int run)> received_bytes;
 };
 
@@ -151,6 +152,7 @@ class ScriptedAgent {
       }
       results.counters = {{"metrics", {{"netdev.rx_packets", 7}}}, {"netns", "net:[" + std::to_string(id_) + "]"}};
       results.log = {"agent " + std::to_string(id_) + " ran test " + std::to_string(test_id)};
+      if (script_.clock_step_ns != 0) results.clock_step_ns = script_.clock_step_ns;
       reply("results", protocol::encode(results), test_id);
     }
   }

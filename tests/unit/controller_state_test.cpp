@@ -110,6 +110,34 @@ TEST(ControllerState, HappyPathBringsEveryAgentsResultsIntoTheOutcome) {
   EXPECT_EQ(c.controller->runTest(streamTest("again")).error, "");
 }
 
+TEST(ControllerState, AClockStepBeyondTheBoundErrorsTheTestAndTheAgentsClockIsMeasuredAgain) {
+  ScriptedAgent::Script stepped;
+  stepped.clock_step_ns = -400'000'000;
+  Cluster c(2, {{}, stepped});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error,
+            "agent 1 (host1, fake:1): its CLOCK_REALTIME stepped by -400.000 ms during the test (more than the bound of "
+            "1.000 ms): the timestamps it took (one-way latency, start times, round trips) are not trustworthy; its "
+            "clock is measured again before the next test");
+  EXPECT_EQ(out.clock_steps_ns, (std::map<int, int64_t>{{1, -400'000'000}}));
+  EXPECT_EQ(out.clock_step_bound_ns, 1'000'000);
+  EXPECT_FALSE(c.controller->agents()[1].lost);
+  EXPECT_EQ(out.senders.size(), 1u) << "the figures are kept; the test is an error";
+  // Measured again (clock_samples probes) — agent 1 only.
+  EXPECT_FALSE(c.agents[1]->waitFor("time").is_null());
+  EXPECT_TRUE(c.agents[0]->waitFor("time", std::chrono::milliseconds(0)).is_null());
+}
+
+TEST(ControllerState, AClockStepWithinTheBoundIsNoFinding) {
+  ScriptedAgent::Script small;
+  small.clock_step_ns = 900'000;
+  Cluster c(2, {small});
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "");
+  EXPECT_TRUE(out.clock_steps_ns.empty());
+  EXPECT_TRUE(c.agents[0]->waitFor("time", std::chrono::milliseconds(0)).is_null());
+}
+
 TEST(ControllerState, AnAgentThatNeverAnswersIsLostAndTheOthersAbort) {
   Cluster c(2, {{}, fault("ready", Fault::kSilent)}, kSilentStepNs);
   const TestOutcome out = c.controller->runTest(streamTest());
