@@ -35,6 +35,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -156,8 +157,8 @@ class LatencyHistogram {
   uint64_t count_ = 0;
   uint64_t clamped_ = 0;
   uint64_t saturated_ = 0;
-  int64_t min_;
-  int64_t max_;
+  int64_t min_ = std::numeric_limits<int64_t>::max();  // reset() sets them too; initialised here for g++ 12's -Wmaybe-uninitialized
+  int64_t max_ = std::numeric_limits<int64_t>::min();
   unsigned __int128 sum_ = 0;     // all values are >= 0 after clamping
   unsigned __int128 sum_sq_ = 0;  // exact while the sum of squares stays below 2^128
   size_t overflow_used_ = 0;
