@@ -10,23 +10,13 @@
 #include <vector>
 
 #include "generators/core/errors.h"
+#include "reports/fd_write.h"
 
 namespace fabcheck::reports {
 namespace {
 
 constexpr const char* kClose = "\n  ]";        // after the last element
 constexpr size_t kCopyChunk = 1 << 16;
-
-bool writeAll(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
 
 bool pwriteAll(int fd, const std::string& s, uint64_t at) {
   const char* p = s.data();
@@ -56,7 +46,7 @@ void GrowingJsonFile::copyElements(int to, uint64_t from, uint64_t to_end) const
     const ssize_t r = ::pread(fd_, buf.data(), want, static_cast<off_t>(from));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) throw Error(where_ + ": reading back the tests written failed: " + (r == 0 ? "short file" : std::strerror(errno)));
-    if (!writeAll(to, buf.data(), static_cast<size_t>(r))) {
+    if (!writeAllToFd(to, buf.data(), static_cast<size_t>(r))) {
       throw Error(where_ + ": writing '" + path_ + ".tmp' failed: " + std::strerror(errno) + " (the file keeps its last version)");
     }
     from += static_cast<uint64_t>(r);
@@ -70,14 +60,14 @@ void GrowingJsonFile::rewrite(const std::string& head, const std::string& tail) 
   const uint64_t new_array_at = head.size();
   const std::string kept = fd_ >= 0 ? " (the file keeps its last version)" : "";
   try {
-    bool ok = writeAll(out, head.data(), head.size());
+    bool ok = writeAllToFd(out, head.data(), head.size());
     if (ok && count_ == 0) {
-      ok = writeAll(out, "[", 1);
+      ok = writeAllToFd(out, "[", 1);
     } else if (ok) {
       copyElements(out, array_at_, elements_end_);
     }
     const std::string close = std::string(count_ == 0 ? "]" : kClose) + tail;
-    ok = ok && writeAll(out, close.data(), close.size());
+    ok = ok && writeAllToFd(out, close.data(), close.size());
     if (!ok) throw Error(where_ + ": writing '" + tmp + "' failed: " + std::strerror(errno) + kept);
     if (::fsync(out) != 0) throw Error(where_ + ": syncing '" + tmp + "' failed: " + std::strerror(errno) + kept);
   } catch (...) {

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "generators/core/errors.h"
+#include "reports/fd_write.h"
 
 namespace fabcheck::reports {
 
@@ -31,23 +32,6 @@ void WholeFileReporter::finish(const nlohmann::json& end) {
   write();
 }
 
-namespace {
-
-bool writeWholeText(int fd, const std::string& text) {
-  const char* p = text.data();
-  size_t n = text.size();
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<size_t>(w);
-  }
-  return true;
-}
-
-}  // namespace
-
 // PATH.tmp written whole and fsync()ed, then renamed over PATH: a failure at any step (a full
 // disk) removes PATH.tmp — it would hold the space the other reporters need — and leaves PATH
 // as it was.
@@ -57,7 +41,7 @@ void WholeFileReporter::write() {
   const std::string tmp = path_ + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw ConfigError(where + ": cannot write '" + tmp + "': " + std::strerror(errno));
-  const char* failed = !writeWholeText(fd, text) ? "writing" : ::fsync(fd) != 0 ? "syncing" : nullptr;
+  const char* failed = !writeAllToFd(fd, text.data(), text.size()) ? "writing" : ::fsync(fd) != 0 ? "syncing" : nullptr;
   const std::string why = failed != nullptr ? std::strerror(errno) : "";
   ::close(fd);
   if (failed != nullptr) {
