@@ -166,6 +166,7 @@ ControlChannel::ControlChannel(ControlChannel&& other) noexcept
       peer_(std::move(other.peer_)),
       rx_(std::move(other.rx_)),
       rx_have_(std::exchange(other.rx_have_, 0)),
+      rx_want_(std::exchange(other.rx_want_, 4)),
       rx_in_payload_(std::exchange(other.rx_in_payload_, false)) {}
 
 ControlChannel& ControlChannel::operator=(ControlChannel&& other) noexcept {
@@ -175,6 +176,7 @@ ControlChannel& ControlChannel::operator=(ControlChannel&& other) noexcept {
     peer_ = std::move(other.peer_);
     rx_ = std::move(other.rx_);
     rx_have_ = std::exchange(other.rx_have_, 0);
+    rx_want_ = std::exchange(other.rx_want_, 4);
     rx_in_payload_ = std::exchange(other.rx_in_payload_, false);
   }
   return *this;
@@ -187,6 +189,7 @@ void ControlChannel::close() noexcept {
   fd_ = -1;
   rx_.assign(4, 0);
   rx_have_ = 0;
+  rx_want_ = 4;
   rx_in_payload_ = false;
 }
 
@@ -287,7 +290,7 @@ void ControlChannel::sendFrame(std::string_view text, int64_t timeout_ns) {
 
 bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
   while (true) {
-    if (rx_have_ == rx_.size()) {
+    if (rx_have_ == rx_want_) {
       if (rx_in_payload_) return true;
       // The header is complete: 4 bytes, big-endian payload length.
       uint32_t length = 0;
@@ -301,11 +304,15 @@ bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
         close();  // the rest of the stream cannot be framed any more
         throw ProtocolError(what);
       }
-      rx_.resize(length);
+      rx_.clear();
+      rx_want_ = length;
       rx_have_ = 0;
       rx_in_payload_ = true;
       continue;
     }
+    // The buffer grows with what arrived (doubling, from 64 KiB), not with the length the peer
+    // announced: a header that claims 16 MiB and stops there commits no 16 MiB.
+    if (rx_have_ == rx_.size()) rx_.resize(std::min<size_t>(rx_want_, rx_have_ + std::max<size_t>(rx_have_, 64 << 10)));
     const ssize_t n = ::recv(fd_, rx_.data() + rx_have_, rx_.size() - rx_have_, 0);
     if (n > 0) {
       rx_have_ += static_cast<size_t>(n);
@@ -314,7 +321,7 @@ bool ControlChannel::readFrame(int64_t deadline_ns, std::string_view phase) {
     if (n == 0) {
       if (!rx_in_payload_ && rx_have_ == 0) failClosed(fmt::format("peer {} closed the control connection", peer_), phase);
       failClosed(fmt::format("peer {} closed the control connection in the middle of a message ({} of {} {} bytes)",
-                             peer_, rx_have_, rx_.size(), rx_in_payload_ ? "payload" : "header"),
+                             peer_, rx_have_, rx_want_, rx_in_payload_ ? "payload" : "header"),
                  phase);
     }
     const int err = errno;
@@ -332,6 +339,7 @@ std::optional<json> ControlChannel::tryReceive(int64_t timeout_ns, std::string_v
   if (!readFrame(deadlineAfter(timeout_ns), phase)) return std::nullopt;
   std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
   rx_have_ = 0;
+  rx_want_ = 4;
   rx_in_payload_ = false;
   try {
     return json::parse(payload.begin(), payload.end());
@@ -352,6 +360,7 @@ std::optional<std::string> ControlChannel::tryReceiveFrame(int64_t timeout_ns, s
   if (!readFrame(deadlineAfter(timeout_ns), phase)) return std::nullopt;
   std::vector<char> payload = std::exchange(rx_, std::vector<char>(4));
   rx_have_ = 0;
+  rx_want_ = 4;
   rx_in_payload_ = false;
   return std::string(payload.begin(), payload.end());
 }
@@ -369,7 +378,7 @@ json ControlChannel::receive(int64_t timeout_ns, std::string_view phase) {
 void ControlChannel::throwReceiveTimeout(int64_t timeout_ns, std::string_view phase) const {
   if (rx_in_payload_ || rx_have_ > 0) {
     throw TimeoutError(fmt::format("incomplete message from {} after {}{} (got {} of {} {} bytes)", peer_,
-                                   formatSeconds(timeout_ns), whilePhase(phase), rx_have_, rx_.size(),
+                                   formatSeconds(timeout_ns), whilePhase(phase), rx_have_, rx_want_,
                                    rx_in_payload_ ? "payload" : "header"));
   }
   throw TimeoutError(fmt::format("no message from {} within {}{}", peer_, formatSeconds(timeout_ns), whilePhase(phase)));

@@ -5,7 +5,8 @@
 // Contract:
 // - Frame: a 4-byte big-endian length, then that many bytes of JSON text (UTF-8). A frame longer
 //   than kMaxMessageBytes is refused on both sides (ProtocolError) and the connection is closed,
-//   because the stream can no longer be trusted.
+//   because the stream can no longer be trusted. A receiver's memory for a frame grows with the
+//   bytes that arrived, not with the length the header announces.
 // - Every operation that can wait takes a timeout in nanoseconds (CLOCK_MONOTONIC). A timeout of 0
 //   (or less) means "do not wait": act only on what is ready now.
 // - Errors are typed and one line, naming the peer ("127.0.0.1:5555", "[::1]:5555") and, where
@@ -106,8 +107,10 @@ class ControlChannel {
   int fd_ = -1;
   std::string peer_;
   // The frame being received: 4 header bytes, then the payload. Survives a timeout.
+  // rx_ holds rx_have_ bytes of the rx_want_ the current part needs (it grows as they arrive).
   std::vector<char> rx_;
   size_t rx_have_ = 0;
+  size_t rx_want_ = 4;
   bool rx_in_payload_ = false;
 };
 
