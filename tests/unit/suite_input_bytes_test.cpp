@@ -64,7 +64,7 @@ TEST(SuiteInputBytes, AnExplicitFirstDocumentMarkerAndATrailingEmptyOneAreAccept
 // yaml-cpp 0.7's LoadAll loops forever, allocating, on a document that starts with ',' (found by
 // tests/fuzz/suite_fuzz; upstream jbeder/yaml-cpp#1040). Each of these ran until out of memory.
 TEST(SuiteInputBytes, ADocumentThatStartsWithACommaIsASyntaxErrorNotAHang) {
-  for (const std::string yaml : {std::string(","), std::string(" , tests: []\n"),
+  for (const std::string& yaml : {std::string(","), std::string(" , tests: []\n"),
                                  std::string("# =cceptance of a Roprbs.md): elfabric:\n  ,line_prob\x8c\x8c\x8c" "e\x8c")}) {
     const auto errors = bytesSuiteErrors(yaml);
     ASSERT_EQ(errors.size(), 1u) << yaml;
