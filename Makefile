@@ -5,7 +5,8 @@
 # Other targets: deps, build, build-asan, fuzz, bench, verbs-selftest, clean.
 #   make fuzz    every libFuzzer target of tests/fuzz for FUZZ_SECONDS each (default 600), new
 #                inputs to FUZZ_WORK (default build-asan/fuzz-work), never to the checked-in seeds
-#                (FUZZ_TARGETS: a subset, e.g. "suite_fuzz slo_fuzz")
+#                (FUZZ_TARGETS: a subset, e.g. "suite_fuzz slo_fuzz"; FUZZ_RUNS=1000000: stop each
+#                target after that many executions, or after FUZZ_SECONDS if that comes first)
 #   make verbs-selftest   fabcheck's verbs pair tool beside perftest on this host's RDMA device
 #                         (VERBS_SELFTEST_ARGS: -d DEV, -x GID, --peer HOST...; see its --help)
 
@@ -59,9 +60,10 @@ test-unit: build
 FUZZ_SECONDS ?= 600
 FUZZ_WORK    ?= $(BUILD_ASAN)/fuzz-work
 FUZZ_TARGETS ?=
+FUZZ_RUNS    ?=
 fuzz: build-asan
 	@bash scripts/run-fuzz --build $(BUILD_ASAN) --seconds $(FUZZ_SECONDS) --work $(FUZZ_WORK) \
-	  $(FUZZ_TARGETS)
+	  $(if $(FUZZ_RUNS),--runs $(FUZZ_RUNS)) $(FUZZ_TARGETS)
 
 bench: build
 	@bash bench/compare-udp $(BUILD)/fabcheck

@@ -49,7 +49,11 @@ void readError(const NlMessage& m, const std::string& what, GenlAnswer& answer) 
                         " bytes, less than its header (" + std::to_string(sizeof(nlmsgerr)) + ")");
   }
   const int code = load<int>(m.payload, 0);
-  if (code > 0) malformed(what, "error code " + std::to_string(code) + " is not a negative errno");
+  // 0 (an ack) or a negated errno; the kernel's errnos stop at 4095 (MAX_ERRNO). INT_MIN, which
+  // has no positive counterpart, was found by counters_fuzz.
+  if (code > 0 || code < -4095) {
+    malformed(what, "error code " + std::to_string(code) + " is neither 0 nor a negated errno (-1 .. -4095)");
+  }
   answer.complete = true;
   answer.error = -code;
   answer.message = extAckMessage(m, what);

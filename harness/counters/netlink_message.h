@@ -61,7 +61,7 @@ struct GenlAnswer {
 // Reads the messages answering request `seq`: replies must have type `family` and genl command
 // `reply_cmd`; messages of other sequence numbers are stale and skipped, so is NLMSG_NOOP. (The
 // kernel's messages carry the receiver's port; the sender is checked by who receives them.) Throws on malformed framing, a reply of another type or
-// command, an NLMSG_OVERRUN, or an error code that is not a negative errno.
+// command, an NLMSG_OVERRUN, or an error code that is neither 0 nor a negated errno (-1 .. -4095).
 GenlAnswer parseGenlAnswer(Bytes bytes, uint32_t seq, uint16_t family, uint8_t reply_cmd, const std::string& what);
 
 // A generic-netlink request (NLM_F_REQUEST | NLM_F_ACK) built attribute by attribute.

@@ -349,6 +349,22 @@ TEST(ControlChannel, PartialFrameSurvivesATimeout) {
   EXPECT_EQ(r.server.receive(kLong)["value"], 42);
 }
 
+TEST(ControlChannel, ALargeFrameArrivingInPiecesSurvivesATimeout) {
+  // The receive buffer grows with what arrived (from 64 KiB, doubling), not with the announced
+  // length: the frame spans several growths, with a timeout in the middle of the first piece.
+  RawConnected r;
+  const std::string message = R"({"type":"results","version":1,"blob":")" + std::string(300 << 10, 'z') + "\"}";
+  const std::string frame = header(static_cast<uint32_t>(message.size())) + message;
+  r.raw.write(frame.substr(0, 4 + (40 << 10)));
+  EXPECT_EQ(errorOf<TimeoutError>([&] { r.server.receive(kShort, "waiting for results"); }),
+            "incomplete message from " + r.server.peer() + " after 50 ms while waiting for results (got 40960 of " +
+                std::to_string(message.size()) + " payload bytes)");
+  auto rest = std::async(std::launch::async, [&] { r.raw.write(frame.substr(4 + (40 << 10))); });
+  const json got = r.server.receive(kLong, "waiting for results");
+  rest.get();
+  EXPECT_EQ(got["blob"], std::string(300 << 10, 'z'));
+}
+
 TEST(ControlChannel, ConnectTimesOutWhenTheListenerDropsSyns) {
   // A listener with backlog 0 whose queue holds one unaccepted connection drops further SYNs,
   // so the next connect gets no answer.

@@ -13,6 +13,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
+#include <string>
 
 #include "generators/core/errors.h"
 #include "harness/counters/ethtool_pause_netlink.h"
@@ -200,7 +202,7 @@ TEST(PauseNetlink, AnotherKernelErrorThrowsWithItsText) {
   EXPECT_NE(e.find("ETHTOOL_MSG_PAUSE_GET answer for fcq0"), std::string::npos) << e;
   EXPECT_NE(e.find(std::strerror(EINVAL)), std::string::npos) << e;
   EXPECT_NE(e.find("kernel: ethtool: unrecognized request flags"), std::string::npos) << e;
-  EXPECT_NE(thrown(ack(-5)).find("error code 5 is not a negative errno"), std::string::npos);
+  EXPECT_NE(thrown(ack(-5)).find("error code 5 is neither 0 nor a negated errno"), std::string::npos);
 }
 
 TEST(PauseNetlink, EveryTruncationOfAWellFormedAnswerThrows) {
@@ -263,6 +265,19 @@ TEST(PauseNetlink, MalformedAcksAndUnexpectedRepliesThrow) {
   EXPECT_NE(thrown(ack(0)).find("0 replies, expected 1"), std::string::npos);
   EXPECT_NE(thrown(cat({ack(0), reply({})})).find("after the end of the answer"), std::string::npos);
   EXPECT_NE(thrown(message(NLMSG_OVERRUN, 0, kSeq, {})).find("NLMSG_OVERRUN"), std::string::npos);
+}
+
+TEST(PauseNetlink, AnErrorCodeThatIsNoNegatedErrnoThrows) {
+  // Found by counters_fuzz: INT_MIN has no positive errno (negating it was undefined behaviour).
+  const Buf request_header = message(kFamily, NLM_F_REQUEST | NLM_F_ACK, kSeq, {});
+  for (const int32_t code : {std::numeric_limits<int32_t>::min(), int32_t{-4096}, int32_t{1}}) {
+    const Buf bad = message(NLMSG_ERROR, 0, kSeq, cat({val<int32_t>(code), request_header}));
+    EXPECT_NE(thrown(bad).find("error code " + std::to_string(code) + " is neither 0 nor a negated errno (-1 .. -4095)"),
+              std::string::npos)
+        << thrown(bad);
+  }
+  const Buf max_errno = message(NLMSG_ERROR, 0, kSeq, cat({val<int32_t>(-4095), request_header}));
+  EXPECT_EQ(thrown(max_errno).find("negated errno"), std::string::npos) << thrown(max_errno);
 }
 
 TEST(PauseNetlink, TheFamilyLookupGivesTheIdOrNothingWhenTheKernelHasNone) {

@@ -37,4 +37,20 @@ TEST(NameSuggestion, ALongUnknownNameHasNoSuggestion) {
   EXPECT_EQ(nearestKey("", kKnown), "");
 }
 
+TEST(NameSuggestion, TheFirstOfEquallyNearKeysWins) {
+  EXPECT_EQ(nearestKey("rbte", {"rate", "rbtx", "rbte_"}), "rate");  // each one edit away
+  EXPECT_EQ(nearestKey("queue", {"queue_bytes", "queue"}), "queue_bytes");  // both prefixes
+  // Below 3 characters nothing is a prefix: the key itself (0 edits) beats the 1-edit ones.
+  EXPECT_EQ(nearestKey("ab", {"ac", "ab", "ad"}), "ab");
+}
+
+TEST(NameSuggestion, AKeyThatStraysEarlyIsRejectedLikeOneThatStraysLate) {
+  // The distance stops being measured once a row of the table exceeds the limit; the answer is
+  // the full distance's: 12 characters (limit 4), 5 edits at the start or at the end.
+  EXPECT_EQ(nearestKey("zzzzzmetrics", {"abcdemetrics"}), "");
+  EXPECT_EQ(nearestKey("metricszzzzz", {"metricsabcde"}), "");
+  EXPECT_EQ(nearestKey("zzzzmetricsx", {"abcdmetricsx"}), "abcdmetricsx");  // 4 edits: within
+  EXPECT_EQ(nearestKey("metricszzzzx", {"metricsabcdx"}), "metricsabcdx");
+}
+
 }  // namespace
