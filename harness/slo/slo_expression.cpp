@@ -202,14 +202,16 @@ class Parser {
     return v;
   }
 
+  // Signs in a loop, not by recursion: a run of thousands of '-' must not exhaust the stack
+  // (slo_fuzz found "1 ------...-1" overflowing it).
   double unary() {
-    if (isPunct("-") || isPunct("+")) {
-      const bool minus = tok_.text == "-";
+    bool minus = false;
+    while (isPunct("-") || isPunct("+")) {
+      minus ^= tok_.text == "-";
       advance();
-      const double v = unary();
-      return minus ? -v : v;
     }
-    return primary();
+    const double v = primary();
+    return minus ? -v : v;
   }
 
   double primary() {
@@ -227,8 +229,12 @@ class Parser {
       return constant(t);
     }
     if (isPunct("(")) {
+      if (++paren_depth_ > kMaxParenDepth) {
+        fail("parentheses nested deeper than " + std::to_string(kMaxParenDepth) + " at column " + std::to_string(t.col));
+      }
       advance();
       const double v = expr();
+      --paren_depth_;
       if (!isPunct(")")) {
         fail(unexpected(tok_) + "; expected ')' to close '(' at column " + std::to_string(t.col));
       }
@@ -256,8 +262,11 @@ class Parser {
          "; expected a number or one of " + list);
   }
 
+  static constexpr int kMaxParenDepth = 64;  // each level is a few stack frames of recursion
+
   const std::string& text_;
   const Constants& constants_;
+  int paren_depth_ = 0;
   Lexer lex_;
   Token tok_;
   const MetricInfo* metric_ = nullptr;

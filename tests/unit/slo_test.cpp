@@ -103,6 +103,16 @@ TEST(SloExpression, SyntaxErrorsNameTheColumnAndWhatWasExpected) {
             "slo 'throughput_gbps >= 90%': unexpected '%' at column 22; expected an operator (+, -, *, /) or the end");
 }
 
+// slo_fuzz (issue 19): "latency_us.p99 <6---...---" (3 KB of signs) overflowed the stack, the
+// parser recursing once per sign. Signs are now read in a loop, and parentheses nest at most 64 deep.
+TEST(SloExpression, LongRunsOfSignsAndDeepParenthesesDoNotExhaustTheStack) {
+  EXPECT_EQ(parseSlo("loss_ratio <= " + std::string(100001, '-') + "1", kTen).threshold, -1);
+  EXPECT_EQ(parseSlo("loss_ratio <= 6" + std::string(100000, '-') + "+1", kTen).threshold, 7);  // 6 - (-...-(+1))
+  EXPECT_EQ(parseSlo("loss_ratio <= " + std::string(64, '(') + "2" + std::string(64, ')'), kTen).threshold, 2);
+  EXPECT_EQ(parseError("loss_ratio <= " + std::string(100000, '(') + "2"),
+            "slo 'loss_ratio <= " + std::string(100000, '(') + "2': parentheses nested deeper than 64 at column 79");
+}
+
 TEST(SloExpression, UnknownMetricsAndConstantsAreNamedWithASuggestion) {
   EXPECT_EQ(parseError("latency.p99 <= 25"),
             "slo 'latency.p99 <= 25': unknown metric 'latency.p99' at column 1; did you mean 'latency_us.p99'? "
