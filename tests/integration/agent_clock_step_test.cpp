@@ -64,7 +64,7 @@ TEST(AgentClockStep, AStepOnOneAgentErrorsTheTestItHappenedInNamingTheAgentAndTh
   ASSERT_TRUE(t["error"].is_string()) << t.dump();
   const std::string error = t["error"];
   EXPECT_EQ(error.rfind("agent 1 (", 0), 0u) << error;  // "agent 1 (host, address): ..."
-  EXPECT_NE(error.find("CLOCK_REALTIME stepped by +50"), std::string::npos) << error;
+  EXPECT_NE(error.find("CLOCK_REALTIME stepped by +"), std::string::npos) << error;  // its size: clock_steps below
   ASSERT_TRUE(t.contains("clock_steps")) << t.dump();
   ASSERT_EQ(t["clock_steps"].size(), 1u) << "only agent 1's clock stepped: " << t["clock_steps"].dump();
   const json& s = t["clock_steps"][0];
