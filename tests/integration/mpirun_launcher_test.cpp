@@ -112,8 +112,14 @@ TEST_F(MpirunLauncherTest, TheSecretReachesAgentsOnlyThroughTheEnvironment) {
     fabcheck::testing::expectFakeAgentGot(
         dir_, id, "agent\n--controller\n127.0.0.1:7000\n--agent-id-env\nOMPI_COMM_WORLD_RANK\n", secret_);
     EXPECT_EQ(parentOf(agentPid(id)), mpirun) << "one mpirun started every agent";
-    const std::string env = slurp("/proc/" + std::to_string(agentPid(id)) + "/environ");
-    EXPECT_NE(env.find(std::string("FABCHECK_RUN_SECRET=") + secret_ + '\0'), std::string::npos) << "agent " << id;
+    // Read until it holds the secret (bounded): the fake agent writes its pid file and then execs
+    // `sleep`, and /proc/PID/environ reads empty while that exec replaces its memory.
+    const std::string want = std::string("FABCHECK_RUN_SECRET=") + secret_ + '\0';
+    std::string env;
+    EXPECT_TRUE(eventually([&] {
+      env = slurp("/proc/" + std::to_string(agentPid(id)) + "/environ");
+      return env.find(want) != std::string::npos;
+    })) << "agent " << id << "'s environment: " << env.size() << " bytes without the secret";
   }
   const auto cmdlines = fabcheck::testing::allCmdlines();
   fabcheck::testing::expectSecretOnNoCommandLine(cmdlines, secret_);
