@@ -358,8 +358,8 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
                         const std::vector<reports::Reporter*>& reporters, const std::atomic<bool>* interrupt,
                         AgentCluster* cluster) {
   const SuiteRunHooks& hooks = options.hooks;
-  const std::vector<PlannedTest> planned =
-      planSuite(s, cluster ? cluster->hosts() : hostsOf(options.run), options.only_tests);
+  const std::vector<launch::HostEntry> hosts = cluster ? cluster->hosts() : hostsOf(options.run);  // read once
+  const std::vector<PlannedTest> planned = planSuite(s, hosts, options.only_tests);
 
   SuiteRunResult out;
   const int64_t started_wall = wallNowNs(), started_mono = monoNowNs();
@@ -371,7 +371,6 @@ SuiteRunResult runSuite(const suite::Suite& s, const SuiteRunOptions& options,
 
   std::vector<model::AgentInfo> agents;
   results::LineRate line_rate = lineRateOf(s, ro);
-  const std::vector<launch::HostEntry> hosts = cluster ? cluster->hosts() : hostsOf(options.run);
   auto on_ready = [&](const std::vector<model::AgentInfo>& a) {
     agents = a;
     line_rate = lineRateOf(s, ro);  // an emulated launcher has brought its fabric up (rate=auto chosen)

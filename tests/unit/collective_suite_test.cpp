@@ -7,23 +7,13 @@
 #include <vector>
 
 #include "harness/suite/suite_loader.h"
+#include "tests/unit/suite_errors.h"
 
 namespace fabcheck::suite {
 namespace {
 
 using patterns::CollectiveAlgorithm;
 using patterns::CollectiveKind;
-
-std::vector<std::string> errorsOf(const std::string& yaml) {
-  try {
-    parseSuite(yaml, "s.yaml");
-  } catch (const SuiteError& e) {
-    std::vector<std::string> out;
-    for (const auto& d : e.diagnostics()) out.push_back(d.str());
-    return out;
-  }
-  return {};
-}
 
 // A suite of one test: `pattern` on line 4, then `lines` (each "    key: value\n") from line 5.
 std::string oneTest(const std::string& pattern, const std::string& lines) {
@@ -32,7 +22,7 @@ std::string oneTest(const std::string& pattern, const std::string& lines) {
 
 // The single error of a one-test suite (fails the test when there is not exactly one).
 std::string errorOf(const std::string& pattern, const std::string& lines) {
-  const auto e = errorsOf(oneTest(pattern, lines));
+  const auto e = testing::suiteErrorsOf(oneTest(pattern, lines));
   EXPECT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
   return e.empty() ? "" : e[0];
 }
@@ -213,8 +203,8 @@ TEST(CollectiveSuite, WithAKnownAgentCountTheCollectiveIsValidatedAtTheKey) {
   EXPECT_EQ(errorOf("all_gather", "    size: 2\n    agents: 3\n"),
             "s.yaml:5:11: size '2' with 3 agents: collective all_gather: size 2 bytes: expected a multiple of "
             "the 3 ranks (S = per-rank count × n, as nccl-tests)");
-  EXPECT_TRUE(errorsOf(oneTest("all_gather", "    size: 1000\n    agents: 3\n")).empty()) << "runs 999 bytes";
-  EXPECT_TRUE(errorsOf(oneTest("reduce_scatter", "    agents: 3\n")).empty()) << "the default 1 MiB, rounded down";
+  EXPECT_TRUE(testing::suiteErrorsOf(oneTest("all_gather", "    size: 1000\n    agents: 3\n")).empty()) << "runs 999 bytes";
+  EXPECT_TRUE(testing::suiteErrorsOf(oneTest("reduce_scatter", "    agents: 3\n")).empty()) << "the default 1 MiB, rounded down";
   // A sweep: its sizes are checked in order, the first that does not fit is named.
   EXPECT_EQ(errorOf("all_to_all", "    size: 1:4:2\n    agents: 3\n"),
             "s.yaml:5:11: size '1:4:2' with 3 agents: collective all_to_all: size 1 bytes: expected a "
@@ -222,7 +212,7 @@ TEST(CollectiveSuite, WithAKnownAgentCountTheCollectiveIsValidatedAtTheKey) {
   EXPECT_EQ(errorOf("broadcast", "    root: 4\n    agents: 4\n"),
             "s.yaml:5:11: root '4': expected a rank below the test's 4 agents");
   // Unknown agent count: the controller validates at run time.
-  EXPECT_TRUE(errorsOf(oneTest("all_gather", "    size: 1\n")).empty());
+  EXPECT_TRUE(testing::suiteErrorsOf(oneTest("all_gather", "    size: 1\n")).empty());
 }
 
 TEST(CollectiveSuite, AProbeNeedsASingleSize) {
@@ -275,7 +265,7 @@ tests:
 }
 
 TEST(CollectiveSuite, ABadDefaultIsReportedOnceAtItsPlace) {
-  const auto e = errorsOf(R"(name: d
+  const auto e = testing::suiteErrorsOf(R"(name: d
 defaults:
   channels: 100
 tests:

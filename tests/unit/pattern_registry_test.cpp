@@ -15,6 +15,7 @@
 #include "harness/slo/verdict.h"
 #include "harness/suite/pattern_registry.h"
 #include "harness/suite/suite_loader.h"
+#include "tests/unit/suite_errors.h"
 
 namespace fabcheck::suite {
 namespace {
@@ -60,17 +61,6 @@ class FanOut final : public Pattern {
     }
   }
 };
-
-std::vector<std::string> errorsOf(const std::string& yaml) {
-  try {
-    parseSuite(yaml, "s.yaml");
-  } catch (const SuiteError& e) {
-    std::vector<std::string> out;
-    for (const auto& d : e.diagnostics()) out.push_back(d.str());
-    return out;
-  }
-  return {};
-}
 
 std::vector<std::string> names() {
   std::vector<std::string> out;
@@ -130,13 +120,13 @@ TEST(PatternPlugin, AnAddedPatternLoadsFromASuiteWithItsOwnKeys) {
   EXPECT_EQ(s.tests[0].participants.count, 4);
   EXPECT_EQ(s.tests[0].spec.params.size_bytes, 1000u);
 
-  EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f, pattern: fan_out, flows: 2}\n"),
+  EXPECT_EQ(testing::suiteErrorsOf("name: s\ntests:\n  - {name: f, pattern: fan_out, flows: 2}\n"),
             std::vector<std::string>{"s.yaml:3:40: flows '2': only tests of pattern pingpong, stream, microburst, "
                                      "incast take flows; this test's pattern is fan_out"});
-  EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f, pattern: stream, targets: 2}\n"),
+  EXPECT_EQ(testing::suiteErrorsOf("name: s\ntests:\n  - {name: f, pattern: stream, targets: 2}\n"),
             std::vector<std::string>{"s.yaml:3:41: targets '2': only tests of pattern fan_out take targets; this "
                                      "test's pattern is stream"});
-  EXPECT_EQ(errorsOf("name: s\ntests:\n  - {name: f}\n"),
+  EXPECT_EQ(testing::suiteErrorsOf("name: s\ntests:\n  - {name: f}\n"),
             std::vector<std::string>{"s.yaml:3:5: tests[0] has no pattern; expected one of pingpong, stream, "
                                      "microburst, incast, all_reduce, reduce_scatter, all_gather, all_to_all, "
                                      "broadcast, fan_out"});

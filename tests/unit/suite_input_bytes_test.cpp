@@ -11,26 +11,16 @@
 #include "generators/core/utf8.h"
 #include "harness/suite/site_loader.h"
 #include "harness/suite/suite_loader.h"
+#include "tests/unit/suite_errors.h"
 
 namespace fabcheck::suite {
 namespace {
-
-std::vector<std::string> bytesSuiteErrors(const std::string& yaml) {
-  try {
-    parseSuite(yaml, "s.yaml");
-  } catch (const SuiteError& e) {
-    std::vector<std::string> out;
-    for (const auto& d : e.diagnostics()) out.push_back(d.str());
-    return out;
-  }
-  return {};
-}
 
 constexpr const char* kBytesSuiteHead = "name: bytes\ntests:\n  - name: ";
 constexpr const char* kBytesSuiteTail = "\n    pattern: stream\n    duration: 1s\n";
 
 TEST(SuiteInputBytes, AnInvalidUtf8TestNameIsRefusedWithItsPositionAndField) {
-  const auto errors = bytesSuiteErrors(std::string(kBytesSuiteHead) + "ab\xff" "cd" + kBytesSuiteTail);
+  const auto errors = testing::suiteErrorsOf(std::string(kBytesSuiteHead) + "ab\xff" "cd" + kBytesSuiteTail);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "s.yaml:3:11: tests[0].name: byte 0xff at offset 2 is not UTF-8; expected UTF-8 text");
 }
@@ -38,7 +28,7 @@ TEST(SuiteInputBytes, AnInvalidUtf8TestNameIsRefusedWithItsPositionAndField) {
 TEST(SuiteInputBytes, InvalidUtf8AnywhereIsRefusedKeysAndNestedValuesToo) {
   const std::string yaml = std::string("name: bytes\ndescription: \"\xc3\x28\"\ntests:\n  - name: ok\n") +
                            "    pattern: stream\n    slos: [\"loss_ratio == 0\", \"x\xed\xa0\x80\"]\n    k\xfe: 1\n";
-  const auto errors = bytesSuiteErrors(yaml);
+  const auto errors = testing::suiteErrorsOf(yaml);
   ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0], "s.yaml:2:14: description: byte 0xc3 at offset 0 is not UTF-8; expected UTF-8 text");
   EXPECT_NE(errors[1].find("s.yaml:6:"), std::string::npos) << errors[1];
@@ -53,7 +43,7 @@ TEST(SuiteInputBytes, ValidMultibyteUtf8IsAccepted) {
 }
 
 TEST(SuiteInputBytes, ASecondYamlDocumentIsRefusedAtItsMarkerLine) {
-  const auto errors = bytesSuiteErrors(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\nname: other\ntests: []\n");
+  const auto errors = testing::suiteErrorsOf(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\nname: other\ntests: []\n");
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("s.yaml:6:1: a second YAML document starts here", 0), 0u) << errors[0];
 }
@@ -68,12 +58,12 @@ TEST(SuiteInputBytes, AnExplicitFirstDocumentMarkerAndATrailingEmptyOneAreAccept
 TEST(SuiteInputBytes, ADocumentThatStartsWithACommaIsASyntaxErrorNotAHang) {
   for (const std::string& yaml : {std::string(","), std::string(" , tests: []\n"),
                                  std::string("# =cceptance of a Roprbs.md): elfabric:\n  ,line_prob\x8c\x8c\x8c" "e\x8c")}) {
-    const auto errors = bytesSuiteErrors(yaml);
+    const auto errors = testing::suiteErrorsOf(yaml);
     ASSERT_EQ(errors.size(), 1u) << yaml;
     EXPECT_NE(errors[0].find(": YAML syntax: a ',' outside [ ] or { }; expected a value or a key"), std::string::npos)
         << errors[0];
   }
-  const auto later = bytesSuiteErrors(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\n,\n");
+  const auto later = testing::suiteErrorsOf(std::string(kBytesSuiteHead) + "one" + kBytesSuiteTail + "---\n,\n");
   ASSERT_EQ(later.size(), 1u);
   EXPECT_EQ(later[0], "s.yaml:7:1: YAML syntax: a ',' outside [ ] or { }; expected a value or a key");
 }
@@ -86,7 +76,7 @@ TEST(SuiteInputBytes, AFileOverFourMebibytesIsRefusedBeforeItIsParsed) {
   ASSERT_EQ(yaml.size(), 4u << 20);
   EXPECT_EQ(parseSuite(yaml, "s.yaml").tests.size(), 1u);
   yaml += "#\n";
-  const auto errors = bytesSuiteErrors(yaml);
+  const auto errors = testing::suiteErrorsOf(yaml);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "s.yaml:1:1: the file is 4194306 bytes; a fabcheck YAML file may be at most 4194304 bytes "
                        "(4 MiB): split it");
