@@ -47,6 +47,30 @@ inline void stepRealtimeForTesting(int64_t at_mono_ns, int64_t step_ns) noexcept
   clock_detail::realtime_step_at_mono_ns.store(at_mono_ns, std::memory_order_release);
 }
 
+// CLOCK_REALTIME (as wallNowNs() reads it) minus CLOCK_MONOTONIC, from the tightest of up to 8
+// monotonic-realtime-monotonic reads (stopping at one within 20 us), and that read's gap: the
+// difference is known within gap_ns / 2. It changes only when the realtime clock is stepped
+// (NTP's frequency corrections and slewing move both clocks alike).
+struct ClockPair {
+  int64_t realtime_minus_mono_ns = 0;
+  int64_t gap_ns = 0;
+};
+
+inline ClockPair readClockPair() noexcept {
+  constexpr int kReads = 8;
+  constexpr int64_t kGoodGapNs = 20'000;  // a pair read this tight is good enough: stop trying
+  ClockPair best{0, INT64_MAX};
+  for (int i = 0; i < kReads && best.gap_ns > kGoodGapNs; ++i) {
+    const int64_t m0 = monoNowNs();
+    const int64_t r = wallNowNs();
+    const int64_t m1 = monoNowNs();
+    if (m1 - m0 < best.gap_ns) best = {r - (m0 + (m1 - m0) / 2), m1 - m0};
+  }
+  return best;
+}
+
+inline int64_t realtimeMinusMonotonicNs() noexcept { return readClockPair().realtime_minus_mono_ns; }
+
 constexpr int64_t kNsPerUs = 1'000;
 constexpr int64_t kNsPerMs = 1'000'000;
 constexpr int64_t kNsPerSec = 1'000'000'000;

@@ -46,6 +46,7 @@ struct AgentOptions {
   // closed before the controller said anything (it dropped us unread) is retried with capped
   // backoff (20 ms doubling to 1 s; the first failure logged once) until then; then exit 3 with
   // "gave up registering with the controller at HOST:PORT after 10.0 s: <last failure>".
+  // `fabcheck agent --register-deadline`.
   int64_t connect_timeout_ns = 10'000'000'000;
   int64_t idle_timeout_ns = 600'000'000'000;  // no word from the controller for this long: exit
   int64_t step_timeout_ns = 30'000'000'000;   // each step of a test's set-up, each reply sent

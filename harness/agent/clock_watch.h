@@ -5,7 +5,7 @@
 //
 // CLOCK_REALTIME − CLOCK_MONOTONIC changes only when the realtime clock is stepped: NTP's
 // frequency corrections and slewing move both clocks alike. So the agent reads that difference
-// (realtimeMinusMonotonicNs: the tightest of a few paired reads) when its clock was measured —
+// (realtimeMinusMonotonicNs, core/clock.h: the tightest of a few paired reads) when its clock was measured —
 // at registration and at each clock probe it answers (rebase()) — and again through every test
 // round (at its setup, its start, every pass of the loop that watches its flows and heartbeats,
 // and before its results: sample()); roundStepNs() is the largest change from the base seen in
@@ -31,16 +31,6 @@ namespace fabcheck::agent {
 
 inline constexpr const char* kTestRealtimeStepVariable = "FABCHECK_TEST_REALTIME_STEP";
 
-// CLOCK_REALTIME (as wallNowNs() reads it) minus CLOCK_MONOTONIC, from the tightest of up to 8
-// monotonic-realtime-monotonic reads (stopping at one within 20 us), and that read's gap: the
-// difference is known within gap_ns / 2. A sample() whose gap exceeds 250 us is skipped.
-struct ClockPair {
-  int64_t realtime_minus_mono_ns = 0;
-  int64_t gap_ns = 0;
-};
-ClockPair readClockPair();
-int64_t realtimeMinusMonotonicNs();
-
 class ClockWatch {
  public:
   explicit ClockWatch(int agent_id);  // the base is now; reads kTestRealtimeStepVariable
@@ -62,24 +52,9 @@ class ClockWatch {
 
 namespace clock_watch_detail {
 
-constexpr int kPairReads = 8;
-constexpr int64_t kGoodGapNs = 20'000;    // a pair read this tight is good enough: stop trying
 constexpr int64_t kUsableGapNs = 250'000; // a sample looser than this (preempted every try) is skipped
 
 }  // namespace clock_watch_detail
-
-inline ClockPair readClockPair() {
-  ClockPair best{0, INT64_MAX};
-  for (int i = 0; i < clock_watch_detail::kPairReads && best.gap_ns > clock_watch_detail::kGoodGapNs; ++i) {
-    const int64_t m0 = monoNowNs();
-    const int64_t r = wallNowNs();
-    const int64_t m1 = monoNowNs();
-    if (m1 - m0 < best.gap_ns) best = {r - (m0 + (m1 - m0) / 2), m1 - m0};
-  }
-  return best;
-}
-
-inline int64_t realtimeMinusMonotonicNs() { return readClockPair().realtime_minus_mono_ns; }
 
 inline ClockWatch::ClockWatch(int agent_id) : base_ns_(realtimeMinusMonotonicNs()) {
   const char* v = std::getenv(kTestRealtimeStepVariable);

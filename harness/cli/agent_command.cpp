@@ -30,6 +30,8 @@ int runAgentCommand(int argc, char** argv) {
       "max-duration", po::value<std::string>(), "refuse tests longer than this")(
       "allow-interface", po::value<std::vector<std::string>>(), "only these interfaces (repeatable)")(
       "data-address", po::value<std::string>(), "listen for data flows on this address (default: the control connection's)")(
+      "register-deadline", po::value<std::string>()->default_value("10s"),
+      "keep retrying registration with the controller (refused, reset, dropped unread) this long, then exit 3")(
       "log-level", po::value<std::string>()->default_value("warn"), "trace, debug, info, warn, error, off");
   po::variables_map vm;
   try {
@@ -81,6 +83,7 @@ int runAgentCommand(int argc, char** argv) {
     if (vm.count("data-address")) a.data_address = vm["data-address"].as<std::string>();
     if (vm.count("max-rate")) a.limits.max_rate_bps = model::parseRate(vm["max-rate"].as<std::string>(), "--max-rate").bits_per_second;
     if (vm.count("max-duration")) a.limits.max_duration_ns = model::parseDurationNs(vm["max-duration"].as<std::string>(), "--max-duration");
+    a.connect_timeout_ns = model::parseDurationNs(vm["register-deadline"].as<std::string>(), "--register-deadline");
     if (vm.count("allow-interface")) a.limits.allowed_interfaces = vm["allow-interface"].as<std::vector<std::string>>();
     log::configure("agent" + std::to_string(a.agent_id), vm["log-level"].as<std::string>());
     const std::atomic<bool>& stop = installInterruptHandlers();  // before: the parent's death is a SIGTERM

@@ -55,6 +55,7 @@ po::options_description runOptions(const RunSettings& defaults) {
       ("binary", po::value<std::string>(), "path of fabcheck on the agents' hosts (default: this executable)")
       ("step-timeout", po::value<std::string>()->default_value(defaults.step_timeout), "timeout of every set-up step and reply")
       ("register-timeout", po::value<std::string>()->default_value(defaults.register_timeout), "how long agents may take to start and register")
+      ("clock-step-bound", po::value<std::string>()->default_value(defaults.clock_step_bound), "a larger step of an agent's realtime clock during a test (NTP, PTP) makes the test an error")
       ("max-rate", po::value<std::string>(), "agents refuse plans sending faster than this")
       ("max-duration", po::value<std::string>(), "agents refuse tests longer than this")
       ("log-level", po::value<std::string>()->default_value(defaults.log_level), "trace, debug, info, warn, error, off");

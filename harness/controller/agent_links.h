@@ -41,6 +41,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/core/errors.h"
+#include "harness/controller/controller_clock.h"
 #include "harness/model/agent_info.h"
 #include "harness/protocol/message_channel.h"
 #include "harness/protocol/message_codec.h"
@@ -59,6 +60,7 @@ struct AgentLinks {
   int64_t step_timeout_ns = 30'000'000'000;
   int64_t test_id = 0;
   const std::atomic<bool>* interrupt = nullptr;
+  ControllerClock clock;  // the agents' clock offsets are from it; start instants are set on it
 
   int count() const { return static_cast<int>(agents.size()); }
   // "agent 1 (node2, 10.0.0.2:40000)"

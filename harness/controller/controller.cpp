@@ -248,6 +248,7 @@ std::map<int, std::string> Controller::acceptAtLeast(int count, int min_count, c
 void Controller::measureClocks() {
   auto& links = impl_->links;
   const std::string my_boot = bootId();
+  links.clock.anchor();  // agents on our kernel are at offset 0 from it now
   for (int a = 0; a < links.count(); ++a) {
     if (links.agents[a].lost) continue;
     const bool same_kernel = !my_boot.empty() && links.agents[a].boot_id == my_boot;
@@ -263,10 +264,10 @@ void Controller::measureClock(int a, bool same_kernel, int samples) {
   AgentInfo& agent = links.agents[a];
   int64_t best_rtt = INT64_MAX, best_offset = 0;
   for (int s = 0; s < samples; ++s) {
-    const int64_t t0 = wallNowNs();
+    const int64_t t0 = links.clock.nowNs();
     links.send(a, msg::TimeRequest{s}, "clock measurement");
     const auto r = links.receive<msg::TimeReply>(a, "clock measurement", impl_->options.step_timeout_ns);
-    const int64_t t2 = wallNowNs();
+    const int64_t t2 = links.clock.nowNs();
     if (t2 - t0 < best_rtt) {  // the fastest exchange bounds the error best
       best_rtt = t2 - t0;
       best_offset = r.agent_wall_ns - (t0 + t2) / 2;

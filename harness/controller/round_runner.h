@@ -7,7 +7,9 @@
 // out.collective.rounds.back()), widens out.one_way_bound_ns and out.start_skew_ns, and sets
 // out.error to the first agent-reported error — or, without one, to the first agent whose
 // CLOCK_REALTIME stepped by more than timeouts.clock_step_bound_ns (out.clock_steps_ns holds each
-// such agent's step; clockStepped() lists this round's, whose clocks the controller measures again). When a step fails (AgentLinks' typed errors)
+// such agent's step). clockStepped() lists this round's agents whose clock stepped by more than
+// kRemeasureStepNs or the bound, whichever is smaller — beyond the bound or tolerated by a raised
+// one — whose clocks the controller measures again. When a step fails (AgentLinks' typed errors)
 // it sets out.error to the failure, marks the agent at fault lost when the failure is its
 // (transport, timeout or protocol), and tells every other participant still reachable to abort
 // the round. It never throws. A participant's connection closing in any phase (the agent died)
@@ -32,6 +34,10 @@
 #include "harness/protocol/agent_messages.h"
 
 namespace fabcheck::controller {
+
+// A step of an agent's clock larger than this (or than the bound, when smaller) makes the
+// controller measure the agent's clock again, whether or not the bound tolerates it.
+inline constexpr int64_t kRemeasureStepNs = 1'000'000;
 
 struct RoundTimeouts {
   int64_t step_timeout_ns = 30'000'000'000;  // each set-up step and each reply

@@ -64,6 +64,7 @@ std::string controllerAddress(const RunSettings& s, const RunOptions& ro) {
 void resolveLimits(const RunSettings& s, OptionStyle style, RunOptions& ro) {
   ro.controller.step_timeout_ns = model::parseDurationNs(s.step_timeout, optionName(style, "step_timeout"));
   ro.controller.register_timeout_ns = model::parseDurationNs(s.register_timeout, optionName(style, "register_timeout"));
+  ro.controller.clock_step_bound_ns = model::parseDurationNs(s.clock_step_bound, optionName(style, "clock_step_bound"));
   ro.controller.start_delay_ns = kStartDelayNs;
   if (!s.max_rate.empty()) {
     model::parseRate(s.max_rate, optionName(style, "max_rate"));
@@ -92,6 +93,7 @@ const std::vector<TextSetting>& textSettings() {
       {"binary", &RunSettings::binary},
       {"step_timeout", &RunSettings::step_timeout},
       {"register_timeout", &RunSettings::register_timeout},
+      {"clock_step_bound", &RunSettings::clock_step_bound},
       {"max_rate", &RunSettings::max_rate},
       {"max_duration", &RunSettings::max_duration},
       {"log_level", &RunSettings::log_level},

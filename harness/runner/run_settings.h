@@ -14,7 +14,8 @@
 //     controller_address "" = 127.0.0.1 (local), the fabric's management address (emulated),
 //                        else this host's name
 //     binary             "" = this executable (Runner); Python always passes one
-//     step_timeout 30s, register_timeout 60s, max_rate/max_duration "" = no limit,
+//     step_timeout 30s, register_timeout 60s, clock_step_bound 1ms (ControllerOptions::
+//     clock_step_bound_ns; security.md "Faults"), max_rate/max_duration "" = no limit,
 //     log_level warn, stop_on_error false, tests none = every test; agents start 200 ms apart
 //     from the controller's start signal (ControllerOptions::start_delay_ns)
 // - Every check throws ConfigError naming the option as the caller spells it (OptionStyle:
@@ -50,6 +51,7 @@ struct RunSettings {
   std::string binary;                                  // fabcheck on the agents' hosts
   std::string step_timeout = "30s";                    // each set-up step and each reply
   std::string register_timeout = "60s";                // agents starting and registering
+  std::string clock_step_bound = "1ms";                // a larger step of an agent's clock errors its test
   std::string max_rate;                                // agents refuse plans sending faster
   std::string max_duration;                            // agents refuse longer tests
   std::string log_level = "warn";                      // trace, debug, info, warn, error, off
@@ -58,7 +60,7 @@ struct RunSettings {
 };
 
 // The settings given as text, by key ("step_timeout"): launcher, fabric, controller_address,
-// binary, step_timeout, register_timeout, max_rate, max_duration, log_level. The CLI reads
+// binary, step_timeout, register_timeout, clock_step_bound, max_rate, max_duration, log_level. The CLI reads
 // them from its flags (optionName) and Python from its keyword arguments with these keys.
 struct TextSetting {
   const char* key;

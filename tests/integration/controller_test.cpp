@@ -443,5 +443,31 @@ TEST(Controller, AHundredIdleConnectionsDoNotLockTheAgentsOut) {
   EXPECT_EQ(a1->waitExit(std::chrono::seconds(10)).code, 0) << a1->err();
 }
 
+// `fabcheck agent --register-deadline`: how long an agent keeps retrying its registration
+// (agent.h, AgentOptions::connect_timeout_ns), and a bad value refused naming the flag.
+TEST(AgentCommand, TheRegisterDeadlineIsHowLongAnAgentKeepsTrying) {
+  uint16_t refused = 0;
+  {  // a port that was just ours and is closed again: connections to it are refused
+    const auto listener = protocol::ControlListener::listen("127.0.0.1", 0);
+    refused = listener.port();
+  }
+  const std::string secret = std::string(protocol::kSecretEnv) + "=" + protocol::generateRunSecret().hex();
+  const std::string controller = "127.0.0.1:" + std::to_string(refused);
+  const auto r = testing::run({"/usr/bin/env", secret, testing::kFabcheckBin, "agent", "--controller", controller,
+                               "--agent-id", "0", "--register-deadline", "300ms"},
+                              30s);
+  ASSERT_FALSE(r.status.timed_out);
+  EXPECT_EQ(r.status.code, 3) << r.err;
+  EXPECT_NE(r.err.find("agent 0: gave up registering with the controller at " + controller + " after 0.3 s: "),
+            std::string::npos)
+      << r.err;
+  const auto bad = testing::run({"/usr/bin/env", secret, testing::kFabcheckBin, "agent", "--controller", controller,
+                                 "--agent-id", "0", "--register-deadline", "soon"},
+                                30s);
+  EXPECT_EQ(bad.status.code, 2) << bad.err;
+  EXPECT_NE(bad.err.find("fabcheck agent: --register-deadline 'soon': expected a duration"), std::string::npos)
+      << bad.err;
+}
+
 }  // namespace
 }  // namespace fabcheck

@@ -56,6 +56,8 @@ def test_unknown_options_and_bad_values_are_config_errors():
         fabcheck.run(suite, stop_on_eror=True)
     with pytest.raises(fabcheck.ConfigError, match="step_timeout"):
         fabcheck.run(suite, step_timeout="soon")
+    with pytest.raises(fabcheck.ConfigError, match=r"^clock_step_bound '0s': must be longer than 0$"):
+        fabcheck.run(suite, clock_step_bound="0s")
     with pytest.raises(fabcheck.ConfigError, match="'nope'"):
         fabcheck.run(suite, tests=["nope"])
     with pytest.raises(fabcheck.ConfigError, match="unknown launcher|launcher 'warp'"):

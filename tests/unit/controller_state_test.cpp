@@ -35,7 +35,8 @@ struct Cluster {
   std::unique_ptr<Controller> controller;
 
   // `scripts[i]` is agent i's (a missing one: no fault).
-  explicit Cluster(int count, std::vector<ScriptedAgent::Script> scripts = {}, int64_t step_ns = kStepNs) {
+  explicit Cluster(int count, std::vector<ScriptedAgent::Script> scripts = {}, int64_t step_ns = kStepNs,
+                   int64_t clock_step_bound_ns = ControllerOptions{}.clock_step_bound_ns) {
     scripts.resize(static_cast<size_t>(count));
     std::vector<ConnectedAgent> connected;
     for (int i = 0; i < count; ++i) {
@@ -53,6 +54,7 @@ struct Cluster {
     options.start_delay_ns = 1'000'000;
     options.drain_allowance_ns = 0;
     options.clock_samples = 2;
+    options.clock_step_bound_ns = clock_step_bound_ns;
     controller = std::make_unique<Controller>(std::move(connected), options);
   }
   ~Cluster() { controller.reset(); }  // bye to every agent still there, before they go
@@ -135,6 +137,20 @@ TEST(ControllerState, AClockStepWithinTheBoundIsNoFinding) {
   const TestOutcome out = c.controller->runTest(streamTest());
   EXPECT_EQ(out.error, "");
   EXPECT_TRUE(out.clock_steps_ns.empty());
+  EXPECT_TRUE(c.agents[0]->waitFor("time", std::chrono::milliseconds(0)).is_null());
+}
+
+// A raised bound (`--clock-step-bound 2s`) tolerates the step, but the agent's offset is stale
+// by it: its clock is measured again all the same (else its next start instant is 400 ms off).
+TEST(ControllerState, AClockStepARaisedBoundToleratesIsNoFindingButTheClockIsMeasuredAgain) {
+  ScriptedAgent::Script stepped;
+  stepped.clock_step_ns = -400'000'000;
+  Cluster c(2, {{}, stepped}, kStepNs, 2'000'000'000);
+  const TestOutcome out = c.controller->runTest(streamTest());
+  EXPECT_EQ(out.error, "");
+  EXPECT_TRUE(out.clock_steps_ns.empty());
+  EXPECT_EQ(out.clock_step_bound_ns, 2'000'000'000);
+  EXPECT_FALSE(c.agents[1]->waitFor("time").is_null());
   EXPECT_TRUE(c.agents[0]->waitFor("time", std::chrono::milliseconds(0)).is_null());
 }
 

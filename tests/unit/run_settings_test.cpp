@@ -36,6 +36,7 @@ TEST(RunnerSettings, DefaultsAreTheDocumentedOnes) {
   const RunSettings s;
   EXPECT_EQ(s.step_timeout, "30s");
   EXPECT_EQ(s.register_timeout, "60s");
+  EXPECT_EQ(s.clock_step_bound, "1ms");
   EXPECT_EQ(s.log_level, "warn");
   EXPECT_FALSE(s.agents);
   EXPECT_FALSE(s.stop_on_error);
@@ -50,6 +51,7 @@ TEST(RunnerSettings, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(ro.binary, "") << "this executable";
   EXPECT_EQ(ro.controller.step_timeout_ns, 30'000'000'000);
   EXPECT_EQ(ro.controller.register_timeout_ns, 60'000'000'000);
+  EXPECT_EQ(ro.controller.clock_step_bound_ns, 1'000'000);
   EXPECT_EQ(ro.controller.start_delay_ns, 200'000'000);
   EXPECT_EQ(ro.agent_args, (std::vector<std::string>{"--log-level", "warn"}));
   EXPECT_FALSE(ro.stop_on_error);
@@ -61,6 +63,7 @@ TEST(RunnerSettings, GivenValuesReachTheRunOptions) {
   s.controller_address = "10.1.2.3";
   s.binary = "/opt/fabcheck";
   s.register_timeout = "5s";
+  s.clock_step_bound = "20ms";
   s.max_rate = "1Gbit/s";
   s.max_duration = "10s";
   s.log_level = "error";
@@ -70,6 +73,7 @@ TEST(RunnerSettings, GivenValuesReachTheRunOptions) {
   EXPECT_EQ(ro.controller_address, "10.1.2.3");
   EXPECT_EQ(ro.binary, "/opt/fabcheck");
   EXPECT_EQ(ro.controller.register_timeout_ns, 5'000'000'000);
+  EXPECT_EQ(ro.controller.clock_step_bound_ns, 20'000'000);
   EXPECT_EQ(ro.agent_args, (std::vector<std::string>{"--max-rate", "1Gbit/s", "--max-duration", "10s", "--log-level", "error"}));
   EXPECT_TRUE(ro.stop_on_error);
   s.log_level = "warn";  // leave the process's log level as the other tests expect
@@ -136,6 +140,8 @@ TEST(RunnerSettings, TextValuesAreCheckedUnderTheirOptionNames) {
       {&RunSettings::step_timeout, "soon", "--step-timeout 'soon': " + duration, "step_timeout 'soon': " + duration},
       {&RunSettings::register_timeout, "0s", "--register-timeout '0s': must be longer than 0",
        "register_timeout '0s': must be longer than 0"},
+      {&RunSettings::clock_step_bound, "0s", "--clock-step-bound '0s': must be longer than 0",
+       "clock_step_bound '0s': must be longer than 0"},
       {&RunSettings::max_duration, "later", "--max-duration 'later': " + duration, "max_duration 'later': " + duration},
       {&RunSettings::max_rate, "fast", "--max-rate 'fast': expected a rate like 10G, 10Gbit/s, 100Mb/s, 1.25GB/s, 1Mpps",
        "max_rate 'fast': expected a rate like 10G, 10Gbit/s, 100Mb/s, 1.25GB/s, 1Mpps"},
@@ -155,6 +161,7 @@ TEST(RunnerSettings, TextSettingsAreTheStringFieldsByKey) {
   for (const auto& [key, field] : textSettings()) s.*field = key;
   EXPECT_EQ(s.controller_address, "controller_address");
   EXPECT_EQ(s.register_timeout, "register_timeout");
+  EXPECT_EQ(s.clock_step_bound, "clock_step_bound");
   EXPECT_EQ(optionName(kCli, "controller_address"), "--controller-address");
   EXPECT_EQ(optionName(kPy, "controller_address"), "controller_address");
 }

@@ -32,8 +32,8 @@ __all__ = ["load_suite", "parse_suite", "make_suite", "make_test", "run", "Clust
            "UnsupportedError", "TransportError", "TimeoutError", "LaunchError", "ProtocolError"]
 
 # Options run() and Cluster() accept besides launcher/hosts/agents (docs/python.md).
-_RUN_OPTIONS = ("binary", "controller_address", "step_timeout", "register_timeout", "max_rate", "max_duration",
-                "log_level", "stop_on_error", "launcher_options")
+_RUN_OPTIONS = ("binary", "controller_address", "step_timeout", "register_timeout", "clock_step_bound", "max_rate",
+                "max_duration", "log_level", "stop_on_error", "launcher_options")
 
 SuiteLike = Union["_native.Suite", Dict[str, Any], str, "os.PathLike[str]"]
 
@@ -200,8 +200,8 @@ def run(suite: SuiteLike, launcher: str = "local", hosts: Union[None, str, Itera
     ("node01 slots=2 rack=a"); agents: local launcher agent count (default: what the suite needs).
     reports: "FORMAT:PATH" specs written as the run goes (also after an interrupt).
     cluster: run on an already running Cluster's agents instead of launching new ones.
-    options: binary, controller_address, step_timeout ("30s"), register_timeout, max_rate,
-    max_duration, log_level, stop_on_error, launcher_options (dict).
+    options: binary, controller_address, step_timeout ("30s"), register_timeout, clock_step_bound
+    ("1ms"), max_rate, max_duration, log_level, stop_on_error, launcher_options (dict).
     """
     s = _as_suite(suite)
     if cluster is not None:
