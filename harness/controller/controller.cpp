@@ -251,15 +251,14 @@ void Controller::measureClocks() {
   links.clock.anchor();  // agents on our kernel are at offset 0 from it now
   for (int a = 0; a < links.count(); ++a) {
     if (links.agents[a].lost) continue;
+    // An agent on our kernel shares our CLOCK_REALTIME: its offset is exactly zero, and an
+    // estimate over the network would only add its own error (tens of microseconds of path asymmetry).
     const bool same_kernel = !my_boot.empty() && links.agents[a].boot_id == my_boot;
-    measureClock(a, same_kernel, same_kernel ? 0 : impl_->options.clock_samples);
+    measureClock(a, same_kernel ? 0 : impl_->options.clock_samples);
   }
 }
 
-// `same_kernel`: the agent shares our CLOCK_REALTIME, its offset is exactly zero — an estimate
-// over the network would only add its own error (tens of microseconds of path asymmetry); with
-// `samples` > 0 the probes still go (the agent counts its clock steps from its last probe).
-void Controller::measureClock(int a, bool same_kernel, int samples) {
+void Controller::measureClock(int a, int samples) {
   auto& links = impl_->links;
   AgentInfo& agent = links.agents[a];
   int64_t best_rtt = INT64_MAX, best_offset = 0;
@@ -273,8 +272,8 @@ void Controller::measureClock(int a, bool same_kernel, int samples) {
       best_offset = r.agent_wall_ns - (t0 + t2) / 2;
     }
   }
-  agent.clock_offset_ns = same_kernel || samples <= 0 ? 0 : best_offset;
-  agent.offset_bound_ns = same_kernel || samples <= 0 ? 0 : best_rtt / 2;
+  agent.clock_offset_ns = samples > 0 ? best_offset : 0;
+  agent.offset_bound_ns = samples > 0 ? best_rtt / 2 : 0;
 }
 
 TestOutcome Controller::runTest(const TestSpec& spec) {
@@ -436,7 +435,7 @@ void Controller::runRound(const TestSpec& spec, const patterns::PatternPlan& rou
   for (int a : runner.clockStepped()) {
     if (impl_->links.agents[a].lost) continue;
     try {
-      measureClock(a, /*same_kernel=*/false, o.clock_samples);
+      measureClock(a, o.clock_samples);
     } catch (const std::exception& e) {
       impl_->links.markLost(a, e.what());
     }

@@ -50,8 +50,9 @@ struct ControllerOptions {
   int64_t drain_allowance_ns = 5'000'000'000; // "results" may take this much longer (receivers drain)
   int clock_samples = 8;
   // A participant whose CLOCK_REALTIME stepped by more than this since its clock was measured
-  // (an agent's "results" say by how much: agent/clock_watch.h) makes the test an error naming it,
-  // and its clock is measured again before the next test. Steps are all that moves realtime
+  // (an agent's "results" say by how much: agent/clock_watch.h) makes the test an error naming it.
+  // Its clock is measured again before the next test, also after a smaller step of more than 1 ms
+  // (round_runner.h, kRemeasureStepNs). Steps are all that moves realtime
   // against monotonic (slewing moves both), so the bound covers only the reading's own jitter.
   int64_t clock_step_bound_ns = 1'000'000;
 };
@@ -102,9 +103,9 @@ class Controller {
                                            const std::function<std::map<int, std::string>()>& gone,
                                            const std::vector<std::string>& hosts_by_id);
   void measureClocks();
-  // Agent a's clock offset from `samples` probes (the fastest one's); 0 with `same_kernel` (the
-  // probes then only tell the agent its clock was measured: agent/clock_watch.h).
-  void measureClock(int a, bool same_kernel, int samples);
+  // Agent a's clock offset from `samples` probes (the fastest one's); with none (an agent on our
+  // kernel) it is exactly 0.
+  void measureClock(int a, int samples);
   TestOutcome runTest(const TestSpec& spec);
   void shutdown() noexcept;   // bye to every agent still connected
   // While `flag` is set, a running test stops waiting (within ~100 ms), is aborted on every agent

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -273,11 +274,11 @@ void RoundRunner::collectResults() {
 // the test's rounds is kept.
 void RoundRunner::noteClockStep(int a, int64_t step_ns) {
   out_.clock_step_bound_ns = timeouts_.clock_step_bound_ns;
-  const int64_t size = step_ns < 0 ? -step_ns : step_ns;
+  const int64_t size = std::llabs(step_ns);
   if (size > std::min(timeouts_.clock_step_bound_ns, kRemeasureStepNs)) clock_stepped_.push_back(a);
   if (size <= timeouts_.clock_step_bound_ns) return;
   int64_t& kept = out_.clock_steps_ns[a];
-  if ((step_ns < 0 ? -step_ns : step_ns) > (kept < 0 ? -kept : kept)) kept = step_ns;
+  if (size > std::llabs(kept)) kept = step_ns;
 }
 
 // The agent's counters of this round; their metrics summed over the test's rounds.

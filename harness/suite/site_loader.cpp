@@ -197,9 +197,11 @@ model::Site parseSite(const std::string& text, const std::string& file, const st
 }
 
 model::Site loadSite(const std::string& path) {
-  const std::string text = detail::readYamlFile(path, "site file");
+  std::string why;
+  const std::optional<std::string> text = detail::readYamlFile(path, why);
+  if (!text) throw ConfigError(path + ": cannot read the site file: " + why);
   const auto slash = path.rfind('/');
-  return parseSite(text, path, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
+  return parseSite(*text, path, slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash));
 }
 
 std::vector<model::SwitchSpec> loadSiteSwitches(const std::vector<std::string>& paths) {

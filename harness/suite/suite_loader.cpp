@@ -3,8 +3,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -281,11 +279,10 @@ class Loader : public detail::SuiteReader {
 };
 
 std::string readFile(const std::string& path) {
-  try {
-    return detail::readYamlFile(path, "file");
-  } catch (const ConfigError&) {
-    throw SuiteError({{{path, 0, 0}, std::string("cannot read the file: ") + std::strerror(errno)}});
-  }
+  std::string why;
+  std::optional<std::string> text = detail::readYamlFile(path, why);
+  if (!text) throw SuiteError({{{path, 0, 0}, "cannot read the file: " + why}});
+  return std::move(*text);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "generators/core/errors.h"
 #include "generators/core/utf8.h"
 
 namespace fabcheck::suite::detail {
@@ -129,13 +128,19 @@ void checkDocuments(const std::string& text, const std::string& file, std::vecto
 
 }  // namespace
 
-std::string readYamlFile(const std::string& path, const std::string& what) {
+std::optional<std::string> readYamlFile(const std::string& path, std::string& why) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path + ": cannot read the " + what + ": " + std::strerror(errno));
+  if (!in) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
   std::string text(kMaxYamlFileBytes + 1, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (in.bad()) throw ConfigError(path + ": cannot read the " + what + ": " + std::strerror(errno));
+  if (in.bad()) {
+    why = std::strerror(errno);
+    return std::nullopt;
+  }
   return text;
 }
 

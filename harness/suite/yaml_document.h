@@ -28,9 +28,9 @@ namespace fabcheck::suite::detail {
 inline constexpr size_t kMaxYamlFileBytes = 4u << 20;
 
 // The file's text, at most kMaxYamlFileBytes + 1 bytes of it (enough for loadYamlDocument to
-// refuse a longer one without reading it all). Throws ConfigError naming the path when it
-// cannot be opened.
-std::string readYamlFile(const std::string& path, const std::string& what);
+// refuse a longer one without reading it all); nullopt when it cannot be opened or read, with
+// `why` set to the system's reason ("No such file or directory") for the caller's message.
+std::optional<std::string> readYamlFile(const std::string& path, std::string& why);
 
 std::optional<YAML::Node> loadYamlDocument(const std::string& text, const std::string& file,
                                            std::vector<Diagnostic>& diags);

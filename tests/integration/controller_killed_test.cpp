@@ -29,6 +29,7 @@
 #include "tests/integration/slurm_fixture.h"
 #include "tests/integration/sshd_fixture.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_helpers.h"
 
 namespace fabcheck {
@@ -42,21 +43,7 @@ using testing::slurp;
 using testing::Subprocess;
 using testing::threadCount;
 
-// One 60 s ring over three agents: agents that outlived their controller until their flows' end
-// would fail every bound here.
-constexpr const char* kKilledSuite = R"(name: killed
-fabric: {line_rate_gbps: 10}
-tests:
-  - name: long
-    pattern: stream
-    placement: ring
-    duration: 60s
-    rate: 0.1%
-)";
-
-// docs/security.md, "Faults": an agent notices its controller's death as soon as the control
-// connection closes, also while its flows run. 5 s is that plus the time to stop the flows.
-constexpr auto kAgentsGoneBound = 5s;
+using testing::kAgentsGoneBound;
 // What an agent's launch wrapper (remote shell, srun, mpirun) may take to end after its agent.
 constexpr auto kWrappersGoneBound = 10s;
 
@@ -93,17 +80,12 @@ std::string describe(const std::vector<RunProcess>& ps) {
 class ControllerKilled : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fabcheck-killed-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     bin_ = dir_ + "/fabcheck";
     fs::create_symlink(kFabcheckBin, bin_);
-    std::ofstream(dir_ + "/s.yaml") << kKilledSuite;
+    std::ofstream(dir_ + "/s.yaml") << testing::longRingSuite("killed");
   }
   void TearDown() override {
     for (const auto& p : processesNaming(dir_)) ::kill(p.pid, SIGKILL);  // only when a check failed
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
   }
 
   // `fabcheck run` of the long suite on these hosts-file lines, through `launcher`.
@@ -188,7 +170,8 @@ class ControllerKilled : public ::testing::Test {
     return rp != std::string::npos && rp + 2 < stat.size() && stat[rp + 2] != 'Z';
   }
 
-  std::string dir_;
+  testing::TempDir tmp_{"fabcheck-killed"};
+  const std::string dir_ = tmp_.path();  // removed with tmp_, after TearDown
   std::string bin_;
   std::vector<pid_t> agents_;
 };

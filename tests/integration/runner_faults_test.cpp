@@ -35,6 +35,7 @@
 #include "tests/support/ports.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/tcp_proxy.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_helpers.h"
 
 namespace fabcheck {
@@ -308,19 +309,7 @@ using testing::slurp;
 using testing::ExitStatus;
 using testing::Subprocess;
 
-// One 60 s ring over three agents: a fault noticed only at its end would fail every bound here.
-constexpr const char* kLongSuite = R"(name: faults
-fabric: {line_rate_gbps: 10}
-tests:
-  - name: long
-    pattern: stream
-    placement: ring
-    duration: 60s
-    rate: 0.1%
-    slos: ["loss_ratio == 0", "throughput_gbps > 0"]
-)";
-
-constexpr auto kAgentsGoneBound = 5s;  // after the controller's death (docs/security.md, Faults)
+using testing::kAgentsGoneBound;
 
 // The agent processes whose parent is `parent`, by agent id.
 std::vector<pid_t> agentsOf(pid_t parent) {
@@ -353,16 +342,13 @@ bool agentExited(pid_t pid) {
 class RunFaults : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fabcheck-runfaults-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    std::ofstream(dir_ + "/s.yaml") << kLongSuite;
+    std::ofstream(dir_ + "/s.yaml") << testing::longRingSuite("faults",
+                                                              R"(["loss_ratio == 0", "throughput_gbps > 0"])");
   }
   void TearDown() override {
     for (pid_t p : agents_) {
       if (!agentExited(p)) kill(p, SIGKILL);  // only our own agents, and only when a check failed
     }
-    std::system(("rm -rf " + dir_).c_str());
   }
 
   // Starts the run, finds its three agents and returns once every one of them streams (one
@@ -386,7 +372,8 @@ class RunFaults : public ::testing::Test {
     return p;
   }
 
-  std::string dir_;
+  testing::TempDir tmp_{"fabcheck-runfaults"};
+  const std::string dir_ = tmp_.path();
   std::vector<pid_t> agents_;
   bool streaming_ = false;
 };

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -17,6 +18,20 @@
 #include "tests/integration/gen_server.h"
 
 namespace fabcheck::testing {
+
+// The fault tests' suite: one 60 s ring over three agents at 0.1% of a 10 Gbit/s line, so that a
+// fault (or a controller's death) noticed only at the end of the flows fails every bound there.
+// `slos`: the test's `slos:` value (a YAML list), none when empty.
+inline std::string longRingSuite(const std::string& name, const std::string& slos = "") {
+  return "name: " + name +
+         "\nfabric: {line_rate_gbps: 10}\ntests:\n  - name: long\n    pattern: stream\n    placement: ring\n"
+         "    duration: 60s\n    rate: 0.1%\n" +
+         (slos.empty() ? std::string() : "    slos: " + slos + "\n");
+}
+
+// How long after its controller's death an agent may take to exit (docs/security.md, "Faults"):
+// it notices the control connection closing at once, also while its flows run, then stops them.
+inline constexpr std::chrono::seconds kAgentsGoneBound{5};
 
 // A 300 ms stream test (1000-byte messages) with this placement and total rate (0: unlimited).
 inline model::TestSpec streamTest(const std::string& name, patterns::Placement placement, double rate_bps) {
