@@ -23,6 +23,7 @@
 #include "harness/protocol/authenticated_channel.h"
 #include "harness/protocol/control_channel.h"
 #include "harness/protocol/run_secret.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/test_helpers.h"
 
 namespace fabcheck::agent {
@@ -65,10 +66,7 @@ class RefusingPort {
 class AgentRegistrationRetry : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/fabcheck-regretry-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    const std::string file = dir_ + "/secret";
+    const std::string file = dir_.path() + "/secret";
     std::ofstream(file) << kRetryHex << "\n";
     ::chmod(file.c_str(), 0600);
     options_.secret_file = file;
@@ -76,7 +74,6 @@ class AgentRegistrationRetry : public ::testing::Test {
     options_.host_counters = false;
     mark_ = log::mark();
   }
-  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
 
   std::future<int> start(uint16_t port, int64_t deadline_ns) {
     options_.controller_port = port;
@@ -101,7 +98,7 @@ class AgentRegistrationRetry : public ::testing::Test {
     ch.send(protocol::encode(protocol::msg::Bye{}), kWait);
   }
 
-  std::string dir_;
+  testing::TempDir dir_{"fabcheck-regretry"};
   AgentOptions options_;
   std::atomic<bool> stop_{false};
   uint64_t mark_ = 0;
